@@ -1,0 +1,83 @@
+// Start-up benchmark: `tsbox run --rm IMAGE /bin/true` side by side with
+// crun, runc and podman on the same busybox rootfs, plus the helper alone on
+// a prepared container, and `tsbox ps` against `node -e 0`. All rows of a
+// table come from ONE hyperfine invocation, so they share the machine's state.
+//
+// On a hybrid cgroup host crun refuses to run ("cgroups in hybrid mode not
+// supported"); like ../shared/bench/peers.sh, hyperfine then runs inside a
+// private mount namespace with an empty tmpfs over /sys/fs/cgroup/unified,
+// which gives a pure v1 view. Every tool, tsbox included, runs in that view.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { hostIsHybrid, have, hyperfine, type HyperfineRow } from './tools.js';
+import { BIN, REPO } from '../test/lib/cli.js';
+import { makeBusyboxRootfs } from '../test/lib/busybox.js';
+import { Engine } from '../src/engine/engine.js';
+
+export interface StartupResult {
+  rows: HyperfineRow[];
+  psRows: HyperfineRow[];
+  context: string;
+}
+
+function ociBundle(dir: string, rootfs: string): string {
+  const bundle = path.join(dir, 'bundle');
+  fs.mkdirSync(bundle, { recursive: true });
+  fs.rmSync(path.join(bundle, 'config.json'), { force: true });
+  execFileSync(have('crun') ? 'crun' : 'runc', ['spec'], { cwd: bundle });
+  const cfg = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+  cfg.process.terminal = false;
+  cfg.process.args = ['/bin/true'];
+  cfg.root = { path: rootfs, readonly: true };
+  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(cfg, null, 2));
+  return bundle;
+}
+
+export function benchStartup(work: string, runs: number): StartupResult {
+  const rootfs = path.join(work, 'rootfs');
+  makeBusyboxRootfs(rootfs);
+  const root = path.join(work, 'tsbox-root');
+  const tsbox = `${process.execPath} ${BIN} --root ${root}`;
+  spawnSync(process.execPath, [BIN, '--root', root, 'rmi', 'benchbb'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [BIN, '--root', root, 'image', 'import', rootfs, '--name', 'benchbb'], { stdio: 'ignore' });
+
+  // The helper alone: the argv the engine would hand it for a prepared container.
+  const engine = Engine.open({ root });
+  spawnSync(process.execPath, [BIN, '--root', root, 'rm', '-f', 'bench-helper'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [BIN, '--root', root, 'create', '--name', 'bench-helper', 'benchbb', '/bin/true'], { stdio: 'ignore' });
+  const plan = engine.helperPlan('bench-helper');
+  for (const fd of plan.fds) fs.closeSync(fd);
+  const seccomp = path.join(root, 'data/containers', engine.get('bench-helper').id, 'seccomp.bpf');
+  const helperCmd = `${engine.helperPath} ${plan.args.map((a) => `'${a}'`).join(' ')} 3>/dev/null 4<${seccomp}`;
+
+  const cmds: Array<{ name: string; cmd: string }> = [
+    { name: 'tsbox run --rm', cmd: `${tsbox} run --rm benchbb /bin/true` },
+    { name: 'tsbox-helper alone', cmd: helperCmd },
+  ];
+  const bundle = have('crun') || have('runc') ? ociBundle(work, rootfs) : '';
+  if (have('crun')) cmds.push({ name: 'crun run', cmd: `crun run --bundle ${bundle} tsbox-bench-crun-$$` });
+  if (have('runc')) cmds.push({ name: 'runc run', cmd: `runc run --bundle ${bundle} tsbox-bench-runc-$$` });
+  if (have('podman')) {
+    const podman = 'podman --cgroup-manager=cgroupfs --events-backend=file';
+    spawnSync('sh', ['-c', `${podman} image rm -f localhost/tsbox-bench >/dev/null 2>&1; tar -C ${rootfs} -c . | ${podman} import - tsbox-bench >/dev/null`]);
+    // No CAP_SYS_RESOURCE on some hosts: pin podman's rlimits to what we have (as peers.sh does).
+    const hn = execFileSync('sh', ['-c', 'ulimit -Hn']).toString().trim();
+    cmds.push({ name: 'podman run --rm --network none', cmd: `${podman} run --rm --network none --ulimit nofile=${hn}:${hn} localhost/tsbox-bench /bin/true` });
+  }
+  const hybrid = hostIsHybrid();
+  const rows = hyperfine(cmds, { runs, warmup: 3, v1View: hybrid, work });
+  const psRows = hyperfine(
+    [
+      { name: 'node -e 0', cmd: `${process.execPath} -e 0` },
+      { name: 'tsbox ps', cmd: `${tsbox} ps` },
+    ],
+    { runs: Math.max(runs, 30), warmup: 3, v1View: false, work, noShell: true },
+  );
+  spawnSync(process.execPath, [BIN, '--root', root, 'rm', '-f', 'bench-helper'], { stdio: 'ignore' });
+  spawnSync(process.execPath, [BIN, '--root', root, 'rmi', 'benchbb'], { stdio: 'ignore' });
+  if (have('podman')) spawnSync('podman', ['image', 'rm', '-f', 'localhost/tsbox-bench'], { stdio: 'ignore' });
+  return { rows, psRows, context: hybrid ? 'hybrid host: all rows in a pure-v1 mount namespace view (crun refuses hybrid)' : 'as is' };
+}
+
+export { REPO };

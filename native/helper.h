@@ -1,0 +1,148 @@
+/* The plan the engine hands us on argv, plus the fds we open from it, and the
+ * entry points of each module. */
+#pragma once
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+#define PROTOCOL_VERSION 1
+
+enum mount_kind { MOUNT_BIND, MOUNT_TMPFS };
+
+struct mount_entry {
+  enum mount_kind kind;
+  const char *src; /* host path (bind) */
+  const char *dst; /* path inside the rootfs */
+  bool ro;
+  int src_fd;  /* O_PATH on the host source, opened before anything else */
+  int tree_fd; /* open_tree(OPEN_TREE_CLONE) of it: a detached copy the
+                  child can attach in its own mount namespace */
+};
+
+struct ns_join {
+  int flag; /* CLONE_NEW* */
+  const char *path;
+  int fd;
+};
+
+struct config {
+  bool is_exec;
+
+  /* run */
+  const char *rootfs;
+  int rootfs_fd;
+  char *overlay_opts; /* "lowerdir=...,upperdir=...,workdir=..." */
+  struct ns_join joins[8];
+  size_t n_joins;
+  int userns_block_fd;
+  const char *hostname;
+  struct mount_entry *mounts;
+  size_t n_mounts;
+  bool ro_root;
+  const char *mount_label;
+  bool detach;
+  const char *log_path;
+  int log_fd;
+  const char *exit_file;
+
+  /* run and exec */
+  int ns_flags; /* run: namespaces to create; exec: namespaces to join */
+  char **env;   /* NULL terminated */
+  size_t n_env;
+  const char *cwd;
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  size_t n_groups;
+  bool has_groups;
+  const char **cgroups;
+  int *cgroup_fds;
+  size_t n_cgroups;
+  const char *process_label;
+  bool has_caps;
+  uint64_t caps;
+  unsigned int cap_last;
+  bool no_new_privs;
+  int seccomp_fd;
+  struct sock_filter *seccomp_prog;
+  unsigned short seccomp_len;
+  bool tty;
+  bool keep_stdin;
+  int devnull_fd;
+  bool selinux_enforcing;
+
+  /* exec */
+  pid_t pid;
+  unsigned long long pid_start;
+  bool has_pid_start;
+
+  char **argv; /* CMD, NULL terminated */
+};
+
+/* namespace names as in /proc/PID/ns */
+struct ns_name {
+  const char *name;
+  int flag;
+};
+extern const struct ns_name ns_names[8];
+
+/* main.c: things both run and exec open on the host before changing anything */
+int open_common_fds(struct config *c, struct error *e);
+
+/* run.c / exec.c / xattr.c */
+int run_main(struct config *c);
+int exec_main(struct config *c);
+int xattr_main(int argc, char **argv);
+
+/* mounts.c */
+int open_in_root(int rootfd, const char *path, int flags, struct error *e);
+int resolve_or_create(int rootfd, const char *path, bool want_dir, struct error *e);
+int setup_rootfs(const struct config *c, bool in_userns, bool net_new, bool ipc_new, struct error *e);
+
+/* pty.c */
+int pty_open_in_root(int *master, int *slave, struct error *e);
+int pty_make_controlling(int slave, struct error *e);
+int send_fd(int sock, int fd, struct error *e);
+int recv_fd(int sock, struct error *e);
+int term_make_raw(int fd, struct error *e);
+void term_restore(void);
+void copy_winsize(int from, int to);
+
+/* log.c */
+void log_record(int fd, const char *stream, const char *buf, size_t len);
+
+/* monitor.c: the I/O and signal loop shared by run's monitor and exec */
+struct stream {
+  int fd;             /* read side: container stdout/stderr pipe or pty master */
+  const char *name;   /* "stdout" / "stderr" for the log */
+  int out_fd;         /* copy to this fd too (attached), or -1 */
+};
+struct monitor {
+  pid_t pid;
+  int pidfd;
+  int sigfd;
+  struct stream streams[2];
+  size_t n_streams;
+  int log_fd;
+  int in_fd; /* caller's stdin to forward, or -1 */
+  int in_to; /* where to (pty master) */
+  int winsize_from, winsize_to;
+};
+int monitor_setup_signals(struct error *e);
+int monitor_loop(struct monitor *m, int *wstatus, struct error *e);
+void wstatus_to_code(int wstatus, int *code, int *sig);
+
+/* caps.c */
+int apply_user_and_caps(const struct config *c, bool in_userns, struct error *e);
+
+/* seccomp.c */
+int seccomp_read_program(struct config *c, struct error *e);
+int seccomp_load(const struct config *c, struct error *e);
+
+/* process.c: last steps of the child, common to run and exec */
+__attribute__((noreturn)) void finish_and_exec(const struct config *c, bool in_userns);
+void child_reset_signals(void);

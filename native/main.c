@@ -1,0 +1,408 @@
+/* argv parsing and subcommand dispatch. The engine has validated the plan;
+ * we still refuse anything malformed, because this is the privilege
+ * boundary. */
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "helper.h"
+#include "syscalls.h"
+
+const struct ns_name ns_names[8] = {
+  { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "mnt", CLONE_NEWNS },
+  { "net", CLONE_NEWNET },       { "pid", CLONE_NEWPID }, { "time", CLONE_NEWTIME },
+  { "user", CLONE_NEWUSER },     { "uts", CLONE_NEWUTS },
+};
+
+static void usage(FILE *f)
+{
+  fputs("usage: tsbox-helper run  [OPTIONS] -- CMD [ARG...]\n"
+        "       tsbox-helper exec [OPTIONS] -- CMD [ARG...]\n"
+        "       tsbox-helper xattr get PATH NAME\n"
+        "       tsbox-helper xattr set PATH NAME VALUE\n"
+        "       tsbox-helper version\n"
+        "See native/PROTOCOL.md.\n",
+        f);
+}
+
+static int ns_flag(const char *name)
+{
+  for (size_t i = 0; i < 8; i++)
+    if (strcmp(ns_names[i].name, name) == 0)
+      return ns_names[i].flag;
+  return 0;
+}
+
+static bool parse_fd(const char *s, int *fd)
+{
+  uint64_t v;
+  if (!parse_u64(s, 10, INT32_MAX, &v) || v < 3)
+    return false;
+  if (fcntl((int) v, F_GETFD) < 0)
+    return false;
+  *fd = (int) v;
+  return true;
+}
+
+static bool parse_id(const char *s, uint32_t *out)
+{
+  uint64_t v;
+  if (!parse_u64(s, 10, UINT32_MAX - 1, &v))
+    return false;
+  *out = (uint32_t) v;
+  return true;
+}
+
+static int parse_groups(struct config *c, const char *s, struct error *e)
+{
+  cleanup_free char *copy = strdup(s);
+  size_t n = 1;
+  char *save = NULL, *tok;
+  if (copy == NULL)
+    return fail(e, "argv", "strdup");
+  for (const char *p = s; *p; p++)
+    n += *p == ',';
+  c->groups = calloc(n, sizeof *c->groups);
+  if (c->groups == NULL)
+    return fail(e, "argv", "calloc");
+  c->n_groups = 0;
+  c->has_groups = true;
+  for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    uint32_t g;
+    if (!parse_id(tok, &g))
+      return failx(e, "argv", "--groups: bad gid `%s`", tok);
+    c->groups[c->n_groups++] = g;
+  }
+  return 0;
+}
+
+/* LOWER[+LOWER...]:UPPER:WORK -> overlayfs options. The paths go into a
+ * comma-separated option string, so commas (and colons in upper/work) would
+ * let one path smuggle in other options: refuse them. */
+static int parse_overlay(struct config *c, const char *s, struct error *e)
+{
+  cleanup_free char *copy = strdup(s);
+  char *lower, *upper, *work;
+  size_t len;
+  if (copy == NULL)
+    return fail(e, "argv", "strdup");
+  if (strchr(copy, ',') != NULL)
+    return failx(e, "argv", "--overlay: paths must not contain `,`");
+  lower = copy;
+  upper = strchr(lower, ':');
+  if (upper == NULL)
+    return failx(e, "argv", "--overlay: expected LOWER:UPPER:WORK");
+  *upper++ = '\0';
+  work = strchr(upper, ':');
+  if (work == NULL || strchr(work + 1, ':') != NULL)
+    return failx(e, "argv", "--overlay: expected LOWER:UPPER:WORK");
+  *work++ = '\0';
+  if (!*lower || !*upper || !*work)
+    return failx(e, "argv", "--overlay: empty path");
+  for (char *p = lower; *p; p++)
+    if (*p == '+')
+      *p = ':';
+  len = strlen(lower) + strlen(upper) + strlen(work) + 64;
+  c->overlay_opts = malloc(len);
+  if (c->overlay_opts == NULL)
+    return fail(e, "argv", "malloc");
+  snprintf(c->overlay_opts, len, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+  return 0;
+}
+
+static int add_mount(struct config *c, enum mount_kind kind, const char *arg, bool ro, struct error *e)
+{
+  struct mount_entry *m = &c->mounts[c->n_mounts];
+  memset(m, 0, sizeof *m);
+  m->kind = kind;
+  m->ro = ro;
+  m->src_fd = m->tree_fd = -1;
+  if (kind == MOUNT_TMPFS) {
+    m->dst = arg;
+  } else {
+    /* SRC:DST, split on the last colon so host paths may hold colons */
+    const char *colon = strrchr(arg, ':');
+    if (colon == NULL || colon == arg || colon[1] == '\0')
+      return failx(e, "argv", "--bind: expected SRC:DST, got `%s`", arg);
+    m->src = strndup(arg, (size_t) (colon - arg));
+    if (m->src == NULL)
+      return fail(e, "argv", "strndup");
+    m->dst = colon + 1;
+  }
+  if (m->dst[0] != '/')
+    return failx(e, "argv", "mount destination `%s` must be absolute", m->dst);
+  c->n_mounts++;
+  return 0;
+}
+
+static int parse_args(struct config *c, int argc, char **argv, struct error *e)
+{
+  size_t n = (size_t) argc + 1;
+  int i;
+
+  c->env = calloc(n, sizeof *c->env);
+  c->mounts = calloc(n, sizeof *c->mounts);
+  c->cgroups = calloc(n, sizeof *c->cgroups);
+  c->cgroup_fds = calloc(n, sizeof *c->cgroup_fds);
+  if (!c->env || !c->mounts || !c->cgroups || !c->cgroup_fds)
+    return fail(e, "argv", "calloc");
+
+  for (i = 2; i < argc; i++) {
+    char *opt = argv[i];
+    const char *val = NULL;
+    char *eq;
+
+    if (strcmp(opt, "--") == 0) {
+      i++;
+      break;
+    }
+    if (strncmp(opt, "--", 2) != 0)
+      break; /* CMD without "--" */
+
+    /* flags without a value */
+    if (strcmp(opt, "--ro-root") == 0) { c->ro_root = true; continue; }
+    if (strcmp(opt, "--no-new-privs") == 0) { c->no_new_privs = true; continue; }
+    if (strcmp(opt, "--tty") == 0) { c->tty = true; continue; }
+    if (strcmp(opt, "--stdin") == 0) { c->keep_stdin = true; continue; }
+    if (strcmp(opt, "--detach") == 0) { c->detach = true; continue; }
+
+    eq = strchr(opt, '=');
+    if (eq != NULL) {
+      *eq = '\0';
+      val = eq + 1;
+    } else if (i + 1 < argc) {
+      val = argv[++i];
+    } else {
+      return failx(e, "argv", "%s needs a value", opt);
+    }
+
+#define OPT(name) (strcmp(opt, name) == 0)
+    if (OPT("--rootfs")) {
+      c->rootfs = val;
+    } else if (OPT("--overlay")) {
+      if (parse_overlay(c, val, e) < 0)
+        return -1;
+    } else if (OPT("--ns")) {
+      int f = ns_flag(val);
+      if (!f)
+        return failx(e, "argv", "--ns: unknown namespace `%s`", val);
+      c->ns_flags |= f;
+    } else if (OPT("--join-ns")) {
+      const char *colon = strchr(val, ':');
+      cleanup_free char *type = NULL;
+      int f;
+      if (colon == NULL || colon[1] == '\0')
+        return failx(e, "argv", "--join-ns: expected TYPE:PATH, got `%s`", val);
+      type = strndup(val, (size_t) (colon - val));
+      if (type == NULL)
+        return fail(e, "argv", "strndup");
+      f = ns_flag(type);
+      if (!f)
+        return failx(e, "argv", "--join-ns: unknown namespace `%s`", type);
+      for (size_t j = 0; j < c->n_joins; j++)
+        if (c->joins[j].flag == f)
+          return failx(e, "argv", "--join-ns: %s given twice", type);
+      c->joins[c->n_joins].flag = f;
+      c->joins[c->n_joins].path = colon + 1;
+      c->joins[c->n_joins].fd = -1;
+      c->n_joins++;
+    } else if (OPT("--userns-block-fd")) {
+      if (!parse_fd(val, &c->userns_block_fd))
+        return failx(e, "argv", "--userns-block-fd: bad fd `%s`", val);
+    } else if (OPT("--hostname")) {
+      c->hostname = val;
+    } else if (OPT("--env")) {
+      if (strchr(val, '=') == NULL)
+        return failx(e, "argv", "--env: expected K=V, got `%s`", val);
+      c->env[c->n_env++] = (char *) val;
+    } else if (OPT("--cwd")) {
+      if (val[0] != '/')
+        return failx(e, "argv", "--cwd must be absolute");
+      c->cwd = val;
+    } else if (OPT("--uid")) {
+      if (!parse_id(val, &c->uid))
+        return failx(e, "argv", "--uid: bad uid `%s`", val);
+    } else if (OPT("--gid")) {
+      if (!parse_id(val, &c->gid))
+        return failx(e, "argv", "--gid: bad gid `%s`", val);
+    } else if (OPT("--groups")) {
+      if (*val != '\0' && parse_groups(c, val, e) < 0)
+        return -1;
+      c->has_groups = true;
+    } else if (OPT("--cgroup")) {
+      c->cgroups[c->n_cgroups++] = val;
+    } else if (OPT("--bind")) {
+      if (add_mount(c, MOUNT_BIND, val, false, e) < 0)
+        return -1;
+    } else if (OPT("--bind-ro")) {
+      if (add_mount(c, MOUNT_BIND, val, true, e) < 0)
+        return -1;
+    } else if (OPT("--tmpfs")) {
+      if (add_mount(c, MOUNT_TMPFS, val, false, e) < 0)
+        return -1;
+    } else if (OPT("--mount-label")) {
+      c->mount_label = val;
+    } else if (OPT("--process-label")) {
+      c->process_label = val;
+    } else if (OPT("--caps")) {
+      if (!parse_u64(val, 16, UINT64_MAX, &c->caps))
+        return failx(e, "argv", "--caps: bad hex mask `%s`", val);
+      c->has_caps = true;
+    } else if (OPT("--seccomp-fd")) {
+      if (!parse_fd(val, &c->seccomp_fd))
+        return failx(e, "argv", "--seccomp-fd: bad fd `%s`", val);
+    } else if (OPT("--log")) {
+      c->log_path = val;
+    } else if (OPT("--exit-file")) {
+      c->exit_file = val;
+    } else if (OPT("--status-fd")) {
+      if (!parse_fd(val, &status_fd))
+        return failx(e, "argv", "--status-fd: bad fd `%s`", val);
+    } else if (OPT("--pid")) {
+      uint64_t v;
+      if (!parse_u64(val, 10, INT32_MAX, &v) || v < 1)
+        return failx(e, "argv", "--pid: bad pid `%s`", val);
+      c->pid = (pid_t) v;
+    } else if (OPT("--pid-start")) {
+      uint64_t v;
+      if (!parse_u64(val, 10, UINT64_MAX, &v))
+        return failx(e, "argv", "--pid-start: bad value `%s`", val);
+      c->pid_start = v;
+      c->has_pid_start = true;
+    } else {
+      return failx(e, "argv", "unknown option `%s`", opt);
+    }
+#undef OPT
+  }
+
+  if (i >= argc)
+    return failx(e, "argv", "missing CMD (after `--`)");
+  c->argv = &argv[i];
+
+  if (c->is_exec) {
+    if (c->pid == 0 || !c->has_pid_start)
+      return failx(e, "argv", "exec needs --pid and --pid-start");
+    if (c->rootfs || c->overlay_opts || c->n_mounts || c->n_joins || c->detach || c->log_path ||
+        c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0)
+      return failx(e, "argv", "option not valid for exec");
+  } else {
+    if (c->rootfs == NULL)
+      return failx(e, "argv", "run needs --rootfs");
+    if (c->pid != 0 || c->has_pid_start)
+      return failx(e, "argv", "--pid is only valid for exec");
+    c->ns_flags |= CLONE_NEWNS; /* mnt is always new */
+    for (size_t j = 0; j < c->n_joins; j++) {
+      if (c->joins[j].flag == CLONE_NEWNS)
+        return failx(e, "argv", "--join-ns mnt: the mount namespace of run is always new");
+      c->ns_flags &= ~c->joins[j].flag;
+      if (c->joins[j].flag == CLONE_NEWUSER && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
+        return failx(e, "argv",
+                     "--join-ns user cannot be combined with a new pid or time namespace "
+                     "(they would belong to the host user namespace)");
+    }
+    /* Setting the hostname of a namespace we do not own would change the
+     * host's (or another container's) name. */
+    if (c->hostname && !(c->ns_flags & CLONE_NEWUTS))
+      return failx(e, "argv", "--hostname needs --ns uts");
+    if (c->userns_block_fd >= 0 && !(c->ns_flags & CLONE_NEWUSER))
+      return failx(e, "argv", "--userns-block-fd needs --ns user");
+  }
+  return 0;
+}
+
+/* Opened on the host, before any namespace is entered. */
+int open_common_fds(struct config *c, struct error *e)
+{
+  char buf[64];
+  uint64_t last;
+
+  c->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (c->devnull_fd < 0)
+    return fail(e, "argv", "open `/dev/null`");
+
+  for (size_t i = 0; i < c->n_cgroups; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/cgroup.procs", c->cgroups[i]);
+    c->cgroup_fds[i] = open(path, O_WRONLY | O_CLOEXEC);
+    if (c->cgroup_fds[i] < 0)
+      return fail(e, "cgroup", "open `%s`", path);
+  }
+
+  if (c->seccomp_fd >= 0 && seccomp_read_program(c, e) < 0)
+    return -1;
+
+  if (read_small_file("/proc/sys/kernel/cap_last_cap", buf, sizeof buf) < 0)
+    return fail(e, "caps", "read `/proc/sys/kernel/cap_last_cap`");
+  if (!parse_u64(buf, 10, 63, &last))
+    return failx(e, "caps", "bad cap_last_cap `%s`", buf);
+  c->cap_last = (unsigned int) last;
+
+  /* Labels only matter when SELinux enforces; decided here, on the host,
+   * because the container's /sys has no selinuxfs. */
+  c->selinux_enforcing =
+      read_small_file("/sys/fs/selinux/enforce", buf, sizeof buf) == 0 && strcmp(buf, "1") == 0;
+  return 0;
+}
+
+/* Mark every inherited fd above stderr close-on-exec, so nothing the engine
+ * passed us (status fd, seccomp fd, sockets) can leak into the container. */
+static void cloexec_inherited_fds(void)
+{
+  if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return;
+  for (int fd = 3; fd < 1024; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0)
+      fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+}
+
+int main(int argc, char **argv)
+{
+  struct config c;
+  struct error e = { 0 };
+
+  if (argc < 2) {
+    usage(stderr);
+    return 125;
+  }
+  if (strcmp(argv[1], "version") == 0) {
+    printf("%d\n", PROTOCOL_VERSION);
+    return 0;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "xattr") == 0)
+    return xattr_main(argc, argv);
+  if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
+    usage(stderr);
+    return 125;
+  }
+
+  memset(&c, 0, sizeof c);
+  c.is_exec = strcmp(argv[1], "exec") == 0;
+  c.rootfs_fd = c.userns_block_fd = c.log_fd = c.seccomp_fd = c.devnull_fd = -1;
+
+  cloexec_inherited_fds();
+
+  /* Find the status fd first, so even an argv error is reported on it. */
+  for (int i = 2; i + 1 < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "--status-fd") == 0 && !parse_fd(argv[i + 1], &status_fd))
+      status_fd = -1;
+
+  if (parse_args(&c, argc, argv, &e) < 0)
+    goto fail;
+  if (geteuid() != 0) {
+    failx(&e, "argv", "tsbox-helper must run as root");
+    goto fail;
+  }
+  return c.is_exec ? exec_main(&c) : run_main(&c);
+
+fail:
+  status_error(&e);
+  fprintf(stderr, "tsbox-helper: %s\n", e.msg);
+  return 125;
+}

@@ -1,0 +1,170 @@
+/* The loop of a process that waits for its child: copy output (to the log
+ * and, attached, to our own stdout/stderr), forward the caller's input and
+ * signals, and reap the child. Used by run's monitor and by exec. */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#include "helper.h"
+#include "syscalls.h"
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+/* Block the signals we forward and read them from a signalfd instead, so
+ * none of them can kill us halfway through setup. The child restores the
+ * mask before execve (child_reset_signals). */
+int monitor_setup_signals(struct error *e)
+{
+  sigset_t set;
+  int fd;
+
+  sigemptyset(&set);
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    sigaddset(&set, forwarded[i]);
+  sigaddset(&set, SIGWINCH);
+  if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+    return fail(e, "clone", "sigprocmask");
+  /* A closed reader (engine gone) must not kill the monitor. */
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+    return fail(e, "clone", "ignore SIGPIPE");
+  fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fd < 0)
+    return fail(e, "clone", "signalfd");
+  return fd;
+}
+
+void wstatus_to_code(int wstatus, int *code, int *sig)
+{
+  if (WIFSIGNALED(wstatus)) {
+    *sig = WTERMSIG(wstatus);
+    *code = 128 + *sig;
+  } else {
+    *sig = 0;
+    *code = WEXITSTATUS(wstatus);
+  }
+}
+
+/* Returns false at EOF or on an error that ends the stream (EIO on a pty
+ * master once the last slave is closed). */
+static bool pump(struct monitor *m, struct stream *s)
+{
+  char buf[16384];
+  for (;;) {
+    ssize_t n = read(s->fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && errno == EAGAIN)
+      return true;
+    if (n <= 0)
+      return false;
+    /* The attached caller may have closed its end; keep logging anyway. */
+    if (s->out_fd >= 0 && write_all(s->out_fd, buf, (size_t) n) < 0)
+      s->out_fd = -1;
+    log_record(m->log_fd, s->name, buf, (size_t) n);
+    if ((size_t) n < sizeof buf)
+      return true;
+  }
+}
+
+static void forward_input(struct monitor *m)
+{
+  char buf[4096];
+  ssize_t n = read(m->in_fd, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n <= 0 || write_all(m->in_to, buf, (size_t) n) < 0)
+    m->in_fd = -1; /* caller's input ended: stop forwarding, keep running */
+}
+
+static void handle_signal(struct monitor *m)
+{
+  struct signalfd_siginfo si;
+  while (read(m->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
+    if (si.ssi_signo == SIGWINCH) {
+      copy_winsize(m->winsize_from, m->winsize_to);
+      continue;
+    }
+    /* The child may already be gone (ESRCH); then there is nothing to do. */
+    if (m->pidfd >= 0)
+      (void) sys_pidfd_send_signal(m->pidfd, (int) si.ssi_signo);
+    else
+      (void) kill(m->pid, (int) si.ssi_signo);
+  }
+}
+
+int monitor_loop(struct monitor *m, int *wstatus, struct error *e)
+{
+  bool exited = false;
+
+  for (size_t i = 0; i < m->n_streams; i++)
+    if (m->streams[i].fd >= 0 && set_nonblock(m->streams[i].fd) < 0)
+      return fail(e, "clone", "set O_NONBLOCK");
+
+  while (!exited) {
+    struct pollfd pfd[5];
+    int idx_stream[2] = { -1, -1 }, idx_in = -1, idx_sig = -1, idx_pid = -1;
+    nfds_t n = 0;
+
+    for (size_t i = 0; i < m->n_streams; i++)
+      if (m->streams[i].fd >= 0) {
+        idx_stream[i] = (int) n;
+        pfd[n++] = (struct pollfd){ .fd = m->streams[i].fd, .events = POLLIN };
+      }
+    if (m->in_fd >= 0) {
+      idx_in = (int) n;
+      pfd[n++] = (struct pollfd){ .fd = m->in_fd, .events = POLLIN };
+    }
+    if (m->sigfd >= 0) {
+      idx_sig = (int) n;
+      pfd[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
+    }
+    idx_pid = (int) n;
+    pfd[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
+
+    if (poll(pfd, n, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return fail(e, "clone", "poll");
+    }
+    for (size_t i = 0; i < m->n_streams; i++)
+      if (idx_stream[i] >= 0 && pfd[idx_stream[i]].revents && !pump(m, &m->streams[i])) {
+        close(m->streams[i].fd);
+        m->streams[i].fd = -1;
+      }
+    if (idx_in >= 0 && pfd[idx_in].revents)
+      forward_input(m);
+    if (idx_sig >= 0 && pfd[idx_sig].revents)
+      handle_signal(m);
+    if (pfd[idx_pid].revents) {
+      pid_t r;
+      do
+        r = waitpid(m->pid, wstatus, 0);
+      while (r < 0 && errno == EINTR);
+      if (r < 0)
+        return fail(e, "clone", "waitpid");
+      exited = true;
+    }
+  }
+
+  /* Drain what is left. A pty hands data to the master asynchronously, so
+   * give it a moment; but do not wait for EOF forever: a process that
+   * outlived the container (no pid namespace) may hold the pipe open. */
+  for (size_t i = 0; i < m->n_streams; i++) {
+    struct stream *s = &m->streams[i];
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (s->fd >= 0) {
+      struct pollfd p = { .fd = s->fd, .events = POLLIN };
+      int r = poll(&p, 1, 100);
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      if (r <= 0 || !pump(m, s) || now.tv_sec - start.tv_sec >= 2) {
+        close(s->fd);
+        s->fd = -1;
+      }
+    }
+  }
+  return 0;
+}

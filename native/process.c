@@ -1,0 +1,56 @@
+/* The last steps of the child, common to run and exec: user, caps, cwd,
+ * label, no_new_privs, seccomp, execve. Every failure is reported on the
+ * error pipe with its stage and ends the child. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include "helper.h"
+
+extern char **environ;
+
+/* Signal mask and ignored dispositions survive execve: give CMD a clean
+ * slate, not the monitor's blocked set and ignored SIGPIPE. */
+void child_reset_signals(void)
+{
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+}
+
+static void write_exec_label(const char *label)
+{
+  cleanup_fd int fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    die_with_error("label", "open `/proc/self/attr/exec`");
+  if (write_all(fd, label, strlen(label)) < 0)
+    die_with_error("label", "set process label `%s`", label);
+}
+
+void finish_and_exec(const struct config *c, bool in_userns)
+{
+  struct error e = { 0 };
+
+  if (apply_user_and_caps(c, in_userns, &e) < 0)
+    die_with_struct(&e);
+  /* chdir as the final user, so permissions apply as for CMD itself */
+  if (chdir(c->cwd ? c->cwd : "/") < 0)
+    die_with_error("cwd", "chdir `%s`", c->cwd ? c->cwd : "/");
+  umask(022);
+  if (c->process_label && c->selinux_enforcing)
+    write_exec_label(c->process_label);
+  if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    die_with_error("caps", "PR_SET_NO_NEW_PRIVS");
+  if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+    die_with_error("exec", "clear PR_SET_PDEATHSIG");
+  if (c->seccomp_prog && seccomp_load(c, &e) < 0)
+    die_with_struct(&e);
+
+  /* execvp searches the PATH of the environment we give CMD */
+  environ = c->env;
+  execvp(c->argv[0], c->argv);
+  die_with_error("exec", "exec `%s`", c->argv[0]);
+}

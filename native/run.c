@@ -1,0 +1,461 @@
+/* `run`: create the container and stay as its monitor (its init's parent).
+ *
+ *   monitor (host namespaces)             child = container init
+ *   open every host fd
+ *   [--detach: double fork, setsid]
+ *   join pid/net/ipc/uts/time (--join-ns)
+ *   clone3(CLONE_NEW*) ------------------> wait on the sync pipe
+ *   {"pid"}; wait --userns-block-fd
+ *   write pid to each cgroup.procs
+ *   release ----------------------------> cgroup ns, mounts, pivot_root,
+ *                                          tty, hostname, user, caps,
+ *                                          nnp, seccomp, execve
+ *   error pipe: EOF = started, else a report -> kill, reap, {"error"}
+ *   copy output, forward signals, reap, write the exit file
+ *
+ * The child is in its own mount namespace from its first instruction, so
+ * no mount it makes is ever visible on the host; killing it on any error
+ * tears everything down. */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "helper.h"
+#include "syscalls.h"
+
+/* pipes and sockets between monitor and child: [0] read end, [1] write end */
+struct channels {
+  int sync[2];   /* monitor -> child: one byte = go */
+  int report[2]; /* child -> monitor: struct child_report, or EOF at execve */
+  int out[2];    /* container stdout (no tty) */
+  int err[2];    /* container stderr (no tty) */
+  int sock[2];   /* child -> monitor: the pty master (SCM_RIGHTS) */
+};
+
+static pid_t child_pid = -1;
+static int detach_result_fd = -1; /* detached monitor -> the process the engine waits for */
+
+/* Setup failed: the container must not survive half-made. Kill and reap it
+ * (its mount namespace and every mount in it die with it), report, exit. */
+__attribute__((noreturn)) static void monitor_fail(const struct error *e)
+{
+  int code = exit_code_for(e->stage, e->err);
+  if (child_pid > 0) {
+    kill(child_pid, SIGKILL);
+    while (waitpid(child_pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  }
+  status_error(e);
+  fprintf(stderr, "tsbox-helper: %s: %s\n", e->stage ? e->stage : "error", e->msg);
+  if (detach_result_fd >= 0) {
+    unsigned char b = (unsigned char) code;
+    (void) write_all(detach_result_fd, &b, 1);
+  }
+  exit(code);
+}
+
+/* Host-side resources, opened before anything else so later steps (and a
+ * symlink planted meanwhile) cannot change what they refer to. */
+static int open_run_fds(struct config *c, struct error *e)
+{
+  if (open_common_fds(c, e) < 0)
+    return -1;
+  c->rootfs_fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->rootfs_fd < 0)
+    return fail(e, "mount", "open rootfs `%s`", c->rootfs);
+  for (size_t i = 0; i < c->n_mounts; i++) {
+    struct mount_entry *m = &c->mounts[i];
+    if (m->kind != MOUNT_BIND)
+      continue;
+    m->src_fd = open(m->src, O_PATH | O_CLOEXEC);
+    if (m->src_fd < 0)
+      return fail(e, "mount", "open bind source `%s`", m->src);
+    /* An fd on a mount of the host namespace cannot be bind-mounted from the
+     * child's new namespace; a detached clone of the tree can be attached. */
+    m->tree_fd = sys_open_tree(m->src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    if (m->tree_fd < 0)
+      return fail(e, "mount", "clone the mount tree of bind source `%s`", m->src);
+  }
+  for (size_t i = 0; i < c->n_joins; i++) {
+    c->joins[i].fd = open(c->joins[i].path, O_RDONLY | O_CLOEXEC);
+    if (c->joins[i].fd < 0)
+      return fail(e, "clone", "open namespace `%s`", c->joins[i].path);
+  }
+  if (c->log_path) {
+    c->log_fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    if (c->log_fd < 0)
+      return fail(e, "clone", "open log `%s`", c->log_path);
+  }
+  return 0;
+}
+
+/* The process the engine spawned waits here for the monitor's verdict and
+ * exits with it; only the detached monitor (grandchild, new session, no
+ * terminal, stdio on /dev/null) returns. */
+static void detach(struct config *c)
+{
+  struct error e = { 0 };
+  int p[2];
+  pid_t mid;
+  unsigned char code;
+
+  if (pipe2(p, O_CLOEXEC) < 0) {
+    fail(&e, "clone", "pipe");
+    monitor_fail(&e);
+  }
+  mid = fork();
+  if (mid < 0) {
+    fail(&e, "clone", "fork");
+    monitor_fail(&e);
+  }
+  if (mid == 0) {
+    pid_t mon;
+    close(p[0]);
+    if (setsid() < 0)
+      _exit(125);
+    mon = fork();
+    if (mon < 0)
+      _exit(125);
+    if (mon > 0)
+      _exit(0);
+    detach_result_fd = p[1];
+    for (int fd = 0; fd < 3; fd++)
+      if (dup2(c->devnull_fd, fd) < 0) {
+        fail(&e, "clone", "dup2 /dev/null");
+        monitor_fail(&e);
+      }
+    return;
+  }
+  close(p[1]);
+  while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  exit(read_full(p[0], &code, 1) == 1 ? code : 125);
+}
+
+static int make_channels(struct channels *ch, bool tty, struct error *e)
+{
+  if (pipe2(ch->sync, O_CLOEXEC) < 0 || pipe2(ch->report, O_CLOEXEC) < 0)
+    return fail(e, "clone", "pipe");
+  if (tty) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->sock) < 0)
+      return fail(e, "clone", "socketpair");
+  } else if (pipe2(ch->out, O_CLOEXEC) < 0 || pipe2(ch->err, O_CLOEXEC) < 0) {
+    return fail(e, "clone", "pipe");
+  }
+  return 0;
+}
+
+static void close_pair_end(int *fds, int i)
+{
+  if (fds[i] >= 0) {
+    close(fds[i]);
+    fds[i] = -1;
+  }
+}
+
+/* The container's init, from clone3 to execve. Never returns. */
+__attribute__((noreturn)) static void container_init(struct config *c, struct channels *ch)
+{
+  struct error e = { 0 };
+  bool user_joined = false;
+  int user_fd = -1, cgroup_fd = -1;
+  int unshare_flags = 0;
+  char go;
+  ssize_t n;
+
+  child_report_fd = ch->report[1];
+  child_reset_signals();
+  /* If the monitor dies during setup, so do we. Cleared before execve. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    die_with_error("clone", "PR_SET_PDEATHSIG");
+  close_pair_end(ch->sync, 1);
+  close_pair_end(ch->report, 0);
+  close_pair_end(ch->out, 0);
+  close_pair_end(ch->err, 0);
+  close_pair_end(ch->sock, 0);
+  /* Exact modes for the nodes and dirs we create; CMD gets 022. */
+  umask(0);
+
+  /* stdio: pipes to the monitor, or /dev/null until the pty exists. The
+   * caller's terminal is never handed to the container. */
+  if (!c->tty) {
+    if (dup2(ch->out[1], 1) < 0 || dup2(ch->err[1], 2) < 0)
+      die_with_error("clone", "dup2 stdout/stderr");
+    close_pair_end(ch->out, 1);
+    close_pair_end(ch->err, 1);
+  } else if (dup2(c->devnull_fd, 1) < 0 || dup2(c->devnull_fd, 2) < 0) {
+    die_with_error("clone", "dup2 /dev/null");
+  }
+  if (!(c->keep_stdin && !c->detach && !c->tty) && dup2(c->devnull_fd, 0) < 0)
+    die_with_error("clone", "dup2 /dev/null");
+
+  do
+    n = read(ch->sync[0], &go, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1)
+    _exit(125); /* the monitor gave up; it reports */
+  close_pair_end(ch->sync, 0);
+
+  /* Our own session: terminal signals of the caller reach the monitor only,
+   * which forwards them; and with --tty the pty becomes our terminal. */
+  if (setsid() < 0)
+    die_with_error("clone", "setsid");
+
+  for (size_t i = 0; i < c->n_joins; i++) {
+    if (c->joins[i].flag == CLONE_NEWUSER) {
+      user_fd = c->joins[i].fd;
+      user_joined = true;
+    }
+    if (c->joins[i].flag == CLONE_NEWCGROUP)
+      cgroup_fd = c->joins[i].fd;
+  }
+  /* Joining a user namespace must come before creating namespaces that it
+   * should own, so those were left out of clone3 and are unshared here. */
+  if (user_joined) {
+    if (setns(user_fd, CLONE_NEWUSER) < 0)
+      die_with_error("userns", "join user namespace");
+    unshare_flags = c->ns_flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET);
+    if (unshare(unshare_flags) < 0)
+      die_with_error("userns", "unshare");
+  }
+
+  /* In a user namespace our host ids (root) are unmapped, and files we
+   * create could not be owned by anyone; become the namespace's root (the
+   * engine has written the id maps by now). Capabilities are kept. */
+  if (((c->ns_flags & CLONE_NEWUSER) || user_joined) &&
+      (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+    die_with_error("userns", "become root of the user namespace (are uid_map/gid_map written?)");
+
+  /* The monitor has placed us in our cgroups: a new cgroup namespace now
+   * has our own cgroup as its root. */
+  if (cgroup_fd >= 0) {
+    if (setns(cgroup_fd, CLONE_NEWCGROUP) < 0)
+      die_with_error("cgroup", "join cgroup namespace");
+  } else if ((c->ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+    die_with_error("cgroup", "unshare cgroup namespace");
+  }
+
+  bool in_userns = (c->ns_flags & CLONE_NEWUSER) || user_joined;
+  if (setup_rootfs(c, in_userns, c->ns_flags & CLONE_NEWNET, c->ns_flags & CLONE_NEWIPC, &e) < 0)
+    die_with_struct(&e);
+
+  if (c->tty) {
+    int master, slave;
+    if (pty_open_in_root(&master, &slave, &e) < 0)
+      die_with_struct(&e);
+    /* The slave belongs to CMD's user, as login would arrange. Best
+     * effort: an unmapped owner only makes `tty` checks stricter. */
+    if (c->uid != 0 || c->gid != 0)
+      (void) fchown(slave, c->uid, c->gid);
+    if (pty_make_controlling(slave, &e) < 0 || send_fd(ch->sock[1], master, &e) < 0)
+      die_with_struct(&e);
+    close(master);
+    close_pair_end(ch->sock, 1);
+  }
+
+  if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
+    die_with_error("hostname", "sethostname `%s`", c->hostname);
+
+  finish_and_exec(c, in_userns);
+}
+
+static void write_exit_file(const char *path, int code, int sig)
+{
+  char tmp[4096], buf[256], stamp[64];
+  struct timespec ts;
+  cleanup_fd int fd = -1;
+  int n;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  format_rfc3339(stamp, sizeof stamp, &ts);
+  n = snprintf(buf, sizeof buf, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\"}\n", code, sig, stamp);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  /* Nobody is left to report to in detached mode; stderr is all we have. */
+  if (fd < 0 || write_all(fd, buf, (size_t) n) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0)
+    fprintf(stderr, "tsbox-helper: write exit file `%s`: %s\n", path, strerror(errno));
+}
+
+int run_main(struct config *c)
+{
+  struct error e = { 0 };
+  struct channels ch = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+  struct child_report report;
+  unsigned long long start;
+  int procfd, sigfd, pidfd = -1, master = -1, wstatus, code, sig;
+  int clone_flags;
+  ssize_t n;
+
+  if (open_run_fds(c, &e) < 0)
+    monitor_fail(&e);
+  procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (procfd < 0) {
+    fail(&e, "clone", "open `/proc`");
+    monitor_fail(&e);
+  }
+  if (c->detach)
+    detach(c);
+  sigfd = monitor_setup_signals(&e);
+  if (sigfd < 0)
+    monitor_fail(&e);
+
+  /* setns() into pid and time namespaces only affects our future children,
+   * and net/ipc/uts do not change what this process may touch; so we join
+   * those here and the child is born in them. user and cgroup are joined by
+   * the child (see container_init). */
+  for (size_t i = 0; i < c->n_joins; i++) {
+    int f = c->joins[i].flag;
+    if (f == CLONE_NEWUSER || f == CLONE_NEWCGROUP)
+      continue;
+    if (setns(c->joins[i].fd, f) < 0) {
+      fail(&e, "clone", "join namespace `%s`", c->joins[i].path);
+      monitor_fail(&e);
+    }
+  }
+
+  if (make_channels(&ch, c->tty, &e) < 0)
+    monitor_fail(&e);
+
+  /* cgroup is unshared by the child once it sits in its cgroup */
+  clone_flags = c->ns_flags & ~CLONE_NEWCGROUP;
+  for (size_t i = 0; i < c->n_joins; i++)
+    if (c->joins[i].flag == CLONE_NEWUSER)
+      clone_flags &= ~(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET);
+
+  struct tsbox_clone_args args = {
+    .flags = (uint64_t) clone_flags | CLONE_PIDFD,
+    .pidfd = (uint64_t) (uintptr_t) &pidfd,
+    .exit_signal = SIGCHLD,
+  };
+  child_pid = sys_clone3(&args, sizeof args);
+  if (child_pid < 0) {
+    fail(&e, "clone", "clone3");
+    monitor_fail(&e);
+  }
+  if (child_pid == 0)
+    container_init(c, &ch);
+
+  close_pair_end(ch.sync, 0);
+  close_pair_end(ch.report, 1);
+  close_pair_end(ch.out, 1);
+  close_pair_end(ch.err, 1);
+  close_pair_end(ch.sock, 1);
+
+  if (read_start_time(procfd, child_pid, &start, &e) < 0)
+    monitor_fail(&e);
+  status_line("{\"pid\":%d,\"start\":%llu}", (int) child_pid, start);
+  if (c->detach)
+    status_line("{\"monitor\":%d}", (int) getpid());
+
+  if (c->userns_block_fd >= 0) {
+    char b;
+    do
+      n = read(c->userns_block_fd, &b, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) {
+      if (n < 0)
+        fail(&e, "userns", "read --userns-block-fd");
+      else
+        failx(&e, "userns", "aborted by the engine (--userns-block-fd closed)");
+      monitor_fail(&e);
+    }
+    close(c->userns_block_fd);
+    c->userns_block_fd = -1;
+  }
+
+  for (size_t i = 0; i < c->n_cgroups; i++) {
+    char buf[32];
+    int len = snprintf(buf, sizeof buf, "%d", (int) child_pid);
+    if (write_all(c->cgroup_fds[i], buf, (size_t) len) < 0) {
+      fail(&e, "cgroup", "join cgroup `%s`", c->cgroups[i]);
+      monitor_fail(&e);
+    }
+    close(c->cgroup_fds[i]);
+    c->cgroup_fds[i] = -1;
+  }
+
+  if (write_all(ch.sync[1], "1", 1) < 0) {
+    fail(&e, "clone", "release the child");
+    monitor_fail(&e);
+  }
+  close_pair_end(ch.sync, 1);
+
+  n = read_full(ch.report[0], &report, sizeof report);
+  if (n < 0) {
+    fail(&e, "clone", "read the error pipe");
+    monitor_fail(&e);
+  }
+  if (n > 0) {
+    static char stage[sizeof report.stage + 1];
+    if ((size_t) n != sizeof report) {
+      failx(&e, "clone", "short report from the container (%zd bytes)", n);
+      monitor_fail(&e);
+    }
+    memcpy(stage, report.stage, sizeof report.stage);
+    report.msg[sizeof report.msg - 1] = '\0';
+    failx(&e, stage, "%s", report.msg);
+    e.err = report.err; /* the message already carries the errno text */
+    monitor_fail(&e);
+  }
+  close_pair_end(ch.report, 0);
+
+  if (c->tty) {
+    master = recv_fd(ch.sock[0], &e);
+    if (master < 0)
+      monitor_fail(&e);
+    close_pair_end(ch.sock, 0);
+  }
+
+  status_line("{\"started\":true}");
+  if (c->detach) {
+    unsigned char ok = 0;
+    (void) write_all(detach_result_fd, &ok, 1);
+    close(detach_result_fd);
+    detach_result_fd = -1;
+    close(status_fd);
+    status_fd = -1;
+  }
+
+  struct monitor m = {
+    .pid = child_pid, .pidfd = pidfd, .sigfd = sigfd, .log_fd = c->log_fd,
+    .in_fd = -1, .in_to = -1, .winsize_from = -1, .winsize_to = -1,
+  };
+  if (c->tty) {
+    m.streams[m.n_streams++] = (struct stream){ master, "stdout", c->detach ? -1 : 1 };
+    if (!c->detach) {
+      if (isatty(0)) {
+        copy_winsize(0, master);
+        m.winsize_from = 0;
+        m.winsize_to = master;
+        if (c->keep_stdin && term_make_raw(0, &e) < 0)
+          monitor_fail(&e);
+      }
+      if (c->keep_stdin) {
+        m.in_fd = 0;
+        m.in_to = master;
+      }
+    }
+  } else {
+    m.streams[m.n_streams++] = (struct stream){ ch.out[0], "stdout", c->detach ? -1 : 1 };
+    m.streams[m.n_streams++] = (struct stream){ ch.err[0], "stderr", c->detach ? -1 : 2 };
+  }
+
+  /* From here on the container runs: errors no longer kill it. */
+  if (monitor_loop(&m, &wstatus, &e) < 0) {
+    child_pid = -1;
+    monitor_fail(&e);
+  }
+  child_pid = -1;
+  term_restore();
+  wstatus_to_code(wstatus, &code, &sig);
+  if (c->exit_file)
+    write_exit_file(c->exit_file, code, sig);
+  status_line("{\"exit\":%d,\"signal\":%d}", code, sig);
+  return code;
+}

@@ -1,0 +1,49 @@
+// tsbox exec: run a command in a running container. The helper joins every
+// namespace and the cgroup of the container; with -t it gives the command a
+// new pty inside the container and proxies it (never our own terminal).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { Command } from '../command.js';
+import { Engine } from '../../engine/engine.js';
+import { UserError } from '../../engine/errors.js';
+import { bool, list, str } from '../args.js';
+import { resolveUser } from '../run-flags.js';
+import { HOST_IMAGE } from '../../engine/images.js';
+
+export const exec: Command = {
+  name: 'exec',
+  summary: 'Run a command in a running container',
+  usage: 'tsbox exec [-i] [-t] [-u USER] [-e K=V] [-w DIR] CONTAINER CMD [ARG...]',
+  flags: [
+    { name: 'interactive', short: 'i', type: 'bool', help: 'keep stdin open' },
+    { name: 'tty', short: 't', type: 'bool', help: 'allocate a new pseudo-terminal inside the container' },
+    { name: 'user', short: 'u', type: 'string', arg: 'USER[:GROUP]', help: 'user to run as' },
+    { name: 'env', short: 'e', type: 'list', arg: 'K=V', help: 'set an environment variable' },
+    { name: 'workdir', short: 'w', type: 'string', arg: 'DIR', help: 'working directory' },
+  ],
+  stopAtPositional: true,
+  async run(p, g) {
+    const [ref, ...cmd] = p.positionals;
+    if (!ref || cmd.length === 0) throw new UserError('exec needs a container and a command', 125, 'Usage: tsbox exec [FLAGS] CONTAINER CMD [ARG...]');
+    const engine = Engine.open(g);
+    const rec = engine.get(ref);
+    const userSpec = str(p, 'user');
+    const etc = rec.spec.image === HOST_IMAGE ? '/etc' : path.join(engine.images.rootfs(rec.spec.image), 'etc');
+    const workdir = str(p, 'workdir');
+    if (workdir !== undefined && !workdir.startsWith('/')) throw new UserError(`--workdir must be an absolute path, not '${workdir}'`);
+    const { file, args } = engine.execCommand(rec.id, cmd, {
+      tty: bool(p, 'tty'),
+      interactive: bool(p, 'interactive'),
+      user: userSpec ? resolveUser(userSpec, etc) : undefined,
+      env: list(p, 'env'),
+      workdir,
+    });
+    const ignore = () => {};
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, ignore);
+    const child = spawn(file, args, { stdio: [bool(p, 'interactive') || bool(p, 'tty') ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+    return await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 + 15 : 125)));
+    });
+  },
+};

@@ -1,0 +1,35 @@
+// The command table. Modules load lazily, so `tsbox ps` pays only for what it
+// runs (and never loads Ink or React). Help text comes from this table.
+import type { Command } from '../command.js';
+
+export interface CommandEntry {
+  name: string;
+  aliases?: string[];
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  { name: 'run', summary: 'Create and start a container', load: async () => (await import('./run.js')).run },
+  { name: 'create', summary: 'Create a container without starting it', load: async () => (await import('./run.js')).createCmd },
+  { name: 'start', summary: 'Start containers', load: async () => (await import('./lifecycle.js')).start },
+  { name: 'stop', summary: 'Stop containers (SIGTERM, then SIGKILL)', load: async () => (await import('./lifecycle.js')).stop },
+  { name: 'restart', summary: 'Restart containers', load: async () => (await import('./lifecycle.js')).restart },
+  { name: 'kill', summary: 'Send a signal to containers', load: async () => (await import('./lifecycle.js')).kill },
+  { name: 'rm', summary: 'Remove containers', load: async () => (await import('./lifecycle.js')).rm },
+  { name: 'wait', summary: 'Wait for containers to exit', load: async () => (await import('./lifecycle.js')).wait },
+  { name: 'ps', aliases: ['list', 'ls'], summary: 'List containers', load: async () => (await import('./ps.js')).ps },
+  { name: 'logs', summary: "Show a container's output", load: async () => (await import('./logs.js')).logs },
+  { name: 'inspect', summary: 'Show details of containers or images as JSON', load: async () => (await import('./inspect.js')).inspect },
+  { name: 'exec', summary: 'Run a command in a running container', load: async () => (await import('./exec.js')).exec },
+  { name: 'images', summary: 'List images', load: async () => (await import('./images.js')).images },
+  { name: 'image', summary: 'Manage images (import, ls, inspect, rm)', load: async () => (await import('./images.js')).image },
+  { name: 'rmi', summary: 'Remove images', load: async () => (await import('./images.js')).rmi },
+  { name: 'dashboard', summary: 'Open the dashboard (the default)', load: async () => (await import('./dashboard.js')).dashboard },
+  { name: 'demo', summary: 'Start demo containers and open the dashboard', load: async () => (await import('./demo.js')).demo },
+  { name: 'info', summary: 'Show what this host supports', load: async () => (await import('./info.js')).info },
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+}

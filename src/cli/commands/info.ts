@@ -1,0 +1,84 @@
+// tsbox info: what this host supports, read from the kernel.
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Command } from '../command.js';
+import { Engine } from '../../engine/engine.js';
+import { detectLayout } from '../../engine/cgroups/index.js';
+import { selinuxSetting, selinuxState } from '../../engine/selinux.js';
+import { readSubIds } from '../../engine/subid.js';
+import { NAMESPACE_TYPES } from '../../engine/types.js';
+import { isRootless } from '../../engine/paths.js';
+import { formatFlag, json } from '../format.js';
+import { str } from '../args.js';
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
+
+function mapTool(name: string): { path: string | null; setuid: boolean } {
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    try {
+      const st = fs.statSync(`${dir}/${name}`);
+      return { path: `${dir}/${name}`, setuid: (st.mode & 0o4000) !== 0 || (st.mode & 0o111) !== 0 };
+    } catch {
+      /* try the next dir */
+    }
+  }
+  return { path: null, setuid: false };
+}
+
+export function hostInfo(engineRoot?: string): Record<string, unknown> {
+  const engine = Engine.open({ root: engineRoot });
+  const layout = detectLayout();
+  const status = readOr('/proc/self/status', '');
+  const seccompAvail = /^Seccomp:/m.test(status);
+  const sel = selinuxState(selinuxSetting(engine.globals.selinux));
+  return {
+    host: {
+      hostname: os.hostname(),
+      kernel: os.release(),
+      arch: process.arch,
+      rootless: isRootless(),
+      cgroups: { layout: layout.kind, v1: layout.v1, v2Root: layout.v2Root ?? null, v2Controllers: layout.v2Controllers },
+      namespaces: Object.fromEntries(NAMESPACE_TYPES.map((t) => [t, fs.existsSync(`/proc/self/ns/${t}`)])),
+      userNamespaces: { maxUserNamespaces: Number(readOr('/proc/sys/user/max_user_namespaces', '0')), unprivilegedClone: readOr('/proc/sys/kernel/unprivileged_userns_clone', 'n/a') },
+      seccomp: seccompAvail,
+      selinux: { kernel: fs.existsSync('/sys/fs/selinux/enforce'), enforcing: sel.enforcing, labeling: sel.labeling, note: sel.note },
+      newuidmap: mapTool('newuidmap'),
+      newgidmap: mapTool('newgidmap'),
+      subIds: readSubIds(),
+      overlay: /\toverlay$/m.test(readOr('/proc/filesystems', '')),
+    },
+    store: { data: engine.paths.data, run: engine.paths.run, containers: engine.list({ all: true }).length, images: engine.images.list().length },
+  };
+}
+
+export const info: Command = {
+  name: 'info',
+  summary: 'Show what this host supports (cgroups, namespaces, seccomp, SELinux, id maps)',
+  usage: 'tsbox info [--format json]',
+  flags: [{ name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or YAML-like text (default)' }],
+  async run(p, g) {
+    const data = hostInfo(g.root);
+    if (formatFlag(str(p, 'format')) === 'json') {
+      process.stdout.write(json(data));
+      return 0;
+    }
+    const lines: string[] = [];
+    const walk = (v: unknown, indent: string) => {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (x && typeof x === 'object' && !Array.isArray(x)) {
+          lines.push(`${indent}${k}:`);
+          walk(x, indent + '  ');
+        } else lines.push(`${indent}${k}: ${Array.isArray(x) ? JSON.stringify(x) : String(x)}`);
+      }
+    };
+    walk(data, '');
+    process.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  },
+};

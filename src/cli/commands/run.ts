@@ -1,0 +1,58 @@
+// tsbox run / tsbox create
+import type { Command } from '../command.js';
+import { Engine } from '../../engine/engine.js';
+import { RUN_FLAGS, buildRunRequest } from '../run-flags.js';
+import type { Parsed } from '../args.js';
+import type { GlobalOptions } from '../command.js';
+
+function create(p: Parsed, g: GlobalOptions) {
+  const engine = Engine.open(g);
+  const req = buildRunRequest(p, engine);
+  return { engine, req, rec: engine.create({ name: req.name, spec: req.spec }) };
+}
+
+export const run: Command = {
+  name: 'run',
+  summary: 'Create and start a container',
+  usage: 'tsbox run [FLAGS] IMAGE [CMD [ARG...]]',
+  flags: RUN_FLAGS,
+  stopAtPositional: true,
+  async run(p, g) {
+    const { engine, req, rec } = create(p, g);
+    if (req.detach) {
+      try {
+        await engine.start(rec.id);
+      } catch (e) {
+        if (req.spec.autoRemove) await engine.remove(rec.id, { force: true });
+        throw e;
+      }
+      process.stdout.write(`${rec.id}\n`);
+      return 0;
+    }
+    // Attached: the helper shares our terminal and forwards signals to the
+    // container; we only wait for it, so Ctrl-C must not end us first.
+    const ignore = () => {};
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, ignore);
+    try {
+      const started = await engine.start(rec.id, { attach: true });
+      const exit = await engine.wait(rec.id);
+      return exit ?? started.attachedExit ?? 0;
+    } finally {
+      if (req.spec.autoRemove) await engine.remove(rec.id, { force: true }).catch(() => {});
+    }
+  },
+};
+
+export const createCmd: Command = {
+  name: 'create',
+  summary: 'Create a container without starting it',
+  usage: 'tsbox create [FLAGS] IMAGE [CMD [ARG...]]',
+  flags: RUN_FLAGS.filter((f) => f.name !== 'detach'),
+  stopAtPositional: true,
+  async run(p, g) {
+    const { rec } = create(p, g);
+    process.stdout.write(`${rec.id}\n`);
+    return 0;
+  },
+};
+

@@ -1,0 +1,126 @@
+// tsbox volume create|ls|inspect|rm|prune: named volumes under tsbox's root.
+import crypto from 'node:crypto';
+import type { Command, GlobalOptions } from '../command.js';
+import { bool, list, str, type Parsed } from '../args.js';
+import { ago, formatFlag, json, table } from '../format.js';
+import { Engine } from '../../engine/engine.js';
+import { UserError } from '../../engine/errors.js';
+import { VolumeStore } from '../../engine/volumes.js';
+import type { ContainerRecord } from '../../engine/types.js';
+
+const SUBCOMMANDS = 'create, ls, inspect, rm, prune';
+
+/** Each flag belongs to some subcommands; given to another it is an error rather than ignored. */
+const FLAG_USE: Record<string, string[]> = { label: ['create'], format: ['ls', 'list', 'inspect'], quiet: ['ls', 'list'], force: ['rm', 'remove', 'prune'] };
+
+function checkFlags(p: Parsed, sub: string): void {
+  for (const [flag, subs] of Object.entries(FLAG_USE)) {
+    if (p.flags[flag] !== undefined && !subs.includes(sub)) throw new UserError(`--${flag} does not apply to volume ${sub}`, 125, `It is a flag of volume ${subs[0]}.`);
+  }
+}
+
+function parseLabels(items: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? item : item.slice(0, eq);
+    if (!key) throw new UserError(`invalid --label '${item}'`, 125, 'Use --label KEY=VALUE (or KEY alone for an empty value).');
+    labels[key] = eq < 0 ? '' : item.slice(eq + 1);
+  }
+  return labels;
+}
+
+function usersOf(name: string, containers: ContainerRecord[]): ContainerRecord[] {
+  return containers.filter((c) => c.spec.volumes.some((v) => v.type === 'volume' && v.name === name));
+}
+
+const isLive = (c: ContainerRecord) => c.state === 'running' || c.state === 'paused';
+
+function open(g: GlobalOptions): { store: VolumeStore; containers: ContainerRecord[] } {
+  const engine = Engine.open(g);
+  return { store: new VolumeStore(engine.paths), containers: engine.list({ all: true }) };
+}
+
+function create(p: Parsed, args: string[], g: GlobalOptions): number {
+  if (args.length > 1) throw new UserError('volume create takes one name', 125, 'Usage: tsbox volume create [--label K=V] [NAME]');
+  // like podman, a volume without a name gets a random one
+  const name = args[0] ?? crypto.randomBytes(16).toString('hex');
+  const v = new VolumeStore(Engine.open(g).paths).create(name, { labels: parseLabels(list(p, 'label')) });
+  process.stdout.write(`${v.name}\n`);
+  return 0;
+}
+
+function ls(p: Parsed, args: string[], g: GlobalOptions): number {
+  if (args.length > 0) throw new UserError('volume ls takes no arguments', 125, 'Usage: tsbox volume ls [--format json] [-q]');
+  const fmt = formatFlag(str(p, 'format'));
+  const { store, containers } = open(g);
+  const vols = store.list().map((v) => ({ ...v, usedBy: usersOf(v.name, containers).map((c) => c.name) }));
+  if (bool(p, 'quiet')) process.stdout.write(vols.map((v) => `${v.name}\n`).join(''));
+  else if (fmt === 'json') process.stdout.write(json(vols));
+  else process.stdout.write(table(['DRIVER', 'VOLUME NAME', 'CREATED', 'USED BY'], vols.map((v) => [v.driver, v.name, ago(v.created), v.usedBy.join(',')])));
+  return 0;
+}
+
+function inspect(p: Parsed, args: string[], g: GlobalOptions): number {
+  if (args.length === 0) throw new UserError('volume inspect needs a volume name', 125, 'Usage: tsbox volume inspect NAME...');
+  formatFlag(str(p, 'format')); // inspect always prints JSON; the flag is checked for typos only
+  const { store, containers } = open(g);
+  process.stdout.write(json(args.map((n) => ({ ...store.inspect(n), usedBy: usersOf(n, containers).map((c) => c.name) }))));
+  return 0;
+}
+
+function rm(p: Parsed, args: string[], g: GlobalOptions): number {
+  if (args.length === 0) throw new UserError('volume rm needs a volume name', 125, 'Usage: tsbox volume rm [-f] NAME...');
+  const { store, containers } = open(g);
+  const force = bool(p, 'force');
+  for (const name of args) {
+    const users = usersOf(name, containers);
+    // Deleting the data under a running container is never what --force means.
+    const live = users.filter(isLive);
+    if (live.length > 0) throw new UserError(`volume ${name} is mounted by running container ${live.map((c) => c.name).join(', ')}`, 125, 'Stop it first: tsbox stop NAME.');
+    store.remove(name, { force, inUseBy: users.map((c) => c.name) });
+    process.stdout.write(`${name}\n`);
+  }
+  return 0;
+}
+
+function prune(args: string[], g: GlobalOptions): number {
+  if (args.length > 0) throw new UserError('volume prune takes no arguments', 125, 'It removes every volume no container uses.');
+  const { store, containers } = open(g);
+  const inUse = new Set(containers.flatMap((c) => c.spec.volumes.filter((v) => v.type === 'volume' && v.name).map((v) => v.name!)));
+  for (const name of store.prune(inUse)) process.stdout.write(`${name}\n`);
+  return 0;
+}
+
+export const volume: Command = {
+  name: 'volume',
+  summary: 'Manage named volumes: create, ls, inspect, rm, prune',
+  usage: 'tsbox volume create [--label K=V] [NAME] | volume ls [--format json] [-q] | volume inspect NAME... | volume rm [-f] NAME... | volume prune',
+  flags: [
+    { name: 'label', type: 'list', arg: 'KEY=VALUE', help: 'metadata for the new volume (create)' },
+    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or table (default) (ls)' },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'print only the names (ls)' },
+    { name: 'force', short: 'f', type: 'bool', help: 'remove even when stopped containers use it (rm); prune never asks, so -f changes nothing there' },
+  ],
+  async run(p, g) {
+    const [sub, ...args] = p.positionals;
+    if (!sub) throw new UserError('volume needs a subcommand', 125, `Use one of: ${SUBCOMMANDS}.`);
+    checkFlags(p, sub);
+    switch (sub) {
+      case 'create':
+        return create(p, args, g);
+      case 'ls':
+      case 'list':
+        return ls(p, args, g);
+      case 'inspect':
+        return inspect(p, args, g);
+      case 'rm':
+      case 'remove':
+        return rm(p, args, g);
+      case 'prune':
+        return prune(args, g);
+      default:
+        throw new UserError(`unknown volume command '${sub}'`, 125, `Use one of: ${SUBCOMMANDS}.`);
+    }
+  },
+};

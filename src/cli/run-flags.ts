@@ -1,0 +1,195 @@
+// Flags of `run` and `create`, and turning them into a ContainerSpec. All
+// validation happens here, before anything is created: a bad value is a
+// UserError (exit 125) that says which flag and what would be accepted.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs, bool, list, str, type FlagSpec, type Parsed } from './args.js';
+import { UserError } from '../engine/errors.js';
+import type { Engine } from '../engine/engine.js';
+import { HOST_IMAGE } from '../engine/images.js';
+import { NAMESPACE_TYPES, type ContainerSpec, type NamespaceMode, type NamespaceType } from '../engine/types.js';
+import { RESOURCE_FLAGS, parseResourceFlags } from '../engine/resources.js';
+import { SECURITY_FLAGS, parseSecurityFlags } from '../engine/security-flags.js';
+import { VOLUME_FLAGS, parseVolumeFlags, VolumeStore } from '../engine/volumes.js';
+import { allocateLevel, containerLabels, parseLabelOpts, selinuxSetting, selinuxState } from '../engine/selinux.js';
+import { isRootless } from '../engine/paths.js';
+import { planUserNamespace } from '../engine/rootless.js';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const NS_FLAGS: Array<{ flag: string; type: NamespaceType; help: string }> = [
+  { flag: 'network', type: 'net', help: 'network namespace: private (only loopback; also "none"), host, or container:NAME' },
+  { flag: 'ipc', type: 'ipc', help: 'IPC namespace: private, host, or container:NAME' },
+  { flag: 'pid', type: 'pid', help: 'PID namespace: private, host, or container:NAME' },
+  { flag: 'uts', type: 'uts', help: 'UTS (hostname) namespace: private, host, or container:NAME' },
+  { flag: 'cgroupns', type: 'cgroup', help: 'cgroup namespace: private, host, or container:NAME' },
+  { flag: 'timens', type: 'time', help: 'time namespace: private, host, or container:NAME' },
+];
+
+export const RUN_FLAGS: FlagSpec[] = [
+  { name: 'detach', short: 'd', type: 'bool', help: 'run in the background and print the container id' },
+  { name: 'rm', type: 'bool', help: 'remove the container when it exits' },
+  { name: 'name', type: 'string', arg: 'NAME', help: 'name of the container (default: generated)' },
+  { name: 'env', short: 'e', type: 'list', arg: 'K=V', help: 'set an environment variable (K alone takes it from here)' },
+  { name: 'workdir', short: 'w', type: 'string', arg: 'DIR', help: 'working directory inside the container (default /)' },
+  { name: 'user', short: 'u', type: 'string', arg: 'USER[:GROUP]', help: 'user (name or uid) and group to run as' },
+  { name: 'hostname', type: 'string', arg: 'NAME', help: 'hostname inside the container (default: the container name)' },
+  { name: 'interactive', short: 'i', type: 'bool', help: 'keep stdin open' },
+  { name: 'tty', short: 't', type: 'bool', help: 'allocate a new pseudo-terminal inside the container' },
+  ...NS_FLAGS.map((n) => ({ name: n.flag, type: 'string' as const, arg: 'MODE', help: n.help })),
+  { name: 'net', type: 'string', arg: 'MODE', help: 'alias of --network' },
+  { name: 'userns', type: 'string', arg: 'MODE', help: 'user namespace: host (default for root), auto, keep-id (rootless), or container:NAME' },
+  { name: 'uidmap', type: 'list', arg: 'CONTAINER:HOST:SIZE', help: 'map container uids to host uids (puts the container in a user namespace)' },
+  { name: 'gidmap', type: 'list', arg: 'CONTAINER:HOST:SIZE', help: 'map container gids to host gids' },
+  ...RESOURCE_FLAGS,
+  ...SECURITY_FLAGS,
+  ...VOLUME_FLAGS,
+];
+
+function parseNsMode(flag: string, value: string, engine: Engine): NamespaceMode {
+  if (value === 'private' || value === 'none' || value === '') return { kind: 'private' };
+  if (value === 'host') return { kind: 'host' };
+  if (value.startsWith('container:')) {
+    const other = engine.get(value.slice('container:'.length));
+    return { kind: 'container', container: other.id };
+  }
+  throw new UserError(`invalid --${flag} '${value}'`, 125, `Use private, host, or container:NAME.`);
+}
+
+/** Resolve USER[:GROUP] against the image's /etc/passwd and /etc/group. */
+export function resolveUser(spec: string | undefined, etcDir: string): ContainerSpec['user'] {
+  if (!spec) return { uid: 0, gid: 0, groups: [], spec: '' };
+  const [u, g] = spec.split(':', 2);
+  const readDb = (file: string) => {
+    try {
+      return fs
+        .readFileSync(path.join(etcDir, file), 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split(':'));
+    } catch {
+      return [];
+    }
+  };
+  const passwd = readDb('passwd');
+  const groups = readDb('group');
+  let uid: number;
+  let gid: number;
+  if (/^\d+$/.test(u)) {
+    uid = Number(u);
+    gid = Number(passwd.find((p) => Number(p[2]) === uid)?.[3] ?? uid);
+  } else {
+    const p = passwd.find((p) => p[0] === u);
+    if (!p) throw new UserError(`unknown user '${u}' in the image's /etc/passwd`, 125, 'Give a numeric uid, or a user that exists in the image.');
+    uid = Number(p[2]);
+    gid = Number(p[3]);
+  }
+  if (g !== undefined) {
+    if (/^\d+$/.test(g)) gid = Number(g);
+    else {
+      const gr = groups.find((x) => x[0] === g);
+      if (!gr) throw new UserError(`unknown group '${g}' in the image's /etc/group`, 125, 'Give a numeric gid, or a group that exists in the image.');
+      gid = Number(gr[2]);
+    }
+  }
+  if (uid > 0xfffffffe || gid > 0xfffffffe) throw new UserError(`invalid user '${spec}'`);
+  return { uid, gid, groups: [], spec };
+}
+
+function parseEnv(values: string[]): string[] {
+  return values.map((e) => {
+    if (e.includes('=')) {
+      if (e.startsWith('=')) throw new UserError(`invalid --env '${e}': the variable name is empty`);
+      return e;
+    }
+    const v = process.env[e];
+    return v === undefined ? '' : `${e}=${v}`;
+  }).filter(Boolean);
+}
+
+export interface RunRequest {
+  name?: string;
+  spec: ContainerSpec;
+  detach: boolean;
+}
+
+/** Everything after `run`/`create` (flags, IMAGE, CMD...) to a validated request. */
+export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
+  const [image, ...command] = p.positionals;
+  if (!image) throw new UserError('an image is required', 125, 'Usage: tsbox run [FLAGS] IMAGE [CMD...]; the built-in image is "host".');
+  engine.images.get(image);
+  const cmd = command.length ? command : ['/bin/sh'];
+  const resources = parseResourceFlags(p);
+  const security = parseSecurityFlags(p);
+  const volumes = parseVolumeFlags(p, { cwd: process.cwd(), store: new VolumeStore(engine.paths) });
+  const namespaces = Object.fromEntries(NAMESPACE_TYPES.map((t) => [t, { kind: 'private' } as NamespaceMode])) as Record<NamespaceType, NamespaceMode>;
+  namespaces.user = { kind: 'host' };
+  for (const n of NS_FLAGS) {
+    const v = n.flag === 'network' ? (str(p, 'network') ?? str(p, 'net')) : str(p, n.flag);
+    if (v !== undefined) namespaces[n.type] = parseNsMode(n.flag, v, engine);
+  }
+  const userns = planUserNamespace({
+    userns: str(p, 'userns'),
+    uidmap: list(p, 'uidmap'),
+    gidmap: list(p, 'gidmap'),
+    rootless: isRootless(),
+    uid: process.getuid!(),
+    gid: process.getgid!(),
+    containerId: (ref) => engine.get(ref).id,
+  });
+  for (const w of userns.warnings) process.stderr.write(`warning: ${w}\n`);
+  namespaces.user = userns.mode;
+  const { uidMap, gidMap } = userns;
+  const etcDir = image === HOST_IMAGE ? '/etc' : path.join(engine.images.rootfs(image), 'etc');
+  const user = resolveUser(str(p, 'user'), etcDir);
+  const tty = bool(p, 'tty');
+  const workdir = str(p, 'workdir') ?? '/';
+  if (!workdir.startsWith('/')) throw new UserError(`--workdir must be an absolute path, not '${workdir}'`);
+  const hostname = str(p, 'hostname') ?? '';
+  if (hostname && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(hostname)) throw new UserError(`invalid --hostname '${hostname}'`, 125, 'Use up to 63 letters, digits, "." and "-".');
+  if (namespaces.uts.kind !== 'private' && hostname) throw new UserError('--hostname needs a private UTS namespace', 125, 'Drop --uts or --hostname.');
+  const home = user.uid === 0 ? '/root' : '/';
+  const env = [`PATH=${DEFAULT_PATH}`, `HOME=${home}`, 'container=tsbox', ...(tty ? ['TERM=xterm'] : []), ...parseEnv(list(p, 'env'))];
+  const sel = selinuxState(selinuxSetting(engine.globals.selinux));
+  const labelOpts = parseLabelOpts(security.labelOpts);
+  let labels: ContainerSpec['labels'] = { disabled: labelOpts.disabled || !sel.labeling };
+  if (!labels.disabled) {
+    const inUse = engine.list({ all: true }).map((r) => r.spec.labels.mount ?? '').filter(Boolean);
+    const level = labelOpts.level ?? allocateLevel(inUse.map((l) => l.split(':').slice(3).join(':')));
+    labels = { ...containerLabels(level), disabled: false };
+  }
+  const spec: ContainerSpec = {
+    image,
+    command: cmd,
+    env: dedupeEnv(env),
+    workdir,
+    user,
+    hostname,
+    tty,
+    interactive: bool(p, 'interactive'),
+    autoRemove: bool(p, 'rm'),
+    namespaces,
+    uidMap,
+    gidMap,
+    capabilities: security.capabilities,
+    privileged: security.privileged,
+    noNewPrivileges: security.noNewPrivileges,
+    seccomp: security.seccomp,
+    readOnlyRoot: security.readOnlyRoot,
+    volumes,
+    resources,
+    labels,
+  };
+  return { name: str(p, 'name'), spec, detach: bool(p, 'detach') };
+}
+
+function dedupeEnv(env: string[]): string[] {
+  const m = new Map<string, string>();
+  for (const e of env) m.set(e.split('=')[0], e);
+  return [...m.values()];
+}
+
+/** For code that builds containers from argv arrays (tsbox demo). */
+export function runFlagsToCreateOptions(argv: string[], engine: Engine): RunRequest {
+  return buildRunRequest(parseArgs(argv, RUN_FLAGS, { stopAtPositional: true }), engine);
+}

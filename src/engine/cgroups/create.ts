@@ -1,0 +1,160 @@
+// Create a container's cgroups: one directory per v1 hierarchy tsbox uses,
+// plus one in the v2 hierarchy when there is one (hybrid hosts get both), all
+// at <hierarchy root>/<parent>/<id>. Always under the hierarchy's root mount,
+// whatever cgroup tsbox itself runs in.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ResourceLimits } from '../types.js';
+import { UserError } from '../errors.js';
+import { cgroupPids, errnoOf, exists, makeCgroupDir, readCgroupFile, writeCgroupFile } from './cgroupfs.js';
+import { detectLayout, type CgroupLayout } from './layout.js';
+import { planLimitWrites, v2ControllerName, type LimitController, type Placement } from './limits.js';
+import { validateLimits } from './validate.js';
+
+/** v1 hierarchies a container gets a directory in: those that enforce limits
+ *  or feed stats (cpuacct), freezer for pause, devices for device rules. */
+const V1_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'blkio', 'freezer', 'devices'];
+const LIMIT_CONTROLLERS: LimitController[] = ['memory', 'cpu', 'cpuset', 'pids', 'blkio'];
+
+export function createContainerCgroups(id: string, limits: ResourceLimits, opts: { layout?: CgroupLayout; parent?: string } = {}): string[] {
+  checkComponent('container id', id);
+  const parent = opts.parent ?? 'tsbox';
+  checkComponent('cgroup parent', parent);
+  const layout = opts.layout ?? detectLayout();
+  validateLimits(limits, layout, { rootless: false });
+
+  const created: string[] = [];
+  const placement: Placement = {};
+  try {
+    for (const [mount, controllers] of v1Hierarchies(layout)) {
+      const parentDir = path.join(mount, parent);
+      makeCgroupDir(parentDir);
+      // v1 cpuset cgroups start with no CPUs and no memory nodes (unless
+      // cgroup.clone_children is set), and a process cannot join them like that.
+      if (controllers.includes('cpuset')) inheritCpuset(parentDir, mount);
+      if (controllers.includes('blkio')) countBlockIo(parentDir);
+      const dir = path.join(parentDir, id);
+      makeFreshDir(dir);
+      created.push(dir);
+      if (controllers.includes('cpuset')) inheritCpuset(dir, parentDir);
+      for (const c of LIMIT_CONTROLLERS) if (controllers.includes(c)) placement[c] ??= { dir, version: 1 };
+    }
+    if (layout.v2Root) {
+      const wanted = LIMIT_CONTROLLERS.filter((c) => !layout.v1[c] && layout.v2Controllers.includes(v2ControllerName(c)));
+      const parentDir = path.join(layout.v2Root, parent);
+      makeCgroupDir(parentDir);
+      // v2 children only get a controller's files when every ancestor enables
+      // it in cgroup.subtree_control. The parent holds no processes itself,
+      // which the "no internal processes" rule requires for that.
+      enableControllers(layout.v2Root, wanted);
+      enableControllers(parentDir, wanted);
+      const dir = path.join(parentDir, id);
+      makeFreshDir(dir);
+      created.push(dir);
+      for (const c of wanted) placement[c] ??= { dir, version: 2 };
+    }
+    if (created.length === 0) {
+      throw new UserError('no cgroup hierarchy that tsbox uses is mounted (none of cpu, memory, pids, freezer... as v1, and no cgroup2)');
+    }
+    // The parent has the same optional files (swap accounting, bfq weights)
+    // as the new cgroup will; asking it keeps the check free of the new dir's state.
+    const writes = planLimitWrites(limits, placement, (dir, file) => exists(path.join(path.dirname(dir), file)));
+    for (const w of writes) writeCgroupFile(w.file, w.value, w.flag);
+    return created;
+  } catch (e) {
+    for (const dir of created.reverse()) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        // Nothing has joined these cgroups yet, so rmdir works on cgroupfs; if
+        // it does not, the error that brought us here is still the one to report.
+      }
+    }
+    throw e;
+  }
+}
+
+/** Unique v1 mount points with the tsbox controllers each carries (cpu and
+ *  cpuacct are often co-mounted and then share one directory). */
+function v1Hierarchies(layout: CgroupLayout): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const c of V1_CONTROLLERS) {
+    const mount = layout.v1[c];
+    if (mount) out.set(mount, [...(out.get(mount) ?? []), c]);
+  }
+  return out;
+}
+
+function checkComponent(what: string, name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) || name.length > 128) {
+    throw new UserError(`invalid ${what} '${name}': use letters, digits, '_', '.' and '-' (it becomes a directory name)`);
+  }
+}
+
+/** mkdir, clearing an empty cgroup left behind by an earlier crash (its old
+ *  limits must not leak into the new container). */
+function makeFreshDir(dir: string): void {
+  if (makeCgroupDir(dir)) return;
+  try {
+    fs.rmdirSync(dir);
+  } catch (e) {
+    const pids = cgroupPids(dir);
+    throw new UserError(
+      `cgroup ${dir} already exists and cannot be reused (${pids.length > 0 ? `processes ${pids.join(', ')} are in it` : errnoOf(e)})`,
+      125,
+      'Another container with this id is running, or an old one was not cleaned up: remove it with tsbox rm -f.',
+    );
+  }
+  makeCgroupDir(dir);
+}
+
+function inheritCpuset(dir: string, from: string): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    if ((readCgroupFile(path.join(dir, file)) ?? '').trim() !== '') continue;
+    const value = (readCgroupFile(path.join(from, file)) ?? '').trim();
+    writeCgroupFile(path.join(dir, file), value, `setting up the cpuset cgroup (copying ${file} from ${from})`);
+  }
+}
+
+function enableControllers(dir: string, wanted: LimitController[]): void {
+  const names = wanted.map(v2ControllerName);
+  const enabled = (readCgroupFile(path.join(dir, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/);
+  const missing = names.filter((c) => !enabled.includes(c));
+  if (missing.length === 0) return;
+  writeCgroupFile(path.join(dir, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '), `enabling the ${missing.join(', ')} controllers below ${dir}`, {
+    EBUSY: `${dir} has processes of its own, and cgroup v2 only enables controllers for children of a cgroup without processes: move them to a child cgroup first.`,
+  });
+}
+
+/** Far above any device's speed: a throttle rule that never throttles. */
+const NO_OP_BPS = '1000000000000';
+
+/**
+ * cgroup v1 blkio on current kernels (seen on 6.18) counts a cgroup's bytes
+ * only when it or an ancestor has a throttle rule for the device; without one
+ * blkio.throttle.io_service_bytes stays 0 and stats would show no block I/O.
+ * A no-op rule per disk on the parent turns the counting on for every
+ * container below it and limits nothing.
+ */
+function countBlockIo(parentDir: string): void {
+  let disks: string[];
+  try {
+    disks = fs.readdirSync('/sys/block');
+  } catch {
+    return;
+  }
+  for (const file of ['blkio.throttle.read_bps_device', 'blkio.throttle.write_bps_device']) {
+    const rules = readCgroupFile(path.join(parentDir, file));
+    if (rules === undefined) return; // kernel without blk-throttle: nothing to turn on
+    for (const disk of disks) {
+      const dev = (readCgroupFile(`/sys/block/${disk}/dev`) ?? '').trim();
+      if (!dev || rules.includes(`${dev} `)) continue;
+      try {
+        fs.writeFileSync(path.join(parentDir, file), `${dev} ${NO_OP_BPS}`);
+      } catch {
+        // Only accounting is at stake: a device the throttle layer refuses
+        // (no request queue) keeps its I/O uncounted; creation goes on.
+      }
+    }
+  }
+}

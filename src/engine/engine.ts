@@ -1,0 +1,591 @@
+// The engine: containers on disk, reconciled with the kernel at every read.
+// There is no daemon: each running container has a monitor (part of
+// tsbox-helper) that is its parent, writes its log and records its exit.
+// The CLI and the dashboard are two clients of this class; neither holds
+// state the other cannot see.
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { GlobalOptions } from '../cli/command.js';
+import { UserError } from './errors.js';
+import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
+import { withLock } from './lock.js';
+import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
+import { resolvePaths, isRootless, type Paths } from './paths.js';
+import { ImageStore } from './images.js';
+import { prepareRootfs, rootfsArgs } from './rootfs.js';
+import { ociConfig } from './oci.js';
+import { helperPath, spawnHelper } from './helper.js';
+import { writeIdMaps } from './userns.js';
+import { capsHex } from './capabilities.js';
+import { defaultSeccompProgram } from './seccomp.js';
+import {
+  createContainerCgroups,
+  detectLayout,
+  isFrozen,
+  killAll,
+  oomKillCount,
+  removeContainerCgroups,
+  setFrozen,
+  updateLimits,
+  validateLimits,
+} from './cgroups/index.js';
+import { helperMountArgs } from './volumes.js';
+import { relabelVolumes } from './labels.js';
+import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceType, type ResourceLimits } from './types.js';
+
+export interface CreateOptions {
+  name?: string;
+  spec: ContainerSpec;
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  signal: number;
+  finishedAt: string;
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const ADJ = ['brave', 'calm', 'eager', 'fond', 'keen', 'lucid', 'merry', 'quiet', 'sharp', 'tidy', 'vivid', 'witty'];
+const NOUN = ['bohr', 'curie', 'dirac', 'euler', 'gauss', 'hopper', 'knuth', 'lovelace', 'noether', 'ritchie', 'turing', 'wirth'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Engine {
+  readonly images: ImageStore;
+
+  private constructor(
+    readonly paths: Paths,
+    readonly globals: GlobalOptions,
+  ) {
+    this.images = new ImageStore(paths);
+  }
+
+  static open(globals: GlobalOptions = {}): Engine {
+    const paths = resolvePaths(globals.root);
+    for (const d of [paths.data, paths.run, paths.containers]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    return new Engine(paths, globals);
+  }
+
+  get helperPath(): string {
+    return helperPath();
+  }
+
+  // ---------------------------------------------------------------- records
+
+  private dir(id: string): string {
+    return path.join(this.paths.containers, id);
+  }
+
+  private runDir(id: string): string {
+    return path.join(this.paths.run, id);
+  }
+
+  private exitFile(id: string): string {
+    return path.join(this.runDir(id), 'exit.json');
+  }
+
+  logPath(ref: string): string {
+    return path.join(this.dir(this.get(ref).id), 'ctr.log');
+  }
+
+  private readRecord(id: string): ContainerRecord | undefined {
+    try {
+      return readJsonIfExists<ContainerRecord>(path.join(this.dir(id), 'state.json'));
+    } catch {
+      return undefined; // a record being written by an older, crashed tsbox
+    }
+  }
+
+  private save(rec: ContainerRecord): void {
+    writeJsonAtomic(path.join(this.dir(rec.id), 'state.json'), rec);
+  }
+
+  private locked<T>(fn: () => T): T {
+    return withLock(this.paths.lock, fn);
+  }
+
+  /** Apply a change to a record under the lock, re-reading it first. */
+  private mutate(id: string, change: (rec: ContainerRecord) => void): ContainerRecord {
+    return this.locked(() => {
+      const rec = this.readRecord(id);
+      if (!rec) throw new UserError(`no such container: ${id}`);
+      change(rec);
+      this.save(rec);
+      return rec;
+    });
+  }
+
+  private allRecords(): ContainerRecord[] {
+    let ids: string[];
+    try {
+      ids = fs.readdirSync(this.paths.containers);
+    } catch {
+      return [];
+    }
+    const out: ContainerRecord[] = [];
+    for (const id of ids) {
+      const rec = this.readRecord(id);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  /**
+   * What the kernel says now. A running record whose pid is gone (or is
+   * another process now, or is from an earlier boot) has exited: its monitor's
+   * exit file says how. Persisted only when something changed.
+   */
+  private reconcile(rec: ContainerRecord): ContainerRecord {
+    if (rec.state !== 'running' && rec.state !== 'paused') return rec;
+    const sameBoot = rec.bootId === currentBootId();
+    if (sameBoot && isSameProcessAlive(rec.pid, rec.pidStart)) {
+      const paused = rec.cgroupPaths.length > 0 && isFrozen(rec.cgroupPaths);
+      return { ...rec, state: paused ? 'paused' : 'running' };
+    }
+    const exit = sameBoot ? readJsonIfExists<ExitInfo>(this.exitFile(rec.id)) : undefined;
+    // The init is gone but its monitor has not written the exit yet: a moment.
+    if (!exit && sameBoot && isSameProcessAlive(rec.monitorPid, rec.monitorStart)) return rec;
+    const updated = this.locked(() => {
+      const cur = this.readRecord(rec.id);
+      if (!cur || (cur.state !== 'running' && cur.state !== 'paused') || cur.pid !== rec.pid) return cur ?? rec;
+      cur.state = 'exited';
+      cur.exitCode = exit ? exit.exitCode : 255;
+      cur.finishedAt = exit ? exit.finishedAt : new Date().toISOString();
+      if (!exit) cur.error = sameBoot ? 'the container monitor died without recording an exit' : 'the host was restarted while the container ran';
+      cur.oomKilled = sameBoot && cur.exitCode === 137 && oomKillCount(cur.cgroupPaths) > 0;
+      cur.pid = 0;
+      cur.pidStart = 0;
+      this.save(cur);
+      return cur;
+    });
+    if (updated.spec.autoRemove && updated.state === 'exited') {
+      this.removeFiles(updated).catch(() => {});
+    }
+    return updated;
+  }
+
+  list(opts: { all?: boolean } = {}): ContainerRecord[] {
+    const recs = this.allRecords().map((r) => this.reconcile(r));
+    const shown = opts.all ? recs : recs.filter((r) => r.state === 'running' || r.state === 'paused');
+    return shown.sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  /** By exact name, exact id, or unique id prefix (>= 3 chars). */
+  get(ref: string): ContainerRecord {
+    const all = this.allRecords();
+    const hit =
+      all.find((r) => r.name === ref) ??
+      all.find((r) => r.id === ref) ??
+      (() => {
+        if (ref.length < 3 || !/^[0-9a-f]+$/.test(ref)) return undefined;
+        const m = all.filter((r) => r.id.startsWith(ref));
+        if (m.length > 1) throw new UserError(`container id prefix '${ref}' is ambiguous`, 125, 'Give more characters of the id, or the name.');
+        return m[0];
+      })();
+    if (!hit) throw new UserError(`no such container: ${ref}`, 125, 'See `tsbox ps -a` for the containers there are.');
+    return this.reconcile(hit);
+  }
+
+  // ---------------------------------------------------------------- create
+
+  create(opts: CreateOptions): ContainerRecord {
+    const spec = opts.spec;
+    this.images.get(spec.image); // image must exist
+    const layout = detectLayout();
+    validateLimits(spec.resources, layout, { rootless: isRootless() });
+    for (const t of NAMESPACE_TYPES) {
+      const m = spec.namespaces[t];
+      if (m.kind === 'container') m.container = this.get(m.container).id;
+    }
+    const id = crypto.randomBytes(32).toString('hex');
+    return this.locked(() => {
+      const all = this.allRecords();
+      let name = opts.name;
+      if (name !== undefined) {
+        if (!NAME_RE.test(name)) throw new UserError(`invalid container name '${name}'`, 125, 'Names start with a letter or digit and use [a-zA-Z0-9_.-].');
+        if (all.some((r) => r.name === name)) {
+          throw new UserError(`the container name '${name}' is already in use`, 125, `Remove it (tsbox rm -f ${name}) or choose another --name.`);
+        }
+      } else {
+        do name = `${ADJ[crypto.randomInt(ADJ.length)]}_${NOUN[crypto.randomInt(NOUN.length)]}_${crypto.randomInt(1000)}`;
+        while (all.some((r) => r.name === name));
+      }
+      if (!spec.hostname) spec.hostname = name.slice(0, 63);
+      const dir = this.dir(id);
+      fs.mkdirSync(dir, { mode: 0o700 });
+      try {
+        prepareRootfs(dir, spec.image, this.images, spec.hostname);
+        if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), defaultSeccompProgram(process.arch, spec.capabilities));
+        writeJsonAtomic(
+          path.join(dir, 'config.json'),
+          ociConfig(spec, {
+            rootfs: path.join(dir, 'rootfs'),
+            etcDir: path.join(dir, 'etc'),
+            cgroupsPath: `/tsbox/${id}`,
+            nsPath: (t, c) => `/proc/${this.readRecord(c)?.pid ?? 0}/ns/${t}`,
+          }),
+        );
+        const rec: ContainerRecord = {
+          id,
+          name,
+          created: new Date().toISOString(),
+          spec,
+          state: 'created',
+          pid: 0,
+          pidStart: 0,
+          monitorPid: 0,
+          monitorStart: 0,
+          bootId: currentBootId(),
+          startedAt: null,
+          finishedAt: null,
+          exitCode: null,
+          oomKilled: false,
+          cgroupPaths: [],
+          nsInodes: {},
+        };
+        this.save(rec);
+        return rec;
+      } catch (e) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        throw e;
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- start
+
+  private helperArgs(rec: ContainerRecord, attach: boolean, cgroupPaths: string[]): { args: string[]; fds: number[] } {
+    const s = rec.spec;
+    const dir = this.dir(rec.id);
+    const args = ['run', '--status-fd', '3', '--log', path.join(dir, 'ctr.log'), '--exit-file', this.exitFile(rec.id)];
+    if (!attach) args.push('--detach');
+    args.push(...rootfsArgs(dir, s.image, this.images));
+    for (const t of NAMESPACE_TYPES) {
+      const m = s.namespaces[t];
+      if (m.kind === 'private') args.push('--ns', t);
+      else if (m.kind === 'container') {
+        const other = this.get(m.container);
+        if (other.state !== 'running' && other.state !== 'paused') {
+          throw new UserError(`container ${other.name} must be running to share its ${t} namespace`, 125, `Start it first: tsbox start ${other.name}`);
+        }
+        args.push('--join-ns', `${t}:/proc/${other.pid}/ns/${t}`);
+      }
+    }
+    args.push('--hostname', s.hostname);
+    for (const e of s.env) args.push('--env', e);
+    args.push('--cwd', s.workdir, '--uid', String(s.user.uid), '--gid', String(s.user.gid));
+    if (s.user.groups.length) args.push('--groups', s.user.groups.join(','));
+    for (const p of cgroupPaths) args.push('--cgroup', p);
+    args.push(...helperMountArgs(s.volumes));
+    if (s.readOnlyRoot) args.push('--ro-root');
+    if (s.labels.mount && !s.labels.disabled) args.push('--mount-label', s.labels.mount);
+    if (s.labels.process && !s.labels.disabled) args.push('--process-label', s.labels.process);
+    args.push('--caps', capsHex(s.capabilities));
+    if (s.noNewPrivileges) args.push('--no-new-privs');
+    const fds: number[] = [];
+    if (s.seccomp !== 'unconfined') {
+      fds.push(fs.openSync(path.join(dir, 'seccomp.bpf'), 'r'));
+      args.push('--seccomp-fd', '4');
+    }
+    if (s.tty) args.push('--tty');
+    if (s.interactive) args.push('--stdin');
+    args.push('--', ...s.command);
+    return { args, fds };
+  }
+
+  /** The helper argv an attached start would use: for benchmarks (the helper alone) and debugging. */
+  helperPlan(ref: string, cgroupPaths: string[] = []): { args: string[]; fds: number[] } {
+    return this.helperArgs(this.get(ref), true, cgroupPaths);
+  }
+
+  /**
+   * Start a created or exited container. Detached: resolves once CMD runs.
+   * Attached (`run` without -d): the helper shares our stdio and the promise
+   * resolves with the container's exit code.
+   */
+  async start(ref: string, opts: { attach?: boolean } = {}): Promise<ContainerRecord & { attachedExit?: number }> {
+    const rec = this.get(ref);
+    if (rec.state === 'running' || rec.state === 'paused') return rec; // podman: starting a running container is a no-op
+    const s = rec.spec;
+    for (const p of rec.cgroupPaths) await removeContainerCgroups([p]); // leftovers of an earlier run
+    fs.rmSync(this.exitFile(rec.id), { force: true });
+    fs.mkdirSync(this.runDir(rec.id), { recursive: true, mode: 0o700 });
+    const others = this.list({ all: false }).filter((r) => r.id !== rec.id);
+    const warnings = s.labels.mount && !s.labels.disabled ? relabelVolumes(rec, s.volumes, s.labels.mount, { paths: this.paths, others, helper: this.helperPath }).warnings : [];
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    const cgroupPaths = createContainerCgroups(rec.id, s.resources);
+    let fds: number[] = [];
+    try {
+      const plan = this.helperArgs(rec, !!opts.attach, cgroupPaths);
+      fds = plan.fds;
+      const userns = s.namespaces.user.kind === 'private';
+      const run = spawnHelper(plan.args, {
+        stdio: opts.attach ? 'inherit' : 'detached',
+        extraFds: fds,
+        onPid: userns ? (pid) => writeIdMaps(pid, s.uidMap, s.gidMap) : undefined,
+      });
+      const { pid, start, monitor } = await run.started;
+      const nsInodes: ContainerRecord['nsInodes'] = {};
+      for (const t of NAMESPACE_TYPES) {
+        try {
+          nsInodes[t] = fs.statSync(`/proc/${pid}/ns/${t}`).ino;
+        } catch {
+          /* exited already */
+        }
+      }
+      const started = this.mutate(rec.id, (r) => {
+        r.state = 'running';
+        r.pid = pid;
+        r.pidStart = start || (processStartTime(pid) ?? 0);
+        r.monitorPid = monitor;
+        r.monitorStart = processStartTime(monitor) ?? 0;
+        r.bootId = currentBootId();
+        r.startedAt = new Date().toISOString();
+        r.finishedAt = null;
+        r.exitCode = null;
+        r.oomKilled = false;
+        r.cgroupPaths = cgroupPaths;
+        r.nsInodes = nsInodes;
+        delete r.error;
+      });
+      if (!opts.attach) {
+        run.release();
+        return started;
+      }
+      const code = await run.exited;
+      const final = this.get(rec.id);
+      return { ...final, attachedExit: code };
+    } catch (e) {
+      await removeContainerCgroups(cgroupPaths);
+      this.mutate(rec.id, (r) => {
+        r.error = e instanceof Error ? e.message : String(e);
+      });
+      throw e;
+    } finally {
+      for (const fd of fds) fs.closeSync(fd);
+    }
+  }
+
+  // ---------------------------------------------------------------- signals
+
+  private signalInit(rec: ContainerRecord, signal: NodeJS.Signals | number): void {
+    if (!isSameProcessAlive(rec.pid, rec.pidStart)) return;
+    try {
+      process.kill(rec.pid, signal);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+
+  async kill(ref: string, signal: string = 'SIGKILL'): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.state !== 'running' && rec.state !== 'paused') {
+      throw new UserError(`container ${rec.name} is not running`, 125, `Its state is ${rec.state}.`);
+    }
+    const sig = parseSignal(signal);
+    this.signalInit(rec, sig);
+    if (sig === 'SIGKILL' && rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
+  }
+
+  /** Resolves with the exit code once the container is no longer running. */
+  async wait(ref: string, timeoutMs = Infinity): Promise<number | null> {
+    const id = this.get(ref).id;
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      const rec = this.readRecord(id);
+      if (!rec) return null; // removed (--rm)
+      const cur = this.reconcile(rec);
+      if (cur.state === 'exited' || cur.state === 'created') return cur.exitCode;
+      if (Date.now() > deadline) return null;
+      await sleep(delay);
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after timeoutSec, like podman stop. */
+  async stop(ref: string, timeoutSec = 10): Promise<ContainerRecord> {
+    const rec = this.get(ref);
+    if (rec.state !== 'running' && rec.state !== 'paused') return rec;
+    if (rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
+    if (timeoutSec > 0) {
+      this.signalInit(rec, 'SIGTERM');
+      if ((await this.wait(rec.id, timeoutSec * 1000)) !== null) return this.get(rec.id);
+    }
+    this.signalInit(rec, 'SIGKILL');
+    if (rec.cgroupPaths.length) killAll(rec.cgroupPaths, 'SIGKILL');
+    await this.wait(rec.id, 10000);
+    return this.get(rec.id);
+  }
+
+  async restart(ref: string, timeoutSec = 10): Promise<ContainerRecord> {
+    await this.stop(ref, timeoutSec);
+    return this.start(ref);
+  }
+
+  async pause(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.state !== 'running') throw new UserError(`container ${rec.name} is ${rec.state}, not running`, 125, 'Only running containers can be paused.');
+    await setFrozen(rec.cgroupPaths, true);
+    this.mutate(rec.id, (r) => {
+      r.state = 'paused';
+    });
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.state !== 'paused') throw new UserError(`container ${rec.name} is not paused`, 125, `Its state is ${rec.state}.`);
+    await setFrozen(rec.cgroupPaths, false);
+    this.mutate(rec.id, (r) => {
+      r.state = 'running';
+    });
+  }
+
+  update(ref: string, limits: ResourceLimits): ContainerRecord {
+    const rec = this.get(ref);
+    validateLimits(limits, detectLayout(), { rootless: isRootless() });
+    if (rec.state === 'running' || rec.state === 'paused') updateLimits(rec.cgroupPaths, limits);
+    return this.mutate(rec.id, (r) => {
+      r.spec.resources = { ...r.spec.resources, ...limits };
+    });
+  }
+
+  // ---------------------------------------------------------------- remove
+
+  private async removeFiles(rec: ContainerRecord): Promise<void> {
+    await removeContainerCgroups(rec.cgroupPaths);
+    this.locked(() => {
+      fs.rmSync(this.dir(rec.id), { recursive: true, force: true });
+      fs.rmSync(this.runDir(rec.id), { recursive: true, force: true });
+    });
+  }
+
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    let rec = this.get(ref);
+    if (rec.state === 'running' || rec.state === 'paused') {
+      if (!opts.force) throw new UserError(`container ${rec.name} is ${rec.state}`, 125, `Stop it first, or use tsbox rm -f ${rec.name}.`);
+      rec = await this.stop(rec.id, 0);
+      if (rec.state === 'running') throw new UserError(`container ${rec.name} did not stop; not removing it`);
+    }
+    const users = this.list({ all: false }).filter((o) => Object.values(o.spec.namespaces).some((m) => m.kind === 'container' && m.container === rec.id));
+    if (users.length) {
+      throw new UserError(`container ${rec.name} shares its namespaces with running container(s) ${users.map((u) => u.name).join(', ')}`, 125, 'Remove those first.');
+    }
+    await this.removeFiles(rec);
+  }
+
+  // ---------------------------------------------------------------- exec
+
+  /** argv of the helper that runs CMD in the container; spawn it with stdio inherited. */
+  execCommand(
+    ref: string,
+    cmd: string[],
+    opts: { tty: boolean; interactive: boolean; user?: { uid: number; gid: number; groups: number[] }; env?: string[]; workdir?: string },
+  ): { file: string; args: string[] } {
+    const rec = this.get(ref);
+    if (rec.state !== 'running') {
+      throw new UserError(`container ${rec.name} is ${rec.state}, not running`, 125, rec.state === 'paused' ? `Unpause it first: tsbox unpause ${rec.name}` : `Start it first: tsbox start ${rec.name}`);
+    }
+    const s = rec.spec;
+    const args = ['exec', '--pid', String(rec.pid), '--pid-start', String(rec.pidStart)];
+    for (const t of NAMESPACE_TYPES) {
+      if (sameNamespace(t, rec.pid)) continue; // setns into our own namespace is refused for user ns
+      args.push('--ns', t);
+    }
+    for (const p of rec.cgroupPaths) args.push('--cgroup', p);
+    const env = mergeEnv(s.env, opts.env ?? []);
+    for (const e of env) args.push('--env', e);
+    const user = opts.user ?? s.user;
+    args.push('--cwd', opts.workdir ?? s.workdir, '--uid', String(user.uid), '--gid', String(user.gid));
+    if (user.groups.length) args.push('--groups', user.groups.join(','));
+    args.push('--caps', capsHex(s.capabilities));
+    if (s.noNewPrivileges) args.push('--no-new-privs');
+    if (s.labels.process && !s.labels.disabled) args.push('--process-label', s.labels.process);
+    if (s.seccomp !== 'unconfined') args.push('--seccomp-file', path.join(this.dir(rec.id), 'seccomp.bpf'));
+    if (opts.tty) args.push('--tty');
+    if (opts.interactive) args.push('--stdin');
+    args.push('--', ...cmd);
+    return { file: this.helperPath, args };
+  }
+
+  // ---------------------------------------------------------------- inspect
+
+  inspect(ref: string): Record<string, unknown> {
+    const rec = this.get(ref);
+    const dir = this.dir(rec.id);
+    const running = rec.state === 'running' || rec.state === 'paused';
+    const ns: Record<string, number | null> = {};
+    for (const t of NAMESPACE_TYPES) {
+      let ino: number | null = null;
+      if (running) {
+        try {
+          ino = fs.statSync(`/proc/${rec.pid}/ns/${t}`).ino;
+        } catch {
+          /* raced with exit */
+        }
+      }
+      ns[t] = ino;
+    }
+    return {
+      Id: rec.id,
+      Name: rec.name,
+      Created: rec.created,
+      Image: rec.spec.image,
+      Path: rec.spec.command[0],
+      Args: rec.spec.command.slice(1),
+      State: {
+        Status: rec.state,
+        Running: rec.state === 'running',
+        Paused: rec.state === 'paused',
+        OOMKilled: rec.oomKilled,
+        Pid: rec.pid,
+        ConmonPid: running ? rec.monitorPid : 0,
+        ExitCode: rec.exitCode,
+        StartedAt: rec.startedAt,
+        FinishedAt: rec.finishedAt,
+        Error: rec.error ?? '',
+      },
+      Namespaces: ns,
+      NamespaceModes: rec.spec.namespaces,
+      Cgroups: rec.cgroupPaths,
+      LogPath: path.join(dir, 'ctr.log'),
+      Bundle: dir,
+      ProcessLabel: rec.spec.labels.disabled ? '' : (rec.spec.labels.process ?? ''),
+      MountLabel: rec.spec.labels.disabled ? '' : (rec.spec.labels.mount ?? ''),
+      HostConfig: { Resources: rec.spec.resources, Privileged: rec.spec.privileged, CapAdd: rec.spec.capabilities, Seccomp: rec.spec.seccomp },
+      Mounts: rec.spec.volumes,
+      Config: rec.spec,
+      OCIConfig: readJsonIfExists(path.join(dir, 'config.json')),
+    };
+  }
+
+  hostname(): string {
+    return os.hostname();
+  }
+}
+
+function sameNamespace(type: NamespaceType, pid: number): boolean {
+  try {
+    return fs.statSync(`/proc/self/ns/${type}`).ino === fs.statSync(`/proc/${pid}/ns/${type}`).ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Later entries win, by variable name. */
+export function mergeEnv(base: string[], extra: string[]): string[] {
+  const m = new Map<string, string>();
+  for (const e of [...base, ...extra]) m.set(e.split('=')[0], e);
+  return [...m.values()];
+}
+
+export function parseSignal(sig: string): NodeJS.Signals | number {
+  if (/^\d+$/.test(sig)) {
+    const n = Number(sig);
+    if (n < 1 || n > 64) throw new UserError(`invalid signal number ${sig}`);
+    return n;
+  }
+  const name = (sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`) as NodeJS.Signals;
+  if (!(name in os.constants.signals)) throw new UserError(`invalid signal '${sig}'`, 125, 'Use a name like TERM, KILL, HUP or a number.');
+  return name;
+}

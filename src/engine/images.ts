@@ -1,0 +1,130 @@
+// The image store: images/<name>/rootfs plus image.json. The built-in image
+// `host` is not stored: it is a read-only view of the host's /usr, /bin,
+// /sbin and /lib* (see hostimage.ts), so it needs no download.
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { UserError } from './errors.js';
+import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
+import { checkTarEntries, readTarEntries } from './tarcheck.js';
+import type { Paths } from './paths.js';
+import type { ImageRecord } from './types.js';
+
+export const HOST_IMAGE = 'host';
+const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+
+export const hostImageRecord: ImageRecord = {
+  name: HOST_IMAGE,
+  id: 'host',
+  created: '1970-01-01T00:00:00Z',
+  kind: 'host',
+  size: 0,
+  source: 'built-in: read-only view of the host /usr, /bin, /sbin, /lib*',
+};
+
+function dirSize(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) total += fs.lstatSync(p).size;
+    }
+  };
+  walk(dir);
+  return total;
+}
+
+export class ImageStore {
+  constructor(private readonly paths: Paths) {}
+
+  private dir(name: string): string {
+    return path.join(this.paths.images, name);
+  }
+
+  rootfs(name: string): string {
+    return path.join(this.dir(name), 'rootfs');
+  }
+
+  list(): ImageRecord[] {
+    const out = [hostImageRecord];
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.paths.images);
+    } catch {
+      /* no images yet */
+    }
+    for (const n of names.sort()) {
+      const rec = readJsonIfExists<ImageRecord>(path.join(this.dir(n), 'image.json'));
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  get(name: string): ImageRecord {
+    if (name === HOST_IMAGE) return hostImageRecord;
+    const rec = NAME_RE.test(name) ? readJsonIfExists<ImageRecord>(path.join(this.dir(name), 'image.json')) : undefined;
+    if (!rec) throw new UserError(`image '${name}' not found`, 125, 'See `tsbox images` for what is here, and `tsbox image import PATH --name NAME` to add one.');
+    return rec;
+  }
+
+  /** Import a rootfs directory or a tar(.gz) archive, e.g. `docker export` output. */
+  import(source: string, name: string): ImageRecord {
+    if (!NAME_RE.test(name)) throw new UserError(`invalid image name '${name}'`, 125, 'Use lower-case letters, digits, ".", "_" and "-".');
+    if (name === HOST_IMAGE) throw new UserError(`'${HOST_IMAGE}' is the built-in image and cannot be replaced`);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(source);
+    } catch {
+      throw new UserError(`cannot import '${source}': no such file or directory`);
+    }
+    const dir = this.dir(name);
+    if (fs.existsSync(dir)) throw new UserError(`image '${name}' already exists`, 125, `Remove it first with tsbox rmi ${name}.`);
+    let entries: ReturnType<typeof readTarEntries> | undefined;
+    if (st.isFile()) {
+      entries = readTarEntries(source);
+      checkTarEntries(entries); // refuse before anything is written
+    } else if (!st.isDirectory()) {
+      throw new UserError(`cannot import '${source}': not a directory or a tar archive`);
+    }
+    fs.mkdirSync(this.paths.images, { recursive: true });
+    const staging = fs.mkdtempSync(path.join(this.paths.images, `.import-${name}-`));
+    try {
+      const rootfs = path.join(staging, 'rootfs');
+      fs.mkdirSync(rootfs, { mode: 0o755 });
+      if (entries) {
+        // GNU tar also refuses `..` and strips `/`; the check above is ours.
+        execFileSync('tar', ['-x', '-f', source, '-C', rootfs, '--numeric-owner', '--no-overwrite-dir'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      } else {
+        // -a keeps symlinks as symlinks: nothing outside the source is read through them
+        execFileSync('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { stdio: ['ignore', 'ignore', 'pipe'] });
+      }
+      const rec: ImageRecord = {
+        name,
+        id: crypto.randomBytes(32).toString('hex'),
+        created: new Date().toISOString(),
+        kind: 'rootfs',
+        size: dirSize(rootfs),
+        source: path.resolve(source),
+      };
+      writeJsonAtomic(path.join(staging, 'image.json'), rec);
+      fs.renameSync(staging, dir);
+      return rec;
+    } catch (e) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      if (e instanceof UserError) throw e;
+      const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
+      throw new UserError(`import of '${source}' failed: ${stderr || (e as Error).message}`);
+    }
+  }
+
+  remove(name: string, usedBy: string[]): void {
+    if (name === HOST_IMAGE) throw new UserError(`'${HOST_IMAGE}' is the built-in image and cannot be removed`);
+    this.get(name);
+    if (usedBy.length > 0) {
+      throw new UserError(`image '${name}' is in use by container(s) ${usedBy.join(', ')}`, 125, 'Remove those containers first (tsbox rm).');
+    }
+    fs.rmSync(this.dir(name), { recursive: true, force: true });
+  }
+}

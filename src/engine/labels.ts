@@ -1,0 +1,404 @@
+// SELinux labels on host files: relabeling volume sources for :z/:Z, keeping
+// the labels they had before so `tsbox label restore` can put them back
+// exactly, and reports of what each container's volumes carry and need.
+//
+// Labels are the security.selinux xattr. Node has no xattr API, so every read
+// and write goes through `tsbox-helper xattr` (one spawn per file). The
+// helper prints a label without the NUL that SELinux kernels end it with
+// (it is not part of the context) and writes it without one.
+//
+// Records live in paths.labels/records, one JSON file per relabeled tree:
+//   { root, entries: { PATH: { original: LABEL | null, applied: LABEL } } }
+// `original` is the label before tsbox first changed PATH (null: it had none);
+// `applied` is what tsbox last wrote. A path relabeled again keeps its first
+// original, whichever tree it was recorded under.
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from './errors.js';
+import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
+import { refuseProtectedPath, walkTree } from './host-paths.js';
+import { withLock } from './lock.js';
+import type { Paths } from './paths.js';
+import { levelCategories, levelOf, SHARED_FILE_LABEL, typeOf } from './selinux.js';
+import type { ContainerRecord, VolumeSpec } from './types.js';
+
+const XATTR = 'security.selinux';
+
+// ------------------------------------------------------------ helper calls
+
+function helperXattr(helper: string, args: string[]): { ok: boolean; stdout: string; stderr: string } {
+  const r = spawnSync(helper, ['xattr', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.error) throw new UserError(`cannot run ${helper}: ${r.error.message}`, 125, 'Build the helper with `make -C native`.');
+  return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr.trim() };
+}
+
+/** "absent" answers: no such attribute, or a filesystem without xattrs (strerror of ENODATA, EOPNOTSUPP) */
+const ABSENT = /No data available|Operation not supported/;
+
+/** The SELinux label of `file` (of the link itself for a symlink), or null when it has none. */
+export function readLabel(file: string, helper: string): string | null {
+  const r = helperXattr(helper, ['get', file, XATTR]);
+  if (r.ok) return r.stdout.replace(/\n$/, ''); // the helper ends its answer with a newline
+  if (ABSENT.test(r.stderr)) return null;
+  throw new UserError(`cannot read the SELinux label of ${file}: ${r.stderr || 'tsbox-helper failed'}`);
+}
+
+function writeLabel(file: string, label: string, helper: string): void {
+  const r = helperXattr(helper, ['set', file, XATTR, label]);
+  if (!r.ok) throw new UserError(`cannot set the SELinux label of ${file}: ${r.stderr || 'tsbox-helper failed'}`, 125, 'Relabeling needs root (CAP_SYS_ADMIN) and a filesystem with xattrs.');
+}
+
+function removeLabel(file: string, helper: string): void {
+  const r = helperXattr(helper, ['remove', file, XATTR]);
+  if (!r.ok && !ABSENT.test(r.stderr)) throw new UserError(`cannot remove the SELinux label of ${file}: ${r.stderr || 'tsbox-helper failed'}`);
+}
+
+// ----------------------------------------------------------------- records
+
+interface Entry {
+  original: string | null;
+  applied: string;
+}
+interface RecordFile {
+  root: string;
+  entries: Record<string, Entry>;
+}
+
+const recordName = (root: string) => `${crypto.createHash('sha256').update(root).digest('hex').slice(0, 24)}.json`;
+
+function recordsDir(paths: Paths): string {
+  return path.join(paths.labels, 'records');
+}
+
+/** All record files, keyed by file path. */
+function loadRecords(paths: Paths): Map<string, RecordFile> {
+  const dir = recordsDir(paths);
+  const out = new Map<string, RecordFile>();
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw e;
+  }
+  for (const n of names) {
+    if (!n.endsWith('.json') || n.startsWith('.')) continue;
+    const rec = readJsonIfExists<RecordFile>(path.join(dir, n));
+    if (rec) out.set(path.join(dir, n), rec);
+  }
+  return out;
+}
+
+function saveRecord(file: string, rec: RecordFile): void {
+  if (Object.keys(rec.entries).length === 0) fs.rmSync(file, { force: true });
+  else writeJsonAtomic(file, rec);
+}
+
+/** Record changes happen under their own lock: the engine may hold its state lock while relabeling. */
+function withLabelLock<T>(paths: Paths, fn: () => T): T {
+  fs.mkdirSync(recordsDir(paths), { recursive: true, mode: 0o700 });
+  return withLock(path.join(paths.labels, 'lock'), fn);
+}
+
+const within = (p: string, root: string) => root === '/' || p === root || p.startsWith(root + '/');
+const overlaps = (a: string, b: string) => within(a, b) || within(b, a);
+
+/** A path as records spell it: resolved, symlinks of existing parents resolved too. */
+function canonical(target: string): string {
+  const abs = path.resolve(target);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/** What tsbox recorded as the original label of `file` (null: it had none), or undefined if tsbox never changed it. */
+export function recordedOriginal(file: string, paths: Paths): string | null | undefined {
+  const p = canonical(file);
+  for (const rec of loadRecords(paths).values()) {
+    const e = rec.entries[p];
+    if (e) return e.original;
+  }
+  return undefined;
+}
+
+/** Drop the records under `target` without touching files (its files were deleted, e.g. `volume rm`). */
+export function forgetLabels(target: string, paths: Paths): void {
+  const t = path.resolve(target);
+  withLabelLock(paths, () => {
+    for (const [file, rec] of loadRecords(paths)) {
+      const before = Object.keys(rec.entries).length;
+      for (const p of Object.keys(rec.entries)) if (within(p, t)) delete rec.entries[p];
+      if (Object.keys(rec.entries).length !== before) saveRecord(file, rec);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- relabel
+
+const LIVE = new Set(['running', 'paused']);
+
+const RELABEL_HINT = 'Mount a directory made for the container, drop :z/:Z, or run with --security-opt label=disable.';
+
+/**
+ * Would a container running with `processLabel` lose access to files labeled
+ * at `level`? MCS: it may use a file only if the file's categories are a
+ * subset of its own.
+ */
+function losesAccess(processLabel: string, level: string): boolean {
+  const mine = levelCategories(levelOf(processLabel) ?? '');
+  const file = levelCategories(level);
+  if (!mine || !file) return true;
+  return [...file].some((c) => !mine.has(c));
+}
+
+function conflictWarnings(container: { id: string; name: string }, vols: VolumeSpec[], mountLabel: string, others: ContainerRecord[]): string[] {
+  const level = levelOf(mountLabel) ?? '';
+  const warnings: string[] = [];
+  for (const v of vols.filter((x) => x.relabel === 'Z')) {
+    for (const o of others) {
+      if (o.id === container.id || !LIVE.has(o.state) || o.spec.labels.disabled || !o.spec.labels.process) continue;
+      if (!losesAccess(o.spec.labels.process, level)) continue;
+      const theirs = o.spec.volumes.find((ov) => ov.type !== 'tmpfs' && overlaps(ov.source, v.source));
+      if (!theirs) continue;
+      const theirLevel = levelOf(o.spec.labels.process);
+      warnings.push(
+        `:Z relabels ${v.source} to ${level} for ${container.name}, but container ${o.name} (${o.id.slice(0, 12)}, ${theirLevel}) also mounts ` +
+          `${theirs.source === v.source ? 'it' : theirs.source} and has just lost access to it; use :z on both to share it`,
+      );
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Relabel the sources of the :z/:Z volumes: :Z to the container's mount label,
+ * :z to container_file_t:s0. Every source is checked before any file is
+ * touched (system trees are refused), and the previous labels are recorded
+ * before they change. Files that already carry the label are left alone.
+ */
+export function relabelVolumes(
+  container: { id: string; name: string },
+  vols: VolumeSpec[],
+  mountLabel: string,
+  ctx: { paths: Paths; others: ContainerRecord[]; helper: string },
+): { warnings: string[] } {
+  const todo = vols.filter((v) => v.relabel !== '' && v.type !== 'tmpfs');
+  if (todo.length === 0) return { warnings: [] };
+  if (!mountLabel && todo.some((v) => v.relabel === 'Z')) throw new Error('relabelVolumes: :Z needs the container mount label');
+  for (const v of todo) {
+    refuseProtectedPath(v.source, 'relabel', RELABEL_HINT);
+    if (!fs.existsSync(v.source)) throw new UserError(`the volume source ${v.source} does not exist`, 125, 'Create it, or remove the volume from the container.');
+  }
+  const warnings = conflictWarnings(container, todo, mountLabel, ctx.others);
+  withLabelLock(ctx.paths, () => {
+    const records = loadRecords(ctx.paths);
+    const recordedIn = new Map<string, RecordFile>();
+    for (const rec of records.values()) for (const p of Object.keys(rec.entries)) recordedIn.set(p, rec);
+    const changes: Array<{ file: string; label: string }> = [];
+    const dirty = new Set<RecordFile>();
+    for (const v of todo) {
+      const label = v.relabel === 'Z' ? mountLabel : SHARED_FILE_LABEL;
+      const recFile = path.join(recordsDir(ctx.paths), recordName(v.source));
+      const own = records.get(recFile) ?? { root: v.source, entries: {} };
+      records.set(recFile, own);
+      const { paths: files, mountPoints } = walkTree(v.source);
+      for (const mp of mountPoints) warnings.push(`did not relabel ${mp}: another filesystem is mounted there`);
+      for (const file of files) {
+        const current = readLabel(file, ctx.helper);
+        if (current === label) continue;
+        const prev = recordedIn.get(file);
+        if (prev) {
+          prev.entries[file].applied = label;
+          dirty.add(prev);
+        } else {
+          own.entries[file] = { original: current, applied: label };
+          recordedIn.set(file, own);
+          dirty.add(own);
+        }
+        changes.push({ file, label });
+      }
+    }
+    // Every record that changed is on disk before the first label changes.
+    for (const [file, rec] of records) if (dirty.has(rec)) saveRecord(file, rec);
+    for (const c of changes) writeLabel(c.file, c.label, ctx.helper);
+  });
+  return { warnings };
+}
+
+// ---------------------------------------------------------------- restore
+
+export interface RestoreResult {
+  /** how many files got their label back */
+  restored: number;
+  /** those files */
+  restoredPaths: string[];
+  /** files whose label someone else changed after tsbox: left as they are, record dropped */
+  skipped: Array<{ path: string; label: string | null }>;
+  /** recorded files that no longer exist */
+  gone: number;
+}
+
+/**
+ * Put back the labels tsbox changed under `target`: the recorded original, or
+ * no label at all when there was none. A file whose label is no longer the one
+ * tsbox wrote was changed since by someone else, and is left alone.
+ */
+export function restoreLabels(target: string, ctx: { paths: Paths; helper: string }): RestoreResult {
+  const t = canonical(target);
+  const result: RestoreResult = { restored: 0, restoredPaths: [], skipped: [], gone: 0 };
+  withLabelLock(ctx.paths, () => {
+    for (const [recFile, rec] of loadRecords(ctx.paths)) {
+      const mine = Object.keys(rec.entries)
+        .filter((p) => within(p, t))
+        .sort();
+      if (mine.length === 0) continue;
+      for (const p of mine) {
+        const e = rec.entries[p];
+        let exists = true;
+        try {
+          fs.lstatSync(p);
+        } catch {
+          exists = false;
+        }
+        if (!exists) result.gone++;
+        else {
+          const cur = readLabel(p, ctx.helper);
+          if (cur !== e.original) {
+            if (cur !== e.applied) result.skipped.push({ path: p, label: cur });
+            else {
+              if (e.original === null) removeLabel(p, ctx.helper);
+              else writeLabel(p, e.original, ctx.helper);
+              result.restored++;
+              result.restoredPaths.push(p);
+            }
+          }
+        }
+        delete rec.entries[p];
+        // saved as we go, so an error halfway leaves records only for what is left to do
+        saveRecord(recFile, rec);
+      }
+    }
+  });
+  return result;
+}
+
+// ---------------------------------------------------------------- reports
+
+/** The label a volume of `rec` must carry, or null when any accessible label will do (or labels are off). */
+function neededLabel(rec: ContainerRecord, v: VolumeSpec): string | null {
+  if (rec.spec.labels.disabled || !rec.spec.labels.mount) return null;
+  if (v.relabel === 'Z') return rec.spec.labels.mount;
+  if (v.relabel === 'z') return SHARED_FILE_LABEL;
+  return null;
+}
+
+/** File types a container_t process may use (read-only ones only for ro volumes). */
+const CONTAINER_TYPES = ['container_file_t', 'container_share_t'];
+const CONTAINER_RO_TYPES = ['container_ro_file_t'];
+
+function canUse(rec: ContainerRecord, v: VolumeSpec, label: string | null): boolean {
+  const proc = rec.spec.labels.process;
+  if (rec.spec.labels.disabled || !proc) return true; // unconfined: labels do not matter
+  if (label === null) return false;
+  const type = typeOf(label);
+  const okType = CONTAINER_TYPES.includes(type ?? '') || (v.readOnly && CONTAINER_RO_TYPES.includes(type ?? ''));
+  return okType && !losesAccess(proc, levelOf(label) ?? '');
+}
+
+export interface VolumeLabelRow {
+  source: string;
+  destination: string;
+  mode: 'ro' | 'rw';
+  relabel: '' | 'z' | 'Z';
+  /** label on the host path now */
+  current: string | null;
+  /** the label :z/:Z gives it for this container; null when none is set (no relabel, or labels off) */
+  expected: string | null;
+  /** the container can use the path with its current label */
+  agrees: boolean;
+  /** other containers mounting the same path (or a parent/child of it), with the mount label they run with */
+  sharedWith: Array<{ name: string; state: string; label: string | null }>;
+  warnings: string[];
+}
+
+function sharers(rec: ContainerRecord, source: string, all: ContainerRecord[]): VolumeLabelRow['sharedWith'] {
+  const out: VolumeLabelRow['sharedWith'] = [];
+  for (const o of all) {
+    if (o.id === rec.id) continue;
+    const v = o.spec.volumes.find((ov) => ov.type !== 'tmpfs' && overlaps(ov.source, source));
+    if (!v) continue;
+    out.push({ name: o.name, state: o.state, label: o.spec.labels.disabled ? null : (neededLabel(o, v) ?? o.spec.labels.mount ?? null) });
+  }
+  return out;
+}
+
+/** For each volume of `rec` (tmpfs has no host path and is left out): what it carries, needs, and who else mounts it. */
+export function volumeLabelReport(rec: ContainerRecord, all: ContainerRecord[], ctx: { helper: string }): VolumeLabelRow[] {
+  const rows: VolumeLabelRow[] = [];
+  for (const v of rec.spec.volumes) {
+    if (v.type === 'tmpfs') continue;
+    const current = fs.existsSync(v.source) ? readLabel(v.source, ctx.helper) : null;
+    const expected = neededLabel(rec, v);
+    const agrees = expected !== null ? current === expected : canUse(rec, v, current);
+    const warnings: string[] = [];
+    if (!fs.existsSync(v.source)) warnings.push(`${v.source} does not exist`);
+    else if (!agrees) {
+      const owner = all.find((o) => o.id !== rec.id && !o.spec.labels.disabled && current !== null && (o.spec.labels.mount === current));
+      if (owner) warnings.push(`relabeled for container ${owner.name} (${levelOf(current!)}): ${rec.name} cannot use it where SELinux enforces`);
+      else if (expected !== null) warnings.push(`label is ${current ?? 'absent'}, not ${expected}: restart ${rec.name} to relabel`);
+      else warnings.push(`label ${current ?? '(none)'} is not usable by ${rec.name} where SELinux enforces: add :z or :Z`);
+    }
+    rows.push({
+      source: v.source,
+      destination: v.destination,
+      mode: v.readOnly ? 'ro' : 'rw',
+      relabel: v.relabel,
+      current,
+      expected,
+      agrees,
+      sharedWith: sharers(rec, v.source, all),
+      warnings,
+    });
+  }
+  return rows;
+}
+
+export interface PathLabelReport {
+  path: string;
+  current: string | null;
+  /** the label before tsbox changed it (null: none); undefined when tsbox has not changed it */
+  original?: string | null;
+  /** containers that mount this path, a parent or a child of it */
+  mounts: Array<{ container: string; state: string; source: string; destination: string; mode: 'ro' | 'rw'; relabel: '' | 'z' | 'Z'; expected: string | null; agrees: boolean }>;
+}
+
+/** What `tsbox label show PATH` prints: the label of PATH, what tsbox changed, and who mounts it. */
+export function pathLabelReport(target: string, all: ContainerRecord[], ctx: { paths: Paths; helper: string }): PathLabelReport {
+  const p = canonical(target);
+  if (!fs.existsSync(p)) throw new UserError(`${p} does not exist`, 125, 'Give a path on the host.');
+  const current = readLabel(p, ctx.helper);
+  const original = recordedOriginal(p, ctx.paths);
+  const mounts: PathLabelReport['mounts'] = [];
+  for (const rec of all) {
+    for (const v of rec.spec.volumes) {
+      if (v.type === 'tmpfs' || !overlaps(v.source, p)) continue;
+      const label = v.source === p ? current : fs.existsSync(v.source) ? readLabel(v.source, ctx.helper) : null;
+      const expected = neededLabel(rec, v);
+      mounts.push({
+        container: rec.name,
+        state: rec.state,
+        source: v.source,
+        destination: v.destination,
+        mode: v.readOnly ? 'ro' : 'rw',
+        relabel: v.relabel,
+        expected,
+        agrees: expected !== null ? label === expected : canUse(rec, v, label),
+      });
+    }
+  }
+  return { path: p, current, ...(original !== undefined ? { original } : {}), mounts };
+}

@@ -1,0 +1,42 @@
+// Facts about host processes, read from /proc.
+import fs from 'node:fs';
+
+/**
+ * Field 22 of /proc/PID/stat (start time in clock ticks since boot), or null if
+ * the process does not exist. A pid plus its start time names one process for
+ * good: a reused pid has a different start time.
+ */
+export function processStartTime(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // comm (field 2) may contain spaces and parentheses: split after the last ')'
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[22 - 3]);
+}
+
+/** Zombie processes have exited; treat them as gone. */
+export function processState(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return null;
+  }
+}
+
+export function isSameProcessAlive(pid: number, start: number): boolean {
+  if (pid <= 0) return false;
+  if (processStartTime(pid) !== start) return false;
+  const st = processState(pid);
+  return st !== null && st !== 'Z' && st !== 'X';
+}
+
+let bootId: string | undefined;
+export function currentBootId(): string {
+  bootId ??= fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  return bootId;
+}

@@ -1,0 +1,114 @@
+// Prepares what a container's root filesystem is made of, and the helper
+// arguments that assemble it inside the container's own mount namespace
+// (so nothing is ever mounted on the host).
+//
+//  - the built-in `host` image: a skeleton dir per container with a private
+//    /etc, /tmp and /root, and read-only binds of the host's /usr and /lib*;
+//    /bin, /sbin and /lib* are symlinks where the host has merged /usr.
+//  - an imported image: overlayfs (image = lower, per-container upper), or a
+//    private copy where the kernel has no overlayfs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { ImageStore } from './images.js';
+import { HOST_IMAGE } from './images.js';
+
+const HOST_TOP_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+const SKELETON_DIRS = ['proc', 'sys', 'dev', 'run', 'var', 'home', 'mnt', 'opt', 'etc', 'usr'];
+
+export interface RootfsPlan {
+  /** helper arguments: --rootfs, --overlay, --bind-ro ... */
+  args: string[];
+}
+
+function overlaySupported(): boolean {
+  try {
+    return /\toverlay$/m.test(fs.readFileSync('/proc/filesystems', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function copyIfExists(src: string, dst: string): void {
+  try {
+    fs.cpSync(src, dst, { recursive: true, verbatimSymlinks: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+export function hostsFile(hostname: string): string {
+  return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
+}
+
+/** Files every container gets a private copy of, bind-mounted over /etc. */
+function writeEtcFiles(dir: string, hostname: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'hostname'), `${hostname}\n`);
+  fs.writeFileSync(path.join(dir, 'hosts'), hostsFile(hostname));
+  let resolv = '';
+  try {
+    resolv = fs.readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    /* no resolver configured on the host */
+  }
+  fs.writeFileSync(path.join(dir, 'resolv.conf'), resolv);
+}
+
+/** Build the container's filesystem pieces on disk (at create time). */
+export function prepareRootfs(containerDir: string, image: string, images: ImageStore, hostname: string): void {
+  const rootfs = path.join(containerDir, 'rootfs');
+  fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
+  writeEtcFiles(path.join(containerDir, 'etc'), hostname);
+  if (image !== HOST_IMAGE) {
+    if (overlaySupported()) {
+      fs.mkdirSync(path.join(containerDir, 'upper'), { mode: 0o755 });
+      fs.mkdirSync(path.join(containerDir, 'work'), { mode: 0o700 });
+    } else {
+      execFileSync('cp', ['-a', '--reflink=auto', `${images.rootfs(image)}/.`, rootfs]);
+    }
+    return;
+  }
+  for (const d of SKELETON_DIRS) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
+  fs.mkdirSync(path.join(rootfs, 'tmp'), { mode: 0o1777 });
+  fs.chmodSync(path.join(rootfs, 'tmp'), 0o1777);
+  fs.mkdirSync(path.join(rootfs, 'root'), { mode: 0o700 });
+  for (const d of HOST_TOP_DIRS) {
+    const host = `/${d}`;
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(host);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(host), path.join(rootfs, d));
+    else if (st.isDirectory()) fs.mkdirSync(path.join(rootfs, d));
+  }
+  // A private /etc: users and groups resolve as on the host, the loader
+  // finds its libraries, and /usr/bin's alternatives links keep working.
+  const etc = path.join(rootfs, 'etc');
+  for (const f of ['passwd', 'group', 'nsswitch.conf', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives', 'localtime', 'os-release', 'profile', 'shells']) {
+    copyIfExists(path.join('/etc', f), path.join(etc, f));
+  }
+}
+
+/** Helper arguments that put the rootfs together in the new mount namespace. */
+export function rootfsArgs(containerDir: string, image: string, images: ImageStore): string[] {
+  const rootfs = path.join(containerDir, 'rootfs');
+  const args = ['--rootfs', rootfs];
+  if (image === HOST_IMAGE) {
+    args.push('--bind-ro', '/usr:/usr');
+    for (const d of HOST_TOP_DIRS) {
+      try {
+        if (fs.lstatSync(`/${d}`).isDirectory()) args.push('--bind-ro', `/${d}:/${d}`);
+      } catch {
+        /* not on this host */
+      }
+    }
+  } else if (fs.existsSync(path.join(containerDir, 'upper'))) {
+    args.push('--overlay', `${images.rootfs(image)}:${path.join(containerDir, 'upper')}:${path.join(containerDir, 'work')}`);
+  }
+  const etc = path.join(containerDir, 'etc');
+  for (const f of ['hostname', 'hosts', 'resolv.conf']) args.push('--bind', `${path.join(etc, f)}:/etc/${f}`);
+  return args;
+}

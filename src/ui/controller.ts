@@ -1,0 +1,243 @@
+// The controller: the only place where time and I/O meet the store. It runs
+// the refresh loop, loads the active tab's data, turns keys into commands and
+// runs container actions in the background. An action's failure becomes a
+// status line; nothing here may throw into Ink.
+import { errorText } from '../engine/errors.js';
+import { matchKey, type Command, type KeyInfo } from './keymap.js';
+import type { ActionKind, ContainerRecord, LogCursor } from './model.js';
+import { isLive } from './records.js';
+import type { DashboardSource } from './source.js';
+import { modeOf, selectedRecord, type UiState } from './state.js';
+import type { DashboardStore } from './store.js';
+
+export interface ControllerOptions {
+  intervalMs: number;
+  /** q or Ctrl-C */
+  onQuit(): void;
+  /** e on a running container: the caller hands the terminal over */
+  onExec(r: ContainerRecord): void;
+}
+
+export interface Controller {
+  start(): void;
+  stop(): void;
+  /** one refresh now (also what the timer runs) */
+  tick(): void;
+  handleKey(input: string, key: KeyInfo): void;
+  /** resolves when every action started so far has finished (tests) */
+  idle(): Promise<void>;
+}
+
+const PENDING_LABEL: Record<ActionKind, string> = {
+  start: 'starting',
+  stop: 'stopping',
+  restart: 'restarting',
+  kill: 'killing',
+  pause: 'pausing',
+  unpause: 'unpausing',
+  remove: 'removing',
+};
+const DONE_LABEL: Record<ActionKind, string> = {
+  start: 'started',
+  stop: 'stopped',
+  restart: 'restarted',
+  kill: 'killed',
+  pause: 'paused',
+  unpause: 'unpaused',
+  remove: 'removed',
+};
+
+export function createController(store: DashboardStore, source: DashboardSource, opts: ControllerOptions): Controller {
+  let timer: NodeJS.Timeout | null = null;
+  let logs: { id: string; cursor: LogCursor } | null = null;
+  /** which record the config tab was read for: reread when it changes */
+  let configFor: ContainerRecord | null = null;
+  const running = new Set<Promise<void>>();
+  const state = () => store.getState();
+
+  function loadDetail(): void {
+    const s = state();
+    const r = selectedRecord(s);
+    if (!r) return;
+    try {
+      switch (s.tab) {
+        case 'security':
+          if (isLive(r)) store.dispatch({ type: 'detail', id: r.id, key: 'security', value: source.security(r) });
+          return;
+        case 'users':
+          if (isLive(r)) store.dispatch({ type: 'detail', id: r.id, key: 'users', value: source.users(r) });
+          return;
+        case 'volumes':
+          store.dispatch({ type: 'detail', id: r.id, key: 'volumes', value: source.volumes(r, s.containers) });
+          return;
+        case 'config':
+          if (s.detail.config === null || configFor !== r) {
+            configFor = r;
+            store.dispatch({ type: 'detail', id: r.id, key: 'config', value: source.config(r) });
+          }
+          return;
+        case 'logs':
+          loadLogs(r);
+          return;
+        default:
+          return;
+      }
+    } catch (e) {
+      store.dispatch({ type: 'status', text: `reading ${s.tab} failed: ${errorText(e)}`, kind: 'error' });
+    }
+  }
+
+  function loadLogs(r: ContainerRecord): void {
+    // A new container, or the store dropped the lines (selection changed): read from the tail again.
+    const fresh = logs === null || logs.id !== r.id || state().logs.id !== r.id;
+    const res = source.readLogs(r, fresh ? null : logs!.cursor);
+    if (!res.ok) {
+      logs = null;
+      store.dispatch({ type: 'logsError', id: r.id, reason: res.reason });
+      return;
+    }
+    logs = { id: r.id, cursor: res.value.cursor };
+    if (res.value.lines.length > 0 || res.value.reset || fresh) {
+      store.dispatch({ type: 'logs', id: r.id, lines: res.value.lines, reset: res.value.reset || fresh });
+    }
+  }
+
+  function tick(): void {
+    try {
+      store.dispatch({ type: 'snapshot', snap: source.snapshot() });
+    } catch (e) {
+      store.dispatch({ type: 'status', text: `refresh failed: ${errorText(e)}`, kind: 'error' });
+    }
+    loadDetail();
+  }
+
+  function schedule(): void {
+    timer = setTimeout(() => {
+      tick();
+      if (timer) schedule();
+    }, opts.intervalMs);
+  }
+
+  function runAction(kind: ActionKind, r: ContainerRecord): void {
+    if (state().pending[r.id]) {
+      store.dispatch({ type: 'status', text: `${r.name} is busy ${state().pending[r.id]}`, kind: 'info' });
+      return;
+    }
+    store.dispatch({ type: 'pending', id: r.id, label: `${PENDING_LABEL[kind]} ${r.name}` });
+    const p = source
+      .act(kind, r)
+      .then(
+        () => store.dispatch({ type: 'done', id: r.id, message: `${r.name} ${DONE_LABEL[kind]}` }),
+        (e: unknown) => store.dispatch({ type: 'done', id: r.id, error: `${kind} ${r.name}: ${errorText(e)}` }),
+      )
+      .then(() => {
+        running.delete(p);
+        tick(); // show the outcome now, not at the next interval
+      });
+    running.add(p);
+  }
+
+  function onUidSubmitted(s: UiState): void {
+    const q = s.uid.query.trim();
+    if (q === '') return;
+    if (!/^\d+$/.test(q)) {
+      store.dispatch({ type: 'uidResult', text: `'${q}' is not a uid: type a number` });
+      return;
+    }
+    const users = s.detail.users;
+    if (!users?.ok) {
+      store.dispatch({ type: 'uidResult', text: `no live id maps to translate with${users && !users.ok ? `: ${users.reason}` : ''}` });
+      return;
+    }
+    store.dispatch({ type: 'uidResult', text: source.translateUid(users.value.maps, Number(q)) });
+  }
+
+  /** Commands with effects; the rest are the reducer's. Returns true when handled. */
+  function effect(cmd: Command): boolean {
+    const s = state();
+    const r = selectedRecord(s);
+    const need = (): ContainerRecord | null => {
+      if (!r) store.dispatch({ type: 'status', text: 'no container selected', kind: 'info' });
+      return r;
+    };
+    switch (cmd) {
+      case 'quit':
+        opts.onQuit();
+        return true;
+      case 'start':
+      case 'stop':
+      case 'restart':
+      case 'kill': {
+        const c = need();
+        if (c) runAction(cmd, c);
+        return true;
+      }
+      case 'pause': {
+        const c = need();
+        if (!c) return true;
+        if (c.state === 'paused') runAction('unpause', c);
+        else if (c.state === 'running') runAction('pause', c);
+        else store.dispatch({ type: 'status', text: `${c.name} is ${c.state}: only a running container can be paused`, kind: 'error' });
+        return true;
+      }
+      case 'remove': {
+        const c = need();
+        if (c) store.dispatch({ type: 'confirmRemove', id: c.id, name: c.name, force: isLive(c) });
+        return true;
+      }
+      case 'confirm': {
+        if (s.overlay?.kind !== 'confirm') return true;
+        const target = s.containers.find((x) => x.id === (s.overlay as { id: string }).id);
+        store.dispatch({ type: 'command', command: 'cancel' });
+        if (target) runAction('remove', target);
+        return true;
+      }
+      case 'exec': {
+        const c = need();
+        if (!c) return true;
+        if (c.state !== 'running') {
+          store.dispatch({ type: 'status', text: `${c.name} is ${c.state}: a shell needs a running container`, kind: 'error' });
+          return true;
+        }
+        opts.onExec(c);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  function handleKey(input: string, key: KeyInfo): void {
+    const before = state();
+    const mode = modeOf(before);
+    const cmd = matchKey(mode, input, key);
+    if (cmd === null) {
+      // typing: printable text goes to the open input line
+      if (mode === 'input' && input && !key.ctrl && !key.meta) store.dispatch({ type: 'type', text: input });
+      return;
+    }
+    if (effect(cmd)) return;
+    store.dispatch({ type: 'command', command: cmd, arg: input });
+    const after = state();
+    if (cmd === 'inputSubmit' && before.input?.kind === 'uid') onUidSubmitted(after);
+    // a new tab or container: show its data now rather than at the next tick
+    if (after.tab !== before.tab || after.selectedId !== before.selectedId) loadDetail();
+  }
+
+  return {
+    start() {
+      if (timer) return;
+      tick();
+      schedule();
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+    tick,
+    handleKey,
+    async idle() {
+      while (running.size > 0) await Promise.all([...running]);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// Where things go on the screen, as a pure function of the terminal size.
+
+export interface Layout {
+  width: number;
+  /** lines drawn: one less than the terminal (see below) */
+  height: number;
+  /** container rows visible in the table (not counting its header) */
+  tableRows: number;
+  /** lines of the detail pane's body (not counting the tab bar) */
+  detailRows: number;
+}
+
+/** header, table header, tab bar, status line, footer */
+const FIXED_LINES = 5;
+export const MIN_COLS = 80;
+export const MIN_ROWS = 24;
+
+/**
+ * The table takes what the containers need, up to ~45% of the free lines;
+ * the detail pane gets the rest.
+ *
+ * One terminal line stays empty: Ink clears the whole terminal before every
+ * frame once a frame is as tall as the terminal (a visible flicker), and
+ * rewrites only the frame's own lines while it is shorter.
+ */
+export function layout(cols: number, rows: number, containerCount: number): Layout {
+  const width = Math.max(20, cols);
+  const height = Math.max(FIXED_LINES + 2, rows - 1);
+  const free = height - FIXED_LINES;
+  const tableMax = Math.max(3, Math.floor(free * 0.45));
+  const tableRows = Math.max(1, Math.min(containerCount, tableMax));
+  return { width, height, tableRows, detailRows: free - tableRows };
+}
+
+export interface ColumnWidths {
+  name: number;
+  image: number;
+  state: number;
+  uptime: number;
+  cpu: number;
+  mem: number;
+  pids: number;
+  ns: number;
+}
+
+/** the selection marker before the first column */
+export const MARKER_WIDTH = 2;
+
+/** Fixed columns keep their width; name and image share what is left. */
+export function columnWidths(width: number): ColumnWidths {
+  const fixed = { state: 11, uptime: 6, cpu: 6, mem: 13, pids: 5, ns: 8 };
+  const gaps = 7; // one space between eight columns
+  const used = MARKER_WIDTH + gaps + fixed.state + fixed.uptime + fixed.cpu + fixed.mem + fixed.pids + fixed.ns;
+  const flex = Math.max(8, width - used);
+  const name = Math.min(40, Math.max(4, Math.ceil(flex * 0.6)));
+  const image = Math.min(30, Math.max(4, flex - name));
+  return { name, image, ...fixed };
+}

@@ -1,0 +1,136 @@
+// `tsbox` / `tsbox dashboard`: take the terminal, draw until q, give it back.
+// Loaded lazily by src/cli/commands/dashboard.ts, so only the dashboard pays
+// for Ink and React.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type tty from 'node:tty';
+import { render, type Instance } from 'ink';
+import type { GlobalOptions } from '../cli/command.js';
+import { UserError, errorText } from '../engine/errors.js';
+import { themeFromEnv } from '../../components/theme.js';
+import { dashboardElement } from './app.js';
+import { createController } from './controller.js';
+import type { ContainerRecord } from './model.js';
+import { createEngineSource, type DashboardSource } from './source.js';
+import { initialState } from './state.js';
+import { createDashboardStore, type DashboardStore } from './store.js';
+import { AltScreen, closeKeyboard, drainKeyboard, installExitHandlers, openKeyboard } from './terminal.js';
+
+export interface DashboardOptions {
+  intervalMs: number;
+}
+
+type Handoff = { kind: 'quit' } | { kind: 'exec'; container: ContainerRecord };
+
+/** How long keys are thrown away after a shell returns the terminal. */
+const DRAIN_MS = 50;
+
+export async function runDashboard(globals: GlobalOptions, opts: DashboardOptions): Promise<number> {
+  const out = process.stdout;
+  if (!out.isTTY) {
+    throw new UserError('the dashboard draws on a terminal, and stdout is not one', 125, 'Use `tsbox ps` for a list you can pipe.');
+  }
+  const source = await createEngineSource(globals);
+  const store = createDashboardStore(initialState(out.columns, out.rows));
+  const screen = new AltScreen(out.fd);
+  const theme = themeFromEnv();
+
+  let handoff: (h: Handoff) => void = () => undefined;
+  const controller = createController(store, source, {
+    intervalMs: opts.intervalMs,
+    onQuit: () => handoff({ kind: 'quit' }),
+    onExec: (container) => handoff({ kind: 'exec', container }),
+  });
+
+  let ink: Instance | null = null;
+  let keyboard: tty.ReadStream | null = null;
+  let shell: ChildProcess | null = null;
+  const restore = () => {
+    controller.stop();
+    // Ink first: its last frame and cursor belong on the alternate screen.
+    ink?.unmount();
+    ink = null;
+    if (keyboard) closeKeyboard(keyboard);
+    keyboard = null;
+    screen.leave();
+  };
+  const uninstall = installExitHandlers({
+    restore,
+    deferSignal: (signal) => {
+      if (!shell) return false;
+      // Ctrl-C while the shell runs is the shell's; a real SIGTERM/SIGHUP ends it too.
+      if (signal !== 'SIGINT') shell.kill('SIGTERM');
+      return signal === 'SIGINT';
+    },
+  });
+  const onResize = () => store.dispatch({ type: 'resize', cols: out.columns, rows: out.rows });
+  out.on('resize', onResize);
+
+  try {
+    screen.enter();
+    controller.start();
+    for (;;) {
+      keyboard = openKeyboard();
+      const next = new Promise<Handoff>((resolve) => (handoff = resolve));
+      ink = render(dashboardElement(store, controller, theme), { stdout: out, stdin: keyboard, exitOnCtrlC: false });
+      // A render error ends Ink's wait with a rejection: it propagates from here.
+      const h = await Promise.race([next, ink.waitUntilExit().then((): Handoff => ({ kind: 'quit' }))]);
+      ink.unmount();
+      ink = null;
+      closeKeyboard(keyboard);
+      keyboard = null;
+      if (h.kind === 'quit') break;
+      controller.stop();
+      screen.leave();
+      const child = spawnShell(source, h.container, store);
+      shell = child;
+      if (child) await runShell(child, h.container, store);
+      shell = null;
+      screen.enter();
+      keyboard = openKeyboard();
+      await drainKeyboard(keyboard, DRAIN_MS);
+      closeKeyboard(keyboard);
+      keyboard = null;
+      store.dispatch({ type: 'resize', cols: out.columns, rows: out.rows });
+      controller.start();
+    }
+  } finally {
+    restore();
+    out.off('resize', onResize);
+    uninstall();
+  }
+  return 0;
+}
+
+function spawnShell(source: DashboardSource, c: ContainerRecord, store: DashboardStore): ChildProcess | null {
+  let argv: { file: string; args: string[] };
+  try {
+    argv = source.execShell(c);
+  } catch (e) {
+    store.dispatch({ type: 'status', text: `exec in ${c.name}: ${errorText(e)}`, kind: 'error' });
+    return null;
+  }
+  process.stderr.write(`tsbox: a shell in ${c.name}; exit it to return to the dashboard\n`);
+  // stderr is piped (and copied through) so that a helper error is still
+  // readable in the status line once the dashboard is back.
+  return spawn(argv.file, argv.args, { stdio: ['inherit', 'inherit', 'pipe'] });
+}
+
+function runShell(child: ChildProcess, c: ContainerRecord, store: DashboardStore): Promise<void> {
+  let lastErr = '';
+  child.stderr?.on('data', (b: Buffer) => {
+    process.stderr.write(b);
+    lastErr = (lastErr + b.toString('utf8')).slice(-2000);
+  });
+  return new Promise((resolve) => {
+    child.on('error', (e) => {
+      store.dispatch({ type: 'status', text: `exec in ${c.name}: ${e.message}`, kind: 'error' });
+      resolve();
+    });
+    child.on('close', (code, signal) => {
+      const why = lastErr.trim().split('\n').pop() ?? '';
+      if (code === 0) store.dispatch({ type: 'status', text: `shell in ${c.name} exited`, kind: 'info' });
+      else store.dispatch({ type: 'status', text: `shell in ${c.name} ended with ${signal ?? code}${why ? `: ${why}` : ''}`, kind: 'error' });
+      resolve();
+    });
+  });
+}

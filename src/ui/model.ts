@@ -1,0 +1,103 @@
+// Plain data the dashboard shows. These mirror the probes' agreed result
+// shapes (src/probe/*, src/engine/labels.ts, src/engine/subid.ts) so that the
+// store and the components compile and test without those modules; the
+// adapter in source.ts is the one place that touches the real ones.
+import type { ContainerRecord, IdMapEntry, NamespaceType } from '../engine/types.js';
+
+export type { ContainerRecord, IdMapEntry, NamespaceType };
+
+/** A value, or the plain reason it cannot be shown. Never a made-up value. */
+export type Avail<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export const ok = <T>(value: T): Avail<T> => ({ ok: true, value });
+export const na = <T = never>(reason: string): Avail<T> => ({ ok: false, reason });
+
+export interface ContainerStats {
+  id: string;
+  at: number;
+  cpuNs: number;
+  cpuPercent: number | null;
+  cpuPercentOfLimit: number | null;
+  memUsed: number;
+  memLimit: number | null;
+  memPercent: number | null;
+  pids: number;
+  pidsLimit: number | null;
+  blkRead: number;
+  blkWrite: number;
+  netRx: number;
+  netTx: number;
+  oomKills: number;
+}
+
+export interface NamespaceView {
+  type: NamespaceType;
+  inode: number | null;
+  sharing: 'private' | 'host' | 'shared' | 'unknown';
+  sharedWith: string[];
+}
+
+export interface ProcessSecurity {
+  capEff: string[];
+  capBnd: string[];
+  seccomp: 'disabled' | 'strict' | 'filter' | 'unknown';
+  noNewPrivs: boolean;
+  label: string | null;
+  privileged: boolean;
+  uid: number[];
+  gid: number[];
+}
+
+export interface IdRange {
+  start: number;
+  count: number;
+}
+
+export interface UsersData {
+  /** the live maps of the container's init, from /proc/PID/{uid,gid}_map */
+  maps: { uid: IdMapEntry[]; gid: IdMapEntry[] };
+  /** the subordinate ranges of the user who owns the container, when known */
+  subids: Avail<{ user: string; uid: IdRange[]; gid: IdRange[] }>;
+}
+
+export interface VolumeRow {
+  source: string;
+  destination: string;
+  mode: string;
+  relabel: string;
+  /** null when the label report is not available */
+  current: string | null;
+  expected: string | null;
+  agrees: boolean | null;
+  sharedWith: Array<{ name: string; label: string | null }>;
+  warnings: string[];
+}
+
+export interface LogLine {
+  /** RFC 3339 timestamp, as the log file has it */
+  time: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Where a log read stopped, so the next read continues from there. */
+export interface LogCursor {
+  path: string;
+  offset: number;
+  /** a partial (P) line waiting for the rest */
+  pending: LogLine | null;
+}
+
+export type ActionKind = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause' | 'remove';
+
+/** One refresh's worth of facts, gathered by the source in one sweep. */
+export interface Snapshot {
+  at: number;
+  containers: Avail<ContainerRecord[]>;
+  stats: Avail<Record<string, ContainerStats>>;
+  namespaces: Avail<Record<string, NamespaceView[]>>;
+  /** the 8-character namespace column per container id */
+  nsColumn: Record<string, string>;
+  /** the probe's legend for that column, null when the probe is missing */
+  nsLegend: string | null;
+}

@@ -1,0 +1,297 @@
+// The dashboard's only door to the engine and the probes. The store and the
+// components never do I/O; they get a DashboardSource, which tests replace
+// with a fake. Probe modules load one by one, so a missing one turns into a
+// plain "not available" in its tab instead of a broken dashboard.
+import fs from 'node:fs';
+import os from 'node:os';
+import type { GlobalOptions } from '../cli/command.js';
+import { errorText } from '../engine/errors.js';
+import type { Engine } from '../engine/engine.js';
+import {
+  na,
+  ok,
+  type ActionKind,
+  type Avail,
+  type ContainerRecord,
+  type ContainerStats,
+  type IdMapEntry,
+  type LogCursor,
+  type LogLine,
+  type NamespaceView,
+  type ProcessSecurity,
+  type Snapshot,
+  type UsersData,
+  type VolumeRow,
+} from './model.js';
+import { isLive } from './records.js';
+
+export interface LogChunk {
+  lines: LogLine[];
+  cursor: LogCursor;
+  /** true when the lines replace what was shown (first read, or the file was truncated) */
+  reset: boolean;
+}
+
+export interface DashboardSource {
+  /** one refresh: containers, stats and namespaces in one sweep */
+  snapshot(): Snapshot;
+  security(r: ContainerRecord): Avail<ProcessSecurity>;
+  users(r: ContainerRecord): Avail<UsersData>;
+  volumes(r: ContainerRecord, all: ContainerRecord[]): Avail<VolumeRow[]>;
+  config(r: ContainerRecord): Avail<string[]>;
+  readLogs(r: ContainerRecord, cursor: LogCursor | null): Avail<LogChunk>;
+  /** "container 0 = host 100000" both ways, for the Users tab */
+  translateUid(maps: { uid: IdMapEntry[] }, id: number): string;
+  act(kind: ActionKind, r: ContainerRecord): Promise<void>;
+  /** argv of a shell in the container, to spawn with the terminal inherited */
+  execShell(r: ContainerRecord): { file: string; args: string[] };
+}
+
+/** How much of an existing log the Logs tab reads first. */
+const LOG_TAIL_BYTES = 256 * 1024;
+
+type StatsModule = {
+  sweepStats(
+    containers: Array<{ id: string; pid: number; cgroupPaths: string[] }>,
+    previous?: Map<string, ContainerStats>,
+  ): Map<string, ContainerStats>;
+};
+type NamespacesModule = typeof import('../probe/namespaces.js');
+type ProcessModule = typeof import('../probe/process.js');
+type IdmapModule = typeof import('../probe/idmap.js');
+type SubidModule = typeof import('../engine/subid.js');
+type LabelsModule = typeof import('../engine/labels.js');
+type LogsModule = typeof import('../cli/commands/logs.js');
+
+/** A module, or why it could not be loaded. */
+type Loaded<T> = { mod: T } | { reason: string };
+
+async function load<T>(what: string, file: string, importer: () => Promise<T>): Promise<Loaded<T>> {
+  try {
+    return { mod: await importer() };
+  } catch (e) {
+    return { reason: `${what} (${file}) is not installed: ${errorText(e).split('\n')[0]}` };
+  }
+}
+
+function parseCri(text: string, cursor: LogCursor, parse: LogsModule['parseLogLine']): LogLine[] {
+  const out: LogLine[] = [];
+  for (const raw of text.split('\n')) {
+    if (raw === '') continue;
+    const rec = parse(raw);
+    if (!rec) {
+      // Not CRI: show it as it is rather than drop it.
+      out.push({ time: '', stream: 'stdout', text: raw });
+      continue;
+    }
+    if (rec.partial) {
+      // A P record is the start of a long line; F ends it.
+      cursor.pending = { time: cursor.pending?.time ?? rec.time, stream: rec.stream, text: (cursor.pending?.text ?? '') + rec.text };
+      continue;
+    }
+    out.push({ time: cursor.pending?.time ?? rec.time, stream: rec.stream, text: (cursor.pending?.text ?? '') + rec.text });
+    cursor.pending = null;
+  }
+  return out;
+}
+
+/** Whole lines of `file` from `offset` to the last newline, and the offset after it. */
+function readWholeLines(file: string, from: number, size: number): { text: string; end: number } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(size - from);
+    const n = fs.readSync(fd, buf, 0, buf.length, from);
+    const last = buf.subarray(0, n).lastIndexOf(0x0a);
+    if (last < 0) return { text: '', end: from };
+    return { text: buf.subarray(0, last).toString('utf8'), end: from + last + 1 };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export async function createEngineSource(globals: GlobalOptions): Promise<DashboardSource> {
+  const [engineMod, statsL, nsL, procL, idmapL, subidL, labelsL, logsL] = await Promise.all([
+    import('../engine/engine.js'),
+    load<StatsModule>('the stats probe', 'src/probe/stats.ts', () => import('../probe/stats.js')),
+    load<NamespacesModule>('the namespace probe', 'src/probe/namespaces.ts', () => import('../probe/namespaces.js')),
+    load<ProcessModule>('the process probe', 'src/probe/process.ts', () => import('../probe/process.js')),
+    load<IdmapModule>('the id map probe', 'src/probe/idmap.ts', () => import('../probe/idmap.js')),
+    load<SubidModule>('the subuid reader', 'src/engine/subid.ts', () => import('../engine/subid.js')),
+    load<LabelsModule>('the SELinux label report', 'src/engine/labels.ts', () => import('../engine/labels.js')),
+    load<LogsModule>('the log parser', 'src/cli/commands/logs.ts', () => import('../cli/commands/logs.js')),
+  ]);
+  const engine: Engine = engineMod.Engine.open(globals);
+  return new EngineSource(engine, statsL, nsL, procL, idmapL, subidL, labelsL, logsL);
+}
+
+class EngineSource implements DashboardSource {
+  private prevStats = new Map<string, ContainerStats>();
+  private nsKey = '';
+  private nsViews: Record<string, NamespaceView[]> = {};
+  private nsColumn: Record<string, string> = {};
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly statsL: Loaded<StatsModule>,
+    private readonly nsL: Loaded<NamespacesModule>,
+    private readonly procL: Loaded<ProcessModule>,
+    private readonly idmapL: Loaded<IdmapModule>,
+    private readonly subidL: Loaded<SubidModule>,
+    private readonly labelsL: Loaded<LabelsModule>,
+    private readonly logsL: Loaded<LogsModule>,
+  ) {}
+
+  snapshot(): Snapshot {
+    const at = Date.now();
+    const nsLegend = 'mod' in this.nsL ? this.nsL.mod.NS_LEGEND : null;
+    let list: ContainerRecord[];
+    try {
+      list = this.engine.list({ all: true });
+    } catch (e) {
+      const reason = errorText(e);
+      return { at, containers: na(reason), stats: na(reason), namespaces: na(reason), nsColumn: {}, nsLegend };
+    }
+    const live = list.filter((r) => isLive(r) && r.pid > 0);
+    return { at, containers: ok(list), stats: this.sweep(live), namespaces: this.classify(live), nsColumn: this.nsColumn, nsLegend };
+  }
+
+  private sweep(live: ContainerRecord[]): Avail<Record<string, ContainerStats>> {
+    if (!('mod' in this.statsL)) return na(this.statsL.reason);
+    try {
+      const m = this.statsL.mod.sweepStats(
+        live.map((r) => ({ id: r.id, pid: r.pid, cgroupPaths: r.cgroupPaths })),
+        this.prevStats,
+      );
+      this.prevStats = m;
+      return ok(Object.fromEntries(m));
+    } catch (e) {
+      return na(`reading cgroup statistics failed: ${errorText(e)}`);
+    }
+  }
+
+  private classify(live: ContainerRecord[]): Avail<Record<string, NamespaceView[]>> {
+    if (!('mod' in this.nsL)) return na(this.nsL.reason);
+    // Namespaces are fixed for a process's life, so classify again only when
+    // the set of running processes changed: that saves 8 readlinks per
+    // container per tick.
+    const key = live.map((r) => `${r.id}:${r.pid}:${r.name}`).join(',');
+    if (key !== this.nsKey) {
+      try {
+        const m = this.nsL.mod.classifyNamespaces(live.map((r) => ({ id: r.id, name: r.name, pid: r.pid })));
+        this.nsViews = Object.fromEntries(m);
+        this.nsColumn = Object.fromEntries([...m].map(([id, v]) => [id, (this.nsL as { mod: NamespacesModule }).mod.compactNsColumn(v)]));
+        this.nsKey = key;
+      } catch (e) {
+        return na(`reading namespaces failed: ${errorText(e)}`);
+      }
+    }
+    return ok(this.nsViews);
+  }
+
+  security(r: ContainerRecord): Avail<ProcessSecurity> {
+    if (!('mod' in this.procL)) return na(this.procL.reason);
+    const s = this.procL.mod.readProcessSecurity(r.pid);
+    return s ? ok(s) : na(`/proc/${r.pid}/status cannot be read (the process is gone)`);
+  }
+
+  users(r: ContainerRecord): Avail<UsersData> {
+    if (!('mod' in this.idmapL)) return na(this.idmapL.reason);
+    const maps = this.idmapL.mod.readIdMaps(r.pid);
+    if (!maps) return na(`/proc/${r.pid}/uid_map cannot be read (the process is gone)`);
+    let subids: UsersData['subids'];
+    if (!('mod' in this.subidL)) subids = na(this.subidL.reason);
+    else {
+      // The ranges come from the user running tsbox: that is whose ranges
+      // newuidmap lets the engine map.
+      const user = os.userInfo().username;
+      try {
+        subids = ok({ user, ...this.subidL.mod.readSubIds(user) });
+      } catch (e) {
+        subids = na(errorText(e));
+      }
+    }
+    return ok({ maps, subids });
+  }
+
+  volumes(r: ContainerRecord, all: ContainerRecord[]): Avail<VolumeRow[]> {
+    if (!('mod' in this.labelsL)) return na(this.labelsL.reason);
+    try {
+      return ok(this.labelsL.mod.volumeLabelReport(r, all, { helper: this.engine.helperPath }));
+    } catch (e) {
+      return na(errorText(e));
+    }
+  }
+
+  config(r: ContainerRecord): Avail<string[]> {
+    try {
+      return ok(JSON.stringify(this.engine.inspect(r.id), null, 2).split('\n'));
+    } catch (e) {
+      return na(errorText(e));
+    }
+  }
+
+  readLogs(r: ContainerRecord, cursor: LogCursor | null): Avail<LogChunk> {
+    if (!('mod' in this.logsL)) return na(this.logsL.reason);
+    try {
+      const file = cursor?.path ?? this.engine.logPath(r.id);
+      let size: number;
+      try {
+        size = fs.statSync(file).size;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        return ok({ lines: [], cursor: { path: file, offset: 0, pending: null }, reset: cursor === null });
+      }
+      const fresh = cursor === null || size < cursor.offset;
+      const next: LogCursor = fresh ? { path: file, offset: Math.max(0, size - LOG_TAIL_BYTES), pending: null } : { ...cursor };
+      if (size === next.offset) return ok({ lines: [], cursor: next, reset: fresh });
+      let { text, end } = readWholeLines(file, next.offset, size);
+      // Reading from the middle of the file: the first line is a fragment.
+      if (fresh && next.offset > 0) text = text.slice(text.indexOf('\n') + 1);
+      next.offset = end;
+      return ok({ lines: parseCri(text, next, this.logsL.mod.parseLogLine), cursor: next, reset: fresh });
+    } catch (e) {
+      return na(errorText(e));
+    }
+  }
+
+  translateUid(maps: { uid: IdMapEntry[] }, id: number): string {
+    if (!('mod' in this.idmapL)) return `not available: ${this.idmapL.reason}`;
+    const { toHost, toContainer } = this.idmapL.mod;
+    const h = toHost(maps.uid, id);
+    const c = toContainer(maps.uid, id);
+    const a = h === null ? `container uid ${id} is not mapped` : `container uid ${id} = host uid ${h}`;
+    const b = c === null ? `host uid ${id} is not mapped (shows as 65534 inside)` : `host uid ${id} = container uid ${c}`;
+    return `${a};  ${b}`;
+  }
+
+  async act(kind: ActionKind, r: ContainerRecord): Promise<void> {
+    const e = this.engine;
+    switch (kind) {
+      case 'start':
+        await e.start(r.id);
+        return;
+      case 'stop':
+        await e.stop(r.id);
+        return;
+      case 'restart':
+        await e.restart(r.id);
+        return;
+      case 'kill':
+        await e.kill(r.id, 'SIGKILL');
+        return;
+      case 'pause':
+        await e.pause(r.id);
+        return;
+      case 'unpause':
+        await e.unpause(r.id);
+        return;
+      case 'remove':
+        await e.remove(r.id, { force: isLive(r) });
+        return;
+    }
+  }
+
+  execShell(r: ContainerRecord): { file: string; args: string[] } {
+    return this.engine.execCommand(r.id, ['/bin/sh'], { tty: true, interactive: true });
+  }
+}

@@ -1,0 +1,100 @@
+// Image import: rootfs directories and tarballs, hostile archives refused
+// before anything is written, and containers that never write into the image.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { cleanupRoot, makeRoot, tsbox } from '../lib/cli.js';
+import { writeTar } from '../lib/tar.js';
+import { makeBusyboxRootfs } from '../lib/busybox.js';
+
+const root = makeRoot();
+const work = makeRoot('tsbox-img-');
+after(() => {
+  cleanupRoot(root);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('hostile tarballs are refused with a clear error and nothing is written', () => {
+  const victim = path.join(work, 'victim');
+  fs.mkdirSync(victim);
+  const cases: Array<{ name: string; items: Parameters<typeof writeTar>[1]; why: RegExp }> = [
+    { name: 'dotdot', items: [{ name: '../../evil', body: 'x' }], why: /'\.\.' leads outside/ },
+    { name: 'absolute', items: [{ name: '/tmp/evil-abs', body: 'x' }], why: /absolute path/ },
+    {
+      name: 'symlink-escape',
+      items: [
+        { name: 'link', type: 'symlink', link: `../../../../../../..${victim}` },
+        { name: 'link/pwned', body: 'x' },
+      ],
+      why: /through a symlink/,
+    },
+    {
+      name: 'abs-symlink',
+      items: [
+        { name: 'etc2', type: 'symlink', link: victim },
+        { name: 'etc2/pwned', body: 'x' },
+      ],
+      why: /through a symlink/,
+    },
+    {
+      name: 'dir-replaced-by-symlink',
+      items: [
+        { name: 'a', type: 'dir' },
+        { name: 'a', type: 'symlink', link: '../..' },
+        { name: 'a/pwned', body: 'x' },
+      ],
+      why: /through a symlink/,
+    },
+    { name: 'hardlink-out', items: [{ name: 'h', type: 'hardlink', link: '../../etc/passwd' }], why: /'\.\.' leads outside/ },
+  ];
+  for (const c of cases) {
+    const tarFile = path.join(work, `${c.name}.tar`);
+    writeTar(tarFile, c.items);
+    const r = tsbox(root, ['image', 'import', tarFile, '--name', c.name]);
+    assert.equal(r.code, 125, `${c.name}: ${r.stderr}`);
+    assert.match(r.stderr, c.why, c.name);
+    assert.ok(!fs.existsSync(path.join(root, 'data/images', c.name)), `${c.name}: no image dir`);
+  }
+  assert.deepEqual(fs.readdirSync(victim), [], 'nothing landed outside the image');
+  assert.ok(!fs.existsSync('/tmp/evil-abs'));
+  assert.ok(!fs.existsSync(path.join(work, '..', 'evil')));
+  // a symlink inside the archive that points out is fine as long as nothing is written through it
+  const ok = path.join(work, 'ok.tar');
+  writeTar(ok, [{ name: 'bin', type: 'dir' }, { name: 'etc', type: 'dir' }, { name: 'etc/mtab', type: 'symlink', link: '/proc/mounts' }, { name: 'etc/hello', body: 'hi\n' }]);
+  assert.equal(tsbox(root, ['image', 'import', ok, '--name', 'okimg']).code, 0);
+  assert.equal(fs.readlinkSync(path.join(root, 'data/images/okimg/rootfs/etc/mtab')), '/proc/mounts');
+  assert.equal(tsbox(root, ['rmi', 'okimg']).code, 0);
+});
+
+test('import a busybox rootfs (dir and tarball), run on it, and the image never changes', () => {
+  const rootfs = path.join(work, 'bb');
+  makeBusyboxRootfs(rootfs);
+  assert.equal(tsbox(root, ['image', 'import', rootfs, '--name', 'bb']).code, 0);
+  const tarFile = path.join(work, 'bb.tar.gz');
+  execFileSync('tar', ['-czf', tarFile, '-C', rootfs, '.']);
+  const r = tsbox(root, ['image', 'import', tarFile, '--name', 'bbtar']);
+  assert.equal(r.code, 0, r.stderr);
+  const images = JSON.parse(tsbox(root, ['images', '--format', 'json']).stdout).map((i: any) => i.name);
+  assert.deepEqual(images, ['host', 'bb', 'bbtar']);
+  for (const img of ['bb', 'bbtar']) {
+    const out = tsbox(root, ['run', '--rm', img, 'sh', '-c', 'echo changed > /etc/passwd; rm /bin/ls; cat /etc/passwd; cat /etc/hostname']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^changed\n/);
+    const imgRoot = path.join(root, 'data/images', img, 'rootfs');
+    assert.match(fs.readFileSync(path.join(imgRoot, 'etc/passwd'), 'utf8'), /^root:/);
+    assert.ok(fs.lstatSync(path.join(imgRoot, 'bin/ls')).isSymbolicLink(), 'the image still has /bin/ls');
+  }
+  const insp = JSON.parse(tsbox(root, ['image', 'inspect', 'bb']).stdout)[0];
+  assert.equal(insp.kind, 'rootfs');
+  // rmi refuses an image in use, then works
+  assert.equal(tsbox(root, ['create', '--name', 'user-of-bb', 'bb', 'true']).code, 0);
+  const busy = tsbox(root, ['rmi', 'bb']);
+  assert.equal(busy.code, 125);
+  assert.match(busy.stderr, /in use by container\(s\) user-of-bb/);
+  assert.equal(tsbox(root, ['rm', 'user-of-bb']).code, 0);
+  assert.equal(tsbox(root, ['rmi', 'bb', 'bbtar']).code, 0);
+  assert.equal(tsbox(root, ['rmi', 'host']).code, 125);
+  assert.ok(!/overlay.*tsbox/.test(fs.readFileSync('/proc/self/mountinfo', 'utf8')), 'no overlay left on the host');
+});

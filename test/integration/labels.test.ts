@@ -1,0 +1,298 @@
+// SELinux labels on real files. The kernel here has no SELinux, but as root
+// ext4 keeps the security.selinux xattr, so relabeling and restoring are
+// checked on real files, through tsbox-helper and independently with
+// getfattr. The containers are made-up ContainerRecords (only the fields the
+// label code reads matter): starting real containers is the engine's test.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../src/engine/errors.js';
+import { helperPath } from '../../src/engine/helper.js';
+import { readLabel, relabelVolumes, restoreLabels, volumeLabelReport, pathLabelReport, recordedOriginal } from '../../src/engine/labels.js';
+import { resolvePaths, type Paths } from '../../src/engine/paths.js';
+import { allocateLevel, containerLabels, SHARED_FILE_LABEL } from '../../src/engine/selinux.js';
+import type { ContainerRecord, ContainerState, VolumeSpec } from '../../src/engine/types.js';
+import { parseArgs } from '../../src/cli/args.js';
+
+const XATTR = 'security.selinux';
+let helper = '';
+
+before(() => {
+  assert.equal(process.getuid?.(), 0, 'these tests write security.* xattrs and need root');
+  helper = helperPath();
+});
+
+/** The raw xattr bytes as getfattr sees them (hex, so NULs and all compare exactly), or null when absent. */
+function getfattr(p: string): string | null {
+  const r = spawnSync('getfattr', ['-h', '-n', XATTR, '--only-values', p]);
+  if (r.status !== 0) {
+    assert.match(r.stderr.toString(), /No such attribute/, `getfattr ${p}`);
+    return null;
+  }
+  return r.stdout.toString('hex');
+}
+const hex = (s: string) => Buffer.from(s).toString('hex');
+
+function setfattr(p: string, value: string): void {
+  const r = spawnSync('setfattr', ['-h', '-n', XATTR, '-v', value, p]);
+  assert.equal(r.status, 0, r.stderr.toString());
+}
+
+/** A scratch tree on ext4 (/var/tmp) plus a tsbox root; removed after the test. */
+function scratch(t: { after: (fn: () => void) => void }): { dir: string; paths: Paths; tree: (name: string) => string } {
+  const dir = fs.mkdtempSync('/var/tmp/tsbox-labels-');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const paths = resolvePaths(path.join(dir, 'root'));
+  const tree = (name: string) => {
+    const root = path.join(dir, name);
+    fs.mkdirSync(path.join(root, 'sub', 'deeper'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'a.txt'), 'a');
+    fs.writeFileSync(path.join(root, 'sub', 'b.txt'), 'b');
+    fs.writeFileSync(path.join(root, 'sub', 'deeper', 'c.txt'), 'c');
+    fs.symlinkSync('/etc/hostname', path.join(root, 'link'));
+    return root;
+  };
+  return { dir, paths, tree };
+}
+
+function filesOf(root: string): string[] {
+  const out = [root];
+  for (const name of fs.readdirSync(root)) {
+    const p = path.join(root, name);
+    if (fs.lstatSync(p).isDirectory()) out.push(...filesOf(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+const vol = (source: string, relabel: '' | 'z' | 'Z', extra: Partial<VolumeSpec> = {}): VolumeSpec => ({
+  source,
+  destination: '/data',
+  readOnly: false,
+  relabel,
+  chown: false,
+  type: 'bind',
+  ...extra,
+});
+
+let counter = 0;
+/**
+ * A made-up container record with only what the label code reads (id, name,
+ * state, spec.volumes, spec.labels); the cast says the rest is absent.
+ */
+function container(name: string, level: string | null, volumes: VolumeSpec[], state: ContainerState = 'running'): ContainerRecord {
+  const labels = level === null ? { disabled: true } : { ...containerLabels(level), disabled: false };
+  const id = `${(++counter).toString(16).padStart(4, '0')}${'0'.repeat(60)}`;
+  return { id, name, state, spec: { volumes, labels } } as unknown as ContainerRecord;
+}
+
+function relabel(c: ContainerRecord, paths: Paths, others: ContainerRecord[] = []) {
+  return relabelVolumes(c, c.spec.volumes, c.spec.labels.mount ?? '', { paths, others, helper });
+}
+
+test(':Z gives each container its own category pair, on every file, read the same by the helper and getfattr', (t) => {
+  const { paths, tree } = scratch(t);
+  const [srcA, srcB] = [tree('a'), tree('b')];
+  const levelA = allocateLevel([]);
+  const levelB = allocateLevel([levelA]);
+  assert.notEqual(levelA, levelB);
+  const a = container('alpha', levelA, [vol(srcA, 'Z')]);
+  const b = container('beta', levelB, [vol(srcB, 'Z')]);
+  const hostnameBefore = getfattr('/etc/hostname');
+  assert.deepEqual(relabel(a, paths).warnings, []);
+  assert.deepEqual(relabel(b, paths).warnings, []);
+  for (const [src, c] of [[srcA, a], [srcB, b]] as const) {
+    for (const f of filesOf(src)) {
+      assert.equal(getfattr(f), hex(c.spec.labels.mount!), f);
+      assert.equal(readLabel(f, helper), c.spec.labels.mount, f);
+    }
+  }
+  assert.equal(readLabel(srcA, helper), `system_u:object_r:container_file_t:${levelA}`);
+  assert.equal(getfattr('/etc/hostname'), hostnameBefore, 'the symlink was labeled itself, its target left alone');
+});
+
+test(':z gives container_file_t:s0 without categories', (t) => {
+  const { paths, tree } = scratch(t);
+  const src = tree('shared');
+  const c = container('gamma', allocateLevel([]), [vol(src, 'z')]);
+  relabel(c, paths);
+  for (const f of filesOf(src)) assert.equal(getfattr(f), hex(SHARED_FILE_LABEL), f);
+  assert.equal(SHARED_FILE_LABEL, 'system_u:object_r:container_file_t:s0');
+});
+
+test('volumes without z/Z, and tmpfs, are not touched', (t) => {
+  const { paths, tree } = scratch(t);
+  const src = tree('plain');
+  const c = container('delta', allocateLevel([]), [vol(src, ''), vol('', '', { type: 'tmpfs', destination: '/t' })]);
+  assert.deepEqual(relabel(c, paths).warnings, []);
+  for (const f of filesOf(src)) assert.equal(getfattr(f), null, f);
+  assert.equal(fs.existsSync(path.join(paths.labels, 'records')), false, 'nothing recorded');
+});
+
+test('system directories are refused with exit 125 before anything changes', (t) => {
+  const { dir, paths, tree } = scratch(t);
+  const ok = tree('fine');
+  const watched = ['/usr', '/etc', '/', '/var', '/home', '/tmp', '/root'];
+  const before = watched.map(getfattr);
+  for (const bad of ['/usr', '/etc', '/', '/var', '/home', '/root', '/usr/share', dir.replace(/\/[^/]+$/, '') /* /var/tmp */, process.env.HOME ?? '/root']) {
+    const c = container('epsilon', allocateLevel([]), [vol(ok, 'Z'), vol(bad, 'z', { destination: '/bad' })]);
+    assert.throws(
+      () => relabel(c, paths),
+      (e: unknown) => e instanceof UserError && e.code === 125 && /refusing to relabel/.test(e.message) && /label=disable/.test(e.hint ?? ''),
+      bad,
+    );
+  }
+  for (const f of filesOf(ok)) assert.equal(getfattr(f), null, `${f} unchanged: the check came first`);
+  assert.deepEqual(watched.map(getfattr), before);
+  assert.equal(fs.existsSync(path.join(paths.labels, 'records')), false, 'nothing recorded');
+});
+
+test(':Z over a path a live container uses with other categories warns and names it', (t) => {
+  const { paths, tree } = scratch(t);
+  const src = tree('contested');
+  const first = container('first', allocateLevel([]), [vol(src, 'Z')]);
+  relabel(first, paths);
+  const inner = container('inner', allocateLevel([first.spec.labels.process!]), [vol(path.join(src, 'sub'), '', { destination: '/x' })]);
+  const stopped = container('stopped', allocateLevel([]), [vol(src, 'Z')], 'exited');
+  const unconfined = container('unconfined', null, [vol(src, '')]);
+  const second = container('second', allocateLevel([first.spec.labels.process!, inner.spec.labels.process!]), [vol(src, 'Z')]);
+  const { warnings } = relabel(second, paths, [first, inner, stopped, unconfined, second]);
+  assert.equal(warnings.length, 2, warnings.join('\n'));
+  assert.match(warnings[0], /container first \([0-9a-f]{12}, s0:c\d+,c\d+\) also mounts it and has just lost access/);
+  assert.match(warnings[1], new RegExp(`container inner .* also mounts ${src}/sub`));
+  for (const w of warnings) assert.ok(w.includes(second.spec.labels.mount!.split(':').slice(3).join(':')), 'names the new level');
+  assert.equal(readLabel(src, helper), second.spec.labels.mount);
+
+  // :z takes nobody's access away (s0 is within every pair): no warning
+  const third = container('third', allocateLevel([]), [vol(src, 'z')]);
+  assert.deepEqual(relabel(third, paths, [first, second]).warnings, []);
+});
+
+test('restore puts back the originals byte for byte, absent ones included, keeping the first original', (t) => {
+  const { paths, tree } = scratch(t);
+  const src = tree('restore');
+  setfattr(src, 'unconfined_u:object_r:user_tmp_t:s0');
+  setfattr(path.join(src, 'a.txt'), 'system_u:object_r:var_t:s0:c5');
+  setfattr(path.join(src, 'sub', 'b.txt'), SHARED_FILE_LABEL); // already right for :z, wrong for :Z
+  // sub/, sub/deeper/, c.txt and the link have no label
+  const files = filesOf(src);
+  const before = new Map(files.map((f) => [f, getfattr(f)]));
+
+  const one = container('one', allocateLevel([]), [vol(src, 'Z')]);
+  const two = container('two', allocateLevel([one.spec.labels.process!]), [vol(src, 'Z')]);
+  relabel(one, paths);
+  relabel(two, paths); // relabeled twice: the original is still the first one
+  for (const f of files) assert.equal(getfattr(f), hex(two.spec.labels.mount!), f);
+  assert.equal(recordedOriginal(path.join(src, 'a.txt'), paths), 'system_u:object_r:var_t:s0:c5');
+  assert.equal(recordedOriginal(path.join(src, 'sub', 'deeper'), paths), null);
+
+  // restoring a subtree restores only that subtree
+  const sub = restoreLabels(path.join(src, 'sub'), { paths, helper });
+  assert.equal(sub.restored, 4); // sub, b.txt, deeper, c.txt
+  assert.equal(getfattr(path.join(src, 'a.txt')), hex(two.spec.labels.mount!));
+
+  const all = restoreLabels(src, { paths, helper });
+  assert.equal(all.restored, files.length - 4);
+  assert.deepEqual(all.skipped, []);
+  for (const f of files) assert.equal(getfattr(f), before.get(f), `${f} is back as it was`);
+  assert.equal(recordedOriginal(path.join(src, 'a.txt'), paths), undefined, 'records are dropped once restored');
+  assert.deepEqual(restoreLabels(src, { paths, helper }), { restored: 0, restoredPaths: [], skipped: [], gone: 0 });
+});
+
+test('restore leaves alone a label someone changed after tsbox, and counts deleted files', (t) => {
+  const { paths, tree } = scratch(t);
+  const src = tree('changed');
+  const c = container('zeta', allocateLevel([]), [vol(src, 'z')]);
+  relabel(c, paths);
+  setfattr(path.join(src, 'a.txt'), 'system_u:object_r:admin_chose_t:s0');
+  fs.rmSync(path.join(src, 'sub', 'deeper'), { recursive: true });
+  const r = restoreLabels(src, { paths, helper });
+  assert.deepEqual(r.skipped, [{ path: path.join(src, 'a.txt'), label: 'system_u:object_r:admin_chose_t:s0' }]);
+  assert.equal(r.gone, 2);
+  assert.equal(getfattr(path.join(src, 'a.txt')), hex('system_u:object_r:admin_chose_t:s0'));
+  assert.equal(getfattr(path.join(src, 'sub', 'b.txt')), null);
+});
+
+test('volumeLabelReport: current and needed labels, agreement, who else mounts it', (t) => {
+  const { paths, tree } = scratch(t);
+  const src = tree('report');
+  const plain = tree('plain');
+  const a = container('reader', allocateLevel([]), [vol(src, 'Z'), vol(plain, '', { destination: '/p', readOnly: true }), vol('', '', { type: 'tmpfs', destination: '/t' })]);
+  const b = container('thief', allocateLevel([a.spec.labels.process!]), [vol(src, 'Z', { destination: '/stolen' })]);
+  relabel(a, paths);
+  let rows = volumeLabelReport(a, [a, b], { helper });
+  assert.equal(rows.length, 2, 'tmpfs has no host path');
+  assert.deepEqual(rows[0], {
+    source: src,
+    destination: '/data',
+    mode: 'rw',
+    relabel: 'Z',
+    current: a.spec.labels.mount,
+    expected: a.spec.labels.mount,
+    agrees: true,
+    sharedWith: [{ name: 'thief', state: 'running', label: b.spec.labels.mount }],
+    warnings: [],
+  });
+  assert.equal(rows[1].mode, 'ro');
+  assert.equal(rows[1].current, null);
+  assert.equal(rows[1].expected, null);
+  assert.equal(rows[1].agrees, false, 'an unlabeled path is not usable by a confined container');
+  assert.match(rows[1].warnings[0], /add :z or :Z/);
+
+  relabel(b, paths, [a]);
+  rows = volumeLabelReport(a, [a, b], { helper });
+  assert.equal(rows[0].current, b.spec.labels.mount);
+  assert.equal(rows[0].agrees, false);
+  assert.match(rows[0].warnings[0], /relabeled for container thief/);
+
+  const show = pathLabelReport(src, [a, b], { paths, helper });
+  assert.equal(show.current, b.spec.labels.mount);
+  assert.equal(show.original, null);
+  assert.deepEqual(
+    show.mounts.map((m) => [m.container, m.agrees]),
+    [['reader', false], ['thief', true]],
+  );
+});
+
+test('tsbox label show / restore (CLI)', async (t) => {
+  // loaded here: the command pulls in the whole engine
+  const { label: labelCmd } = await import('../../src/cli/commands/label.js');
+  const { dir, tree } = scratch(t);
+  const src = tree('cli');
+  const root = path.join(dir, 'root');
+  setfattr(path.join(src, 'a.txt'), 'system_u:object_r:user_tmp_t:s0');
+  const c = container('cli', allocateLevel([]), [vol(src, 'Z')]);
+  relabel(c, resolvePaths(root));
+
+  const out: string[] = [];
+  const err: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const ewrite = process.stderr.write.bind(process.stderr);
+  const cli = async (argv: string[]) => {
+    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => (err.push(s), true)) as typeof process.stderr.write;
+    try {
+      return await labelCmd.run(parseArgs(argv, labelCmd.flags), { root });
+    } finally {
+      process.stdout.write = write;
+      process.stderr.write = ewrite;
+    }
+  };
+  assert.equal(await cli(['show', '--format', 'json', path.join(src, 'a.txt')]), 0);
+  const shown = JSON.parse(out.join(''));
+  assert.deepEqual(shown, [{ path: path.join(src, 'a.txt'), current: c.spec.labels.mount, original: 'system_u:object_r:user_tmp_t:s0', mounts: [] }]);
+  out.length = 0;
+  assert.equal(await cli(['show', src]), 0);
+  assert.match(out.join(''), new RegExp(`label: +${c.spec.labels.mount}`));
+  assert.match(out.join(''), /original: \(none\)/);
+  out.length = 0;
+  assert.equal(await cli(['restore', src]), 0);
+  assert.match(out.join(''), /restored 7 label\(s\)/);
+  assert.equal(getfattr(path.join(src, 'a.txt')), hex('system_u:object_r:user_tmp_t:s0'));
+  assert.equal(getfattr(src), null);
+  await assert.rejects(cli(['restore']), (e: unknown) => e instanceof UserError && /one path/.test(e.message));
+  await assert.rejects(cli(['show', path.join(src, 'nope')]), (e: unknown) => e instanceof UserError && /does not exist/.test(e.message));
+  await assert.rejects(cli(['frobnicate']), (e: unknown) => e instanceof UserError && /unknown label command/.test(e.message));
+});

@@ -1,0 +1,226 @@
+// The runtime core end to end, as root, through the real CLI: containers are
+// created by the real helper and checked from outside through /proc.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cleanupRoot, inspect, makeRoot, tsbox, tsboxAsync } from '../lib/cli.js';
+import { CAPABILITIES, DEFAULT_CAPS } from '../../src/engine/capabilities.js';
+
+const root = makeRoot();
+after(() => cleanupRoot(root));
+
+function status(pid: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
+  }
+  return out;
+}
+
+function nsIno(pid: number | 'self', t: string): number {
+  return fs.statSync(`/proc/${pid}/ns/${t}`).ino;
+}
+
+test('run --rm host sh -c "echo hi" prints hi and leaves no container', () => {
+  const r = tsbox(root, ['run', '--rm', 'host', 'sh', '-c', 'echo hi']);
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout, 'hi\n');
+  assert.equal(r.code, 0);
+  assert.equal(tsbox(root, ['ps', '-a', '-q']).stdout, '');
+});
+
+test('exit codes follow podman: own code, 125, 126, 127', () => {
+  assert.equal(tsbox(root, ['run', '--rm', 'host', 'sh', '-c', 'exit 3']).code, 3);
+  const nf = tsbox(root, ['run', '--rm', 'host', '/no/such/cmd']);
+  assert.equal(nf.code, 127, nf.stderr);
+  assert.match(nf.stderr, /^Error: /);
+  const ni = tsbox(root, ['run', '--rm', 'host', '/etc/passwd']);
+  assert.equal(ni.code, 126, ni.stderr);
+  const img = tsbox(root, ['run', '--rm', 'nosuchimage', 'true']);
+  assert.equal(img.code, 125);
+  assert.match(img.stderr, /image 'nosuchimage' not found/);
+  assert.match(img.stderr, /tsbox image import/);
+  assert.doesNotMatch(img.stderr, /at .*\.js/); // no stack trace
+  const flag = tsbox(root, ['run', '--bogus', 'host']);
+  assert.equal(flag.code, 125);
+  assert.match(flag.stderr, /unknown flag: --bogus/);
+  assert.equal(tsbox(root, ['ps', '-a', '-q']).stdout, '', 'no half-made container is left');
+});
+
+test('a detached container is isolated in all the namespaces asked for', () => {
+  const r = tsbox(root, ['run', '-d', '--name', 'iso', '--hostname', 'iso-host', '-e', 'FOO=bar', '-w', '/tmp', 'host', 'sleep', '1000']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^[0-9a-f]{64}\n$/);
+  const info = inspect(root, 'iso');
+  const pid = info.State.Pid as number;
+  assert.ok(pid > 0);
+  assert.equal(info.State.Status, 'running');
+  for (const t of ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'uts']) {
+    assert.notEqual(nsIno(pid, t), nsIno('self', t), `${t} namespace must be private`);
+    assert.equal(info.Namespaces[t], nsIno(pid, t), `inspect shows the ${t} inode`);
+  }
+  assert.equal(nsIno(pid, 'user'), nsIno('self', 'user'), 'root containers stay in the host user namespace by default');
+  // the kernel's view of the process
+  const st = status(pid);
+  assert.equal(st.NoNewPrivs, '0');
+  assert.equal(st.Seccomp, '2', 'the default seccomp filter is loaded');
+  const want = DEFAULT_CAPS.reduce((m, c) => m | (1n << BigInt(CAPABILITIES.indexOf(c))), 0n);
+  assert.equal(BigInt('0x' + st.CapEff), want);
+  assert.equal(BigInt('0x' + st.CapBnd), want);
+  // hostname, env, cwd inside
+  const e = tsbox(root, ['exec', 'iso', 'sh', '-c', 'hostname; echo $FOO; pwd; cat /etc/hostname']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(e.stdout, 'iso-host\nbar\n/tmp\niso-host\n');
+  // the mount table inside: / is the container's rootfs, with proc, sys, dev, devpts, shm, mqueue
+  const mi = fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+  const mounts = mi.split('\n').filter(Boolean).map((l) => ({ point: l.split(' ')[4], fstype: l.split(' - ')[1].split(' ')[0], opts: l.split(' ')[5] }));
+  const at = (p: string) => mounts.find((m) => m.point === p);
+  assert.ok(at('/'), 'a root mount');
+  assert.equal(at('/proc')?.fstype, 'proc');
+  assert.equal(at('/sys')?.fstype, 'sysfs');
+  assert.match(at('/sys')!.opts, /(^|,)ro(,|$)/);
+  assert.equal(at('/dev')?.fstype, 'tmpfs');
+  assert.equal(at('/dev/pts')?.fstype, 'devpts');
+  assert.equal(at('/dev/shm')?.fstype, 'tmpfs');
+  assert.equal(at('/dev/mqueue')?.fstype, 'mqueue');
+  assert.match(at('/usr')!.opts, /(^|,)ro(,|$)/, 'the host image binds /usr read-only');
+  assert.ok(!mounts.some((m) => m.point === '/' && mi.includes(' / / ') && false));
+  const devs = tsbox(root, ['exec', 'iso', 'ls', '/dev']);
+  for (const d of ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'ptmx', 'pts', 'shm', 'mqueue']) assert.match(devs.stdout, new RegExp(`^${d}$`, 'm'));
+  // pid namespace: the container sees itself as pid 1
+  assert.equal(tsbox(root, ['exec', 'iso', 'sh', '-c', 'cat /proc/1/comm']).stdout, 'sleep\n');
+  // exec joins the same namespaces (checked from outside through a long-running exec)
+  const ps = tsbox(root, ['ps', '--format', 'json']);
+  const list = JSON.parse(ps.stdout);
+  assert.ok(list.some((c: any) => c.Names[0] === 'iso' && c.State === 'running'));
+  assert.equal(tsbox(root, ['rm', '-f', 'iso']).code, 0);
+  assert.throws(() => fs.statSync(`/proc/${pid}/status`), 'the container process is gone');
+});
+
+test('user and group: -u resolves names from the image, exec -u too', () => {
+  const r = tsbox(root, ['run', '--rm', '-u', 'nobody', 'host', 'sh', '-c', 'id -u; id -g']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '65534\n65534\n');
+  const r2 = tsbox(root, ['run', '--rm', '-u', '1234:5678', 'host', 'sh', '-c', 'id -u; id -g']);
+  assert.equal(r2.stdout, '1234\n5678\n');
+  const bad = tsbox(root, ['run', '--rm', '-u', 'nosuchuser', 'host', 'true']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /unknown user 'nosuchuser'/);
+});
+
+test('lifecycle: stop (SIGTERM then SIGKILL), start, restart, kill, wait, logs', async () => {
+  assert.equal(tsbox(root, ['run', '-d', '--name', 'life', 'host', 'sh', '-c', 'trap "echo bye; exit 7" TERM; echo hello; echo oops >&2; while :; do sleep 0.1; done']).code, 0);
+  // logs keep stdout and stderr apart, with timestamps on request
+  let logs = tsbox(root, ['logs', 'life']);
+  for (let i = 0; i < 50 && !logs.stdout.includes('hello'); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    logs = tsbox(root, ['logs', 'life']);
+  }
+  assert.equal(logs.stdout, 'hello\n');
+  assert.equal(logs.stderr, 'oops\n');
+  const tlogs = tsbox(root, ['logs', '-t', 'life']);
+  assert.match(tlogs.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z hello$/m);
+  assert.equal(tsbox(root, ['stop', '-t', '5', 'life']).code, 0);
+  let info = inspect(root, 'life');
+  assert.equal(info.State.Status, 'exited');
+  assert.equal(info.State.ExitCode, 7, 'the trap ran: SIGTERM came first');
+  assert.match(tsbox(root, ['logs', 'life']).stdout, /bye/);
+  // start again, then kill: 137
+  assert.equal(tsbox(root, ['start', 'life']).code, 0);
+  assert.equal(inspect(root, 'life').State.Status, 'running');
+  assert.equal(tsbox(root, ['kill', 'life']).code, 0);
+  const w = tsbox(root, ['wait', 'life']);
+  assert.equal(w.stdout, '137\n');
+  info = inspect(root, 'life');
+  assert.equal(info.State.ExitCode, 137);
+  assert.ok(info.State.FinishedAt);
+  // restart of an exited container runs it again
+  assert.equal(tsbox(root, ['restart', '-t', '1', 'life']).code, 0);
+  assert.equal(inspect(root, 'life').State.Status, 'running');
+  const ps = tsbox(root, ['ps']);
+  assert.match(ps.stdout, /life/);
+  assert.match(ps.stdout, /Up /);
+  // kill -s with a name, and a bad signal is a clear error
+  assert.match(tsbox(root, ['kill', '-s', 'NOPE', 'life']).stderr, /invalid signal 'NOPE'/);
+  assert.equal(tsbox(root, ['kill', '-s', 'TERM', 'life']).code, 0);
+  assert.equal(tsbox(root, ['wait', 'life']).stdout, '7\n');
+  const rm = tsbox(root, ['rm', 'life']);
+  assert.equal(rm.code, 0, rm.stderr);
+  const gone = tsbox(root, ['inspect', 'life']);
+  assert.equal(gone.code, 125);
+  assert.match(gone.stderr, /no such container or image: life/);
+});
+
+test('rm refuses a running container without -f; errors name the container', () => {
+  assert.equal(tsbox(root, ['run', '-d', '--name', 'busy', 'host', 'sleep', '1000']).code, 0);
+  const r = tsbox(root, ['rm', 'busy']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /container busy is running/);
+  assert.match(r.stderr, /rm -f busy/);
+  assert.equal(tsbox(root, ['rm', '-f', 'busy']).code, 0);
+  assert.match(tsbox(root, ['stop', 'web-nope']).stderr, /no such container: web-nope/);
+});
+
+test('concurrent runs get unique names; a taken name is refused', async () => {
+  const runs = await Promise.all([1, 2, 3, 4].map((i) => tsboxAsync(root, ['run', '-d', '--name', `c${i}`, 'host', 'sleep', '1000'])));
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  const dup = await Promise.all([1, 2].map(() => tsboxAsync(root, ['run', '-d', '--name', 'same', 'host', 'sleep', '1000'])));
+  assert.deepEqual(dup.map((r) => r.code).sort(), [0, 125]);
+  assert.match(dup.find((r) => r.code === 125)!.stderr, /name 'same' is already in use/);
+  const names = JSON.parse(tsbox(root, ['ps', '--format', 'json']).stdout).map((c: any) => c.Names[0]).sort();
+  assert.deepEqual(names, ['c1', 'c2', 'c3', 'c4', 'same']);
+  assert.equal(tsbox(root, ['rm', '-f', 'c1', 'c2', 'c3', 'c4', 'same']).code, 0);
+});
+
+test('after a reboot (new boot id, /run emptied) containers show as exited, not as ghosts', () => {
+  assert.equal(tsbox(root, ['run', '-d', '--name', 'ghost', 'host', 'sleep', '1000']).code, 0);
+  const info = inspect(root, 'ghost');
+  const stateFile = path.join(root, 'data/containers', info.Id, 'state.json');
+  const rec = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+  // Pretend the record comes from an earlier boot; the live process is ours to stop.
+  fs.writeFileSync(stateFile, JSON.stringify({ ...rec, bootId: 'an-earlier-boot' }));
+  fs.rmSync(path.join(root, 'run', info.Id), { recursive: true, force: true });
+  const after = inspect(root, 'ghost');
+  assert.equal(after.State.Status, 'exited');
+  assert.match(after.State.Error, /restarted/);
+  process.kill(info.State.Pid, 'SIGKILL'); // the process we started, by pid
+  assert.equal(tsbox(root, ['rm', 'ghost']).code, 0);
+});
+
+test('a reused pid is never taken for the container', () => {
+  assert.equal(tsbox(root, ['run', '-d', '--name', 'reuse', 'host', 'sleep', '1000']).code, 0);
+  const info = inspect(root, 'reuse');
+  const stateFile = path.join(root, 'data/containers', info.Id, 'state.json');
+  const rec = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+  // Same pid, different start time: as if the pid had been reused.
+  fs.writeFileSync(stateFile, JSON.stringify({ ...rec, pidStart: rec.pidStart + 1, monitorStart: rec.monitorStart + 1 }));
+  assert.equal(inspect(root, 'reuse').State.Status, 'exited');
+  process.kill(info.State.Pid, 'SIGKILL');
+  assert.equal(tsbox(root, ['rm', 'reuse']).code, 0);
+});
+
+test('cgroups of a container are removed with it', () => {
+  assert.equal(tsbox(root, ['run', '-d', '--name', 'cg', 'host', 'sleep', '1000']).code, 0);
+  const info = inspect(root, 'cg');
+  const paths: string[] = info.Cgroups;
+  assert.ok(paths.length > 0);
+  const cg = fs.readFileSync(`/proc/${info.State.Pid}/cgroup`, 'utf8');
+  for (const p of paths) {
+    assert.ok(fs.existsSync(p), p);
+    assert.ok(fs.readFileSync(path.join(p, 'cgroup.procs'), 'utf8').split('\n').includes(String(info.State.Pid)), `pid in ${p}`);
+  }
+  assert.match(cg, new RegExp(info.Id));
+  assert.equal(tsbox(root, ['rm', '-f', 'cg']).code, 0);
+  for (const p of paths) assert.ok(!fs.existsSync(p), `${p} removed`);
+});
+
+test('info reports the host', () => {
+  const r = tsbox(root, ['info', '--format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout);
+  assert.ok(['v1', 'v2', 'hybrid'].includes(info.host.cgroups.layout));
+  assert.equal(info.host.namespaces.time, fs.existsSync('/proc/self/ns/time'));
+  assert.equal(typeof info.host.seccomp, 'boolean');
+});

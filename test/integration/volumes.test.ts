@@ -1,0 +1,199 @@
+// Volumes on real files, as root: named volume lifecycle on disk, the U chown,
+// read-only binds seen from inside a container started by tsbox-helper, and
+// the `tsbox volume` command.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from '../../src/cli/args.js';
+import { UserError } from '../../src/engine/errors.js';
+import { helperPath } from '../../src/engine/helper.js';
+import { relabelVolumes, recordedOriginal } from '../../src/engine/labels.js';
+import { resolvePaths } from '../../src/engine/paths.js';
+import { containerLabels } from '../../src/engine/selinux.js';
+import type { VolumeSpec } from '../../src/engine/types.js';
+import { chownVolumes, helperMountArgs, parseVolumeFlags, VOLUME_FLAGS, VolumeStore } from '../../src/engine/volumes.js';
+
+before(() => {
+  assert.equal(process.getuid?.(), 0, 'these tests chown files and start containers: they need root');
+});
+
+function scratch(t: { after: (fn: () => void) => void }): string {
+  const dir = fs.mkdtempSync('/var/tmp/tsbox-volumes-');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function isUserError(re: RegExp) {
+  return (e: unknown) => e instanceof UserError && e.code === 125 && re.test(e.message);
+}
+
+test('named volumes: create, list, inspect, ensure, in-use protection, rm, prune', (t) => {
+  const dir = scratch(t);
+  const paths = resolvePaths(path.join(dir, 'root'));
+  const store = new VolumeStore(paths);
+  assert.deepEqual(store.list(), [], 'no volumes dir yet: empty list');
+
+  const web = store.create('web', { labels: { tier: 'front' } });
+  assert.equal(web.mountpoint, path.join(paths.volumes, 'web', '_data'));
+  assert.equal(web.mountpoint, store.pathOf('web'));
+  assert.ok(fs.statSync(web.mountpoint).isDirectory());
+  assert.deepEqual(web.labels, { tier: 'front' });
+  assert.ok(Date.parse(web.created) > 0);
+  assert.throws(() => store.create('web'), isUserError(/volume web already exists/));
+  assert.throws(() => store.create('../evil'), isUserError(/invalid volume name/));
+  assert.throws(() => store.inspect('nope'), isUserError(/no such volume: nope/));
+
+  // `run -v cache:/c` creates the volume; a second run finds it
+  const cache = store.ensure('cache');
+  fs.writeFileSync(path.join(cache.mountpoint, 'kept'), 'x');
+  assert.deepEqual(store.ensure('cache'), cache);
+  assert.ok(fs.existsSync(path.join(cache.mountpoint, 'kept')), 'ensure does not recreate');
+  assert.deepEqual(store.list().map((v) => v.name), ['cache', 'web']);
+  assert.deepEqual(store.inspect('web'), web);
+
+  assert.throws(() => store.remove('cache', { force: false, inUseBy: ['app'] }), isUserError(/volume cache is in use by app/));
+  assert.ok(store.exists('cache'));
+  store.remove('cache', { force: true, inUseBy: ['app'] });
+  assert.equal(store.exists('cache'), false);
+  assert.equal(fs.existsSync(path.join(paths.volumes, 'cache')), false, 'the data is gone');
+  assert.throws(() => store.remove('cache', { force: false, inUseBy: [] }), isUserError(/no such volume/));
+
+  store.create('a');
+  store.create('b');
+  assert.deepEqual(store.prune(new Set(['a'])), ['b', 'web']);
+  assert.deepEqual(store.list().map((v) => v.name), ['a']);
+  assert.deepEqual(fs.readdirSync(paths.volumes), ['a'], 'no leftovers of removal');
+});
+
+test('removing a named volume forgets the labels recorded under it', (t) => {
+  const dir = scratch(t);
+  const paths = resolvePaths(path.join(dir, 'root'));
+  const store = new VolumeStore(paths);
+  const v = store.create('labeled');
+  fs.writeFileSync(path.join(v.mountpoint, 'f'), 'x');
+  const spec: VolumeSpec = { source: v.mountpoint, destination: '/d', readOnly: false, relabel: 'Z', chown: false, type: 'volume', name: 'labeled' };
+  relabelVolumes({ id: 'c1', name: 'c1' }, [spec], containerLabels('s0:c1,c2').mount, { paths, others: [], helper: helperPath() });
+  assert.equal(recordedOriginal(path.join(v.mountpoint, 'f'), paths), null, 'recorded: it had no label');
+  store.remove('labeled', { force: false, inUseBy: [] });
+  assert.equal(recordedOriginal(path.join(v.mountpoint, 'f'), paths), undefined);
+  assert.deepEqual(fs.readdirSync(path.join(paths.labels, 'records')), []);
+});
+
+test('U chowns the source to the host ids of container root, without following symlinks', (t) => {
+  const dir = scratch(t);
+  const src = path.join(dir, 'src');
+  fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(src, 'sub', 'f'), 'x');
+  fs.symlinkSync('/etc/hostname', path.join(src, 'link'));
+  const untouched = path.join(dir, 'other');
+  fs.mkdirSync(untouched);
+  const hostnameBefore = fs.statSync('/etc/hostname');
+  const map = [{ container: 0, host: 100000, size: 65536 }];
+  const p = parseArgs(['-v', `${src}:/data:U`, '-v', `${untouched}:/other`], VOLUME_FLAGS);
+  const vols = parseVolumeFlags(p, { cwd: dir, store: new VolumeStore(resolvePaths(path.join(dir, 'root'))) });
+
+  chownVolumes(vols, map, map);
+  for (const f of [src, path.join(src, 'sub'), path.join(src, 'sub', 'f'), path.join(src, 'link')]) {
+    const st = fs.lstatSync(f);
+    assert.deepEqual([st.uid, st.gid], [100000, 100000], f);
+  }
+  assert.equal(fs.statSync(untouched).uid, 0, 'volumes without U are left alone');
+  const hostnameAfter = fs.statSync('/etc/hostname');
+  assert.deepEqual([hostnameAfter.uid, hostnameAfter.gid], [hostnameBefore.uid, hostnameBefore.gid], 'the symlink target is not chowned');
+
+  // the container's own user, when it is not root
+  chownVolumes(vols, map, [{ container: 0, host: 200000, size: 65536 }], { uid: 1000, gid: 50 });
+  const st = fs.statSync(path.join(src, 'sub', 'f'));
+  assert.deepEqual([st.uid, st.gid], [101000, 200050]);
+
+  // no user namespace: ids are the host's
+  chownVolumes(vols, [], [], { uid: 7, gid: 8 });
+  assert.equal(fs.statSync(src).uid, 7);
+
+  assert.throws(() => chownVolumes(vols, [{ container: 0, host: 100000, size: 10 }], map, { uid: 1000, gid: 0 }), isUserError(/container uid 1000 is not mapped/));
+  const system: VolumeSpec = { source: '/usr', destination: '/u', readOnly: false, relabel: '', chown: true, type: 'bind' };
+  assert.throws(() => chownVolumes([vols[0], system], map, map), isUserError(/refusing to chown \/usr/));
+  assert.equal(fs.statSync(src).uid, 7, 'refused before anything changed');
+});
+
+test('ro volumes are read-only inside a container, rw ones writable (tsbox-helper run)', (t) => {
+  const dir = scratch(t);
+  const rootfs = path.join(dir, 'rootfs');
+  for (const d of ['usr', 'proc', 'sys', 'dev', 'tmp']) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
+  // a minimal rootfs: the host's /usr, read-only, and its merged-usr symlinks
+  for (const d of ['bin', 'sbin', 'lib', 'lib32', 'lib64']) {
+    try {
+      if (fs.lstatSync(`/${d}`).isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(`/${d}`), path.join(rootfs, d));
+    } catch {
+      // not on this host
+    }
+  }
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data);
+  fs.writeFileSync(path.join(data, 'f'), 'hello');
+  const vols = parseVolumeFlags(parseArgs(['-v', `${data}:/ro:ro`, '-v', `${data}:/rw`, '--mount', 'type=tmpfs,dst=/scratch'], VOLUME_FLAGS), {
+    cwd: dir,
+    store: new VolumeStore(resolvePaths(path.join(dir, 'root'))),
+  });
+  const script = 'cat /ro/f; echo; if touch /ro/x 2>/dev/null; then echo ro-writable; else echo ro-refused; fi; touch /rw/y && echo rw-ok; touch /scratch/z && echo tmpfs-ok';
+  const r = spawnSync(helperPath(), ['run', '--rootfs', rootfs, '--bind-ro', '/usr:/usr', ...helperMountArgs(vols), '--', '/bin/sh', '-c', script], {
+    encoding: 'utf8',
+    timeout: 20000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['hello', 'ro-refused', 'rw-ok', 'tmpfs-ok']);
+  assert.deepEqual(fs.readdirSync(data).sort(), ['f', 'y'], 'the rw write reached the host, the ro one did not');
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  assert.ok(!mounts.includes(dir), 'no mount left on the host');
+});
+
+test('tsbox volume (CLI): create, ls, inspect, rm, prune and their errors', async (t) => {
+  // loaded here: the command pulls in the whole engine
+  const { volume } = await import('../../src/cli/commands/volume.js');
+  const dir = scratch(t);
+  const root = path.join(dir, 'root');
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const cli = async (argv: string[]) => {
+    out.length = 0;
+    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    try {
+      return await volume.run(parseArgs(argv, volume.flags), { root });
+    } finally {
+      process.stdout.write = write;
+    }
+  };
+  assert.equal(await cli(['create', '--label', 'a=b', 'data']), 0);
+  assert.equal(out.join(''), 'data\n');
+  assert.equal(await cli(['create']), 0);
+  const generated = out.join('').trim();
+  assert.match(generated, /^[0-9a-f]{32}$/);
+  assert.equal(await cli(['ls', '-q']), 0);
+  assert.deepEqual(out.join('').trim().split('\n').sort(), [generated, 'data'].sort());
+  assert.equal(await cli(['ls']), 0);
+  assert.match(out.join(''), /^DRIVER +VOLUME NAME +CREATED +USED BY\n/);
+  assert.match(out.join(''), /\nlocal +data +\d+ seconds? ago/);
+  assert.equal(await cli(['ls', '--format', 'json']), 0);
+  const listed = JSON.parse(out.join(''));
+  assert.deepEqual(listed.find((v: { name: string }) => v.name === 'data').labels, { a: 'b' });
+  assert.equal(await cli(['inspect', 'data']), 0);
+  const [inspected] = JSON.parse(out.join(''));
+  assert.equal(inspected.mountpoint, path.join(root, 'data', 'volumes', 'data', '_data'));
+  assert.deepEqual(inspected.usedBy, []);
+  assert.equal(await cli(['rm', 'data']), 0);
+  assert.equal(out.join(''), 'data\n');
+  assert.equal(await cli(['prune']), 0);
+  assert.equal(out.join(''), `${generated}\n`);
+  assert.equal(await cli(['ls', '-q']), 0);
+  assert.equal(out.join(''), '');
+
+  await assert.rejects(cli(['rm', 'data']), isUserError(/no such volume: data/));
+  await assert.rejects(cli(['create', 'x', 'y']), isUserError(/one name/));
+  await assert.rejects(cli(['ls', '--label', 'a=b']), isUserError(/--label does not apply to volume ls/));
+  await assert.rejects(cli(['ls', '--format', 'yaml']), isUserError(/unsupported --format/));
+  await assert.rejects(cli(['inspect']), isUserError(/needs a volume name/));
+  await assert.rejects(cli(['shrink']), isUserError(/unknown volume command 'shrink'/));
+  await assert.rejects(cli([]), isUserError(/needs a subcommand/));
+});

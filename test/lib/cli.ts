@@ -1,0 +1,56 @@
+// Running the real CLI (bin/tsbox.js) against a private state root.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = path.join(REPO, 'bin/tsbox.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function makeRoot(prefix = 'tsbox-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Synchronous run of `tsbox --root ROOT ARGS...` */
+export function tsbox(root: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, '--root', root, ...args], {
+    input: opts.input ?? '',
+    env: { ...process.env, ...opts.env },
+    timeout: opts.timeout ?? 60000,
+    encoding: 'utf8',
+  });
+  return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Async variant, for running several at once. */
+export function tsboxAsync(root: string, args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [BIN, '--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    c.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr }));
+  });
+}
+
+/** Remove every container under ROOT (force) and the root itself. */
+export function cleanupRoot(root: string): void {
+  const ps = tsbox(root, ['ps', '-a', '-q']);
+  const ids = ps.stdout.split('\n').filter(Boolean);
+  if (ids.length) tsbox(root, ['rm', '-f', ...ids]);
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+export function inspect(root: string, name: string): Record<string, any> {
+  const r = tsbox(root, ['inspect', name]);
+  if (r.code !== 0) throw new Error(`inspect ${name} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout)[0];
+}
