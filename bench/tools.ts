@@ -39,7 +39,7 @@ export function hyperfine(
   const out = path.join(opts.work, `hf-${Date.now()}.json`);
   const ok: typeof cmds = [];
   const rows: HyperfineRow[] = [];
-  const wrap = (cmd: string) =>
+  const wrap = (cmd: string[]): string[] =>
     opts.v1View
       ? ['unshare', '-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=1m,mode=755 tsbox-bench-v1 /sys/fs/cgroup/unified && exec "$@"', 'v1', ...cmd]
       : [...cmd];

@@ -101,7 +101,14 @@ int xattr_main(int argc, char **argv);
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);
 int resolve_or_create(int rootfd, const char *path, bool want_dir, struct error *e);
-int setup_rootfs(const struct config *c, bool in_userns, bool net_new, bool ipc_new, struct error *e);
+/* which namespaces the container owns, as far as mounting is concerned */
+struct ns_plan {
+  bool in_userns;  /* new or joined user namespace */
+  bool net_new;
+  bool net_joined;
+  bool ipc_new;
+};
+int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error *e);
 
 /* pty.c */
 int pty_open_in_root(int *master, int *slave, struct error *e);

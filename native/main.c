@@ -286,6 +286,10 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     if (c->rootfs || c->overlay_opts || c->n_mounts || c->n_joins || c->detach || c->log_path ||
         c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0)
       return failx(e, "argv", "option not valid for exec");
+    /* Without the container's mount namespace CMD would run on the host's
+     * filesystem (and a --tty pty would come from the host's devpts). */
+    if (!(c->ns_flags & CLONE_NEWNS))
+      return failx(e, "argv", "exec needs --ns mnt");
   } else {
     if (c->rootfs == NULL)
       return failx(e, "argv", "run needs --rootfs");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <termios.h>
 
 #include "helper.h"
 #include "syscalls.h"
@@ -27,6 +28,11 @@ int monitor_setup_signals(struct error *e)
   sigaddset(&set, SIGWINCH);
   if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
     return fail(e, "clone", "sigprocmask");
+  /* An ignored signal is discarded, not queued to the signalfd: undo what
+   * the engine's shell may have ignored (SIGINT/SIGQUIT in background jobs). */
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    if (signal(forwarded[i], SIG_DFL) == SIG_ERR)
+      return fail(e, "clone", "reset signal %d", forwarded[i]);
   /* A closed reader (engine gone) must not kill the monitor. */
   if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
     return fail(e, "clone", "ignore SIGPIPE");
@@ -75,6 +81,13 @@ static void forward_input(struct monitor *m)
   ssize_t n = read(m->in_fd, buf, sizeof buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return;
+  if (n == 0 && isatty(m->in_to)) {
+    /* End of a piped input into a pty: type the EOF character, so CMD
+     * sees end of input like on a terminal. */
+    struct termios t;
+    if (tcgetattr(m->in_to, &t) == 0)
+      (void) write_all(m->in_to, &t.c_cc[VEOF], 1);
+  }
   if (n <= 0 || write_all(m->in_to, buf, (size_t) n) < 0)
     m->in_fd = -1; /* caller's input ended: stop forwarding, keep running */
 }

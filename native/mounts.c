@@ -314,13 +314,19 @@ static int user_mounts(int rootfd, const struct config *c, struct error *e)
       return -1;
     if (sys_move_mount(m->tree_fd, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
       return fail(e, "mount", "bind `%s` on `%s`", m->src, m->dst);
+    /* Normally already private (the monitor used mount_setattr); this is
+     * for kernels without it. */
+    close(steal_fd(&dst));
+    dst = open_in_root(rootfd, m->dst, O_PATH, e);
+    if (dst < 0 || mount_on_fd(NULL, dst, NULL, MS_REC | MS_PRIVATE, NULL, m->dst, e) < 0)
+      return -1;
     if (m->ro && make_readonly_in_root(rootfd, m->dst, true, e) < 0)
       return -1;
   }
   return 0;
 }
 
-int setup_rootfs(const struct config *c, bool in_userns, bool net_new, bool ipc_new, struct error *e)
+int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error *e)
 {
   cleanup_fd int root = -1;
   cleanup_fd int fd = -1;
@@ -365,19 +371,21 @@ int setup_rootfs(const struct config *c, bool in_userns, bool net_new, bool ipc_
   fd = resolve_or_create(root, "sys", true, e);
   if (fd < 0)
     return -1;
-  if (net_new) {
-    if (mount_on_fd("sysfs", fd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys", e) < 0)
-      return -1;
-  } else {
-    /* sysfs may only be mounted by the owner of the network namespace it
-     * shows; with the host's network a read-only view of the host's /sys. */
-    if (mount_on_fd("/sys", fd, NULL, MS_BIND | MS_REC, NULL, "/sys", e) < 0 ||
-        make_readonly_in_root(root, "sys", true, e) < 0)
+  /* sysfs shows the network namespace of its mounter, and only the owner
+   * of that namespace may mount it. With the host's network (or one we may
+   * not mount for): a read-only view of the host's /sys. */
+  bool sysfs = false;
+  if (ns->net_new || ns->net_joined) {
+    sysfs = mount_on_fd("sysfs", fd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys", e) == 0;
+    if (!sysfs && (ns->net_new || errno != EPERM))
       return -1;
   }
+  if (!sysfs && (mount_on_fd("/sys", fd, NULL, MS_BIND | MS_REC, NULL, "/sys", e) < 0 ||
+                 make_readonly_in_root(root, "sys", true, e) < 0))
+    return -1;
   close(steal_fd(&fd));
 
-  if (setup_dev(root, c, in_userns, ipc_new, e) < 0)
+  if (setup_dev(root, c, ns->in_userns, ns->ipc_new, e) < 0)
     return -1;
   if (user_mounts(root, c, e) < 0)
     return -1;

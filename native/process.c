@@ -12,13 +12,16 @@
 extern char **environ;
 
 /* Signal mask and ignored dispositions survive execve: give CMD a clean
- * slate, not the monitor's blocked set and ignored SIGPIPE. */
+ * slate, not the monitor's blocked set, our ignored SIGPIPE, or whatever
+ * the engine's shell ignored (background jobs ignore SIGINT/SIGQUIT). */
 void child_reset_signals(void)
 {
   sigset_t none;
   sigemptyset(&none);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      (void) signal(sig, SIG_DFL); /* EINVAL for the few uncatchable/reserved ones */
   sigprocmask(SIG_SETMASK, &none, NULL);
-  signal(SIGPIPE, SIG_DFL);
 }
 
 static void write_exec_label(const char *label)
@@ -34,6 +37,11 @@ void finish_and_exec(const struct config *c, bool in_userns)
 {
   struct error e = { 0 };
 
+  /* Loading a filter needs no_new_privs or CAP_SYS_ADMIN. Without NNP we
+   * load it now, while we still hold CAP_SYS_ADMIN; the filter allows the
+   * setresuid/capset/chdir/execve that follow (like runc's order). */
+  if (c->seccomp_prog && !c->no_new_privs && seccomp_load(c, &e) < 0)
+    die_with_struct(&e);
   if (apply_user_and_caps(c, in_userns, &e) < 0)
     die_with_struct(&e);
   /* chdir as the final user, so permissions apply as for CMD itself */
@@ -46,7 +54,7 @@ void finish_and_exec(const struct config *c, bool in_userns)
     die_with_error("caps", "PR_SET_NO_NEW_PRIVS");
   if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
     die_with_error("exec", "clear PR_SET_PDEATHSIG");
-  if (c->seccomp_prog && seccomp_load(c, &e) < 0)
+  if (c->seccomp_prog && c->no_new_privs && seccomp_load(c, &e) < 0)
     die_with_struct(&e);
 
   /* execvp searches the PATH of the environment we give CMD */

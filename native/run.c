@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -81,6 +82,12 @@ static int open_run_fds(struct config *c, struct error *e)
     m->tree_fd = sys_open_tree(m->src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
     if (m->tree_fd < 0)
       return fail(e, "mount", "clone the mount tree of bind source `%s`", m->src);
+    /* The clone would stay a peer of a shared host mount, and mounts made
+     * below it in the container would propagate to the host. Cut it off.
+     * (Kernels without mount_setattr: the child does it after attaching.) */
+    struct tsbox_mount_attr attr = { .propagation = MS_PRIVATE };
+    if (sys_mount_setattr(m->tree_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 && errno != ENOSYS)
+      return fail(e, "mount", "make the bind source `%s` private", m->src);
   }
   for (size_t i = 0; i < c->n_joins; i++) {
     c->joins[i].fd = open(c->joins[i].path, O_RDONLY | O_CLOEXEC);
@@ -93,6 +100,26 @@ static int open_run_fds(struct config *c, struct error *e)
       return fail(e, "clone", "open log `%s`", c->log_path);
   }
   return 0;
+}
+
+static void close_fd(int *fd)
+{
+  if (*fd >= 0) {
+    close(*fd);
+    *fd = -1;
+  }
+}
+
+static void close_setup_fds(struct config *c)
+{
+  close_fd(&c->rootfs_fd);
+  for (size_t i = 0; i < c->n_mounts; i++) {
+    close_fd(&c->mounts[i].src_fd);
+    close_fd(&c->mounts[i].tree_fd);
+  }
+  for (size_t i = 0; i < c->n_joins; i++)
+    close_fd(&c->joins[i].fd);
+  close_fd(&c->devnull_fd);
 }
 
 /* The process the engine spawned waits here for the monitor's verdict and
@@ -241,8 +268,15 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
     die_with_error("cgroup", "unshare cgroup namespace");
   }
 
-  bool in_userns = (c->ns_flags & CLONE_NEWUSER) || user_joined;
-  if (setup_rootfs(c, in_userns, c->ns_flags & CLONE_NEWNET, c->ns_flags & CLONE_NEWIPC, &e) < 0)
+  struct ns_plan plan = {
+    .in_userns = (c->ns_flags & CLONE_NEWUSER) || user_joined,
+    .net_new = c->ns_flags & CLONE_NEWNET,
+    .ipc_new = c->ns_flags & CLONE_NEWIPC,
+  };
+  for (size_t i = 0; i < c->n_joins; i++)
+    if (c->joins[i].flag == CLONE_NEWNET)
+      plan.net_joined = true;
+  if (setup_rootfs(c, &plan, &e) < 0)
     die_with_struct(&e);
 
   if (c->tty) {
@@ -262,7 +296,7 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
   if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
     die_with_error("hostname", "sethostname `%s`", c->hostname);
 
-  finish_and_exec(c, in_userns);
+  finish_and_exec(c, plan.in_userns);
 }
 
 static void write_exit_file(const char *path, int code, int sig)
@@ -411,6 +445,10 @@ int run_main(struct config *c)
       monitor_fail(&e);
     close_pair_end(ch.sock, 0);
   }
+
+  /* The container runs: the host fds that built it are no longer needed,
+   * and a long-lived monitor should not pin host directories. */
+  close_setup_fds(c);
 
   status_line("{\"started\":true}");
   if (c->detach) {

@@ -11,7 +11,8 @@ import { NAMESPACE_TYPES, type ContainerSpec, type NamespaceMode, type Namespace
 import { RESOURCE_FLAGS, parseResourceFlags } from '../engine/resources.js';
 import { SECURITY_FLAGS, parseSecurityFlags } from '../engine/security-flags.js';
 import { VOLUME_FLAGS, parseVolumeFlags, VolumeStore } from '../engine/volumes.js';
-import { allocateLevel, containerLabels, parseLabelOpts, selinuxSetting, selinuxState } from '../engine/selinux.js';
+import { allocateLevel, containerLabels, levelOf, parseLabelOpts, selinuxSetting, selinuxState } from '../engine/selinux.js';
+import { checkRelabelable } from '../engine/labels.js';
 import { isRootless } from '../engine/paths.js';
 import { planUserNamespace } from '../engine/rootless.js';
 
@@ -136,12 +137,18 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     uid: process.getuid!(),
     gid: process.getgid!(),
     containerId: (ref) => engine.get(ref).id,
+    mapsInUse: () => engine.list({ all: true }).map((r) => ({ uidMap: r.spec.uidMap, gidMap: r.spec.gidMap })),
+    imageRootfs: image === HOST_IMAGE ? undefined : engine.images.rootfs(image),
+    imageName: image,
   });
   for (const w of userns.warnings) process.stderr.write(`warning: ${w}\n`);
   namespaces.user = userns.mode;
   const { uidMap, gidMap } = userns;
   const etcDir = image === HOST_IMAGE ? '/etc' : path.join(engine.images.rootfs(image), 'etc');
-  const user = resolveUser(str(p, 'user'), etcDir);
+  const user =
+    str(p, 'user') === undefined && userns.defaultUser
+      ? { ...userns.defaultUser, groups: [], spec: `${userns.defaultUser.uid}:${userns.defaultUser.gid}` }
+      : resolveUser(str(p, 'user'), etcDir);
   const tty = bool(p, 'tty');
   const workdir = str(p, 'workdir') ?? '/';
   if (!workdir.startsWith('/')) throw new UserError(`--workdir must be an absolute path, not '${workdir}'`);
@@ -154,9 +161,12 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   const labelOpts = parseLabelOpts(security.labelOpts);
   let labels: ContainerSpec['labels'] = { disabled: labelOpts.disabled || !sel.labeling };
   if (!labels.disabled) {
-    const inUse = engine.list({ all: true }).map((r) => r.spec.labels.mount ?? '').filter(Boolean);
-    const level = labelOpts.level ?? allocateLevel(inUse.map((l) => l.split(':').slice(3).join(':')));
-    labels = { ...containerLabels(level), disabled: false };
+    if (sel.note) process.stderr.write(`note: ${sel.note}\n`);
+    const inUse = engine.list({ all: true }).map((r) => levelOf(r.spec.labels.mount ?? '')).filter((l): l is string => !!l);
+    const level = labelOpts.level ?? allocateLevel(inUse);
+    labels = { ...containerLabels(level, labelOpts), disabled: false };
+    // refuse system directories now, not at start, so no container is left half-made
+    checkRelabelable(volumes.filter((v) => v.type !== 'volume')); // named volumes are ours, made at start
   }
   const spec: ContainerSpec = {
     image,

@@ -31,7 +31,7 @@ import {
   updateLimits,
   validateLimits,
 } from './cgroups/index.js';
-import { helperMountArgs } from './volumes.js';
+import { chownVolumes, helperMountArgs, VolumeStore } from './volumes.js';
 import { relabelVolumes } from './labels.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceType, type ResourceLimits } from './types.js';
 
@@ -312,10 +312,15 @@ export class Engine {
     for (const p of rec.cgroupPaths) await removeContainerCgroups([p]); // leftovers of an earlier run
     fs.rmSync(this.exitFile(rec.id), { force: true });
     fs.mkdirSync(this.runDir(rec.id), { recursive: true, mode: 0o700 });
+    const volumes = new VolumeStore(this.paths);
+    for (const v of s.volumes) if (v.type === 'volume' && v.name) volumes.ensure(v.name);
+    chownVolumes(s.volumes, s.uidMap, s.gidMap, s.user);
     const others = this.list({ all: false }).filter((r) => r.id !== rec.id);
     const warnings = s.labels.mount && !s.labels.disabled ? relabelVolumes(rec, s.volumes, s.labels.mount, { paths: this.paths, others, helper: this.helperPath }).warnings : [];
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const cgroupPaths = createContainerCgroups(rec.id, s.resources);
+    // Rootless on v1 (or without delegation) there is no cgroup of our own to
+    // make; validateLimits has already refused any limit in that case.
+    const cgroupPaths = isRootless() && detectLayout().kind !== 'v2' ? [] : createContainerCgroups(rec.id, s.resources);
     let fds: number[] = [];
     try {
       const plan = this.helperArgs(rec, !!opts.attach, cgroupPaths);
@@ -355,8 +360,9 @@ export class Engine {
         return started;
       }
       const code = await run.exited;
-      const final = this.get(rec.id);
-      return { ...final, attachedExit: code };
+      // with --rm, a concurrent reconcile may already have removed it
+      const final = this.readRecord(rec.id);
+      return { ...(final ? this.reconcile(final) : started), attachedExit: code };
     } catch (e) {
       await removeContainerCgroups(cgroupPaths);
       this.mutate(rec.id, (r) => {
@@ -426,6 +432,7 @@ export class Engine {
   async pause(ref: string): Promise<void> {
     const rec = this.get(ref);
     if (rec.state !== 'running') throw new UserError(`container ${rec.name} is ${rec.state}, not running`, 125, 'Only running containers can be paused.');
+    if (rec.cgroupPaths.length === 0) throw new UserError(`container ${rec.name} has no cgroup of its own, so it cannot be frozen`, 125, 'Rootless containers get cgroups only on cgroup v2 with a delegated subtree.');
     await setFrozen(rec.cgroupPaths, true);
     this.mutate(rec.id, (r) => {
       r.state = 'paused';

@@ -5,7 +5,8 @@
 // Labels are the security.selinux xattr. Node has no xattr API, so every read
 // and write goes through `tsbox-helper xattr` (one spawn per file). The
 // helper prints a label without the NUL that SELinux kernels end it with
-// (it is not part of the context) and writes it without one.
+// (it is not part of the context) and writes it without one: on a kernel
+// without SELinux, an original stored with a NUL comes back without it.
 //
 // Records live in paths.labels/records, one JSON file per relabeled tree:
 //   { root, entries: { PATH: { original: LABEL | null, applied: LABEL } } }
@@ -128,6 +129,7 @@ export function recordedOriginal(file: string, paths: Paths): string | null | un
 /** Drop the records under `target` without touching files (its files were deleted, e.g. `volume rm`). */
 export function forgetLabels(target: string, paths: Paths): void {
   const t = path.resolve(target);
+  if (!fs.existsSync(recordsDir(paths))) return;
   withLabelLock(paths, () => {
     for (const [file, rec] of loadRecords(paths)) {
       const before = Object.keys(rec.entries).length;
@@ -175,6 +177,21 @@ function conflictWarnings(container: { id: string; name: string }, vols: VolumeS
 }
 
 /**
+ * The :z/:Z volumes, after checking that each may be relabeled: not a system
+ * tree (UserError 125) and still there. relabelVolumes runs it first; `create`
+ * can run it too, to refuse before a container exists.
+ */
+export function checkRelabelable(vols: VolumeSpec[]): VolumeSpec[] {
+  const todo = vols.filter((v) => v.relabel !== '' && v.type !== 'tmpfs');
+  for (const v of todo) {
+    refuseProtectedPath(v.source, 'relabel', RELABEL_HINT);
+    // named volumes must have been created (VolumeStore.ensure) before this runs
+    if (!fs.existsSync(v.source)) throw new UserError(`the volume source ${v.source} does not exist`, 125, 'Create it, or remove the volume from the container.');
+  }
+  return todo;
+}
+
+/**
  * Relabel the sources of the :z/:Z volumes: :Z to the container's mount label,
  * :z to container_file_t:s0. Every source is checked before any file is
  * touched (system trees are refused), and the previous labels are recorded
@@ -186,13 +203,9 @@ export function relabelVolumes(
   mountLabel: string,
   ctx: { paths: Paths; others: ContainerRecord[]; helper: string },
 ): { warnings: string[] } {
-  const todo = vols.filter((v) => v.relabel !== '' && v.type !== 'tmpfs');
+  const todo = checkRelabelable(vols);
   if (todo.length === 0) return { warnings: [] };
   if (!mountLabel && todo.some((v) => v.relabel === 'Z')) throw new Error('relabelVolumes: :Z needs the container mount label');
-  for (const v of todo) {
-    refuseProtectedPath(v.source, 'relabel', RELABEL_HINT);
-    if (!fs.existsSync(v.source)) throw new UserError(`the volume source ${v.source} does not exist`, 125, 'Create it, or remove the volume from the container.');
-  }
   const warnings = conflictWarnings(container, todo, mountLabel, ctx.others);
   withLabelLock(ctx.paths, () => {
     const records = loadRecords(ctx.paths);
@@ -242,6 +255,25 @@ export interface RestoreResult {
   gone: number;
 }
 
+function restoreOne(p: string, e: Entry, helper: string, result: RestoreResult): void {
+  try {
+    fs.lstatSync(p);
+  } catch {
+    result.gone++;
+    return;
+  }
+  const cur = readLabel(p, helper);
+  if (cur === e.original) return;
+  if (cur !== e.applied) {
+    result.skipped.push({ path: p, label: cur });
+    return;
+  }
+  if (e.original === null) removeLabel(p, helper);
+  else writeLabel(p, e.original, helper);
+  result.restored++;
+  result.restoredPaths.push(p);
+}
+
 /**
  * Put back the labels tsbox changed under `target`: the recorded original, or
  * no label at all when there was none. A file whose label is no longer the one
@@ -256,29 +288,15 @@ export function restoreLabels(target: string, ctx: { paths: Paths; helper: strin
         .filter((p) => within(p, t))
         .sort();
       if (mine.length === 0) continue;
-      for (const p of mine) {
-        const e = rec.entries[p];
-        let exists = true;
-        try {
-          fs.lstatSync(p);
-        } catch {
-          exists = false;
+      try {
+        for (const p of mine) {
+          restoreOne(p, rec.entries[p], ctx.helper, result);
+          delete rec.entries[p];
         }
-        if (!exists) result.gone++;
-        else {
-          const cur = readLabel(p, ctx.helper);
-          if (cur !== e.original) {
-            if (cur !== e.applied) result.skipped.push({ path: p, label: cur });
-            else {
-              if (e.original === null) removeLabel(p, ctx.helper);
-              else writeLabel(p, e.original, ctx.helper);
-              result.restored++;
-              result.restoredPaths.push(p);
-            }
-          }
-        }
-        delete rec.entries[p];
-        // saved as we go, so an error halfway leaves records only for what is left to do
+      } finally {
+        // Saved once, also after an error: what is left is what remains to do. Were
+        // tsbox killed before this, a later restore finds those files already
+        // back at their original and just drops their records.
         saveRecord(recFile, rec);
       }
     }
@@ -320,7 +338,7 @@ export interface VolumeLabelRow {
   expected: string | null;
   /** the container can use the path with its current label */
   agrees: boolean;
-  /** other containers mounting the same path (or a parent/child of it), with the mount label they run with */
+  /** other containers mounting the same path (or a parent/child of it), with the label they need there (:z/:Z) or else run with */
   sharedWith: Array<{ name: string; state: string; label: string | null }>;
   warnings: string[];
 }
@@ -341,13 +359,14 @@ export function volumeLabelReport(rec: ContainerRecord, all: ContainerRecord[], 
   const rows: VolumeLabelRow[] = [];
   for (const v of rec.spec.volumes) {
     if (v.type === 'tmpfs') continue;
-    const current = fs.existsSync(v.source) ? readLabel(v.source, ctx.helper) : null;
+    const exists = fs.existsSync(v.source);
+    const current = exists ? readLabel(v.source, ctx.helper) : null;
     const expected = neededLabel(rec, v);
     const agrees = expected !== null ? current === expected : canUse(rec, v, current);
     const warnings: string[] = [];
-    if (!fs.existsSync(v.source)) warnings.push(`${v.source} does not exist`);
+    if (!exists) warnings.push(`${v.source} does not exist`);
     else if (!agrees) {
-      const owner = all.find((o) => o.id !== rec.id && !o.spec.labels.disabled && current !== null && (o.spec.labels.mount === current));
+      const owner = all.find((o) => o.id !== rec.id && !o.spec.labels.disabled && current !== null && o.spec.labels.mount === current);
       if (owner) warnings.push(`relabeled for container ${owner.name} (${levelOf(current!)}): ${rec.name} cannot use it where SELinux enforces`);
       else if (expected !== null) warnings.push(`label is ${current ?? 'absent'}, not ${expected}: restart ${rec.name} to relabel`);
       else warnings.push(`label ${current ?? '(none)'} is not usable by ${rec.name} where SELinux enforces: add :z or :Z`);

@@ -1,7 +1,68 @@
 // Choosing a container's user namespace and id maps from --userns, --uidmap
-// and --gidmap, for root and for rootless callers.
+// and --gidmap, for root and for rootless callers (podman's model).
+//
+// A rootless caller has a "own namespace" (what `tsbox unshare` enters):
+// id 0 is the caller, ids 1.. are their /etc/subuid ranges in file order.
+// Container maps of a rootless caller are written in host ids (that is what
+// newuidmap takes), but --uidmap's HOST column counts in that own namespace,
+// as podman's does, so `--uidmap 0:1:65536` means "my first subuid onwards".
+import fs from 'node:fs';
+import path from 'node:path';
 import { UserError } from './errors.js';
-import type { IdMapEntry, NamespaceMode } from './types.js';
+import type { ContainerRecord, IdMapEntry, NamespaceMode } from './types.js';
+import { readIdMaps, toContainer, toHost } from '../probe/idmap.js';
+import {
+  SUBID_FILES,
+  addRangeHint,
+  formatRange,
+  parseSubIdEntries,
+  parseSubIds,
+  readSubIdFile,
+  suggestFreeRange,
+  totalCount,
+  userName,
+  type SubIdEntry,
+  type SubIdFiles,
+  type SubIdRange,
+} from './subid.js';
+import { USERNS_SYSCTLS, findMapTools, usernsUnavailable, type MapTools, type UsernsSysctls } from './userns.js';
+
+/** the largest valid id: (u32)-1 means "no id" */
+export const MAX_ID = 0xfffffffe;
+/** the map of a process in the host's user namespace */
+export const IDENTITY_MAP: IdMapEntry[] = [{ container: 0, host: 0, size: MAX_ID + 1 }];
+/** the kernel's limit on lines in uid_map/gid_map (since 4.15) */
+const MAX_MAP_LINES = 340;
+
+/** --userns=auto without size=: as many ids as a normal subuid range */
+export const DEFAULT_AUTO_SIZE = 65536;
+/** Root's --userns=auto takes ranges from this user's /etc/subuid and /etc/subgid entries, as podman does. */
+export const AUTO_USER = 'containers';
+/**
+ * Root's pool when `containers` has no entry: the upper half of the id space
+ * (2147483648-4294967294), far above real users and above the ranges useradd
+ * hands out; ranges /etc/subuid gives anyone are still skipped.
+ */
+export const DEFAULT_AUTO_POOL: SubIdRange = { start: 2 ** 31, count: MAX_ID - 2 ** 31 + 1 };
+
+/** Where the facts come from; tests point these at fixtures. */
+export interface UsernsHost {
+  subids: SubIdFiles;
+  sysctls: UsernsSysctls;
+  /** newuidmap/newgidmap as found in PATH */
+  tools: MapTools;
+  /** /etc/passwd, to name the caller as /etc/subuid does */
+  passwd: string;
+}
+
+export function usernsHost(overrides: Partial<UsernsHost> = {}): UsernsHost {
+  return {
+    subids: overrides.subids ?? SUBID_FILES,
+    sysctls: overrides.sysctls ?? USERNS_SYSCTLS,
+    tools: overrides.tools ?? findMapTools(),
+    passwd: overrides.passwd ?? '/etc/passwd',
+  };
+}
 
 export interface UsernsRequest {
   userns?: string;
@@ -12,6 +73,13 @@ export interface UsernsRequest {
   gid: number;
   /** resolves container:NAME to a container id */
   containerId: (ref: string) => string;
+  /** host maps of every other container (any state): --userns=auto must overlap none */
+  mapsInUse?: () => Array<{ uidMap: IdMapEntry[]; gidMap: IdMapEntry[] }>;
+  /** host path of an imported image's root: each owner of its files must be mapped */
+  imageRootfs?: string;
+  /** the image's name, for messages */
+  imageName?: string;
+  host?: Partial<UsernsHost>;
 }
 
 export interface UsernsPlan {
@@ -19,30 +87,492 @@ export interface UsernsPlan {
   uidMap: IdMapEntry[];
   gidMap: IdMapEntry[];
   warnings: string[];
+  /** --userns=keep-id: CMD runs as this uid/gid unless --user says otherwise */
+  defaultUser?: { uid: number; gid: number };
+}
+
+// ---------------------------------------------------------------- the caller's own namespace
+
+export interface CallerNamespace {
+  uidMap: IdMapEntry[];
+  gidMap: IdMapEntry[];
+  /** true when the subid ranges are mapped (not the single-id fallback) */
+  full: boolean;
+  /** rootless only: why it is the single-id fallback, and how to fix that */
+  fallback?: { why: string; fix: string; warning: string };
+  name: string;
+}
+
+/** Ranges laid end to end after id 0 (the caller): the caller's own namespace. */
+function ownMap(own: number, ranges: SubIdRange[]): IdMapEntry[] {
+  const out: IdMapEntry[] = [{ container: 0, host: own, size: 1 }];
+  let next = 1;
+  for (const r of ranges) {
+    out.push({ container: next, host: r.start, size: r.count });
+    next += r.count;
+  }
+  return out;
+}
+
+/**
+ * The namespace a rootless caller gets by default and in `tsbox unshare`:
+ * `0 UID 1` plus the subid ranges; or, without ranges or without
+ * newuidmap/newgidmap, just `0 UID 1` and a warning that says how to fix it.
+ * Root stays in the host's namespace.
+ */
+export function callerNamespace(rootless: boolean, uid: number, gid: number, host: UsernsHost): CallerNamespace {
+  const name = userName(uid, host.passwd);
+  if (!rootless) return { uidMap: IDENTITY_MAP, gidMap: IDENTITY_MAP, full: true, name };
+  const subuid = parseSubIds(readSubIdFile(host.subids.uid), name, uid);
+  const subgid = parseSubIds(readSubIdFile(host.subids.gid), name, uid);
+  const single = (why: string, fix: string): CallerNamespace => ({
+    uidMap: [{ container: 0, host: uid, size: 1 }],
+    gidMap: [{ container: 0, host: gid, size: 1 }],
+    full: false,
+    fallback: {
+      why,
+      fix,
+      warning: `${why}: using a single mapping (your uid ${uid} is root inside, and no other uid exists there), which breaks images whose files belong to other users.\n${fix}`,
+    },
+    name,
+  });
+  const missing = [subuid.length ? '' : host.subids.uid, subgid.length ? '' : host.subids.gid].filter(Boolean);
+  if (missing.length) {
+    const entries = [...allEntries(host.subids.uid), ...allEntries(host.subids.gid)];
+    return single(`${name} has no range in ${missing.join(' or ')}`, addRangeHint(name, entries));
+  }
+  const absent = (['newuidmap', 'newgidmap'] as const).filter((t) => !host.tools[t]);
+  if (absent.length) {
+    return single(
+      `${absent.join(' and ')} ${absent.length > 1 ? 'were' : 'was'} not found in PATH`,
+      'Install the uidmap package as root (apt-get install uidmap) to map your /etc/subuid and /etc/subgid ranges.',
+    );
+  }
+  return { uidMap: ownMap(uid, subuid), gidMap: ownMap(gid, subgid), full: true, name };
+}
+
+function allEntries(file: string): SubIdEntry[] {
+  return parseSubIdEntries(readSubIdFile(file));
+}
+
+// ---------------------------------------------------------------- flags
+
+type UsernsFlag =
+  | { kind: 'default' }
+  | { kind: 'host' }
+  | { kind: 'container'; ref: string }
+  | { kind: 'auto'; size?: number }
+  | { kind: 'keep-id'; uid?: number; gid?: number };
+
+function parseOptions(flag: string, text: string, allowed: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const opt of text.split(',')) {
+    const [k, v] = opt.split('=', 2);
+    if (!allowed.includes(k) || v === undefined || !/^\d+$/.test(v)) {
+      throw new UserError(`invalid --userns=${flag}: '${opt}'`, 125, `Options of ${flag.split(':')[0]} are ${allowed.map((a) => `${a}=N`).join(', ')}.`);
+    }
+    out[k] = Number(v);
+  }
+  return out;
+}
+
+export function parseUsernsFlag(v: string | undefined): UsernsFlag {
+  if (v === undefined || v === '') return { kind: 'default' };
+  if (v === 'host') return { kind: 'host' };
+  if (v.startsWith('container:') && v.length > 'container:'.length) return { kind: 'container', ref: v.slice('container:'.length) };
+  const [name, opts] = [v.split(':')[0], v.includes(':') ? v.slice(v.indexOf(':') + 1) : undefined];
+  if (name === 'auto') {
+    const o = opts === undefined ? {} : parseOptions(v, opts, ['size']);
+    if (o.size !== undefined && (o.size < 1 || o.size > MAX_ID)) throw new UserError(`invalid --userns=${v}: size must be 1 or more`);
+    return { kind: 'auto', size: o.size };
+  }
+  if (name === 'keep-id') {
+    const o = opts === undefined ? {} : parseOptions(v, opts, ['uid', 'gid']);
+    for (const k of ['uid', 'gid'] as const) if (o[k] !== undefined && o[k] > MAX_ID) throw new UserError(`invalid --userns=${v}: ${k} is too large`);
+    return { kind: 'keep-id', uid: o.uid, gid: o.gid };
+  }
+  throw new UserError(`invalid --userns '${v}'`, 125, 'Use host, auto, auto:size=N, keep-id, keep-id:uid=N,gid=N, or container:NAME.');
 }
 
 export function parseIdMapFlag(flag: string, value: string): IdMapEntry {
   const m = /^(\d+):(\d+):(\d+)$/.exec(value);
-  if (!m || Number(m[3]) === 0) throw new UserError(`invalid --${flag} '${value}'`, 125, 'Use CONTAINER:HOST:SIZE, e.g. 0:100000:65536.');
-  return { container: Number(m[1]), host: Number(m[2]), size: Number(m[3]) };
+  const e = m ? { container: Number(m[1]), host: Number(m[2]), size: Number(m[3]) } : undefined;
+  if (!e || e.size === 0 || e.container + e.size - 1 > MAX_ID || e.host + e.size - 1 > MAX_ID) {
+    throw new UserError(`invalid --${flag} '${value}'`, 125, 'Use CONTAINER:HOST:SIZE with SIZE > 0 and ids up to 4294967294, e.g. 0:100000:65536.');
+  }
+  return e;
 }
 
-export function planUserNamespace(req: UsernsRequest): UsernsPlan {
-  const uidMap = req.uidmap.map((v) => parseIdMapFlag('uidmap', v));
-  const gidMap = req.gidmap.map((v) => parseIdMapFlag('gidmap', v));
-  if (uidMap.length || gidMap.length) {
-    if (!uidMap.length || !gidMap.length) throw new UserError('--uidmap and --gidmap go together', 125, 'Give both, e.g. --uidmap 0:100000:65536 --gidmap 0:100000:65536.');
-    return { mode: { kind: 'private' }, uidMap, gidMap, warnings: [] };
+// ---------------------------------------------------------------- maps
+
+/** "0-999, 65536" */
+export function describeIds(map: IdMapEntry[]): string {
+  if (!map.length) return 'none';
+  return [...map]
+    .sort((a, b) => a.container - b.container)
+    .map((m) => (m.size === 1 ? `${m.container}` : `${m.container}-${m.container + m.size - 1}`))
+    .join(', ');
+}
+
+/**
+ * INNER (container -> caller's own namespace) through OUTER (own namespace ->
+ * host): container -> host, split where OUTER's ranges end. The first id of
+ * INNER that OUTER does not map is returned instead.
+ */
+export function composeMaps(inner: IdMapEntry[], outer: IdMapEntry[]): IdMapEntry[] | { unmapped: number } {
+  const out: IdMapEntry[] = [];
+  for (const e of inner) {
+    let [c, v, left] = [e.container, e.host, e.size];
+    while (left > 0) {
+      const o = outer.find((m) => v >= m.container && v < m.container + m.size);
+      if (!o) return { unmapped: v };
+      const n = Math.min(left, o.container + o.size - v);
+      out.push({ container: c, host: o.host + (v - o.container), size: n });
+      c += n;
+      v += n;
+      left -= n;
+    }
   }
-  const v = req.userns;
-  if (v?.startsWith('container:')) return { mode: { kind: 'container', container: req.containerId(v.slice('container:'.length)) }, uidMap: [], gidMap: [], warnings: [] };
-  if (v !== undefined && v !== 'host' && v !== '') throw new UserError(`--userns=${v} is not supported yet`, 125, 'Use --uidmap/--gidmap, or --userns=host.');
-  if (!req.rootless) return { mode: { kind: 'host' }, uidMap: [], gidMap: [], warnings: [] };
-  // A user who is not root can only create namespaces inside their own user namespace.
-  return {
-    mode: { kind: 'private' },
-    uidMap: [{ container: 0, host: req.uid, size: 1 }],
-    gidMap: [{ container: 0, host: req.gid, size: 1 }],
-    warnings: [],
+  return out;
+}
+
+/** What the kernel would refuse with a bare EINVAL, said with the entries at fault. */
+export function checkMap(map: IdMapEntry[], kind: 'uid' | 'gid', what: string): void {
+  if (map.length > MAX_MAP_LINES) throw new UserError(`the ${kind} map of ${what} has ${map.length} ranges; the kernel takes at most ${MAX_MAP_LINES}`);
+  const fmt = (m: IdMapEntry) => `${m.container}:${m.host}:${m.size}`;
+  for (const side of ['container', 'host'] as const) {
+    const sorted = [...map].sort((a, b) => a[side] - b[side]);
+    for (let i = 1; i < sorted.length; i++) {
+      const [a, b] = [sorted[i - 1], sorted[i]];
+      if (a[side] + a.size > b[side]) {
+        throw new UserError(
+          `the ${kind} map of ${what} has overlapping ${side} ranges ${fmt(a)} and ${fmt(b)} (CONTAINER:HOST:SIZE)`,
+          125,
+          'Each container id and each host id may appear in one range only.',
+        );
+      }
+    }
+  }
+  // The helper becomes root of the new namespace to set it up.
+  if (toHost(map, 0) === null) {
+    throw new UserError(`the ${kind} map of ${what} does not map container ${kind} 0`, 125, `Start a range at container ${kind} 0, e.g. 0:100000:65536.`);
+  }
+}
+
+// ---------------------------------------------------------------- --userns=auto
+
+/** The lowest start of SIZE free ids inside POOL that overlaps nothing in USED, or null. */
+export function allocateRange(pool: SubIdRange[], used: SubIdRange[], size: number): number | null {
+  const busy = used.filter((u) => u.count > 0).sort((a, b) => a.start - b.start);
+  for (const p of [...pool].sort((a, b) => a.start - b.start)) {
+    let start = p.start;
+    for (const u of busy) {
+      if (u.start + u.count <= start) continue;
+      if (u.start >= start + size) break;
+      start = u.start + u.count;
+    }
+    if (start + size <= p.start + p.count) return start;
+  }
+  return null;
+}
+
+function hostRanges(map: IdMapEntry[]): SubIdRange[] {
+  return map.map((m) => ({ start: m.host, count: m.size }));
+}
+
+function autoMaps(req: UsernsRequest, host: UsernsHost, caller: CallerNamespace, size: number): { uidMap: IdMapEntry[]; gidMap: IdMapEntry[] } {
+  // Rootless containers that map the caller's own id (the default, keep-id,
+  // most --uidmap) share the caller's identity anyway; like podman, auto
+  // ranges keep clear of each other and of explicit ranges, not of those.
+  const inUse = (req.mapsInUse?.() ?? []).filter((m) => !req.rootless || !m.uidMap.some((e) => req.uid >= e.host && req.uid < e.host + e.size));
+  const pick = (kind: 'uid' | 'gid'): number => {
+    const file = host.subids[kind];
+    const entries = allEntries(file);
+    let pool: SubIdRange[];
+    let used = inUse.flatMap((m) => hostRanges(kind === 'uid' ? m.uidMap : m.gidMap));
+    let where: string;
+    if (req.rootless) {
+      pool = parseSubIds(readSubIdFile(file), caller.name, req.uid);
+      where = `your ranges in ${file}`;
+      if (!pool.length) throw new UserError(`--userns=auto needs a range for ${caller.name} in ${file}`, 125, addRangeHint(caller.name, entries));
+    } else {
+      pool = entries.filter((e) => e.owner === AUTO_USER);
+      where = `the ranges of '${AUTO_USER}' in ${file}`;
+      if (!pool.length) {
+        // Nobody was given these ids, so no file on the host can belong to them.
+        pool = [DEFAULT_AUTO_POOL];
+        used = [...used, ...entries];
+        where = `tsbox's default pool ${formatRange(DEFAULT_AUTO_POOL)} (there is no '${AUTO_USER}' entry in ${file})`;
+      }
+    }
+    const start = allocateRange(pool, used, size);
+    if (start === null) {
+      throw new UserError(
+        `--userns=auto: no ${size} free ${kind}s are left in ${where}; ${inUse.length} other container(s) hold ranges`,
+        125,
+        `Remove containers you no longer need (tsbox rm), ask for fewer ids (--userns=auto:size=N), or add a range to ${req.rootless ? caller.name : AUTO_USER} in ${file}.`,
+      );
+    }
+    return start;
   };
+  const su = pick('uid');
+  const sg = pick('gid');
+  return { uidMap: [{ container: 0, host: su, size }], gidMap: [{ container: 0, host: sg, size }] };
+}
+
+// ---------------------------------------------------------------- --userns=keep-id
+
+/**
+ * podman's keep-id: the caller's own uid is uid U inside (default: the same
+ * number), container ids below U take the first subuids, and those above U
+ * the rest. Written here in the caller's own namespace (0 = caller).
+ */
+export function keepIdInner(id: number, subCount: number): IdMapEntry[] {
+  const out: IdMapEntry[] = [];
+  if (id > 0) out.push({ container: 0, host: 1, size: Math.min(id, subCount) });
+  out.push({ container: id, host: 0, size: 1 });
+  if (subCount > id) out.push({ container: id + 1, host: id + 1, size: subCount - id });
+  return out;
+}
+
+// ---------------------------------------------------------------- image owners
+
+export interface ImageOwners {
+  /** host uid -> a path (inside the image) owned by it */
+  uids: Map<number, string>;
+  gids: Map<number, string>;
+}
+
+/**
+ * Every uid and gid that owns something in the image, with one example path
+ * each. Directories we may not read (rootless, owned by a subuid) are
+ * counted themselves but not entered.
+ */
+export function imageOwners(rootfs: string): ImageOwners {
+  const owners: ImageOwners = { uids: new Map(), gids: new Map() };
+  const note = (st: fs.Stats, rel: string) => {
+    if (!owners.uids.has(st.uid)) owners.uids.set(st.uid, rel);
+    if (!owners.gids.has(st.gid)) owners.gids.set(st.gid, rel);
+  };
+  const stack = ['/'];
+  note(fs.lstatSync(rootfs), '/');
+  while (stack.length) {
+    const rel = stack.pop()!;
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(rootfs, rel));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') continue;
+      throw e;
+    }
+    for (const n of names) {
+      const r = path.posix.join(rel, n);
+      const st = fs.lstatSync(path.join(rootfs, r));
+      note(st, r);
+      if (st.isDirectory()) stack.push(r);
+    }
+  }
+  return owners;
+}
+
+/**
+ * podman's "potentially insufficient UIDs or GIDs": an image file whose
+ * owner has no id in the container shows as nobody (65534) there, and
+ * anything that chowns to it fails. Image files are stored with the ids of
+ * the namespace that imported them: root's are host ids; a rootless user's
+ * are host ids of their own namespace (their uid and subuids). `view` maps
+ * the latter back (null for root: identity).
+ */
+function checkImageOwners(
+  owners: ImageOwners,
+  plan: { uidMap: IdMapEntry[]; gidMap: IdMapEntry[] },
+  view: { uidMap: IdMapEntry[]; gidMap: IdMapEntry[] } | null,
+  image: string,
+  fix: (kind: 'uid' | 'gid', id: number) => string,
+): void {
+  for (const kind of ['uid', 'gid'] as const) {
+    const ids = kind === 'uid' ? owners.uids : owners.gids;
+    const map = kind === 'uid' ? plan.uidMap : plan.gidMap;
+    const own = view ? (kind === 'uid' ? view.uidMap : view.gidMap) : null;
+    for (const [hostId, file] of [...ids].sort((a, b) => a[0] - b[0])) {
+      const id = own ? toContainer(own, hostId) : hostId;
+      if (id === null) {
+        throw new UserError(
+          `${file} in image '${image}' is owned by host ${kind} ${hostId}, which is neither yours nor in your range in /etc/sub${kind}, so no container of yours can map it`,
+          125,
+          `Re-import the image, or give the file to an id you own: tsbox unshare chown ... (0 is you, 1.. your /etc/sub${kind} range).`,
+        );
+      }
+      if (toHost(map, id) === null) {
+        throw new UserError(
+          `potentially insufficient ${kind.toUpperCase()}s: ${file} in image '${image}' is owned by ${kind} ${id}, but the container's user namespace maps only ${kind}s ${describeIds(map)}`,
+          125,
+          fix(kind, id),
+        );
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- the plan
+
+export function planUserNamespace(req: UsernsRequest): UsernsPlan {
+  const flag = parseUsernsFlag(req.userns);
+  const flagMaps = req.uidmap.length > 0 || req.gidmap.length > 0;
+  if (flagMaps && flag.kind !== 'default') {
+    throw new UserError(`--userns=${req.userns} and --uidmap/--gidmap cannot be combined`, 125, 'Either give the maps yourself, or let --userns choose them.');
+  }
+  if (flag.kind === 'container') {
+    return { mode: { kind: 'container', container: req.containerId(flag.ref) }, uidMap: [], gidMap: [], warnings: [] };
+  }
+  if (!req.rootless && !flagMaps && (flag.kind === 'default' || flag.kind === 'host')) {
+    return { mode: { kind: 'host' }, uidMap: [], gidMap: [], warnings: [] };
+  }
+  if (!req.rootless && flag.kind === 'keep-id') {
+    throw new UserError('--userns=keep-id is for rootless users', 125, 'As root your uid is already 0 inside; for a user namespace of its own use --userns=auto or --uidmap.');
+  }
+
+  // From here on the container gets a new user namespace.
+  const host = usernsHost(req.host);
+  const unavailable = usernsUnavailable(req.rootless, host.sysctls);
+  if (unavailable) throw unavailable;
+  const caller = callerNamespace(req.rootless, req.uid, req.gid, host);
+  const warnings: string[] = [];
+  let maps: { uidMap: IdMapEntry[]; gidMap: IdMapEntry[] };
+  let defaultUser: UsernsPlan['defaultUser'];
+  let fix: (kind: 'uid' | 'gid', id: number) => string;
+  const needFull = (what: string) => {
+    if (caller.fallback) throw new UserError(`${what} needs more than your own id, but ${caller.fallback.why}`, 125, caller.fallback.fix);
+  };
+  // ranges add up: a new one of at least ID ids is always enough
+  const growRange = (kind: 'uid' | 'gid', id: number) => {
+    const r = suggestFreeRange([...allEntries(host.subids.uid), ...allEntries(host.subids.gid)], Math.max(DEFAULT_AUTO_SIZE, id));
+    return `Give ${caller.name} more ids (as root): usermod --add-sub${kind}s ${formatRange(r)} ${caller.name}, or the line ${caller.name}:${r.start}:${r.count} in /etc/sub${kind}.`;
+  };
+
+  if (flagMaps) {
+    const uidIn = (req.uidmap.length ? req.uidmap : req.gidmap).map((v) => parseIdMapFlag(req.uidmap.length ? 'uidmap' : 'gidmap', v));
+    const gidIn = (req.gidmap.length ? req.gidmap : req.uidmap).map((v) => parseIdMapFlag(req.gidmap.length ? 'gidmap' : 'uidmap', v));
+    if (req.rootless) {
+      const compose = (inner: IdMapEntry[], outer: IdMapEntry[], kind: 'uid' | 'gid') => {
+        const r = composeMaps(inner, outer);
+        if ('unmapped' in r) {
+          throw new UserError(
+            `--${kind}map refers to ${kind} ${r.unmapped} of your own namespace, which has only ${kind}s ${describeIds(outer)}`,
+            125,
+            `Rootless, the HOST column counts in your own namespace (see tsbox uidmap): 0 is you, 1.. your range in /etc/sub${kind}.` +
+              (caller.fallback ? `\n${caller.fallback.warning}` : ''),
+          );
+        }
+        return r;
+      };
+      maps = { uidMap: compose(uidIn, caller.uidMap, 'uid'), gidMap: compose(gidIn, caller.gidMap, 'gid') };
+    } else {
+      maps = { uidMap: uidIn, gidMap: gidIn };
+    }
+    fix = (kind, id) => `Extend --${kind}map so that it covers container ${kind} ${id}.`;
+  } else if (flag.kind === 'auto') {
+    if (req.rootless) needFull('--userns=auto');
+    const size = flag.size ?? DEFAULT_AUTO_SIZE;
+    maps = autoMaps(req, host, caller, size);
+    fix = (_kind, id) => `Ask for more ids: --userns=auto:size=${Math.max(id + 1, size)} (or larger).`;
+  } else if (flag.kind === 'keep-id') {
+    needFull('--userns=keep-id');
+    const uid = flag.uid ?? req.uid;
+    const gid = flag.gid ?? req.gid;
+    const subU = totalCount(caller.uidMap.slice(1).map((m) => ({ start: m.host, count: m.size })));
+    const subG = totalCount(caller.gidMap.slice(1).map((m) => ({ start: m.host, count: m.size })));
+    const uidMap = composeMaps(keepIdInner(uid, subU), caller.uidMap);
+    const gidMap = composeMaps(keepIdInner(gid, subG), caller.gidMap);
+    // keepIdInner only refers to ids 0..subCount, which the caller's map has
+    if ('unmapped' in uidMap || 'unmapped' in gidMap) throw new Error('keep-id map outside the caller namespace');
+    maps = { uidMap, gidMap };
+    defaultUser = { uid, gid };
+    fix = growRange;
+  } else {
+    // rootless, default or host: the caller's own namespace
+    const fallback = caller.fallback;
+    if (fallback) warnings.push(fallback.warning);
+    maps = { uidMap: caller.uidMap, gidMap: caller.gidMap };
+    fix = fallback ? () => fallback.fix : growRange;
+  }
+
+  checkMap(maps.uidMap, 'uid', 'the container');
+  checkMap(maps.gidMap, 'gid', 'the container');
+  if (req.imageRootfs) {
+    // rootless images hold ids of the caller's namespace with all its ranges,
+    // whether or not newuidmap can map them right now
+    const view = req.rootless ? fullCallerView(req, host) : null;
+    checkImageOwners(imageOwners(req.imageRootfs), maps, view, req.imageName ?? path.basename(path.dirname(req.imageRootfs)), fix);
+  }
+  return { mode: { kind: 'private' }, ...maps, warnings, defaultUser };
+}
+
+function fullCallerView(req: UsernsRequest, host: UsernsHost): { uidMap: IdMapEntry[]; gidMap: IdMapEntry[] } {
+  const name = userName(req.uid, host.passwd);
+  return {
+    uidMap: ownMap(req.uid, parseSubIds(readSubIdFile(host.subids.uid), name, req.uid)),
+    gidMap: ownMap(req.gid, parseSubIds(readSubIdFile(host.subids.gid), name, req.uid)),
+  };
+}
+
+// ---------------------------------------------------------------- reporting (tsbox uidmap, dashboard)
+
+export interface MapLine extends IdMapEntry {
+  /** where the host ids come from: "your uid (alice)", "/etc/subuid alice:100000:65536", ... */
+  from: string;
+}
+
+export interface IdMapReport {
+  /** the container, or undefined for the caller's own namespace */
+  container?: { id: string; name: string; state: string; pid: number };
+  /** proc: /proc/PID/{uid,gid}_map of the running container; spec: its saved plan; caller: the caller's own namespace */
+  source: 'proc' | 'spec' | 'caller';
+  userns: 'host' | 'private' | 'container';
+  uidMap: MapLine[];
+  gidMap: MapLine[];
+  /** the single-mapping warning, for the caller's namespace */
+  warning?: string;
+}
+
+function attribute(map: IdMapEntry[], kind: 'uid' | 'gid', own: number, name: string, rootless: boolean, file: string): MapLine[] {
+  const entries = allEntries(file);
+  return map.map((m) => {
+    let from: string;
+    if (m.host === 0 && m.container === 0 && m.size === MAX_ID + 1) from = 'the host (no user namespace)';
+    else if (rootless && m.host === own && m.size === 1) from = `your ${kind} (${name})`;
+    else {
+      const e = entries.find((x) => m.host >= x.start && m.host + m.size <= x.start + x.count);
+      if (e) from = `${file} ${e.owner}:${e.start}:${e.count}`;
+      else if (m.host >= DEFAULT_AUTO_POOL.start) from = `tsbox's default --userns=auto pool ${formatRange(DEFAULT_AUTO_POOL)}`;
+      else from = `not in ${file}`;
+    }
+    return { ...m, from };
+  });
+}
+
+/**
+ * The id maps of a container (read from the kernel while it runs, from its
+ * spec otherwise) or, without one, of the caller's own namespace; each
+ * range with the /etc/subuid or /etc/subgid entry it comes from.
+ */
+export function idMapReport(rec: ContainerRecord | undefined, opts: { rootless: boolean; host?: Partial<UsernsHost> }): IdMapReport {
+  const host = usernsHost(opts.host);
+  const uid = process.getuid!();
+  const gid = process.getgid!();
+  const name = userName(uid, host.passwd);
+  const label = (uidMap: IdMapEntry[], gidMap: IdMapEntry[]) => ({
+    uidMap: attribute(uidMap, 'uid', uid, name, opts.rootless, host.subids.uid),
+    gidMap: attribute(gidMap, 'gid', gid, name, opts.rootless, host.subids.gid),
+  });
+  if (!rec) {
+    const caller = callerNamespace(opts.rootless, uid, gid, host);
+    return { source: 'caller', userns: opts.rootless ? 'private' : 'host', ...label(caller.uidMap, caller.gidMap), warning: caller.fallback?.warning };
+  }
+  const container = { id: rec.id, name: rec.name, state: rec.state, pid: rec.pid };
+  const userns = rec.spec.namespaces.user.kind;
+  const live = rec.state === 'running' || rec.state === 'paused' ? readIdMaps(rec.pid) : null;
+  if (live) return { container, source: 'proc', userns, ...label(live.uid, live.gid) };
+  const spec = userns === 'host' ? { uid: IDENTITY_MAP, gid: IDENTITY_MAP } : { uid: rec.spec.uidMap, gid: rec.spec.gidMap };
+  return { container, source: 'spec', userns, ...label(spec.uid, spec.gid) };
 }

@@ -9,7 +9,7 @@ import { UserError } from './errors.js';
 
 export type SelinuxSetting = 'auto' | 'on' | 'off';
 
-export const SETTINGS: readonly SelinuxSetting[] = ['auto', 'on', 'off'];
+const SETTINGS: readonly SelinuxSetting[] = ['auto', 'on', 'off'];
 
 /** Where the kernel says whether SELinux enforces. Tests pass a fixture: this machine has no SELinux. */
 export const ENFORCE_FILE = '/sys/fs/selinux/enforce';
@@ -138,29 +138,58 @@ function validateLevel(level: string): string {
   return level;
 }
 
-/**
- * The label= entries of --security-opt values (other entries belong to other
- * modules and are passed over): label=disable, label=level:LEVEL.
- */
-export function parseLabelOpts(opts: string[]): { disabled: boolean; level?: string } {
-  let disabled = false;
-  let level: string | undefined;
-  for (const opt of opts) {
-    const m = /^label[=:](.*)$/.exec(opt);
-    if (!m) continue;
-    const value = m[1];
-    if (value === 'disable') disabled = true;
-    else if (value.startsWith('level:')) {
-      const given = validateLevel(value.slice('level:'.length));
-      if (level !== undefined && level !== given) throw new UserError(`--security-opt gives two SELinux levels: ${level} and ${given}`, 125, 'Give label=level: once.');
-      level = given;
-    } else
-      throw new UserError(`unsupported --security-opt label=${value}`, 125, 'tsbox understands label=disable and label=level:s0:cX,cY.');
-  }
-  if (disabled && level !== undefined) throw new UserError('--security-opt label=disable and label=level: contradict each other', 125, 'Keep one of them.');
-  return level === undefined ? { disabled } : { disabled, level };
+export interface LabelOpts {
+  disabled: boolean;
+  level?: string;
+  /** overrides of the process label's user, role and type, and of the mount label's type */
+  user?: string;
+  role?: string;
+  type?: string;
+  filetype?: string;
 }
 
-export function containerLabels(level: string): { process: string; mount: string } {
-  return { process: `system_u:system_r:container_t:${level}`, mount: `system_u:object_r:container_file_t:${level}` };
+const LABEL_PARTS = ['user', 'role', 'type', 'filetype'] as const;
+const LABEL_HINT = 'tsbox understands label=disable, label=level:s0:cX,cY, label=user:U, label=role:R, label=type:T and label=filetype:T.';
+
+/**
+ * The label options of --security-opt: either whole entries (label=disable,
+ * label=level:s0:c1,c2; entries for other modules such as seccomp=... are
+ * passed over) or the values after label= (disable, level:s0:c1,c2).
+ */
+export function parseLabelOpts(opts: string[]): LabelOpts {
+  const out: LabelOpts = { disabled: false };
+  for (const opt of opts) {
+    const m = /^label[=:](.*)$/s.exec(opt);
+    if (!m && opt.includes('=')) continue;
+    const value = m ? m[1] : opt;
+    if (value === 'disable') {
+      out.disabled = true;
+      continue;
+    }
+    const kv = /^([a-z]+):(.*)$/s.exec(value);
+    if (!kv) throw new UserError(`unsupported --security-opt label=${value}`, 125, LABEL_HINT);
+    const [, key, v] = kv;
+    let given: string;
+    if (key === 'level') given = validateLevel(v);
+    else if ((LABEL_PARTS as readonly string[]).includes(key)) {
+      // SELinux identifiers: letters, digits and _ (they end up inside a context string)
+      if (!/^[A-Za-z0-9_]+$/.test(v)) throw new UserError(`invalid SELinux ${key} '${v}'`, 125, 'Use letters, digits and _ only, e.g. label=type:spc_t.');
+      given = v;
+    } else throw new UserError(`unsupported --security-opt label=${value}`, 125, LABEL_HINT);
+    const k = key as 'level' | (typeof LABEL_PARTS)[number];
+    if (out[k] !== undefined && out[k] !== given) throw new UserError(`--security-opt gives two SELinux ${key}s: ${out[k]} and ${given}`, 125, `Give label=${key}: once.`);
+    out[k] = given;
+  }
+  const { disabled, ...rest } = out;
+  if (disabled && Object.keys(rest).length > 0) throw new UserError('--security-opt label=disable contradicts the other label= options', 125, 'Keep label=disable, or the others.');
+  return out;
+}
+
+/** A container's labels at `level`; user/role/type/filetype from label= options replace the defaults. */
+export function containerLabels(level: string, opts: Omit<LabelOpts, 'disabled' | 'level'> = {}): { process: string; mount: string } {
+  const user = opts.user ?? 'system_u';
+  return {
+    process: `${user}:${opts.role ?? 'system_r'}:${opts.type ?? 'container_t'}:${level}`,
+    mount: `${user}:object_r:${opts.filetype ?? 'container_file_t'}:${level}`,
+  };
 }

@@ -8,7 +8,6 @@ import type { Theme } from '../../components/theme.js';
 import { useDashboard } from './context.js';
 import type { Controller } from './controller.js';
 import { helpSections } from './keymap.js';
-import { columnWidths } from './layout.js';
 import { TABS, selectedRecord, type UiState } from './state.js';
 import { tabLines } from './tabs.js';
 import { emptyText, footer, headerCells, headerText, paneInfo, screenLayout, statusView, tableRows } from './view.js';
@@ -39,7 +38,7 @@ export function Dashboard({ controller, theme }: { controller: Controller; theme
   useInput((input, key) => controller.handleKey(input, key));
 
   const lay = screenLayout(s);
-  const header = useMemo(() => headerCells(s, columnWidths(s.cols)), [s.sort, s.cols]);
+  const header = useMemo(() => headerCells(s), [s.sort, s.cols, s.containers]);
   const rows = useMemo(
     () => tableRows(s),
     [s.visibleIds, s.containers, s.stats, s.nsColumn, s.scrollTop, s.selectedId, s.pending, s.now, s.cols, s.rows],

@@ -47,6 +47,21 @@ const DONE_LABEL: Record<ActionKind, string> = {
   remove: 'removed',
 };
 
+const SPECIAL: Array<keyof KeyInfo> = ['upArrow', 'downArrow', 'leftArrow', 'rightArrow', 'pageUp', 'pageDown', 'home', 'end', 'escape', 'tab', 'backspace', 'delete', 'ctrl', 'meta'];
+
+/** Split a multi-character input into single keys, recognising enter, tab, backspace and ctrl letters. */
+export function splitKeys(input: string, key: KeyInfo): Array<[string, KeyInfo]> {
+  if ([...input].length <= 1 || SPECIAL.some((f) => key[f])) return [[input, key]];
+  return [...input].map((ch): [string, KeyInfo] => {
+    if (ch === '\r' || ch === '\n') return ['', { return: true }];
+    if (ch === '\t') return ['', { tab: true }];
+    if (ch === '\x7f' || ch === '\b') return ['', { backspace: true }];
+    const code = ch.charCodeAt(0);
+    if (code < 0x20) return [String.fromCharCode(code + 0x60), { ctrl: true }];
+    return [ch, { shift: /[A-Z]/.test(ch) }];
+  });
+}
+
 export function createController(store: DashboardStore, source: DashboardSource, opts: ControllerOptions): Controller {
   let timer: NodeJS.Timeout | null = null;
   let logs: { id: string; cursor: LogCursor } | null = null;
@@ -207,7 +222,12 @@ export function createController(store: DashboardStore, source: DashboardSource,
     }
   }
 
+  /** Ink hands over a burst of plain keys (typed fast, pasted) as one string: one key at a time here. */
   function handleKey(input: string, key: KeyInfo): void {
+    for (const [i, k] of splitKeys(input, key)) handleOneKey(i, k);
+  }
+
+  function handleOneKey(input: string, key: KeyInfo): void {
     const before = state();
     const mode = modeOf(before);
     const cmd = matchKey(mode, input, key);

@@ -46,13 +46,20 @@ export interface ColumnWidths {
 /** the selection marker before the first column */
 export const MARKER_WIDTH = 2;
 
-/** Fixed columns keep their width; name and image share what is left. */
-export function columnWidths(width: number): ColumnWidths {
+/**
+ * Fixed columns keep their width; name and image share what is left, but
+ * take no more than their longest value needs (`need`), so a wide terminal
+ * does not push the numbers far from the names.
+ */
+export function columnWidths(width: number, need: { name: number; image: number } = { name: 40, image: 30 }): ColumnWidths {
   const fixed = { state: 11, uptime: 6, cpu: 6, mem: 13, pids: 5, ns: 8 };
   const gaps = 7; // one space between eight columns
   const used = MARKER_WIDTH + gaps + fixed.state + fixed.uptime + fixed.cpu + fixed.mem + fixed.pids + fixed.ns;
   const flex = Math.max(8, width - used);
-  const name = Math.min(40, Math.max(4, Math.ceil(flex * 0.6)));
-  const image = Math.min(30, Math.max(4, flex - name));
+  const wantName = Math.min(40, Math.max(6, need.name));
+  const wantImage = Math.min(30, Math.max(6, need.image));
+  if (wantName + wantImage <= flex) return { name: wantName, image: wantImage, ...fixed };
+  const image = Math.max(4, Math.min(wantImage, Math.floor(flex * 0.4)));
+  const name = Math.max(4, flex - image);
   return { name, image, ...fixed };
 }

@@ -17,6 +17,8 @@ import { AltScreen, closeKeyboard, drainKeyboard, installExitHandlers, openKeybo
 
 export interface DashboardOptions {
   intervalMs: number;
+  /** a standing line for the status bar (tsbox demo: how to remove the demo) */
+  notice?: string;
 }
 
 type Handoff = { kind: 'quit' } | { kind: 'exec'; container: ContainerRecord };
@@ -30,7 +32,7 @@ export async function runDashboard(globals: GlobalOptions, opts: DashboardOption
     throw new UserError('the dashboard draws on a terminal, and stdout is not one', 125, 'Use `tsbox ps` for a list you can pipe.');
   }
   const source = await createEngineSource(globals);
-  const store = createDashboardStore(initialState(out.columns, out.rows));
+  const store = createDashboardStore(initialState(out.columns, out.rows, { notice: opts.notice, intervalMs: opts.intervalMs }));
   const screen = new AltScreen(out.fd);
   const theme = themeFromEnv();
 

@@ -203,9 +203,9 @@ class EngineSource implements DashboardSource {
     else {
       // The ranges come from the user running tsbox: that is whose ranges
       // newuidmap lets the engine map.
-      const user = os.userInfo().username;
+      const me = os.userInfo();
       try {
-        subids = ok({ user, ...this.subidL.mod.readSubIds(user) });
+        subids = ok({ user: me.username, ...this.subidL.mod.readSubIds({ name: me.username, uid: me.uid }) });
       } catch (e) {
         subids = na(errorText(e));
       }

@@ -23,3 +23,22 @@ export function sparkline(values: readonly (number | null)[], width: number, max
   }
   return out;
 }
+
+/**
+ * At most `width` values, each the largest of an equal run of samples (peaks
+ * are what a sparkline is for), the newest run last. Returns the values and
+ * how many samples each one stands for.
+ */
+export function bucket(values: readonly (number | null)[], width: number): { values: (number | null)[]; per: number } {
+  if (width <= 0) return { values: [], per: 1 };
+  const per = Math.max(1, Math.ceil(values.length / width));
+  if (per === 1) return { values: [...values], per };
+  const out: (number | null)[] = [];
+  // group from the newest end so the last bucket is always full and current
+  for (let end = values.length; end > 0; end -= per) {
+    let m: number | null = null;
+    for (const v of values.slice(Math.max(0, end - per), end)) if (v !== null && (m === null || v > m)) m = v;
+    out.unshift(m);
+  }
+  return { values: out, per };
+}

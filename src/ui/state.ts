@@ -106,6 +106,10 @@ export interface UiState {
   logs: LogsState;
   text: TextView;
   uid: { query: string; result: string | null };
+  /** a standing message for the status line when it has nothing else (the demo's clean-up command) */
+  notice: string | null;
+  /** the refresh interval: how much time one history sample stands for */
+  intervalMs: number;
 }
 
 export type Action =
@@ -124,7 +128,7 @@ export type Action =
 
 const emptyDetail = (id: string | null): DetailData => ({ id, security: null, users: null, volumes: null, config: null });
 
-export function initialState(cols = 80, rows = 24): UiState {
+export function initialState(cols = 80, rows = 24, opts: { notice?: string; intervalMs?: number } = {}): UiState {
   return {
     cols,
     rows,
@@ -153,6 +157,8 @@ export function initialState(cols = 80, rows = 24): UiState {
     logs: { id: null, lines: [], error: null, follow: true },
     text: { scroll: 0, search: '', match: null },
     uid: { query: '', result: null },
+    notice: opts.notice ?? null,
+    intervalMs: opts.intervalMs ?? 1000,
   };
 }
 
@@ -245,8 +251,7 @@ export function detailRowsOf(s: UiState): number {
 
 /**
  * Put the selection back on its container (by id) after the list changed; if
- * that container is gone or filtered out, stay at the same position. Resets
- * the detail data when the selected container changes.
+ * that container is gone or filtered out, stay at the same position.
  */
 function normalize(s: UiState): UiState {
   const ids = s.visibleIds;
@@ -254,12 +259,8 @@ function normalize(s: UiState): UiState {
   if (index < 0) index = ids.length === 0 ? 0 : Math.min(Math.max(0, s.selectedIndex), ids.length - 1);
   const selectedId = ids.length === 0 ? null : ids[index];
   const scrollTop = scrollWindow(index, s.scrollTop, tableRowsOf(s), ids.length);
-  let next: UiState = s;
-  if (selectedId !== s.selectedId || index !== s.selectedIndex || scrollTop !== s.scrollTop) {
-    next = { ...s, selectedId, selectedIndex: index, scrollTop };
-  }
-  if (selectedId !== s.selectedId) next = resetDetail(next);
-  return next;
+  if (selectedId === s.selectedId && index === s.selectedIndex && scrollTop === s.scrollTop) return s;
+  return { ...s, selectedId, selectedIndex: index, scrollTop };
 }
 
 function resetDetail(s: UiState): UiState {
@@ -525,6 +526,12 @@ function onSnapshot(s: UiState, snap: Snapshot): UiState {
 }
 
 export function reduce(s: UiState, a: Action): UiState {
+  const next = reduceAction(s, a);
+  // Whatever moved the selection, the detail data was the old container's.
+  return next.selectedId !== s.selectedId ? resetDetail(next) : next;
+}
+
+function reduceAction(s: UiState, a: Action): UiState {
   switch (a.type) {
     case 'snapshot':
       return onSnapshot(s, a.snap);

@@ -2,7 +2,7 @@
 // width. The pane shows a window of them, search runs over their text, and
 // tests read them without rendering.
 import { NAMESPACE_TYPES } from '../engine/types.js';
-import { clockTime, formatBytes, formatPercent } from './format.js';
+import { clockTime, formatBytes, formatDuration, formatPercent } from './format.js';
 import { clipLine, line, seg, wrapWords, type Line } from './lines.js';
 import type {
   Avail,
@@ -16,27 +16,47 @@ import type {
   UsersData,
   VolumeRow,
 } from './model.js';
-import { sparkline } from './sparkline.js';
+import { bucket, sparkline } from './sparkline.js';
 import { isLive, stateLabel } from './records.js';
 import type { History, TabId, UiState } from './state.js';
 
-const notAvailable = (reason: string): Line => line(seg('not available: ', 'warn', { bold: true }), reason);
-const notRunning = (r: ContainerRecord, what: string): Line =>
-  line(seg(`${r.name} is ${stateLabel(r)}: `, 'warn', { bold: true }), what);
+/** A bold head and its explanation, wrapped (not cut) to the width: the reason is the point. */
+function notice(head: string, text: string, width: number): Line[] {
+  const lines = wrapWords(`${head}${text}`.split(' '), width);
+  const first = lines[0] ?? '';
+  const h = first.startsWith(head.trimEnd()) ? Math.min(head.length, first.length) : 0;
+  return [line(seg(first.slice(0, h), 'warn', { bold: true }), first.slice(h)), ...lines.slice(1).map((l) => line(l))];
+}
+const notAvailable = (reason: string, width: number): Line[] => notice('not available: ', reason, width);
+const notRunning = (r: ContainerRecord, what: string, width: number): Line[] => notice(`${r.name} is ${stateLabel(r)}: `, what, width);
 const label = (text: string, width = 8): Line[number] => seg(text.padEnd(width), undefined, { bold: true });
 
 // ---- Stats -----------------------------------------------------------------
 
-export function statsLines(r: ContainerRecord, stats: Avail<Record<string, ContainerStats>>, h: History | undefined, width: number): Line[] {
-  if (r.state !== 'running') return [notRunning(r, 'no live statistics; they are read from its cgroups while it runs')];
-  if (!stats.ok) return [notAvailable(stats.reason)];
+/**
+ * A sparkline draws no wider than this: it covers the whole history by
+ * grouping samples, and every block character costs Ink noticeably more to
+ * lay out than ASCII.
+ */
+const SPARK_MAX = 60;
+
+function spark(values: (number | null)[], width: number, max: number, intervalMs: number): { bars: string; span: string } {
+  const w = Math.max(10, Math.min(SPARK_MAX, width - 22));
+  const b = bucket(values, w);
+  return { bars: sparkline(b.values, w, max), span: `last ${formatDuration(values.length * intervalMs)}` };
+}
+
+export function statsLines(r: ContainerRecord, stats: Avail<Record<string, ContainerStats>>, h: History | undefined, width: number, intervalMs = 1000): Line[] {
+  if (r.state !== 'running') return notRunning(r, 'no live statistics; they are read from its cgroups while it runs', width);
+  if (!stats.ok) return notAvailable(stats.reason, width);
   const st = stats.value[r.id];
-  if (!st) return [notAvailable('no sample for this container yet')];
+  if (!st) return notAvailable('no sample for this container yet', width);
   const cpu = h?.cpu ?? [];
   const mem = h?.mem ?? [];
-  const sw = Math.max(10, width - 2);
   const peakCpu = Math.max(0, ...cpu.map((v) => v ?? 0));
   const peakMem = Math.max(0, ...mem.map((v) => v ?? 0));
+  const cpuSpark = spark(cpu, width, Math.max(1, peakCpu), intervalMs);
+  const memSpark = spark(mem, width, st.memLimit ?? Math.max(1, peakMem), intervalMs);
   const out: Line[] = [];
   out.push(
     line(
@@ -46,7 +66,7 @@ export function statsLines(r: ContainerRecord, stats: Avail<Record<string, Conta
       st.cpuPercentOfLimit === null ? '  no cpu limit' : `  ${formatPercent(st.cpuPercentOfLimit)} of its limit`,
     ),
   );
-  out.push(line(' ', seg(sparkline(cpu, sw, Math.max(1, peakCpu)), 'accent')));
+  out.push(line(' '.repeat(8), seg(cpuSpark.bars, 'accent'), seg(`  ${cpuSpark.span}, scaled to the peak`, 'muted')));
   out.push(
     line(
       label('MEM'),
@@ -55,7 +75,7 @@ export function statsLines(r: ContainerRecord, stats: Avail<Record<string, Conta
       `  peak ${formatBytes(peakMem)}`,
     ),
   );
-  out.push(line(' ', seg(sparkline(mem, sw, st.memLimit ?? Math.max(1, peakMem)), 'good')));
+  out.push(line(' '.repeat(8), seg(memSpark.bars, 'good'), seg(`  ${memSpark.span}, scaled to ${st.memLimit === null ? 'the peak' : 'the limit'}`, 'muted')));
   out.push(
     line(
       label('PIDS'),
@@ -67,7 +87,6 @@ export function statsLines(r: ContainerRecord, stats: Avail<Record<string, Conta
   );
   out.push(line(label('IO'), `read ${formatBytes(st.blkRead)}  write ${formatBytes(st.blkWrite)}`));
   out.push(line(label('NET'), `rx ${formatBytes(st.netRx)}  tx ${formatBytes(st.netTx)}`));
-  out.push(line(seg(`${cpu.length} samples; the memory line is scaled to ${st.memLimit === null ? 'its peak' : 'the limit'}`, 'muted')));
   return out.map((l) => clipLine(l, width));
 }
 
@@ -90,7 +109,8 @@ export function namespacesLines(
   const names = new Map(all.map((c) => [c.id, c.name]));
   const running = isLive(r);
   const live = running && views.ok ? views.value[r.id] : undefined;
-  const out: Line[] = [line(seg('TYPE    CONFIGURED              INODE        SHARING  WITH', 'muted', { bold: true }))];
+  const head = 'TYPE'.padEnd(8) + 'CONFIGURED'.padEnd(23) + 'INODE'.padEnd(13) + 'SHARING'.padEnd(9) + 'WITH';
+  const out: Line[] = [line(seg(head, 'muted', { bold: true }))];
   for (const type of NAMESPACE_TYPES) {
     const v = live?.find((x) => x.type === type);
     const cfg = configuredMode(r, type, names).padEnd(22);
@@ -112,10 +132,10 @@ export function namespacesLines(
       ),
     );
   }
-  if (!running) out.push(notRunning(r, 'its namespaces exist only while it runs; the configured modes are shown'));
-  else if (!views.ok) out.push(notAvailable(views.reason));
-  else if (!live) out.push(notAvailable('no namespace sample for this container yet'));
-  if (legend) for (const l of legend.split('\n')) out.push(line(seg(l, 'muted')));
+  if (!running) out.push(...notRunning(r, 'its namespaces exist only while it runs; the configured modes are shown', width));
+  else if (!views.ok) out.push(...notAvailable(views.reason, width));
+  else if (!live) out.push(...notAvailable('no namespace sample for this container yet', width));
+  if (legend) for (const l of wrapWords(legend.split(' '), width)) out.push(line(seg(l, 'muted')));
   return out.map((l) => clipLine(l, width));
 }
 
@@ -171,9 +191,9 @@ export function usersLines(r: ContainerRecord, users: Avail<UsersData> | null, u
   out.push(line(seg(''.padEnd(9) + 'container  host       size', 'muted')));
   out.push(...mapLines('uid_map', uidMap ?? [], subRanges?.uid ?? null, 'subuid', user));
   out.push(...mapLines('gid_map', gidMap ?? [], subRanges?.gid ?? null, 'subgid', user));
-  if (!running) out.push(notRunning(r, 'live maps are read from its process; the configured maps are shown'));
+  if (!running) out.push(...notRunning(r, 'live maps are read from its process; the configured maps are shown', width));
   else if (users === null) out.push(line(seg('reading /proc…', 'muted')));
-  else if (!users.ok) out.push(notAvailable(users.reason));
+  else if (!users.ok) out.push(...notAvailable(users.reason, width));
   else if (!users.value.subids.ok) out.push(line(label('subids', 9), seg(`not available: ${users.value.subids.reason}`, 'warn')));
   else {
     const s = users.value.subids.value;
@@ -192,12 +212,12 @@ export function securityLines(r: ContainerRecord, sec: Avail<ProcessSecurity> | 
   const running = isLive(r);
   if (!running) {
     return [
-      notRunning(r, 'capabilities, seccomp and labels are read from its live process'),
+      ...notRunning(r, 'capabilities, seccomp and labels are read from its live process', width),
       line(label('config', 9), `${r.spec.capabilities.length} capabilities, seccomp ${r.spec.seccomp}, no_new_privs ${r.spec.noNewPrivileges ? 'yes' : 'no'}${r.spec.privileged ? ', PRIVILEGED' : ''}`),
     ].map((l) => clipLine(l, width));
   }
   if (sec === null) return [line(seg('reading /proc…', 'muted'))];
-  if (!sec.ok) return [notAvailable(sec.reason)];
+  if (!sec.ok) return notAvailable(sec.reason, width);
   const s = sec.value;
   const out: Line[] = [];
   if (s.privileged) out.push(line(seg(' PRIVILEGED ', 'bad', { bold: true, inverse: true }), seg(' all capabilities, no seccomp filter, host devices', 'bad')));
@@ -261,7 +281,7 @@ export function volumesLines(r: ContainerRecord, vols: Avail<VolumeRow[]> | null
 // ---- Logs and Config ------------------------------------------------------
 
 export function logsLines(logs: UiState['logs'], search: string, match: number | null, width: number): Line[] {
-  if (logs.error) return [notAvailable(logs.error)];
+  if (logs.error) return notAvailable(logs.error, width);
   if (logs.lines.length === 0) return [line(seg('no output yet', 'muted'))];
   const t = search.toLowerCase();
   return logs.lines.map((l: LogLine, i) => {
@@ -273,7 +293,7 @@ export function logsLines(logs: UiState['logs'], search: string, match: number |
 
 export function configLines(cfg: Avail<string[]> | null, search: string, match: number | null, width: number): Line[] {
   if (cfg === null) return [line(seg('reading…', 'muted'))];
-  if (!cfg.ok) return [notAvailable(cfg.reason)];
+  if (!cfg.ok) return notAvailable(cfg.reason, width);
   const t = search.toLowerCase();
   return cfg.value.map((l, i) => {
     const hit = t !== '' && l.toLowerCase().includes(t);
@@ -287,7 +307,7 @@ export function tabLines(s: UiState, tab: TabId, width: number): Line[] {
   if (!r) return [line(seg(s.loaded ? 'no container selected' : 'reading containers…', 'muted'))];
   switch (tab) {
     case 'stats':
-      return statsLines(r, s.stats, s.history[r.id], width);
+      return statsLines(r, s.stats, s.history[r.id], width, s.intervalMs);
     case 'namespaces':
       return namespacesLines(r, s.containers, s.namespaces, s.nsLegend, width);
     case 'users':

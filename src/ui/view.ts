@@ -29,11 +29,22 @@ const HEADERS: Record<SortColumn, string> = {
 };
 const RIGHT: ReadonlySet<SortColumn> = new Set(['uptime', 'cpu', 'mem', 'pids']);
 
+/** Column widths for the current containers: names and images get what they need, if it fits. */
+export function tableColumns(s: UiState): ColumnWidths {
+  let name = 4;
+  let image = 5;
+  for (const r of s.containers) {
+    if (r.name.length > name) name = r.name.length;
+    if (imageName(r).length > image) image = imageName(r).length;
+  }
+  return columnWidths(s.cols, { name, image });
+}
+
 export function screenLayout(s: UiState): Layout {
   return layout(s.cols, s.rows, s.visibleIds.length);
 }
 
-export function headerCells(s: UiState, w: ColumnWidths = columnWidths(s.cols)): Cells {
+export function headerCells(s: UiState, w: ColumnWidths = tableColumns(s)): Cells {
   const out = {} as Cells;
   for (const c of COLUMNS) {
     const arrow = s.sort.column === c ? (s.sort.desc ? '▼' : '▲') : '';
@@ -75,7 +86,7 @@ export function rowCells(s: UiState, r: ContainerRecord, w: ColumnWidths): Cells
 
 /** The rows in the table's window, and nothing else. */
 export function tableRows(s: UiState): RowView[] {
-  const w = columnWidths(s.cols);
+  const w = tableColumns(s);
   const { tableRows: n } = screenLayout(s);
   const byId = new Map(s.containers.map((r) => [r.id, r]));
   const out: RowView[] = [];
@@ -129,7 +140,7 @@ export function statusView(s: UiState): StatusView {
   if (s.status) return { text: s.status.text, tone: s.status.kind === 'error' ? 'bad' : undefined, input: false };
   const pending = Object.values(s.pending);
   if (pending.length) return { text: `${pending.join(', ')}…`, tone: 'warn', input: false };
-  return { text: '', tone: undefined, input: false };
+  return { text: s.notice ?? '', tone: 'muted', input: false };
 }
 
 export function footer(s: UiState): Hint[] {

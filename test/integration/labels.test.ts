@@ -296,3 +296,82 @@ test('tsbox label show / restore (CLI)', async (t) => {
   await assert.rejects(cli(['show', path.join(src, 'nope')]), (e: unknown) => e instanceof UserError && /does not exist/.test(e.message));
   await assert.rejects(cli(['frobnicate']), (e: unknown) => e instanceof UserError && /unknown label command/.test(e.message));
 });
+
+// ------------------------------------------------------------ end to end
+// Through the CLI with real containers (the built-in host image). Seccomp is
+// left out (seccomp=unconfined) to keep these about labels; it has its own tests.
+
+const BIN = path.resolve(import.meta.dirname, '../../../bin/tsbox.js');
+
+function tsboxCli(root: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, '--root', root, ...args], { encoding: 'utf8', timeout: 30000, env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function e2e(t: { after: (fn: () => void) => void }) {
+  const dir = fs.mkdtempSync('/var/tmp/tsbox-labels-e2e-');
+  const root = path.join(dir, 'root');
+  const names: string[] = [];
+  t.after(() => {
+    for (const n of names) tsboxCli(root, ['rm', '-f', n]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const mk = (name: string) => {
+    const p = path.join(dir, name);
+    fs.mkdirSync(p);
+    fs.writeFileSync(path.join(p, 'f'), name);
+    return p;
+  };
+  const run = (name: string, args: string[], env?: Record<string, string>) => {
+    names.push(name);
+    return tsboxCli(root, ['run', '-d', '--name', name, '--security-opt', 'seccomp=unconfined', ...args, 'host', 'sleep', '60'], env);
+  };
+  const inspect = (name: string) => {
+    const r = tsboxCli(root, ['inspect', name]);
+    assert.equal(r.code, 0, r.stderr);
+    const [info] = JSON.parse(r.stdout);
+    return { process: info.ProcessLabel as string, mount: info.MountLabel as string };
+  };
+  return { dir, root, mk, run, inspect };
+}
+
+test('e2e: :Z gives each running container its own pair, the one inspect shows; a third warns naming the first', (t) => {
+  const { mk, run, inspect } = e2e(t);
+  const [a, b] = [mk('a'), mk('b')];
+  for (const [name, src] of [['one', a], ['two', b]]) {
+    const r = run(name, ['-v', `${src}:/data:Z`], { TSBOX_SELINUX: 'on' });
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const [one, two] = [inspect('one'), inspect('two')];
+  assert.match(one.process, /^system_u:system_r:container_t:s0:c\d+,c\d+$/);
+  assert.equal(one.mount, one.process.replace('system_r:container_t', 'object_r:container_file_t'));
+  assert.notEqual(one.mount, two.mount);
+  for (const f of [a, path.join(a, 'f')]) assert.equal(getfattr(f), hex(one.mount), f);
+  for (const f of [b, path.join(b, 'f')]) assert.equal(getfattr(f), hex(two.mount), f);
+
+  const r = run('three', ['-v', `${a}:/data:Z`], { TSBOX_SELINUX: 'on' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`warning: .*container one \\([0-9a-f]{12}, ${one.mount.split(':').slice(3).join(':')}\\) also mounts it and has just lost access`));
+  assert.equal(getfattr(a), hex(inspect('three').mount));
+});
+
+test('e2e: label=disable, and the default auto on a kernel without SELinux, change no label', (t) => {
+  const { mk, run, inspect } = e2e(t);
+  const src = mk('untouched');
+  const r1 = run('disabled', ['--security-opt', 'label=disable', '-v', `${src}:/data:Z`], { TSBOX_SELINUX: 'on' });
+  assert.equal(r1.code, 0, r1.stderr);
+  assert.deepEqual(inspect('disabled'), { process: '', mount: '' });
+  const r2 = run('auto', ['-v', `${src}:/data:z`], { TSBOX_SELINUX: '' });
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.deepEqual(inspect('auto'), { process: '', mount: '' });
+  for (const f of [src, path.join(src, 'f')]) assert.equal(getfattr(f), null, f);
+});
+
+test('e2e: relabeling a system directory is refused with exit 125', (t) => {
+  const { run } = e2e(t);
+  const before = getfattr('/usr');
+  const r = run('greedy', ['-v', '/usr:/u:z'], { TSBOX_SELINUX: 'on' });
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /refusing to relabel \/usr: it is a system directory/);
+  assert.equal(getfattr('/usr'), before);
+});

@@ -115,6 +115,16 @@ test('parseLabelOpts: disable, level, and other security options left alone', ()
   assert.deepEqual(parseLabelOpts(['seccomp=unconfined', 'label=level:s0:c1,c2']), { disabled: false, level: 's0:c1,c2' });
   assert.deepEqual(parseLabelOpts(['label=level:s0']), { disabled: false, level: 's0' });
   assert.deepEqual(parseLabelOpts(['label=level:s0:c7']), { disabled: false, level: 's0:c7' });
+  // the values after label=, as the --security-opt parser hands them over
+  assert.deepEqual(parseLabelOpts(['disable']), { disabled: true });
+  assert.deepEqual(parseLabelOpts(['level:s0:c1,c2', 'type:spc_t', 'user:unconfined_u', 'role:unconfined_r', 'filetype:container_ro_file_t']), {
+    disabled: false,
+    level: 's0:c1,c2',
+    type: 'spc_t',
+    user: 'unconfined_u',
+    role: 'unconfined_r',
+    filetype: 'container_ro_file_t',
+  });
 });
 
 test('parseLabelOpts: bad levels and options are UserErrors that say what is accepted', () => {
@@ -127,15 +137,23 @@ test('parseLabelOpts: bad levels and options are UserErrors that say what is acc
   bad(['label=level:s0:c1,c2,c3'], /invalid SELinux level/);
   bad(['label=level:'], /invalid SELinux level/);
   bad(['label=level:s0:c1,c2;rm'], /invalid SELinux level/);
-  bad(['label=type:spc_t'], /unsupported --security-opt label=type:spc_t/);
-  bad(['label=disable', 'label=level:s0:c1,c2'], /contradict/);
+  bad(['label=nested'], /unsupported --security-opt label=nested/);
+  bad(['label=colour:red'], /unsupported --security-opt label=colour:red/);
+  bad(['type:spc_t:s0'], /invalid SELinux type 'spc_t:s0'/);
+  bad(['type:a', 'type:b'], /two SELinux types/);
+  bad(['label=disable', 'label=level:s0:c1,c2'], /contradicts/);
+  bad(['disable', 'type:spc_t'], /contradicts/);
   bad(['label=level:s0:c1,c2', 'label=level:s0:c3,c4'], /two SELinux levels/);
 });
 
-test('containerLabels: process and mount label share the level', () => {
+test('containerLabels: process and mount label share the level; label= parts replace the defaults', () => {
   assert.deepEqual(containerLabels('s0:c4,c9'), {
     process: 'system_u:system_r:container_t:s0:c4,c9',
     mount: 'system_u:object_r:container_file_t:s0:c4,c9',
+  });
+  assert.deepEqual(containerLabels('s0', { type: 'spc_t', filetype: 'container_share_t', user: 'unconfined_u' }), {
+    process: 'unconfined_u:system_r:spc_t:s0',
+    mount: 'unconfined_u:object_r:container_share_t:s0',
   });
 });
 

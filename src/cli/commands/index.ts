@@ -27,6 +27,14 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'rmi', summary: 'Remove images', load: async () => (await import('./images.js')).rmi },
   { name: 'dashboard', summary: 'Open the dashboard (the default)', load: async () => (await import('./dashboard.js')).dashboard },
   { name: 'demo', summary: 'Start demo containers and open the dashboard', load: async () => (await import('./demo.js')).demo },
+  { name: 'stats', summary: 'Live resource usage of containers', load: async () => (await import('./stats.js')).stats },
+  { name: 'pause', summary: 'Freeze all processes of containers', load: async () => (await import('./pause.js')).pause },
+  { name: 'unpause', summary: 'Thaw paused containers', load: async () => (await import('./pause.js')).unpause },
+  { name: 'update', summary: 'Change resource limits of containers live', load: async () => (await import('./update.js')).update },
+  { name: 'volume', summary: 'Manage named volumes', load: async () => (await import('./volume.js')).volume },
+  { name: 'label', summary: 'Show or restore SELinux labels of host paths', load: async () => (await import('./label.js')).label },
+  { name: 'unshare', summary: 'Run a command in your user namespace, with your id maps', load: async () => (await import('./unshare.js')).unshare },
+  { name: 'uidmap', summary: "Show a container's uid/gid maps and translate ids", load: async () => (await import('./uidmap.js')).uidmap },
   { name: 'info', summary: 'Show what this host supports', load: async () => (await import('./info.js')).info },
 ];
 

@@ -23,7 +23,8 @@ function describe(r: PathLabelReport): string {
     m.agrees ? 'yes' : 'NO',
   ]);
   const t = table(['CONTAINER', 'STATE', 'SOURCE', 'DESTINATION', 'MODE', 'RELABEL', 'NEEDS', 'OK'], rows);
-  return `${lines.join('\n')}\n${t.replace(/^/gm, '  ')}`;
+  const indented = t.trimEnd().split('\n').map((l) => `  ${l}`);
+  return [...lines, ...indented].join('\n') + '\n';
 }
 
 export const label: Command = {

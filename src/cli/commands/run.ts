@@ -35,8 +35,8 @@ export const run: Command = {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, ignore);
     try {
       const started = await engine.start(rec.id, { attach: true });
-      const exit = await engine.wait(rec.id);
-      return exit ?? started.attachedExit ?? 0;
+      // the monitor (the helper we waited for) exits with the container's code
+      return started.attachedExit ?? 0;
     } finally {
       if (req.spec.autoRemove) await engine.remove(rec.id, { force: true }).catch(() => {});
     }

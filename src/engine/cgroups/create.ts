@@ -57,8 +57,11 @@ export function createContainerCgroups(id: string, limits: ResourceLimits, opts:
       throw new UserError('no cgroup hierarchy that tsbox uses is mounted (none of cpu, memory, pids, freezer... as v1, and no cgroup2)');
     }
     // The parent has the same optional files (swap accounting, bfq weights)
-    // as the new cgroup will; asking it keeps the check free of the new dir's state.
-    const writes = planLimitWrites(limits, placement, (dir, file) => exists(path.join(path.dirname(dir), file)));
+    // as the new cgroup; and a new cgroup has no limits yet.
+    const writes = planLimitWrites(limits, placement, {
+      has: (dir, file) => exists(path.join(path.dirname(dir), file)),
+      current: () => undefined,
+    });
     for (const w of writes) writeCgroupFile(w.file, w.value, w.flag);
     return created;
   } catch (e) {

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { ResourceLimits } from '../types.js';
 import { UserError } from '../errors.js';
+import { parseLimit } from '../../probe/cgroupfiles.js';
 
 /** Controllers that enforce limits, by their v1 names (v2 calls blkio "io"). */
 export type LimitController = 'memory' | 'cpu' | 'cpuset' | 'pids' | 'blkio';
@@ -44,26 +45,28 @@ export interface CgroupWrite {
 const DEFAULT_CFS_PERIOD = 100000;
 
 /** cpu.shares (2..262144, default 1024) <-> cpu.weight (1..10000, default 100):
- *  the linear map between the two ranges that OCI runtimes use, so a value
- *  means the same relative share under podman, crun and tsbox. */
+ *  the linear map between the two ranges, rounded down as crun does, so a
+ *  value means the same relative share under podman, crun and tsbox. */
 export function sharesToWeight(shares: number): number {
-  return Math.round(1 + ((shares - 2) * 9999) / 262142);
+  return Math.floor(1 + ((shares - 2) * 9999) / 262142);
 }
 export function weightToShares(weight: number): number {
-  return Math.round(2 + ((weight - 1) * 262142) / 9999);
+  return Math.floor(2 + ((weight - 1) * 262142) / 9999);
+}
+
+/** What the plan may ask about a container's cgroup files. */
+export interface CgroupFiles {
+  /** whether an optional file (swap accounting, bfq weights) exists for a cgroup like `dir` */
+  has(dir: string, file: string): boolean;
+  /** a control file's current value; undefined for a cgroup being created */
+  current(dir: string, file: string): string | undefined;
 }
 
 /**
- * The writes that apply `limits`, in the order they must happen.
- * `has(dir, file)` says whether an optional file exists for a cgroup like
- * `dir` (swap accounting, the bfq weight files); limits that need a missing
- * one are refused rather than skipped.
+ * The writes that apply `limits`, in the order they must happen. Limits that
+ * need a missing optional file are refused rather than skipped.
  */
-export function planLimitWrites(
-  limits: ResourceLimits,
-  placement: Placement,
-  has: (dir: string, file: string) => boolean,
-): CgroupWrite[] {
+export function planLimitWrites(limits: ResourceLimits, placement: Placement, files: CgroupFiles): CgroupWrite[] {
   const out: CgroupWrite[] = [];
   const where = (c: LimitController, flag: string) => {
     const p = placement[c];
@@ -80,15 +83,19 @@ export function planLimitWrites(
     const { dir, version } = where('memory', memory !== undefined ? '--memory' : memorySwap !== undefined ? '--memory-swap' : '--memory-reservation');
     const swapTotal = memorySwap ?? (memory !== undefined ? 2 * memory : undefined);
     const swapFile = version === 1 ? 'memory.memsw.limit_in_bytes' : 'memory.swap.max';
-    const swapAccounted = has(dir, swapFile);
+    const swapAccounted = files.has(dir, swapFile);
     if (memorySwap !== undefined && !swapAccounted) {
       throw refusal('--memory-swap', `swap accounting is off on this host (${swapFile} does not exist)`, 'Boot the kernel with swapaccount=1, or leave --memory-swap out.');
     }
     if (version === 1) {
-      // v1 keeps memsw >= limit at every moment; lift memsw first so both orders of change work.
-      if (swapTotal !== undefined && swapAccounted) put(dir, swapFile, -1, '--memory-swap');
+      // v1 keeps memsw >= limit at every moment: a limit raised above the
+      // current memsw needs the new memsw first, any other change the limit first.
+      const writeSwap = swapTotal !== undefined && swapAccounted;
+      const currentSwap = parseLimit(files.current(dir, swapFile) ?? 'max');
+      const swapFirst = writeSwap && memory !== undefined && currentSwap !== null && memory > currentSwap;
+      if (swapFirst) put(dir, swapFile, swapTotal!, '--memory-swap');
       if (memory !== undefined) put(dir, 'memory.limit_in_bytes', memory, '--memory');
-      if (swapTotal !== undefined && swapAccounted) put(dir, swapFile, swapTotal, '--memory-swap');
+      if (writeSwap && !swapFirst) put(dir, swapFile, swapTotal!, '--memory-swap');
       if (memoryReservation !== undefined) put(dir, 'memory.soft_limit_in_bytes', memoryReservation, '--memory-reservation');
     } else {
       if (memory !== undefined) put(dir, 'memory.max', memory, '--memory');
@@ -132,7 +139,7 @@ export function planLimitWrites(
     // Only bfq enforces proportional weights on current kernels (CFQ, which
     // blkio.weight belonged to, is gone); io.weight needs iocost set up per device.
     const candidates = version === 1 ? ['blkio.bfq.weight', 'blkio.weight'] : ['io.bfq.weight'];
-    const file = candidates.find((f) => has(dir, f));
+    const file = candidates.find((f) => files.has(dir, f));
     if (!file) throw refusal('--blkio-weight', `the kernel offers no I/O weight file here (none of ${candidates.join(', ')})`);
     put(dir, file, limits.blkioWeight, '--blkio-weight');
   }

@@ -1,7 +1,7 @@
 // Change a running container's limits in place.
 import path from 'node:path';
 import type { ResourceLimits } from '../types.js';
-import { exists, writeCgroupFile } from './cgroupfs.js';
+import { exists, readCgroupFile, writeCgroupFile } from './cgroupfs.js';
 import { planLimitWrites, type LimitController, type Placement } from './limits.js';
 
 /** A file every cgroup of the controller has, told apart by version. */
@@ -30,6 +30,9 @@ export function placementFromPaths(paths: string[]): Placement {
 
 /** Apply `limits` (only the fields set) to the container's cgroups. */
 export function updateLimits(paths: string[], limits: ResourceLimits): void {
-  const writes = planLimitWrites(limits, placementFromPaths(paths), (dir, file) => exists(path.join(dir, file)));
+  const writes = planLimitWrites(limits, placementFromPaths(paths), {
+    has: (dir, file) => exists(path.join(dir, file)),
+    current: (dir, file) => readCgroupFile(path.join(dir, file)),
+  });
   for (const w of writes) writeCgroupFile(w.file, w.value, w.flag);
 }

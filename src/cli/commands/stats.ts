@@ -1,0 +1,130 @@
+// tsbox stats: live resource usage, like podman stats. One sweep of cgroup
+// and /proc files per refresh for all containers (src/probe/stats.ts).
+import fs from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Command } from '../command.js';
+import { Engine } from '../../engine/engine.js';
+import { UserError } from '../../engine/errors.js';
+import { formatSize } from '../../engine/resources.js';
+import type { ContainerRecord } from '../../engine/types.js';
+import { sweepStats, type ContainerStats } from '../../probe/stats.js';
+import { bool, str } from '../args.js';
+import { formatFlag, json, table } from '../format.js';
+
+export interface StatsRow {
+  name: string;
+  stats: ContainerStats;
+}
+
+const HEADER = ['ID', 'NAME', 'CPU %', 'CPU % OF LIMIT', 'MEM USAGE / LIMIT', 'MEM %', 'NET IO', 'BLOCK IO', 'PIDS'];
+
+const percent = (p: number | null) => (p === null ? '--' : `${p.toFixed(2)}%`);
+
+/** The table podman prints; without a memory limit the host's memory is the
+ *  limit (as in podman), and CPU % needs a second sample ("--" before it). */
+export function statsTable(rows: StatsRow[], hostMemory: number): string {
+  return table(
+    HEADER,
+    rows.map(({ name, stats: s }) => {
+      const limit = s.memLimit ?? hostMemory;
+      return [
+        s.id.slice(0, 12),
+        name,
+        percent(s.cpuPercent),
+        percent(s.cpuPercentOfLimit),
+        `${formatSize(s.memUsed)} / ${formatSize(limit)}`,
+        percent(limit > 0 ? (s.memUsed / limit) * 100 : null),
+        `${formatSize(s.netRx)} / ${formatSize(s.netTx)}`,
+        `${formatSize(s.blkRead)} / ${formatSize(s.blkWrite)}`,
+        s.pidsLimit === null ? String(s.pids) : `${s.pids} / ${s.pidsLimit}`,
+      ];
+    }),
+  );
+}
+
+/** JSON keeps the numbers as numbers (bytes, percent, ns), null where unknown. */
+export function statsJson(rows: StatsRow[]): string {
+  return json(rows.map(({ name, stats }) => ({ name, ...stats })));
+}
+
+function hostMemoryBytes(): number {
+  const m = /^MemTotal:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'latin1'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+function parseInterval(text: string | undefined): number {
+  if (text === undefined) return 1000;
+  const s = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(s > 0)) throw new UserError(`invalid value for --interval: '${text}'`, 125, 'Expected a number of seconds greater than 0, e.g. 1 or 0.5.');
+  return s * 1000;
+}
+
+/** The containers to sample: the named ones (which must be running), or every running one. */
+function targets(engine: Engine, refs: string[], strict: boolean): ContainerRecord[] {
+  const live = (r: ContainerRecord) => (r.state === 'running' || r.state === 'paused') && r.pid > 0;
+  if (refs.length === 0) return engine.list().filter(live);
+  const out: ContainerRecord[] = [];
+  for (const ref of refs) {
+    const r = engine.get(ref);
+    if (live(r)) out.push(r);
+    else if (strict) throw new UserError(`container ${r.name} is ${r.state}, not running`, 125, 'Only running containers have statistics.');
+  }
+  return out;
+}
+
+export const stats: Command = {
+  name: 'stats',
+  summary: 'Show live resource usage of containers',
+  usage: 'tsbox stats [--no-stream] [--format json] [-i SECONDS] [CONTAINER...]',
+  flags: [
+    { name: 'no-stream', type: 'bool', help: 'print one sample and exit (CPU % is measured over one interval)' },
+    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or table (default)' },
+    { name: 'interval', short: 'i', type: 'string', arg: 'SECONDS', help: 'time between refreshes (default 1)' },
+  ],
+  async run(p, g) {
+    const format = formatFlag(str(p, 'format'));
+    const interval = parseInterval(str(p, 'interval'));
+    const engine = Engine.open(g);
+    const hostMemory = hostMemoryBytes();
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      abort.abort();
+    };
+    const abort = new AbortController();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      let recs = targets(engine, p.positionals, true);
+      let prev = sweepStats(recs.map(target));
+      for (let frame = 0; !stopped; frame++) {
+        if (bool(p, 'no-stream') || frame > 0) {
+          try {
+            await delay(interval, undefined, { signal: abort.signal });
+          } catch {
+            break; // Ctrl-C while waiting
+          }
+          recs = targets(engine, p.positionals, false);
+          prev = sweepStats(recs.map(target), prev);
+        }
+        const rows = recs.flatMap((r) => {
+          const s = prev.get(r.id);
+          return s ? [{ name: r.name, stats: s }] : [];
+        });
+        const text = format === 'json' ? statsJson(rows) : statsTable(rows, hostMemory);
+        // a terminal gets a redrawn screen, a pipe one table per refresh
+        process.stdout.write(!bool(p, 'no-stream') && process.stdout.isTTY ? `\x1b[2J\x1b[H${text}` : text);
+        if (bool(p, 'no-stream')) break;
+      }
+      return 0;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      sweepStats([]); // close the files the sweeps kept open
+    }
+  },
+};
+
+function target(r: ContainerRecord) {
+  return { id: r.id, pid: r.pid, cgroupPaths: r.cgroupPaths };
+}

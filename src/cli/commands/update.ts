@@ -1,0 +1,25 @@
+// tsbox update: change a container's resource limits; a running container
+// gets them at once, a stopped one at its next start.
+import type { Command } from '../command.js';
+import { Engine } from '../../engine/engine.js';
+import { UserError } from '../../engine/errors.js';
+import { RESOURCE_FLAGS, parseResourceFlags } from '../../engine/resources.js';
+
+export const update: Command = {
+  name: 'update',
+  summary: 'Change the resource limits of a container',
+  usage: 'tsbox update [--memory SIZE] [--cpus N] [--pids-limit N] [...] CONTAINER',
+  flags: RESOURCE_FLAGS,
+  async run(p, g) {
+    if (p.positionals.length !== 1) {
+      throw new UserError('update takes exactly one container name or id', 125, 'Usage: tsbox update [FLAGS] CONTAINER');
+    }
+    const limits = parseResourceFlags(p);
+    if (Object.keys(limits).length === 0) {
+      throw new UserError('nothing to update', 125, `Give at least one of ${RESOURCE_FLAGS.map((f) => `--${f.name}`).join(', ')}.`);
+    }
+    const rec = Engine.open(g).update(p.positionals[0], limits);
+    process.stdout.write(`${rec.id}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,344 @@
+// Rootless for real: as root, create a test user with a subuid/subgid range,
+// run the real CLI as that user (runuser), and check the kernel's view of the
+// user namespaces from outside: /proc/PID/uid_map, gid_map, and file owners
+// on disk. Also the fallback without a range, newuidmap missing or without
+// its setuid bit, and the image owner check. "User namespaces disabled"
+// cannot be produced here without breaking every other test on the machine
+// (it is one global sysctl): test/unit/rootless.test.ts covers it with fixtures.
+//
+// Everything created is removed afterwards: the user (userdel -r), our
+// lines in /etc/subuid and /etc/subgid (byte for byte), temp dirs, and the
+// containers and processes the test user started.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { BIN, REPO } from '../lib/cli.js';
+import { parseIdMap } from '../../src/probe/idmap.js';
+import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
+import { helperPath } from '../../src/engine/helper.js';
+import { runInUserNamespace } from '../../src/engine/userns.js';
+import { UserError } from '../../src/engine/errors.js';
+
+const USER = `tsboxtest${process.pid}`;
+const SUBUID = '/etc/subuid';
+const SUBGID = '/etc/subgid';
+const COUNT = 65536;
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+function sh(cmd: string, args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000 });
+  return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+const why = (() => {
+  if (process.getuid?.() !== 0) return 'needs root (to create a test user and write /etc/subuid)';
+  for (const tool of ['useradd', 'userdel', 'runuser']) if (sh('sh', ['-c', `command -v ${tool}`]).code !== 0) return `${tool} is not installed`;
+  if (!fs.existsSync('/usr/bin/newuidmap')) return 'newuidmap is not installed (apt-get install uidmap)';
+  return undefined;
+})();
+const opts = { skip: why ?? false };
+
+let uid = -1;
+let gid = -1;
+let home = '';
+let runtime = '';
+let scratch = '';
+let start = 0;
+const original: Record<string, string> = {};
+const line = () => `${USER}:${start}:${COUNT}\n`;
+
+/** Append our range to both files. */
+function addRange(): void {
+  for (const f of [SUBUID, SUBGID]) fs.writeFileSync(f, fs.readFileSync(f, 'utf8') + line());
+}
+
+/** Remove exactly what addRange appended, leaving anything others changed meanwhile. */
+function removeRange(): void {
+  for (const f of [SUBUID, SUBGID]) {
+    const now = fs.readFileSync(f, 'utf8');
+    const i = now.lastIndexOf(line());
+    if (i >= 0) fs.writeFileSync(f, now.slice(0, i) + now.slice(i + line().length));
+  }
+}
+
+interface RunOpts {
+  path?: string;
+  cwd?: string;
+}
+
+/** argv run as the test user, with a clean environment of a login session. */
+function asUser(argv: string[], o: RunOpts = {}) {
+  const env = [`HOME=${home}`, `PATH=${o.path ?? DEFAULT_PATH}`, `XDG_RUNTIME_DIR=${runtime}`, `USER=${USER}`];
+  // a helper or loader under test, as the rest of the suite would use it
+  for (const k of ['TSBOX_HELPER', 'NODE_OPTIONS']) if (process.env[k]) env.push(`${k}=${process.env[k]}`);
+  const r = spawnSync('runuser', ['-u', USER, '--', '/usr/bin/env', '-i', ...env, ...argv], { encoding: 'utf8', timeout: 60000, cwd: o.cwd ?? home });
+  return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+const tsbox = (args: string[], o: RunOpts = {}) => asUser([process.execPath, BIN, ...args], o);
+
+before(() => {
+  if (why) return;
+  const add = sh('useradd', ['--create-home', '--shell', '/bin/sh', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', USER]);
+  assert.equal(add.code, 0, add.stderr);
+  uid = Number(sh('id', ['-u', USER]).stdout);
+  gid = Number(sh('id', ['-g', USER]).stdout);
+  home = sh('sh', ['-c', `getent passwd ${USER} | cut -d: -f6`]).stdout.trim();
+  for (const f of [SUBUID, SUBGID]) {
+    original[f] = fs.readFileSync(f, 'utf8');
+    assert.ok(!original[f].split('\n').some((l) => l.startsWith(`${USER}:`)), `useradd gave ${USER} no range in ${f}`);
+  }
+  start = suggestFreeRange([...parseSubIdEntries(original[SUBUID]), ...parseSubIdEntries(original[SUBGID])], COUNT).start;
+  addRange();
+  runtime = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-rt-'));
+  fs.chownSync(runtime, uid, gid);
+  fs.chmodSync(runtime, 0o700);
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-rootless-'));
+  fs.chmodSync(scratch, 0o755);
+  const readable = asUser(['/bin/sh', '-c', `test -r '${BIN}' && test -x '${helperPath()}' && test -r '${path.join(REPO, 'dist/src/cli/main.js')}'`]);
+  assert.equal(readable.code, 0, `${USER} cannot read ${BIN} or run ${helperPath()}: make the repository readable by others (chmod o+rX) to run the rootless tests`);
+});
+
+after(() => {
+  if (why || uid < 0) return;
+  // containers the test user made, then any process of theirs still alive:
+  // the user did not exist before this test, so every one is ours
+  const ids = tsbox(['ps', '-a', '-q']).stdout.split('\n').filter(Boolean);
+  if (ids.length) tsbox(['rm', '-f', ...ids]);
+  for (const pid of sh('pgrep', ['-u', String(uid)]).stdout.split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  removeRange();
+  for (const f of [SUBUID, SUBGID]) assert.equal(fs.readFileSync(f, 'utf8'), original[f], `${f} is back as it was`);
+  const del = sh('userdel', ['--remove', USER]);
+  assert.ok(del.code === 0 || del.code === 12 /* mail spool absent */, del.stderr);
+  fs.rmSync(runtime, { recursive: true, force: true });
+  fs.rmSync(scratch, { recursive: true, force: true });
+  assert.ok(!fs.existsSync(home), 'the home directory is gone');
+});
+
+const fullMap = (own: number) => [
+  { container: 0, host: own, size: 1 },
+  { container: 1, host: start, size: COUNT },
+];
+
+test('tsbox unshare runs CMD as root of your namespace: 0 = you, 1.. = your /etc/subuid range', opts, () => {
+  const id = tsbox(['unshare', 'id', '-u']);
+  assert.equal(id.stderr, '');
+  assert.equal(id.stdout, '0\n');
+  assert.equal(id.code, 0);
+  const maps = tsbox(['unshare', 'sh', '-c', 'cat /proc/self/uid_map; echo --; cat /proc/self/gid_map']);
+  assert.equal(maps.code, 0, maps.stderr);
+  const [u, g] = maps.stdout.split('--\n');
+  assert.deepEqual(parseIdMap(u), fullMap(uid));
+  assert.deepEqual(parseIdMap(g), fullMap(gid));
+  assert.equal(tsbox(['unshare', 'sh', '-c', 'exit 7']).code, 7, "CMD's exit code is ours");
+  const nf = tsbox(['unshare', 'no-such-command-here']);
+  assert.equal(nf.code, 127);
+  assert.match(nf.stderr, /^Error: exec `no-such-command-here`: No such file or directory/);
+});
+
+test('tsbox unshare chown 1:1 FILE gives FILE to the first uid of the range on the host', opts, () => {
+  const file = path.join(home, 'owned');
+  fs.writeFileSync(file, 'x');
+  fs.chownSync(file, uid, gid);
+  let r = tsbox(['unshare', 'chown', '1:1', file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual([fs.statSync(file).uid, fs.statSync(file).gid], [start, start]);
+  r = tsbox(['unshare', 'chown', `${COUNT}:${COUNT}`, file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(fs.statSync(file).uid, start + COUNT - 1, 'the last id of the range');
+  assert.equal(tsbox(['unshare', 'stat', '-c', '%u:%g', file]).stdout, `${COUNT}:${COUNT}\n`, 'inside, the same file has the container ids');
+  // an id beyond the range does not exist in the namespace
+  r = tsbox(['unshare', 'chown', `${COUNT + 1}`, file]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /Invalid argument/);
+  r = tsbox(['unshare', 'chown', '0:0', file]);
+  assert.deepEqual([fs.statSync(file).uid, fs.statSync(file).gid], [uid, gid], 'container root is you');
+});
+
+test('tsbox uidmap shows the ranges, where they come from, and translates both ways', opts, () => {
+  const j = tsbox(['uidmap', '--format', 'json']);
+  assert.equal(j.code, 0, j.stderr);
+  const rep = JSON.parse(j.stdout);
+  assert.equal(rep.source, 'caller');
+  assert.deepEqual(
+    rep.uidMap.map((m: { from: string }) => m.from),
+    [`your uid (${USER})`, `/etc/subuid ${USER}:${start}:${COUNT}`],
+  );
+  assert.equal(rep.gidMap[1].from, `/etc/subgid ${USER}:${start}:${COUNT}`);
+  assert.equal(tsbox(['uidmap', '--to-host', '1']).stdout, `uid 1 -> host uid ${start}\ngid 1 -> host gid ${start}\n`);
+  assert.equal(tsbox(['uidmap', '--to-host', '0']).stdout, `uid 0 -> host uid ${uid}\ngid 0 -> host gid ${gid}\n`);
+  assert.equal(tsbox(['uidmap', '--to-container', String(start + 9)]).stdout, `host uid ${start + 9} -> uid 10\nhost gid ${start + 9} -> gid 10\n`);
+  const none = tsbox(['uidmap', '--to-host', String(COUNT + 5)]);
+  assert.equal(none.code, 1, 'an id without a counterpart is a failed lookup');
+  assert.match(none.stdout, /not mapped/);
+});
+
+test('rootless state lives in $XDG_DATA_HOME (default ~/.local/share) and $XDG_RUNTIME_DIR, owned by the user', opts, () => {
+  const r = tsbox(['create', '--name', 'stored', 'host', 'true']);
+  assert.equal(r.code, 0, r.stderr);
+  const id = r.stdout.trim();
+  const dir = path.join(home, '.local/share/tsbox/containers', id);
+  assert.equal(fs.statSync(dir).uid, uid);
+  assert.ok(fs.existsSync(path.join(runtime, 'tsbox')), 'runtime dir under XDG_RUNTIME_DIR');
+  const m = JSON.parse(tsbox(['uidmap', 'stored', '--format', 'json']).stdout);
+  assert.equal(m.source, 'spec');
+  assert.deepEqual(
+    m.uidMap.map((e: { container: number; host: number; size: number }) => ({ container: e.container, host: e.host, size: e.size })),
+    fullMap(uid),
+  );
+  assert.equal(tsbox(['rm', 'stored']).code, 0);
+  // nothing of this user's lands in root's store
+  assert.ok(!fs.existsSync(`/var/lib/tsbox/containers/${id}`));
+});
+
+test('without a range: a single mapping, and a warning naming /etc/subuid and the fix', opts, () => {
+  removeRange();
+  try {
+    const r = tsbox(['unshare', 'cat', '/proc/self/uid_map']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(parseIdMap(r.stdout), [{ container: 0, host: uid, size: 1 }]);
+    assert.match(r.stderr, new RegExp(`^warning: ${USER} has no range in /etc/subuid or /etc/subgid: using a single mapping`));
+    assert.match(r.stderr, new RegExp(`usermod --add-subuids \\d+-\\d+ --add-subgids \\d+-\\d+ ${USER}`));
+    assert.match(r.stderr, new RegExp(`${USER}:\\d+:65536 to both /etc/subuid and /etc/subgid`));
+    // what cannot work without a range is refused, not degraded
+    const k = tsbox(['create', '--userns=keep-id', 'host', 'true']);
+    assert.equal(k.code, 125);
+    assert.match(k.stderr, /--userns=keep-id needs more than your own id, but .* has no range in \/etc\/subuid/);
+  } finally {
+    addRange();
+  }
+});
+
+test('newuidmap missing from PATH: the same fallback, with a warning naming the uidmap package', opts, () => {
+  const empty = path.join(scratch, 'empty-bin');
+  fs.mkdirSync(empty, { mode: 0o755 });
+  const r = tsbox(['unshare', '/usr/bin/id', '-u'], { path: empty });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '0\n');
+  assert.match(r.stderr, /warning: newuidmap and newgidmap were not found in PATH: using a single mapping/);
+  assert.match(r.stderr, /apt-get install uidmap/);
+});
+
+test('newuidmap without its setuid bit: a clear error naming the file and the fix, nothing left running', opts, () => {
+  const bin = path.join(scratch, 'nosuid-bin');
+  fs.mkdirSync(bin, { mode: 0o755 });
+  for (const t of ['newuidmap', 'newgidmap']) {
+    fs.copyFileSync(`/usr/bin/${t}`, path.join(bin, t));
+    fs.chmodSync(path.join(bin, t), 0o755); // as a careless copy or chmod leaves it
+  }
+  const r = tsbox(['unshare', '/usr/bin/id', '-u'], { path: `${bin}:${DEFAULT_PATH}` });
+  assert.equal(r.code, 125);
+  assert.equal(r.stdout, '', 'CMD never ran');
+  assert.match(r.stderr, new RegExp(`Error: ${bin}/newuidmap is not setuid root \\(mode 0755, owner uid 0\\)`));
+  assert.match(r.stderr, new RegExp(`chmod u\\+s ${bin}/newuidmap`));
+  assert.equal(sh('pgrep', ['-u', String(uid)]).stdout, '', 'the helper gave up and exited');
+});
+
+/** planUserNamespace run as the test user, against the real files and newuidmap. */
+function planAsUser(request: Record<string, unknown>): { uidMap?: unknown; error?: string; hint?: string } {
+  const mod = path.join(REPO, 'dist/src/engine/rootless.js');
+  const script =
+    `const { planUserNamespace } = await import(${JSON.stringify(mod)});` +
+    `const req = { uidmap: [], gidmap: [], rootless: true, uid: process.getuid(), gid: process.getgid(), containerId: (r) => r, ...${JSON.stringify(request)} };` +
+    'try { console.log(JSON.stringify(planUserNamespace(req))); } catch (e) { console.log(JSON.stringify({ error: e.message, hint: e.hint })); }';
+  const r = asUser([process.execPath, '--input-type=module', '-e', script]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+test('an image with files the container cannot map is refused, naming the uid, the file and the fix (engine API, as the user)', opts, () => {
+  const rootfs = path.join(home, 'img', 'rootfs');
+  assert.equal(asUser(['/bin/sh', '-c', `mkdir -p ${rootfs}/etc && touch ${rootfs}/etc/shadow`]).code, 0);
+  const chown = tsbox(['unshare', 'chown', '0:42', `${rootfs}/etc/shadow`]);
+  assert.equal(chown.code, 0, chown.stderr);
+  assert.equal(fs.statSync(`${rootfs}/etc/shadow`).gid, start + 41, 'gid 42 of the namespace on disk');
+
+  assert.deepEqual(planAsUser({ imageRootfs: rootfs }).uidMap, fullMap(uid));
+  const small = planAsUser({ imageRootfs: rootfs, userns: 'auto:size=10' });
+  assert.match(small.error ?? '', /potentially insufficient GIDs: \/etc\/shadow in image 'img' is owned by gid 42, but the container's user namespace maps only gids 0-9/);
+  assert.match(small.hint ?? '', /--userns=auto:size=43/);
+  removeRange();
+  try {
+    const gone = planAsUser({ imageRootfs: rootfs });
+    assert.match(gone.error ?? '', new RegExp(`owned by host gid ${start + 41}, which is neither yours nor in your range in /etc/subgid`));
+  } finally {
+    addRange();
+  }
+});
+
+// The next ones need work outside the rootless module (see the report):
+// engine.start must not create cgroups rootless on cgroup v1, tsbox-helper
+// must accept non-root callers for `run --ns user`, and run-flags must pass
+// mapsInUse / defaultUser / imageRootfs to planUserNamespace.
+const RUN_TODO = 'rootless `run` needs engine.start without cgroups on v1 and a helper that runs unprivileged';
+const FLAGS_TODO = 'run-flags must pass mapsInUse, defaultUser and imageRootfs to planUserNamespace';
+
+test('rootless tsbox run: the container’s uid_map and gid_map, read from outside', { ...opts, todo: RUN_TODO }, () => {
+  const r = tsbox(['run', '-d', '--name', 'r1', 'host', 'sleep', '300']);
+  assert.equal(r.code, 0, r.stderr);
+  const info = JSON.parse(tsbox(['inspect', 'r1']).stdout)[0];
+  const pid = info.State.Pid as number;
+  assert.ok(pid > 0);
+  assert.deepEqual(parseIdMap(fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8')), fullMap(uid));
+  assert.deepEqual(parseIdMap(fs.readFileSync(`/proc/${pid}/gid_map`, 'utf8')), fullMap(gid));
+  assert.equal(fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1], String(uid), 'container root is the user on the host');
+  const m = JSON.parse(tsbox(['uidmap', 'r1', '--format', 'json']).stdout);
+  assert.equal(m.source, 'proc');
+  const e = tsbox(['exec', 'r1', 'id', '-u']);
+  assert.equal(e.stdout, '0\n', e.stderr);
+  assert.equal(tsbox(['rm', '-f', 'r1']).code, 0);
+});
+
+test('rootless --userns=auto containers get ranges that do not overlap', { ...opts, todo: FLAGS_TODO }, () => {
+  const maps = ['a1', 'a2'].map((name) => {
+    const r = tsbox(['create', '--name', name, '--userns=auto:size=1000', 'host', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(tsbox(['uidmap', name, '--format', 'json']).stdout).uidMap[0];
+  });
+  assert.equal(maps[0].size, 1000);
+  assert.ok(maps[0].host + 1000 <= maps[1].host || maps[1].host + 1000 <= maps[0].host, JSON.stringify(maps));
+  for (const m of maps) assert.ok(m.host >= start && m.host + 1000 <= start + COUNT, 'inside the user’s range');
+  tsbox(['rm', 'a1', 'a2']);
+});
+
+test('--userns=keep-id: CMD runs as your own uid, which is the same number inside', { ...opts, todo: FLAGS_TODO }, () => {
+  const r = tsbox(['create', '--name', 'k1', '--userns=keep-id', 'host', 'true']);
+  assert.equal(r.code, 0, r.stderr);
+  const spec = JSON.parse(tsbox(['inspect', 'k1']).stdout)[0].Config;
+  assert.deepEqual([spec.user.uid, spec.user.gid], [uid, gid]);
+  assert.deepEqual(spec.uidMap[1], { container: uid, host: uid, size: 1 });
+  tsbox(['rm', 'k1']);
+});
+
+test('as root, runInUserNamespace writes the maps itself and CMD runs as root of the namespace', opts, async () => {
+  const map = [{ container: 0, host: start, size: 1000 }];
+  // root of that namespace is host uid `start`: it may write here only
+  const outDir = path.join(scratch, 'ns-root');
+  fs.mkdirSync(outDir);
+  fs.chownSync(outDir, start, start);
+  const out = path.join(outDir, 'out');
+  const code = await runInUserNamespace(helperPath(), ['/bin/sh', '-c', `{ id -u; cat /proc/self/uid_map /proc/self/gid_map; } > ${out}; exit 3`], map, map);
+  assert.equal(code, 3);
+  const [id, ...rest] = fs.readFileSync(out, 'utf8').split('\n');
+  assert.equal(id, '0');
+  const lines = parseIdMap(rest.join('\n'));
+  assert.deepEqual(lines, [...map, ...map]);
+  // a map the kernel refuses (overlapping host ranges): the helper is released
+  // with EOF, gives up, and CMD never runs
+  const bad = [
+    { container: 0, host: start, size: 10 },
+    { container: 10, host: start + 5, size: 10 },
+  ];
+  fs.rmSync(out);
+  await assert.rejects(runInUserNamespace(helperPath(), ['/bin/sh', '-c', `touch ${out}`], bad, bad), (e: unknown) => e instanceof UserError && /writing the id maps of \d+ failed: .*(EINVAL|Invalid argument)/.test(e.message));
+  assert.ok(!fs.existsSync(out), 'CMD did not run');
+});

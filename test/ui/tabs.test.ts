@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lineText, type Line } from '../../src/ui/lines.js';
+import { na, ok } from '../../src/ui/model.js';
+import { configLines, logsLines, namespacesLines, securityLines, statsLines, usersLines, volumesLines } from '../../src/ui/tabs.js';
+import { FakeSource, nsViews, rec, spec, stats } from './fixtures.js';
+
+const text = (lines: Line[]) => lines.map(lineText).join('\n');
+const W = 80;
+
+test('stats: numbers with units, sparklines, and plain reasons when there is nothing', () => {
+  const r = rec('web');
+  const h = { cpu: [0, 10, 20, 40], mem: [1e6, 2e6, 3e6, 12 * 1024 * 1024] };
+  const t = text(statsLines(r, ok({ [r.id]: stats(r.id) }), h, W));
+  assert.match(t, /CPU\s+12\.5%\s+peak 40\.0%/);
+  assert.match(t, /MEM\s+12\.0 MiB of 64\.0 MiB \(18\.8%\)/);
+  assert.match(t, /PIDS\s+3 of 50/);
+  assert.match(t, /read 4\.0 KiB\s+write 0 B/);
+  assert.match(t, /rx 1\.5 KiB\s+tx 512 B/);
+  assert.ok(t.includes('▁▃▅█'), 'cpu sparkline scaled to its peak');
+  for (const l of statsLines(r, ok({ [r.id]: stats(r.id) }), h, W)) assert.ok(lineText(l).length <= W);
+  assert.match(text(statsLines(r, na('the stats probe (src/probe/stats.ts) is not installed'), h, W)), /^not available: the stats probe/);
+  assert.match(text(statsLines(rec('old', { state: 'exited', exitCode: 1 }), ok({}), undefined, W)), /old is exited\(1\): no live statistics/);
+  assert.match(text(statsLines(r, ok({ [r.id]: stats(r.id, { oomKills: 2, memLimit: null, memPercent: null }) }), h, W)), /2 kills[\s\S]*|of no limit/);
+});
+
+test('namespaces: inode, sharing and with whom, beside the configured mode', () => {
+  const web = rec('web');
+  const db = rec('db', { spec: spec({ namespaces: { ...spec().namespaces, net: { kind: 'container', container: web.id } } }) });
+  const views = ok({ [db.id]: nsViews({ net: { sharing: 'shared', sharedWith: ['web'], inode: 4026532999 } }) });
+  const t = text(namespacesLines(db, [web, db], views, 'P private, H host', W));
+  assert.match(t, /net\s+container:web\s+4026532999\s+shared\s+web/);
+  assert.match(t, /user\s+host\s+\d+\s+host/);
+  assert.match(t, /ipc\s+private\s+\d+\s+private/);
+  assert.ok(t.includes('P private, H host'));
+  assert.match(text(namespacesLines(db, [web, db], na('the namespace probe is not installed'), null, W)), /not available: the namespace probe/);
+  const stopped = text(namespacesLines(rec('old', { state: 'exited' }), [], ok({}), null, W));
+  assert.match(stopped, /exist only while it runs/);
+  assert.match(stopped, /net\s+private/, 'configured modes still shown');
+});
+
+test('users: maps beside the subordinate ranges they come from, and the translation', () => {
+  const r = rec('web');
+  const src = new FakeSource();
+  const t = text(usersLines(r, src.users(), { query: '0', result: 'container uid 0 = host uid 100000' }, W));
+  assert.match(t, /uid_map\s+0\s+100000\s+65536\s+subuid alice:100000:65536/);
+  assert.match(t, /gid_map\s+0\s+100000\s+65536\s+subgid alice:100000:65536/);
+  assert.match(t, /subuid\s+alice: 100000\+65536/);
+  assert.ok(t.includes('container uid 0 = host uid 100000'));
+  const host = text(usersLines(r, ok({ maps: { uid: spec().uidMap, gid: spec().gidMap }, subids: na('no subid file') }), { query: '', result: null }, W));
+  assert.match(host, /identity \(0 0 4294967295\): no user namespace/);
+  assert.match(host, /not available: no subid file/);
+  assert.match(host, /press t to translate/);
+  assert.match(text(usersLines(r, na('the id map probe is not installed'), { query: '', result: null }, W)), /not available: the id map probe/);
+});
+
+test('security: capabilities by name, seccomp, no_new_privs, label; privileged stands out', () => {
+  const r = rec('web');
+  const sec = new FakeSource().security(r);
+  const lines = securityLines(r, sec, W);
+  const t = text(lines);
+  assert.match(t, /caps\s+2 effective of 3 in the bounding set/);
+  assert.ok(t.includes('CHOWN KILL'));
+  assert.match(t, /seccomp\s+filter\s+no_new_privs\s+yes/);
+  assert.match(t, /label\s+none/);
+  assert.ok(!t.includes('PRIVILEGED'));
+  const priv = securityLines(r, ok({ ...(sec.ok ? sec.value : ({} as never)), privileged: true }), W);
+  assert.ok(lineText(priv[0]).includes('PRIVILEGED'));
+  assert.ok(priv[0][0].inverse && priv[0][0].tone === 'bad', 'highlighted');
+  assert.match(text(securityLines(r, na('the process probe is not installed'), W)), /not available: the process probe/);
+  assert.match(text(securityLines(rec('old', { state: 'exited' }), null, W)), /read from its live\s+process/);
+});
+
+test('volumes: what the record says, and the label report when there is one', () => {
+  const v = { source: '/srv/data', destination: '/data', readOnly: false, relabel: 'Z' as const, chown: false, type: 'bind' as const };
+  const r = rec('web', { spec: spec({ volumes: [v] }) });
+  const without = text(volumesLines(r, na('the SELinux label report is not installed'), W));
+  assert.match(without, /\/data ← \/srv\/data\s+rw:Z/);
+  assert.match(without, /labels not available: the SELinux label report/);
+  const report = ok([
+    { source: '/srv/data', destination: '/data', mode: 'rw', relabel: 'Z', current: 'system_u:object_r:container_file_t:s0:c1,c2', expected: 'system_u:object_r:container_file_t:s0:c3,c4', agrees: false, sharedWith: [{ name: 'db', label: null }], warnings: ['relabeled for container db'] },
+  ]);
+  const t = text(volumesLines(r, report, 200));
+  assert.match(t, /label system_u:object_r:container_file_t:s0:c1,c2\s+expected system_u:object_r:container_file_t:s0:c3,c4 ✗ differs/);
+  assert.match(t, /shared with db \(no label\)/);
+  assert.match(t, /! relabeled for container db/);
+  assert.match(text(volumesLines(rec('bare'), null, W)), /no volumes/);
+});
+
+test('logs and config: lines, matches marked, reasons when missing', () => {
+  const logs = { id: 'x', error: null, follow: true, lines: [
+    { time: '2024-05-01T12:00:01.000000001Z', stream: 'stdout' as const, text: 'hello' },
+    { time: '2024-05-01T12:00:02.000000001Z', stream: 'stderr' as const, text: 'oops' },
+  ] };
+  const l = logsLines(logs, 'hel', 0, W);
+  assert.equal(lineText(l[0]), '12:00:01 hello');
+  assert.ok(l[0][1].inverse, 'the current match is inverse');
+  assert.equal(l[1][1].tone, 'bad', 'stderr stands out');
+  assert.match(text(logsLines({ ...logs, lines: [], error: 'cannot read ctr.log' }, '', null, W)), /not available: cannot read ctr\.log/);
+  assert.match(text(logsLines({ ...logs, lines: [] }, '', null, W)), /no output yet/);
+  assert.equal(lineText(configLines(ok(['{', '  "Id": "abc"', '}']), 'id', 1, W)[1]), '  "Id": "abc"');
+  assert.match(text(configLines(na('no such container'), '', null, W)), /not available: no such container/);
+});
