@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { hostIsHybrid, have, hyperfine, type HyperfineRow } from './tools.js';
-import { BIN, REPO } from '../test/lib/cli.js';
+import { BIN } from '../test/lib/cli.js';
 import { makeBusyboxRootfs } from '../test/lib/busybox.js';
 import { Engine } from '../src/engine/engine.js';
 
@@ -76,8 +76,10 @@ export function benchStartup(work: string, runs: number): StartupResult {
   );
   spawnSync(process.execPath, [BIN, '--root', root, 'rm', '-f', 'bench-helper'], { stdio: 'ignore' });
   spawnSync(process.execPath, [BIN, '--root', root, 'rmi', 'benchbb'], { stdio: 'ignore' });
-  if (have('podman')) spawnSync('podman', ['image', 'rm', '-f', 'localhost/tsbox-bench'], { stdio: 'ignore' });
   return { rows, psRows, context: hybrid ? 'hybrid host: all rows in a pure-v1 mount namespace view (crun refuses hybrid)' : 'as is' };
 }
 
-export { REPO };
+/** The podman image both start-up and load benchmarks use. */
+export function removePodmanImage(): void {
+  if (have('podman')) spawnSync('podman', ['image', 'rm', '-f', 'localhost/tsbox-bench'], { stdio: 'ignore' });
+}

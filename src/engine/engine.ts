@@ -5,12 +5,12 @@
 // state the other cannot see.
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import os from 'node:os';
 import type { GlobalOptions } from '../cli/command.js';
 import { UserError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { withLock } from './lock.js';
+import { crypto } from './lazy.js';
 import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
 import { resolvePaths, isRootless, type Paths } from './paths.js';
 import { ImageStore } from './images.js';
@@ -199,7 +199,7 @@ export class Engine {
       const m = spec.namespaces[t];
       if (m.kind === 'container') m.container = this.get(m.container).id;
     }
-    const id = crypto.randomBytes(32).toString('hex');
+    const id = crypto().randomBytes(32).toString('hex');
     return this.locked(() => {
       const all = this.allRecords();
       let name = opts.name;
@@ -209,7 +209,7 @@ export class Engine {
           throw new UserError(`the container name '${name}' is already in use`, 125, `Remove it (tsbox rm -f ${name}) or choose another --name.`);
         }
       } else {
-        do name = `${ADJ[crypto.randomInt(ADJ.length)]}_${NOUN[crypto.randomInt(NOUN.length)]}_${crypto.randomInt(1000)}`;
+        do name = `${ADJ[crypto().randomInt(ADJ.length)]}_${NOUN[crypto().randomInt(NOUN.length)]}_${crypto().randomInt(1000)}`;
         while (all.some((r) => r.name === name));
       }
       if (!spec.hostname) spec.hostname = name.slice(0, 63);

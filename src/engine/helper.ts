@@ -1,6 +1,7 @@
 // Spawning tsbox-helper and reading its status fd (see native/PROTOCOL.md).
 // The helper writes JSON lines on fd 3; we never send it JSON.
-import { spawn, type StdioOptions } from 'node:child_process';
+import type { StdioOptions } from 'node:child_process';
+import { childProcess } from './lazy.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,7 +81,7 @@ export function spawnHelper(args: string[], opts: SpawnOptions): HelperRun {
     (stdio as unknown[]).push('pipe');
     args = [args[0], '--userns-block-fd', String(blockIndex), ...args.slice(1)];
   }
-  const child = spawn(helperPath(), args, { stdio });
+  const child = childProcess().spawn(helperPath(), args, { stdio });
   let lastExit: StatusMessage | undefined;
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -3,8 +3,7 @@
 // /sbin and /lib* (see hostimage.ts), so it needs no download.
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { childProcess, crypto } from './lazy.js';
 import { UserError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { checkTarEntries, readTarEntries } from './tarcheck.js';
@@ -95,14 +94,14 @@ export class ImageStore {
       fs.mkdirSync(rootfs, { mode: 0o755 });
       if (entries) {
         // GNU tar also refuses `..` and strips `/`; the check above is ours.
-        execFileSync('tar', ['-x', '-f', source, '-C', rootfs, '--numeric-owner', '--no-overwrite-dir'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        childProcess().execFileSync('tar', ['-x', '-f', source, '-C', rootfs, '--numeric-owner', '--no-overwrite-dir'], { stdio: ['ignore', 'ignore', 'pipe'] });
       } else {
         // -a keeps symlinks as symlinks: nothing outside the source is read through them
-        execFileSync('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { stdio: ['ignore', 'ignore', 'pipe'] });
+        childProcess().execFileSync('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { stdio: ['ignore', 'ignore', 'pipe'] });
       }
       const rec: ImageRecord = {
         name,
-        id: crypto.randomBytes(32).toString('hex'),
+        id: crypto().randomBytes(32).toString('hex'),
         created: new Date().toISOString(),
         kind: 'rootfs',
         size: dirSize(rootfs),

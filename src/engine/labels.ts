@@ -13,14 +13,13 @@
 // `original` is the label before tsbox first changed PATH (null: it had none);
 // `applied` is what tsbox last wrote. A path relabeled again keeps its first
 // original, whichever tree it was recorded under.
-import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { refuseProtectedPath, walkTree } from './host-paths.js';
 import { withLock } from './lock.js';
+import { childProcess, crypto } from './lazy.js';
 import type { Paths } from './paths.js';
 import { levelCategories, levelOf, SHARED_FILE_LABEL, typeOf } from './selinux.js';
 import type { ContainerRecord, VolumeSpec } from './types.js';
@@ -30,7 +29,7 @@ const XATTR = 'security.selinux';
 // ------------------------------------------------------------ helper calls
 
 function helperXattr(helper: string, args: string[]): { ok: boolean; stdout: string; stderr: string } {
-  const r = spawnSync(helper, ['xattr', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = childProcess().spawnSync(helper, ['xattr', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.error) throw new UserError(`cannot run ${helper}: ${r.error.message}`, 125, 'Build the helper with `make -C native`.');
   return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr.trim() };
 }
@@ -67,7 +66,7 @@ interface RecordFile {
   entries: Record<string, Entry>;
 }
 
-const recordName = (root: string) => `${crypto.createHash('sha256').update(root).digest('hex').slice(0, 24)}.json`;
+const recordName = (root: string) => `${crypto().createHash('sha256').update(root).digest('hex').slice(0, 24)}.json`;
 
 function recordsDir(paths: Paths): string {
   return path.join(paths.labels, 'records');

@@ -9,7 +9,7 @@
 //    private copy where the kernel has no overlayfs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { childProcess } from './lazy.js';
 import type { ImageStore } from './images.js';
 import { HOST_IMAGE } from './images.js';
 
@@ -65,7 +65,7 @@ export function prepareRootfs(containerDir: string, image: string, images: Image
       fs.mkdirSync(path.join(containerDir, 'upper'), { mode: 0o755 });
       fs.mkdirSync(path.join(containerDir, 'work'), { mode: 0o700 });
     } else {
-      execFileSync('cp', ['-a', '--reflink=auto', `${images.rootfs(image)}/.`, rootfs]);
+      childProcess().execFileSync('cp', ['-a', '--reflink=auto', `${images.rootfs(image)}/.`, rootfs]);
     }
     return;
   }

@@ -4,7 +4,7 @@
 // symlink (defined earlier in the same archive) whose target leads out.
 // The archive is only extracted after this check passes.
 import fs from 'node:fs';
-import zlib from 'node:zlib';
+import { zlib } from './lazy.js';
 import { UserError } from './errors.js';
 
 export interface TarEntry {
@@ -48,7 +48,7 @@ function parsePax(data: string): Record<string, string> {
 
 export function readTarEntries(file: string): TarEntry[] {
   let buf: Buffer = fs.readFileSync(file);
-  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = zlib.gunzipSync(buf);
+  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = zlib().gunzipSync(buf);
   else if (buf.length >= 262 && buf.toString('ascii', 257, 262) !== 'ustar') {
     throw new UserError(`${file} is not a tar archive (plain or gzip)`, 125, 'Decompress it first, e.g. xz -d or zstd -d.');
   }

@@ -8,7 +8,8 @@
 // uidmap), which allow exactly the ranges in /etc/subuid and /etc/subgid.
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from './lazy.js';
 import os from 'node:os';
 import { UserError, EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND } from './errors.js';
 import type { IdMapEntry } from './types.js';
@@ -109,7 +110,7 @@ function runMapTool(name: 'newuidmap' | 'newgidmap', tool: string | null, pid: n
   if (!tool) throw missingTool(name);
   const args = [String(pid), ...map.flatMap((m) => [String(m.container), String(m.host), String(m.size)])];
   try {
-    execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    childProcess().execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
     if (err.code === 'ENOENT') throw missingTool(name);
@@ -205,7 +206,7 @@ export function runInUserNamespace(
   gidMap: IdMapEntry[],
   tools: MapTools = findMapTools(),
 ): Promise<number> {
-  const child = spawn(helper, ['userns', '--status-fd', '3', '--userns-block-fd', '4', '--', ...cmd], {
+  const child = childProcess().spawn(helper, ['userns', '--status-fd', '3', '--userns-block-fd', '4', '--', ...cmd], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'],
   });
   const status = child.stdio[3] as NodeJS.ReadableStream;

@@ -1,0 +1,87 @@
+// npm run bench: tsbox against crun, runc and podman, side by side, on this
+// machine, in one run. Prints a markdown report with each target and whether
+// it was met. Needs root. Leaves nothing behind.
+//   node dist/bench/bench.js [--runs N] [--containers N] [--out FILE]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchStartup, removePodmanImage } from './startup.js';
+import { benchLoad } from './load.js';
+import { ratio, versionOf, type HyperfineRow } from './tools.js';
+import { benchModel, renderModelOnce } from '../src/ui/bench.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const fmt = (x: number | null | undefined, digits = 1) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
+const verdict = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'PASS' : 'FAIL');
+
+function rowsTable(rows: HyperfineRow[]): string[] {
+  return [
+    '| command | median ms | mean ± sd ms | min ms | max ms | runs |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => (r.failed ? `| ${r.name} | FAILED | ${r.failed} | | | |` : `| ${r.name} | ${fmt(r.medianMs)} | ${fmt(r.meanMs)} ± ${fmt(r.stddevMs)} | ${fmt(r.minMs)} | ${fmt(r.maxMs)} | ${r.runs} |`)),
+  ];
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    console.error('npm run bench needs root (it runs containers with crun, runc and podman too)');
+    process.exit(1);
+  }
+  const runs = arg('runs', 30);
+  const n = arg('containers', 200);
+  const outIdx = process.argv.indexOf('--out');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-bench-'));
+  const out: string[] = [];
+  try {
+    const s = benchStartup(work, runs);
+    const find = (name: string) => s.rows.find((r) => r.name.startsWith(name));
+    const tsbox = find('tsbox run');
+    const helper = find('tsbox-helper');
+    const podman = find('podman');
+    const crun = find('crun');
+    const runc = find('runc');
+    const psR = ratio(s.psRows[1], s.psRows[0]);
+    const e2e = ratio(tsbox, podman);
+    const helperVsCrun = ratio(helper, crun);
+
+    const render = renderModelOnce(benchModel(500), 120, 40); // warm React and Yoga
+    const renders = Array.from({ length: 20 }, () => renderModelOnce(benchModel(500), 120, 40).ms).sort((a, b) => a - b);
+    const renderMs = renders[10];
+    void render;
+
+    const load = await benchLoad(work, n, 'benchload', path.join(work, 'rootfs'));
+
+    out.push('# tsbox benchmarks', '');
+    out.push(`- ${new Date().toISOString()}; kernel ${os.release()}; ${os.cpus().length} CPUs; node ${process.version}`);
+    out.push(`- ${versionOf('crun')}; ${versionOf('runc')}; ${versionOf('podman')}; ${versionOf('hyperfine')}`);
+    out.push(`- start-up context: ${s.context}`);
+    out.push('', '## Targets', '', '| goal | measured | target | result |', '| --- | ---: | ---: | --- |');
+    out.push(`| tsbox run --rm /bin/true vs podman run --rm --network none | ${fmt(e2e, 2)}x | <= 0.40x | ${verdict(e2e === null ? null : e2e <= 0.4)} |`);
+    out.push(`| tsbox-helper alone vs crun run | ${fmt(helperVsCrun, 2)}x | <= 1.00x | ${verdict(helperVsCrun === null ? null : helperVsCrun <= 1)} |`);
+    out.push(`| tsbox ps vs node -e 0 | ${fmt(psR, 2)}x | <= 1.30x | ${verdict(psR === null ? null : psR <= 1.3)} |`);
+    out.push(`| one stats sweep over ${load.containers} running containers | ${fmt(load.sweepMedianMs, 2)} ms | <= 20 ms | ${verdict(load.sweepMedianMs <= 20)} |`);
+    out.push(`| dashboard CPU at ${load.dashIntervalS} s interval, ${load.containers} containers | ${fmt(load.dashCpuPercent, 2)} % | <= 2 % | ${verdict(load.dashCpuPercent === null ? null : load.dashCpuPercent <= 2)} |`);
+    out.push(`| dashboard first frame after launch | ${fmt(load.dashFirstFrameMs, 0)} ms | <= 250 ms | ${verdict(load.dashFirstFrameMs === null ? null : load.dashFirstFrameMs <= 250)} |`);
+    out.push(`| dashboard RSS | ${fmt(load.dashRssMiB)} MiB | <= 100 MiB | ${verdict(load.dashRssMiB === null ? null : load.dashRssMiB <= 100)} |`);
+    out.push(`| one render of a 500-row model (median of 20) | ${fmt(renderMs, 2)} ms | <= 10 ms | ${verdict(renderMs <= 10)} |`);
+    out.push('', '## Start-up (one hyperfine run, all rows side by side)', '', ...rowsTable(s.rows));
+    out.push('', `tsbox/crun ${fmt(ratio(tsbox, crun), 2)}x, tsbox/runc ${fmt(ratio(tsbox, runc), 2)}x, helper/runc ${fmt(ratio(helper, runc), 2)}x.`);
+    out.push('', '## CLI start-up', '', ...rowsTable(s.psRows));
+    out.push('', '## Stats', '');
+    out.push(`- tsbox: one sweep over ${load.containers} containers, median of 20: ${fmt(load.sweepMedianMs, 2)} ms (the first, cold sweep: ${fmt(load.sweepFirstMs, 1)} ms). In-process, no process spawned.`);
+    if (load.podmanStats) out.push(`- ${load.podmanStats.name}: ${load.podmanStats.failed ?? `${fmt(load.podmanStats.medianMs)} ms median (a whole CLI run)`}`);
+    out.push('', 'The dashboard figures come from a real terminal (tmux 120x40) over the same containers: first frame = launch until the first container name is on screen; CPU = utime+stime over 10 s after 2 s of settling; RSS = VmRSS.');
+  } finally {
+    removePodmanImage();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  const text = out.join('\n') + '\n';
+  process.stdout.write(text);
+  if (outIdx >= 0) fs.writeFileSync(process.argv[outIdx + 1], text);
+}
+
+await main();

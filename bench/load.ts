@@ -1,0 +1,121 @@
+// Benchmarks with many running containers: one stats sweep over all of them
+// (next to `podman stats --no-stream`), and the dashboard's first frame, CPU
+// and RSS. The containers are real (`tsbox run -d IMAGE sleep`), started here
+// and removed again.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { BIN } from '../test/lib/cli.js';
+import { Engine } from '../src/engine/engine.js';
+import { sweepStats, type ContainerStats } from '../src/probe/stats.js';
+import { have, hyperfine, type HyperfineRow } from './tools.js';
+
+export interface LoadResult {
+  containers: number;
+  sweepMedianMs: number;
+  sweepFirstMs: number;
+  podmanStats?: HyperfineRow;
+  podmanContainers: number;
+  dashFirstFrameMs: number | null;
+  dashCpuPercent: number | null;
+  dashRssMiB: number | null;
+  dashIntervalS: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime
+}
+
+function rssKiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+/** The dashboard in tmux over ROOT: time to the first frame, CPU over `seconds`, RSS. */
+async function measureDashboard(root: string, expectName: string, seconds: number): Promise<Pick<LoadResult, 'dashFirstFrameMs' | 'dashCpuPercent' | 'dashRssMiB'>> {
+  const sock = `tsbox-bench-${process.pid}`;
+  const tmux = (...a: string[]) => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
+  const pidFile = path.join(root, 'dash.pid');
+  const t0 = performance.now();
+  tmux('new-session', '-d', '-x', '120', '-y', '40', `echo $$ > ${pidFile}; exec ${process.execPath} ${BIN} --root ${root}`);
+  let first: number | null = null;
+  try {
+    for (let i = 0; i < 400 && first === null; i++) {
+      if (tmux('capture-pane', '-p').stdout.includes(expectName)) first = performance.now() - t0;
+      else await sleep(5);
+    }
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    await sleep(2000); // let start-up work settle before measuring the steady state
+    const hz = 100; // USER_HZ
+    const c0 = cpuTicks(pid);
+    const w0 = performance.now();
+    await sleep(seconds * 1000);
+    const cpu = ((cpuTicks(pid) - c0) / hz / ((performance.now() - w0) / 1000)) * 100;
+    const rss = rssKiB(pid) / 1024;
+    return { dashFirstFrameMs: first, dashCpuPercent: cpu, dashRssMiB: rss };
+  } finally {
+    tmux('send-keys', 'q');
+    await sleep(300);
+    tmux('kill-server');
+  }
+}
+
+export async function benchLoad(work: string, n: number, image: string, rootfs: string): Promise<LoadResult> {
+  const root = path.join(work, 'load-root');
+  fs.rmSync(root, { recursive: true, force: true });
+  const cli = (...a: string[]) => execFileSync(process.execPath, [BIN, '--root', root, ...a], { encoding: 'utf8' });
+  cli('image', 'import', rootfs, '--name', image);
+  let podmanIds: string[] = [];
+  const podman = ['--cgroup-manager=cgroupfs', '--events-backend=file'];
+  try {
+    for (let i = 0; i < n; i++) cli('run', '-d', '--name', `load-${i}`, image, 'sleep', '3600');
+    const engine = Engine.open({ root });
+    const targets = engine.list().map((r) => ({ id: r.id, pid: r.pid, cgroupPaths: r.cgroupPaths }));
+    let t = performance.now();
+    let prev: Map<string, ContainerStats> = sweepStats(targets);
+    const firstMs = performance.now() - t;
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      t = performance.now();
+      prev = sweepStats(targets, prev);
+      times.push(performance.now() - t);
+      await sleep(50);
+    }
+    const dash = await measureDashboard(root, 'load-0', 10);
+    let podmanStats: HyperfineRow | undefined;
+    const podmanN = Math.min(n, 20);
+    if (have('podman')) {
+      const hn = execFileSync('sh', ['-c', 'ulimit -Hn']).toString().trim();
+      for (let i = 0; i < podmanN; i++) {
+        const r = spawnSync('podman', [...podman, 'run', '-d', '--network', 'none', '--ulimit', `nofile=${hn}:${hn}`, 'localhost/tsbox-bench', 'sleep', '3600'], { encoding: 'utf8' });
+        if (r.status === 0) podmanIds.push(r.stdout.trim());
+      }
+      [podmanStats] = hyperfine([{ name: `podman stats --no-stream (${podmanIds.length} running)`, cmd: `podman ${podman.join(' ')} stats --no-stream` }], { runs: 10, warmup: 1, v1View: false, work, noShell: true });
+    }
+    return {
+      containers: targets.length,
+      sweepMedianMs: median(times),
+      sweepFirstMs: firstMs,
+      podmanStats,
+      podmanContainers: podmanIds.length,
+      ...dash,
+      dashIntervalS: 1,
+    };
+  } finally {
+    if (podmanIds.length) spawnSync('podman', [...podman, 'rm', '-f', '-t', '0', ...podmanIds], { stdio: 'ignore' });
+    podmanIds = [];
+    const ids = cli('ps', '-a', '-q').split('\n').filter(Boolean);
+    for (let i = 0; i < ids.length; i += 50) spawnSync(process.execPath, [BIN, '--root', root, 'rm', '-f', ...ids.slice(i, i + 50)], { stdio: 'ignore' });
+    spawnSync(process.execPath, [BIN, '--root', root, 'rmi', image], { stdio: 'ignore' });
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
