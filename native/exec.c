@@ -27,8 +27,10 @@ __attribute__((noreturn)) static void exec_fail(const struct error *e)
     while (waitpid(child_pid, NULL, 0) < 0 && errno == EINTR)
       ;
   }
-  status_error(e);
-  fprintf(stderr, "tsbox-helper: %s: %s\n", e->stage ? e->stage : "error", e->msg);
+  if (status_fd >= 0)
+    status_error(e);
+  else
+    fprintf(stderr, "tsbox-helper: %s: %s\n", e->stage ? e->stage : "error", e->msg);
   exit(exit_code_for(e->stage, e->err));
 }
 

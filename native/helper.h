@@ -68,6 +68,7 @@ struct config {
   unsigned int cap_last;
   bool no_new_privs;
   int seccomp_fd;
+  const char *seccomp_file; /* alternative to seccomp_fd, read on the host */
   struct sock_filter *seccomp_prog;
   unsigned short seccomp_len;
   bool tty;
@@ -97,6 +98,7 @@ int open_common_fds(struct config *c, struct error *e);
 int run_main(struct config *c);
 int exec_main(struct config *c);
 int xattr_main(int argc, char **argv);
+int userns_main(int argc, char **argv);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);

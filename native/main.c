@@ -21,6 +21,8 @@ static void usage(FILE *f)
         "       tsbox-helper exec [OPTIONS] -- CMD [ARG...]\n"
         "       tsbox-helper xattr get PATH NAME\n"
         "       tsbox-helper xattr set PATH NAME VALUE\n"
+        "       tsbox-helper xattr remove PATH NAME\n"
+        "       tsbox-helper userns --status-fd FD --userns-block-fd FD -- CMD [ARG...]\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);
@@ -242,6 +244,9 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       if (add_mount(c, MOUNT_TMPFS, val, false, e) < 0)
         return -1;
     } else if (OPT("--mount-label")) {
+      /* goes into mount options as context="LABEL" */
+      if (strpbrk(val, "\"\\\n") != NULL)
+        return failx(e, "argv", "--mount-label: bad label `%s`", val);
       c->mount_label = val;
     } else if (OPT("--process-label")) {
       c->process_label = val;
@@ -252,6 +257,8 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     } else if (OPT("--seccomp-fd")) {
       if (!parse_fd(val, &c->seccomp_fd))
         return failx(e, "argv", "--seccomp-fd: bad fd `%s`", val);
+    } else if (OPT("--seccomp-file")) {
+      c->seccomp_file = val;
     } else if (OPT("--log")) {
       c->log_path = val;
     } else if (OPT("--exit-file")) {
@@ -278,6 +285,8 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
 
   if (i >= argc)
     return failx(e, "argv", "missing CMD (after `--`)");
+  if (c->seccomp_file && c->seccomp_fd >= 0)
+    return failx(e, "argv", "--seccomp-fd and --seccomp-file are exclusive");
   c->argv = &argv[i];
 
   if (c->is_exec) {
@@ -333,6 +342,11 @@ int open_common_fds(struct config *c, struct error *e)
       return fail(e, "cgroup", "open `%s`", path);
   }
 
+  if (c->seccomp_file) {
+    c->seccomp_fd = open(c->seccomp_file, O_RDONLY | O_CLOEXEC);
+    if (c->seccomp_fd < 0)
+      return fail(e, "seccomp", "open `%s`", c->seccomp_file);
+  }
   if (c->seccomp_fd >= 0 && seccomp_read_program(c, e) < 0)
     return -1;
 
@@ -381,6 +395,8 @@ int main(int argc, char **argv)
   }
   if (strcmp(argv[1], "xattr") == 0)
     return xattr_main(argc, argv);
+  if (strcmp(argv[1], "userns") == 0)
+    return userns_main(argc, argv); /* rootless: no root check */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
     usage(stderr);
     return 125;
@@ -406,7 +422,9 @@ int main(int argc, char **argv)
   return c.is_exec ? exec_main(&c) : run_main(&c);
 
 fail:
-  status_error(&e);
-  fprintf(stderr, "tsbox-helper: %s\n", e.msg);
+  if (status_fd >= 0)
+    status_error(&e);
+  else
+    fprintf(stderr, "tsbox-helper: %s\n", e.msg);
   return 125;
 }

@@ -98,6 +98,20 @@ int resolve_or_create(int rootfd, const char *path, bool want_dir, struct error 
   return steal_fd(&cur);
 }
 
+/* /proc, /sys and /dev of the rootfs: single components that must be real
+ * directories. A symlink there (harmless to follow in root, but confusing:
+ * proc would land elsewhere) is refused. */
+static int open_system_dir(int rootfd, const char *name, struct error *e)
+{
+  int fd;
+  if (mkdirat(rootfd, name, 0755) < 0 && errno != EEXIST)
+    return fail(e, "mount", "mkdir `/%s` in the rootfs", name);
+  fd = openat(rootfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return fail(e, "mount", "`/%s` in the rootfs must be a directory", name);
+  return fd;
+}
+
 static int mount_on_fd(const char *src, int fd, const char *fstype, unsigned long flags,
                        const char *data, const char *what, struct error *e)
 {
@@ -186,7 +200,7 @@ static int setup_dev(int rootfd, const struct config *c, bool in_userns, bool ip
   cleanup_fd int fd = -1;
   char data[1024];
 
-  mp = resolve_or_create(rootfd, "dev", true, e);
+  mp = open_system_dir(rootfd, "dev", e);
   if (mp < 0)
     return -1;
   /* Not nodev: the device nodes below live on it. */
@@ -195,9 +209,9 @@ static int setup_dev(int rootfd, const struct config *c, bool in_userns, bool ip
     return -1;
   /* From here on /dev is our fresh tmpfs: nothing from the image is in it,
    * so plain *at() calls relative to its fd are safe. */
-  dev = open_in_root(rootfd, "dev", O_PATH | O_DIRECTORY, e);
+  dev = openat(rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dev < 0)
-    return -1;
+    return fail(e, "mount", "open `/dev`");
 
   for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
     char host[64];
@@ -363,12 +377,12 @@ int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error 
   if (root < 0)
     return fail(e, "mount", "open `%s`", c->rootfs);
 
-  fd = resolve_or_create(root, "proc", true, e);
+  fd = open_system_dir(root, "proc", e);
   if (fd < 0 || mount_on_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e) < 0)
     return -1;
   close(steal_fd(&fd));
 
-  fd = resolve_or_create(root, "sys", true, e);
+  fd = open_system_dir(root, "sys", e);
   if (fd < 0)
     return -1;
   /* sysfs shows the network namespace of its mounter, and only the owner

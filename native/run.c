@@ -52,8 +52,12 @@ __attribute__((noreturn)) static void monitor_fail(const struct error *e)
     while (waitpid(child_pid, NULL, 0) < 0 && errno == EINTR)
       ;
   }
-  status_error(e);
-  fprintf(stderr, "tsbox-helper: %s: %s\n", e->stage ? e->stage : "error", e->msg);
+  /* The engine prints the status line's error; stderr is for callers
+   * without a status fd. */
+  if (status_fd >= 0)
+    status_error(e);
+  else
+    fprintf(stderr, "tsbox-helper: %s: %s\n", e->stage ? e->stage : "error", e->msg);
   if (detach_result_fd >= 0) {
     unsigned char b = (unsigned char) code;
     (void) write_all(detach_result_fd, &b, 1);
@@ -67,7 +71,7 @@ static int open_run_fds(struct config *c, struct error *e)
 {
   if (open_common_fds(c, e) < 0)
     return -1;
-  c->rootfs_fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  c->rootfs_fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (c->rootfs_fd < 0)
     return fail(e, "mount", "open rootfs `%s`", c->rootfs);
   for (size_t i = 0; i < c->n_mounts; i++) {
