@@ -23,15 +23,15 @@ export function HelpOverlay({ sections, notes, width, height, scroll, theme }: H
     for (const r of s.rows) items.push({ kind: 'row', keys: r.keys, help: r.help });
   }
   const body = height - 1;
-  const twoColumns = width >= 150 && items.length > body;
+  const twoColumns = width >= 110 && items.length > body;
   const colWidth = twoColumns ? Math.floor(width / 2) - 1 : width;
   const perColumn = twoColumns ? Math.ceil(items.length / 2) : items.length;
   const columns = twoColumns ? [items.slice(0, perColumn), items.slice(perColumn)] : [items];
   const notesShown = notes.map((n) => ({ kind: 'note', text: n }) as Item);
-  if (!twoColumns) columns[0] = [...columns[0], ...notesShown];
+  columns[columns.length - 1] = [...columns[columns.length - 1], ...notesShown];
   const max = Math.max(0, Math.max(...columns.map((c) => c.length)) - body);
   const top = Math.min(scroll, max);
-  const keyWidth = 16;
+  const keyWidth = 12;
   const draw = (it: Item, i: number) =>
     it.kind === 'title' ? (
       <Text key={i} bold {...toneStyle(theme, 'accent')}>

@@ -28,7 +28,8 @@ export interface ScreenProps {
   headerText: string;
   table: { header: Cells; rows: RowView[]; emptyText: string };
   tabBar: { tabs: readonly { label: string }[]; active: number; focused: boolean; title: string; info: string };
-  body: { lines: Line[]; scroll: number };
+  /** the visible window of the detail pane's lines, and how many are below it */
+  body: { lines: Line[]; more: number };
   overlay: ScreenOverlay;
   status: StatusView;
   hints: Hint[];
@@ -50,7 +51,7 @@ export function Screen(p: ScreenProps) {
           {p.overlay?.kind === 'confirm' ? (
             <ConfirmDialog title={p.overlay.title} message={p.overlay.message} width={width} height={p.detailRows} theme={theme} />
           ) : (
-            <DetailPane lines={p.body.lines} scroll={p.body.scroll} height={p.detailRows} theme={theme} />
+            <DetailPane lines={p.body.lines} more={p.body.more} height={p.detailRows} theme={theme} />
           )}
         </>
       )}

@@ -39,7 +39,8 @@ export type Command =
   | 'cancel'
   | 'inputSubmit'
   | 'inputCancel'
-  | 'inputBackspace';
+  | 'inputBackspace'
+  | 'inputClear';
 
 /** The subset of Ink's Key this table looks at. */
 export interface KeyInfo {
@@ -89,26 +90,26 @@ const k = (special: SpecialKey, label: string, extra: Partial<KeySpec> = {}): Ke
 const MAIN: Mode[] = ['table', 'detail'];
 
 export const KEYMAP: readonly Binding[] = [
-  { command: 'up', keys: [c('k'), k('upArrow', '↑')], modes: [...MAIN, 'help'], help: 'select the previous container (scroll up in a focused pane)', footer: 'move', group: 'Move' },
-  { command: 'down', keys: [c('j'), k('downArrow', '↓')], modes: [...MAIN, 'help'], help: 'select the next container (scroll down in a focused pane)', group: 'Move' },
+  { command: 'up', keys: [c('k'), k('upArrow', '↑')], modes: [...MAIN, 'help'], help: 'previous container; in a pane: scroll up', footer: 'move', group: 'Move' },
+  { command: 'down', keys: [c('j'), k('downArrow', '↓')], modes: [...MAIN, 'help'], help: 'next container; in a pane: scroll down', group: 'Move' },
   { command: 'pageUp', keys: [k('pageUp', 'PgUp')], modes: MAIN, help: 'one page up', group: 'Move' },
   { command: 'pageDown', keys: [k('pageDown', 'PgDn')], modes: MAIN, help: 'one page down', group: 'Move' },
-  { command: 'top', keys: [c('g'), k('home', 'Home')], modes: MAIN, help: 'first container (top of a focused pane)', group: 'Move' },
-  { command: 'bottom', keys: [c('G'), k('end', 'End')], modes: MAIN, help: 'last container (bottom of a focused pane)', group: 'Move' },
+  { command: 'top', keys: [c('g'), k('home', 'Home')], modes: MAIN, help: 'first container; in a pane: the top', group: 'Move' },
+  { command: 'bottom', keys: [c('G'), k('end', 'End')], modes: MAIN, help: 'last container; in a pane: the end', group: 'Move' },
   { command: 'nextTab', keys: [k('tab', 'tab')], modes: MAIN, help: 'next detail tab', footer: 'tabs', group: 'View' },
   { command: 'prevTab', keys: [k('tab', 'shift-tab', { shift: true })], modes: MAIN, help: 'previous detail tab', group: 'View' },
   // the digit is the tab's number: the caller reads it from the input
-  { command: 'selectTab', keys: ['1', '2', '3', '4', '5', '6', '7'].map((d) => c(d)), modes: MAIN, help: 'tab by number: Stats Namespaces Users Security Volumes Logs Config', group: 'View' },
-  { command: 'focusDetail', keys: [k('return', 'enter')], modes: ['table'], help: 'move the keys into the detail pane (Esc returns)', group: 'View' },
+  { command: 'selectTab', keys: ['1', '2', '3', '4', '5', '6', '7'].map((d) => c(d)), modes: MAIN, help: 'a tab by its number (1 Stats … 7 Config)', group: 'View' },
+  { command: 'focusDetail', keys: [k('return', 'enter')], modes: ['table'], help: 'give the keys to the detail pane', group: 'View' },
   { command: 'start', keys: [c('s')], modes: MAIN, help: 'start the container', footer: 'start', group: 'Containers' },
   { command: 'stop', keys: [c('x')], modes: MAIN, help: 'stop the container', footer: 'stop', group: 'Containers' },
   { command: 'restart', keys: [c('r')], modes: MAIN, help: 'restart the container', footer: 'restart', group: 'Containers' },
   { command: 'kill', keys: [c('K')], modes: MAIN, help: 'kill the container (SIGKILL)', footer: 'kill', group: 'Containers' },
   { command: 'pause', keys: [c('p')], modes: MAIN, help: 'pause or unpause the container', footer: 'pause', group: 'Containers' },
   { command: 'remove', keys: [c('d')], modes: MAIN, help: 'remove the container (asks first)', footer: 'rm', group: 'Containers' },
-  { command: 'exec', keys: [c('e')], modes: MAIN, help: 'open a shell in the container; exit it to come back', footer: 'exec', group: 'Containers' },
+  { command: 'exec', keys: [c('e')], modes: MAIN, help: 'a shell in the container (exit returns)', footer: 'exec', group: 'Containers' },
   { command: 'logs', keys: [c('l')], modes: MAIN, help: 'show and focus the logs', footer: 'logs', group: 'View' },
-  { command: 'filter', keys: [c('/')], modes: ['table'], help: 'filter containers by typing (name, image, id, state)', footer: 'filter', group: 'View' },
+  { command: 'filter', keys: [c('/')], modes: ['table'], help: 'filter by name, image, id or state', footer: 'filter', group: 'View' },
   { command: 'sortNext', keys: [c('>')], modes: MAIN, help: 'sort by the next column', footer: 'sort', group: 'View' },
   { command: 'sortPrev', keys: [c('<')], modes: MAIN, help: 'sort by the previous column', group: 'View' },
   { command: 'sortInvert', keys: [c('I')], modes: MAIN, help: 'invert the sort order', group: 'View' },
@@ -116,15 +117,16 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'nextMatch', keys: [c('n')], modes: ['detail'], help: 'next match', group: 'Logs and text' },
   { command: 'prevMatch', keys: [c('N')], modes: ['detail'], help: 'previous match', group: 'Logs and text' },
   { command: 'follow', keys: [c('f')], modes: ['detail'], help: 'follow the logs on/off', footer: 'follow', group: 'Logs and text' },
-  { command: 'translateUid', keys: [c('t')], modes: MAIN, help: 'Users tab: translate a uid between container and host', group: 'Logs and text' },
+  { command: 'translateUid', keys: [c('t')], modes: MAIN, help: 'Users tab: translate a uid', group: 'Logs and text' },
   { command: 'help', keys: [c('?')], modes: [...MAIN, 'help'], help: 'this help', footer: 'help', group: 'Dialogs' },
-  { command: 'escape', keys: [k('escape', 'Esc')], modes: [...MAIN, 'help'], help: 'close what is open: help, filter, focused pane', group: 'Dialogs' },
+  { command: 'escape', keys: [k('escape', 'Esc')], modes: [...MAIN, 'help'], help: 'close help, filter or the focused pane', group: 'Dialogs' },
   { command: 'quit', keys: [c('q'), { char: 'c', ctrl: true, label: 'ctrl-c' }], modes: [...MAIN, 'help'], help: 'quit (containers keep running)', footer: 'quit', group: 'Dialogs' },
   { command: 'confirm', keys: [c('y'), k('return', 'enter')], modes: ['confirm'], help: 'confirm the dialog', footer: 'yes', group: 'Dialogs' },
   { command: 'cancel', keys: [c('n'), k('escape', 'Esc')], modes: ['confirm'], help: 'cancel the dialog', footer: 'no', group: 'Dialogs' },
   { command: 'inputSubmit', keys: [k('return', 'enter')], modes: ['input'], help: 'finish typing', footer: 'done', group: 'Typing' },
   { command: 'inputCancel', keys: [k('escape', 'Esc')], modes: ['input'], help: 'clear and close the input', footer: 'cancel', group: 'Typing' },
   { command: 'inputBackspace', keys: [k('backspace', '⌫'), k('delete', 'del')], modes: ['input'], help: 'delete a character', group: 'Typing' },
+  { command: 'inputClear', keys: [{ char: 'u', ctrl: true, label: 'ctrl-u' }], modes: ['input'], help: 'clear the line', group: 'Typing' },
 ];
 
 function matches(spec: KeySpec, input: string, key: KeyInfo): boolean {

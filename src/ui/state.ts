@@ -466,6 +466,8 @@ function onCommand(s: UiState, command: Command, arg?: string): UiState {
       return cancelInput(s);
     case 'inputBackspace':
       return s.input ? applyInput(s, s.input.text.slice(0, -1)) : s;
+    case 'inputClear':
+      return s.input ? applyInput(s, '') : s;
     default:
       // container actions, exec, quit and confirm are the controller's
       return s;

@@ -176,6 +176,14 @@ async function waitFile(path: string, ms = 10000): Promise<void> {
   }
 }
 
+/** One cBPF instruction (struct sock_filter, little endian): return SECCOMP_RET_ALLOW. */
+function allowAllBpf(): Buffer {
+  const bpf = Buffer.alloc(8);
+  bpf.writeUInt16LE(0x06, 0); // BPF_RET | BPF_K
+  bpf.writeUInt32LE(0x7fff0000, 4); // SECCOMP_RET_ALLOW
+  return bpf;
+}
+
 /** A fresh busybox rootfs in a temp dir; removed by the returned cleanup. */
 function fixture(prefix: string): { dir: string; rootfs: string; cleanup: () => void } {
   const dir = tmpdir(`tsbox-${prefix}`);
@@ -298,11 +306,8 @@ test('tsbox-helper', { skip }, async (t) => {
       assert.equal(await withTimeout(h.exited, 10000, 'exit'), 137);
 
       // root with a mask, no_new_privs and an allow-all filter
-      const bpf = Buffer.alloc(8);
-      bpf.writeUInt16LE(0x06, 0); // BPF_RET | BPF_K
-      bpf.writeUInt32LE(0x7fff0000, 4); // SECCOMP_RET_ALLOW
       const bpfPath = join(f.dir, 'allow.bpf');
-      writeFileSync(bpfPath, bpf);
+      writeFileSync(bpfPath, allowAllBpf());
       const bpfFd = openSync(bpfPath, 'r');
       try {
         h = spawnHelper(['run', '--rootfs', f.rootfs, '--ns', 'pid', '--caps', '0x00000000a80425fb', '--no-new-privs',
@@ -487,13 +492,21 @@ test('tsbox-helper', { skip }, async (t) => {
       await waitComm(pid, 'sleep');
 
       const nsArgs = NS_TYPES.flatMap((n) => ['--ns', n]);
-      const e = spawnHelper(['exec', '--pid', String(pid), '--pid-start', String(start), ...nsArgs, PATH_ENV, '--', 'sleep', '60']);
+      const bpfPath = join(f.dir, 'allow.bpf');
+      writeFileSync(bpfPath, allowAllBpf());
+      const e = spawnHelper(['exec', '--pid', String(pid), '--pid-start', String(start), ...nsArgs, '--no-new-privs', '--seccomp-file', bpfPath,
+        '--caps', '0x5', PATH_ENV, '--', 'sleep', '60']);
       execPid = (await e.status.wait('pid')).pid as number;
       await e.status.wait('started');
       await waitComm(execPid, 'sleep');
       for (const type of NS_TYPES) {
         assert.equal(nsInode(execPid, type), nsInode(pid, type), `exec joined ${type}`);
       }
+      const st = procStatus(execPid);
+      assert.equal(st.Seccomp, '2');
+      assert.equal(st.NoNewPrivs, '1');
+      assert.equal(st.CapBnd, '0000000000000005');
+      assert.equal(st.Uid, '100000\t100000\t100000\t100000', 'uid 0 of the container user namespace');
       killPid(execPid);
       assert.equal(await withTimeout(e.exited, 10000, 'exec exit'), 137);
 
@@ -552,6 +565,83 @@ test('tsbox-helper', { skip }, async (t) => {
     }
   });
 
+  await t.test('--join-ns shares another container\'s namespaces', async () => {
+    const f = fixture('join');
+    let pid = 0;
+    try {
+      const h = spawnHelper(['run', '--detach', '--rootfs', f.rootfs, '--ns', 'user', '--ns', 'pid', '--ns', 'net', '--ns', 'uts',
+        '--ns', 'ipc', '--hostname', 'first', PATH_ENV, '--', 'sleep', '60'], { userns: true });
+      assert.equal(await withTimeout(h.exited, 10000, 'detach'), 0, h.stderr());
+      pid = (await h.status.wait('pid')).pid as number;
+      await waitComm(pid, 'sleep');
+      const join = (type: string) => ['--join-ns', `${type}:/proc/${pid}/ns/${type}`];
+      const r = await runAttached(['--rootfs', f.rootfs, ...join('user'), ...join('pid'), ...join('net'), ...join('uts'), '--ns', 'ipc',
+        PATH_ENV, '--', 'sh', '-c', 'hostname; ls /sys/class/net; ps -o pid,comm | grep -c sleep; for n in user pid net uts ipc mnt; do readlink /proc/self/ns/$n; done']);
+      assert.equal(r.code, 0, r.stderr + JSON.stringify(r.status));
+      const [hostname, nets, sleeps, ...ns] = r.stdout.trim().split('\n');
+      assert.equal(hostname, 'first');
+      assert.equal(nets, 'lo', 'a fresh sysfs of the joined network namespace');
+      assert.equal(sleeps, '1', 'the joined pid namespace shows the first container');
+      assert.deepEqual(ns.slice(0, 4), ['user', 'pid', 'net', 'uts'].map((t) => nsInode(pid, t)));
+      assert.notEqual(ns[4], nsInode(pid, 'ipc'), 'ipc is new');
+      assert.notEqual(ns[5], nsInode(pid, 'mnt'), 'mnt is always new');
+
+      const bad = await runAttached(['--rootfs', f.rootfs, ...join('user'), '--ns', 'pid', PATH_ENV, '--', 'true']);
+      assert.equal(bad.code, 125);
+      assert.equal(bad.status.find((l) => 'error' in l)?.stage, 'argv');
+    } finally {
+      if (pid) killPid(pid);
+      f.cleanup();
+    }
+  });
+
+  await t.test('--ro-root, --tmpfs, host /sys read-only with the host network', async () => {
+    const f = fixture('roroot');
+    try {
+      const r = await runAttached(['--rootfs', f.rootfs, '--ro-root', '--tmpfs', '/scratch/deep', PATH_ENV, '--', 'sh', '-c',
+        '(touch /x) 2>/dev/null && echo ROOT-RW; touch /scratch/deep/y && echo tmpfs-ok; touch /dev/shm/z && echo shm-ok; ' +
+          '(touch /sys/x) 2>/dev/null && echo SYS-RW; grep " /sys " /proc/self/mountinfo; stat -c %a /scratch/deep']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, /ROOT-RW|SYS-RW/);
+      assert.match(r.stdout, /tmpfs-ok\nshm-ok\n/);
+      assert.match(r.stdout, / \/sys ro,.* - sysfs /);
+      assert.match(r.stdout, /1777\n$/);
+      assert.ok(existsSync(join(f.rootfs, 'scratch', 'deep')), 'missing tmpfs destination created in the rootfs');
+    } finally {
+      f.cleanup();
+    }
+  });
+
+  await t.test('exec --cgroup, and exec without --ns mnt is refused', async () => {
+    const f = fixture('execcg');
+    const cg = `/sys/fs/cgroup/pids/tsbox-test-${process.pid}-${Date.now()}`;
+    let pid = 0;
+    try {
+      mkdirSync(cg);
+      const h = spawnHelper(['run', '--detach', '--rootfs', f.rootfs, '--ns', 'pid', '--ns', 'cgroup', '--cgroup', cg, PATH_ENV, '--', 'sleep', '60']);
+      assert.equal(await withTimeout(h.exited, 10000, 'detach'), 0, h.stderr());
+      const msg = await h.status.wait('pid');
+      pid = msg.pid as number;
+      const base = ['exec', '--pid', String(pid), '--pid-start', String(msg.start)];
+      const e = spawnHelper([...base, '--ns', 'mnt', '--ns', 'pid', '--ns', 'cgroup', '--cgroup', cg, PATH_ENV, '--', 'sh', '-c', 'grep pids /proc/self/cgroup']);
+      assert.equal(await withTimeout(e.exited, 10000, 'exec'), 0, e.stderr());
+      assert.match(e.stdout(), /:pids:\/$/m);
+      const bad = spawnHelper([...base, '--ns', 'pid', PATH_ENV, '--', 'true']);
+      assert.equal(await withTimeout(bad.exited, 10000, 'exec'), 125);
+      assert.equal((await bad.status.wait('error')).stage, 'argv');
+    } finally {
+      if (pid) killPid(pid);
+      f.cleanup();
+      for (let i = 0; i < 50 && existsSync(cg); i++) {
+        try {
+          rmdirSync(cg);
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }
+  });
+
   await t.test('xattr get/set', async () => {
     const dir = tmpdir('tsbox-xattr', '/var/tmp');
     try {
@@ -568,6 +658,19 @@ test('tsbox-helper', { skip }, async (t) => {
       r = spawnSync(HELPER, ['xattr', 'get', file, 'user.tsbox.absent'], { encoding: 'utf8' });
       assert.equal(r.status, 1);
       assert.equal(r.stderr.trim(), `${file}: No data available`);
+      r = spawnSync(HELPER, ['xattr', 'remove', file, 'security.selinux'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      r = spawnSync(HELPER, ['xattr', 'get', file, 'security.selinux'], { encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      r = spawnSync(HELPER, ['xattr', 'remove', file, 'security.selinux'], { encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr.trim(), `${file}: No data available`);
+      // a symlink is labelled itself, never its target
+      const link = join(dir, 'link');
+      symlinkSync(file, link);
+      r = spawnSync(HELPER, ['xattr', 'set', link, 'security.selinux', 'system_u:object_r:link_t:s0'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(spawnSync(HELPER, ['xattr', 'get', file, 'security.selinux']).status, 1, 'target untouched');
     } finally {
       removeTree(dir);
     }

@@ -64,7 +64,10 @@ async function main(): Promise<void> {
     t.start(`node ${TSBOX} --root ${root}; exec sleep 600`);
     await t.waitFor((s) => /demo-web .*running/.test(s) && /demo-db .*running/.test(s), 'the demo containers');
     const select = async (name: string) => {
-      t.keys('Escape', '/');
+      // Esc alone (a key right after it would read as Alt+key), then a fresh filter
+      t.keys('Escape');
+      await sleep(150);
+      t.keys('/', 'C-u');
       t.text(name);
       t.keys('Enter');
       await t.waitForText(`filter "${name}"`);
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
     // let the sparklines and the logs fill a little
     await sleep(12_000);
     t.keys('Escape');
-    await sleep(600);
+    await sleep(1200);
     shoot('table');
     await select('demo-db');
     t.keys('2');
@@ -83,17 +86,23 @@ async function main(): Promise<void> {
     t.keys('l');
     await t.waitForText('served request');
     shoot('logs');
-    t.keys('Escape', '4');
+    t.keys('Escape');
+    await sleep(150);
+    t.keys('4');
     await t.waitForText('effective of');
     shoot('security');
     await select('demo-vol');
     t.keys('5');
     await t.waitForText('/data');
     shoot('volumes');
-    t.keys('Escape', '?');
+    t.keys('Escape');
+    await sleep(150);
+    t.keys('?');
     await t.waitForText('pause or unpause');
     shoot('help');
-    t.keys('Escape', 'q');
+    t.keys('Escape');
+    await sleep(150);
+    t.keys('q');
     for (const s of shots) {
       const png = path.join(OUT, `${s.name}.png`);
       renderPng(browser, paneToHtmlPage(s.ansi, { title: `tsbox ${s.name}`, cols: COLS, fontPx: FONT_PX, linePx: LINE_PX }), png, profile);

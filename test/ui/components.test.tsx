@@ -250,6 +250,22 @@ test('the help overlay lists every binding and closes with Esc', async () => {
   s.app.unmount();
 });
 
+test('a refresh with nothing new draws nothing', async () => {
+  const w = world(80, 24);
+  await settle();
+  const n = w.app.frameCount();
+  w.ctl.tick();
+  w.ctl.tick();
+  await settle();
+  assert.equal(w.app.frameCount(), n, 'no frame for an unchanged screen');
+  w.src.containers = w.src.containers.map((c) => (c.name === 'db' ? { ...c, state: 'paused' as const } : c));
+  w.ctl.tick();
+  await settle();
+  assert.ok(w.app.frameCount() > n);
+  assert.match(w.app.frame(), /db\s+host\s+paused/);
+  w.app.unmount();
+});
+
 test('resize lays the screen out again', async () => {
   const w = world(80, 24);
   await settle();

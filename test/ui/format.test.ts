@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clockTime, fit, formatBytes, formatBytesShort, formatDuration, formatMemPair, formatPercent, truncate } from '../../src/ui/format.js';
-import { sparkline } from '../../src/ui/sparkline.js';
+import { bucket, sparkline } from '../../src/ui/sparkline.js';
 
 test('bytes carry IEC units', () => {
   assert.equal(formatBytes(0), '0 B');
@@ -54,7 +54,7 @@ test('truncate and fit', () => {
 
 test('sparkline: one bar per sample, newest right, scaled to max', () => {
   assert.equal(sparkline([0, 50, 100], 3, 100), '▁▅█');
-  assert.equal(sparkline([100], 4, 100), '   █');
+  assert.equal(sparkline([100], 4, 100), '█   ');
   // only the last `width` samples
   assert.equal(sparkline([100, 100, 0, 0], 2, 100), '▁▁');
   // a missing sample is a gap
@@ -63,4 +63,13 @@ test('sparkline: one bar per sample, newest right, scaled to max', () => {
   assert.equal(sparkline([1, 2, 4], 3), '▃▅█');
   assert.equal(sparkline([0, 0], 2), '▁▁');
   assert.equal(sparkline([5], 0), '');
+});
+
+test('bucket: the whole history in at most `width` values, keeping peaks', () => {
+  assert.deepEqual(bucket([1, 2, 3], 5), { values: [1, 2, 3], per: 1 });
+  // newest group is full; older samples group from the end
+  assert.deepEqual(bucket([9, 1, 2, 3, 4], 2), { values: [9, 4], per: 3 });
+  assert.deepEqual(bucket([null, null, 5, null], 2), { values: [null, 5], per: 2 });
+  assert.equal(bucket(Array.from({ length: 300 }, (_, i) => i), 60).values.length, 60);
+  assert.equal(bucket(Array.from({ length: 300 }, (_, i) => i), 60).values.at(-1), 299);
 });

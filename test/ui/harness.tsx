@@ -25,6 +25,8 @@ export interface Rendered {
   raw(): string;
   lines(): string[];
   press(...keys: string[]): Promise<void>;
+  /** how many frames Ink has written */
+  frameCount(): number;
   unmount(): void;
 }
 
@@ -44,6 +46,7 @@ export function renderAt(el: ReactElement, cols: number): Rendered {
       }
       await settle();
     },
+    frameCount: () => app.frames.length,
     unmount: () => app.unmount(),
   };
 }

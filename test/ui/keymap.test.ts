@@ -16,6 +16,10 @@ test('every binding is in the help, with its keys', () => {
   }
 });
 
+test('help sentences are short enough for two columns at 110 wide', () => {
+  for (const b of KEYMAP) assert.ok(b.help.length <= 42, `${b.command}: ${b.help.length} characters`);
+});
+
 test('no key means two things in the same mode', () => {
   const seen = new Map<string, string>();
   for (const b of KEYMAP) {

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseInterval } from '../../src/cli/commands/dashboard.js';
+import { CLEAN_COMMAND, DEMO_CONTAINERS } from '../../src/cli/commands/demo.js';
+import { isUserError } from '../../src/engine/errors.js';
+
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+test('--interval: seconds or a duration with a unit, 1 s by default', () => {
+  assert.equal(parseInterval(undefined), 1000);
+  assert.equal(parseInterval('2'), 2000);
+  assert.equal(parseInterval('0.5'), 500);
+  assert.equal(parseInterval('250ms'), 250);
+  assert.equal(parseInterval('3s'), 3000);
+  assert.equal(parseInterval('1m'), 60_000);
+  for (const bad of ['', 'fast', '-1', '1h', '10ms', '1 s x']) {
+    assert.throws(() => parseInterval(bad), (e) => isUserError(e) && /--interval/.test(e.message), bad);
+  }
+});
+
+test('the CLI command modules load Ink and React only inside run()', () => {
+  for (const f of ['src/cli/commands/dashboard.js', 'src/cli/commands/demo.js']) {
+    const js = fs.readFileSync(path.join(dist, f), 'utf8');
+    const statics = [...js.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+    for (const s of statics) assert.ok(!/^(ink|react|zustand)$|\/ui\//.test(s), `${f} imports ${s} statically`);
+  }
+  const dashboard = fs.readFileSync(path.join(dist, 'src/cli/commands/dashboard.js'), 'utf8');
+  assert.match(dashboard, /import\('\.\.\/\.\.\/ui\/main\.js'\)/);
+});
+
+test('the demo: limits, shared namespaces, a volume, and one command to remove it', () => {
+  const args = DEMO_CONTAINERS.map((d) => d.argv.join(' '));
+  assert.ok(args.some((a) => a.includes('--memory 64m') && a.includes('--pids-limit 50')));
+  assert.ok(args.some((a) => a.includes('--network container:demo-web') && a.includes('--ipc container:demo-web')));
+  assert.ok(args.some((a) => a.includes('--volume demo-data:/data')));
+  // the container others join comes first
+  assert.equal(DEMO_CONTAINERS[0].name, 'demo-web');
+  assert.equal(CLEAN_COMMAND, 'tsbox demo --clean');
+});
