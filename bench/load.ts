@@ -10,6 +10,7 @@ import { BIN } from '../test/lib/cli.js';
 import { Engine } from '../src/engine/engine.js';
 import { sweepStats, type ContainerStats } from '../src/probe/stats.js';
 import { have, hyperfine, type HyperfineRow } from './tools.js';
+import { podmanUlimits } from './startup.js';
 
 export interface LoadResult {
   containers: number;
@@ -94,9 +95,8 @@ export async function benchLoad(work: string, n: number, image: string, rootfs: 
     let podmanStats: HyperfineRow | undefined;
     const podmanN = Math.min(n, 20);
     if (have('podman')) {
-      const hn = execFileSync('sh', ['-c', 'ulimit -Hn']).toString().trim();
       for (let i = 0; i < podmanN; i++) {
-        const r = spawnSync('podman', [...podman, 'run', '-d', '--network', 'none', '--ulimit', `nofile=${hn}:${hn}`, 'localhost/tsbox-bench', 'sleep', '3600'], { encoding: 'utf8' });
+        const r = spawnSync('podman', [...podman, 'run', '-d', '--network', 'none', ...podmanUlimits().split(' '), 'localhost/tsbox-bench', 'sleep', '3600'], { encoding: 'utf8' });
         if (r.status === 0) podmanIds.push(r.stdout.trim());
       }
       [podmanStats] = hyperfine([{ name: `podman stats --no-stream (${podmanIds.length} running)`, cmd: `podman ${podman.join(' ')} stats --no-stream` }], { runs: 10, warmup: 1, v1View: false, work, noShell: true });

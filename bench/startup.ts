@@ -62,8 +62,7 @@ export function benchStartup(work: string, runs: number): StartupResult {
     const podman = 'podman --cgroup-manager=cgroupfs --events-backend=file';
     spawnSync('sh', ['-c', `${podman} image rm -f localhost/tsbox-bench >/dev/null 2>&1; tar -C ${rootfs} -c . | ${podman} import - tsbox-bench >/dev/null`]);
     // No CAP_SYS_RESOURCE on some hosts: pin podman's rlimits to what we have (as peers.sh does).
-    const hn = execFileSync('sh', ['-c', 'ulimit -Hn']).toString().trim();
-    cmds.push({ name: 'podman run --rm --network none', cmd: `${podman} run --rm --network none --ulimit nofile=${hn}:${hn} localhost/tsbox-bench /bin/true` });
+    cmds.push({ name: 'podman run --rm --network none', cmd: `${podman} run --rm --network none ${podmanUlimits()} localhost/tsbox-bench /bin/true` });
   }
   const hybrid = hostIsHybrid();
   const rows = hyperfine(cmds, { runs, warmup: 3, v1View: hybrid, work });
@@ -77,6 +76,18 @@ export function benchStartup(work: string, runs: number): StartupResult {
   spawnSync(process.execPath, [BIN, '--root', root, 'rm', '-f', 'bench-helper'], { stdio: 'ignore' });
   spawnSync(process.execPath, [BIN, '--root', root, 'rmi', 'benchbb'], { stdio: 'ignore' });
   return { rows, psRows, context: hybrid ? 'hybrid host: all rows in a pure-v1 mount namespace view (crun refuses hybrid)' : 'as is' };
+}
+
+/**
+ * Without CAP_SYS_RESOURCE (as on this VM) podman's default rlimits
+ * (nofile 1048576, nproc above 32768) fail with EPERM: pin them to what we
+ * have, as ../shared/bench/peers.sh does.
+ */
+export function podmanUlimits(): string {
+  const hn = execFileSync('sh', ['-c', 'ulimit -Hn']).toString().trim();
+  let hu = execFileSync('sh', ['-c', 'ulimit -Hu']).toString().trim();
+  if (hu === 'unlimited' || Number(hu) > 32768) hu = '32768';
+  return `--ulimit nofile=${hn}:${hn} --ulimit nproc=${hu}:${hu}`;
 }
 
 /** The podman image both start-up and load benchmarks use. */

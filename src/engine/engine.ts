@@ -15,6 +15,7 @@ import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
 import { resolvePaths, isRootless, type Paths } from './paths.js';
 import { ImageStore } from './images.js';
 import { prepareRootfs, rootfsArgs } from './rootfs.js';
+import { prepareForUserns } from './idmapped.js';
 import { ociConfig } from './oci.js';
 import { helperPath, spawnHelper } from './helper.js';
 import { writeIdMaps } from './userns.js';
@@ -200,24 +201,31 @@ export class Engine {
       if (m.kind === 'container') m.container = this.get(m.container).id;
     }
     const id = crypto().randomBytes(32).toString('hex');
-    return this.locked(() => {
-      const all = this.allRecords();
-      let name = opts.name;
-      if (name !== undefined) {
-        if (!NAME_RE.test(name)) throw new UserError(`invalid container name '${name}'`, 125, 'Names start with a letter or digit and use [a-zA-Z0-9_.-].');
-        if (all.some((r) => r.name === name)) {
-          throw new UserError(`the container name '${name}' is already in use`, 125, `Remove it (tsbox rm -f ${name}) or choose another --name.`);
-        }
-      } else {
-        do name = `${ADJ[crypto().randomInt(ADJ.length)]}_${NOUN[crypto().randomInt(NOUN.length)]}_${crypto().randomInt(1000)}`;
-        while (all.some((r) => r.name === name));
+    const dir = this.dir(id);
+    // Build the container's files first, outside the lock: nobody sees the
+    // directory until state.json names it. Then claim the name under the lock.
+    fs.mkdirSync(dir, { mode: 0o700 });
+    try {
+      const name = opts.name ?? '';
+      if (opts.name !== undefined && !NAME_RE.test(name)) {
+        throw new UserError(`invalid container name '${name}'`, 125, 'Names start with a letter or digit and use [a-zA-Z0-9_.-].');
       }
-      if (!spec.hostname) spec.hostname = name.slice(0, 63);
-      const dir = this.dir(id);
-      fs.mkdirSync(dir, { mode: 0o700 });
-      try {
-        prepareRootfs(dir, spec.image, this.images, spec.hostname);
-        if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), defaultSeccompProgram(process.arch, spec.capabilities));
+      const hostname = spec.hostname || (opts.name ?? id.slice(0, 12)).slice(0, 63);
+      prepareRootfs(dir, spec.image, this.images, hostname);
+      prepareForUserns(dir, spec, this.images, (other) => this.readRecord(other)?.spec);
+      if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), defaultSeccompProgram(process.arch, spec.capabilities));
+      return this.locked(() => {
+        const all = this.allRecords();
+        let finalName = name;
+        if (opts.name !== undefined) {
+          if (all.some((r) => r.name === name)) {
+            throw new UserError(`the container name '${name}' is already in use`, 125, `Remove it (tsbox rm -f ${name}) or choose another --name.`);
+          }
+        } else {
+          do finalName = `${ADJ[crypto().randomInt(ADJ.length)]}_${NOUN[crypto().randomInt(NOUN.length)]}_${crypto().randomInt(1000)}`;
+          while (all.some((r) => r.name === finalName));
+        }
+        if (!spec.hostname) spec.hostname = hostname;
         writeJsonAtomic(
           path.join(dir, 'config.json'),
           ociConfig(spec, {
@@ -229,7 +237,7 @@ export class Engine {
         );
         const rec: ContainerRecord = {
           id,
-          name,
+          name: finalName,
           created: new Date().toISOString(),
           spec,
           state: 'created',
@@ -247,11 +255,11 @@ export class Engine {
         };
         this.save(rec);
         return rec;
-      } catch (e) {
-        fs.rmSync(dir, { recursive: true, force: true });
-        throw e;
-      }
-    });
+      });
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   // ---------------------------------------------------------------- start

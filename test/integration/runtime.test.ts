@@ -4,7 +4,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanupRoot, inspect, makeRoot, tsbox, tsboxAsync } from '../lib/cli.js';
+import { execFileSync } from 'node:child_process';
+import { BIN, cleanupRoot, inspect, makeRoot, tsbox, tsboxAsync } from '../lib/cli.js';
 import { CAPABILITIES, DEFAULT_CAPS } from '../../src/engine/capabilities.js';
 
 const root = makeRoot();
@@ -223,4 +224,22 @@ test('info reports the host', () => {
   assert.ok(['v1', 'v2', 'hybrid'].includes(info.host.cgroups.layout));
   assert.equal(info.host.namespaces.time, fs.existsSync('/proc/self/ns/time'));
   assert.equal(typeof info.host.seccomp, 'boolean');
+});
+
+test('-t gives the command a new pty from the container, never the caller\'s terminal', () => {
+  // `script` gives the CLI a real terminal of its own to be careful with.
+  const sh = (cmd: string) => execFileSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30000 });
+  const cli = `${process.execPath} ${BIN} --root ${root}`;
+  const out = sh(`${cli} run --rm -it host sh -c 'tty; readlink /proc/self/fd/0; stat -c %t:%T /dev/pts/ptmx'`);
+  // (script turns its stdin's EOF into a NUL typed at the pty: hence no ^ anchor)
+  assert.match(out, /\/dev\/pts\/0\r?$/m, 'the first pty of the container\'s own devpts');
+  assert.equal(tsbox(root, ['run', '-d', '--name', 'ttyx', 'host', 'sleep', '1000']).code, 0);
+  const ex = sh(`${cli} exec -it ttyx sh -c 'tty; ls /dev/pts'`);
+  assert.match(ex, /\/dev\/pts\/\d+\r?$/m);
+  assert.doesNotMatch(ex, /not a tty/);
+  // and the container's devpts is its own instance: the host's ptys are not listed there
+  const hostPts = fs.readdirSync('/dev/pts').filter((n) => /^\d+$/.test(n)).length;
+  const inPts = ex.split('\n').filter((l) => /^\d+\r?$/.test(l.trim())).length;
+  assert.ok(inPts <= hostPts, 'only the container\'s own ptys');
+  assert.equal(tsbox(root, ['rm', '-f', 'ttyx']).code, 0);
 });
