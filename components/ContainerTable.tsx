@@ -1,11 +1,13 @@
 // The container table: a header and the visible window of rows, each row one
-// line of text (one layout node), so drawing cost follows the window, not the
+// painted line (one layout node), so drawing cost follows the window, not the
 // number of containers.
 import { memo } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { Tone } from '../src/ui/lines.js';
 import type { Cells, RowView } from '../src/ui/view.js';
-import { toneStyle, type Theme } from './theme.js';
+import { paint } from './ansi.js';
+import { RawLine } from './RawLine.js';
+import type { Theme } from './theme.js';
 
 export interface ContainerTableProps {
   header: Cells;
@@ -20,31 +22,16 @@ const before = (c: Cells) => `${c.name} ${c.image} `;
 const after = (c: Cells) => ` ${c.uptime} ${c.cpu} ${c.mem} ${c.pids} ${c.ns}`;
 
 const Row = memo(function Row(p: { selected: boolean; pre: string; state: string; post: string; tone: Tone; theme: Theme }) {
-  const marker = p.selected ? '› ' : '  ';
-  return (
-    <Text wrap="truncate-end" inverse={p.selected} bold={p.selected}>
-      {marker}
-      {p.pre}
-      <Text {...toneStyle(p.theme, p.tone)}>{p.state}</Text>
-      {p.post}
-    </Text>
-  );
+  const line = [{ text: p.selected ? '› ' : '  ' }, { text: p.pre }, { text: p.state, tone: p.tone }, { text: p.post }];
+  return <RawLine {...paint(line, p.theme, p.selected ? { inverse: true, bold: true } : {})} />;
 });
 
 export function ContainerTable({ header, rows, height, emptyText, theme }: ContainerTableProps) {
   return (
     <Box flexDirection="column" height={height + 1} flexShrink={0}>
-      <Text wrap="truncate-end" bold {...toneStyle(theme, 'muted')}>
-        {'  '}
-        {before(header)}
-        {header.state}
-        {after(header)}
-      </Text>
+      <RawLine {...paint([{ text: `  ${before(header)}${header.state}${after(header)}`, tone: 'muted', bold: true }], theme)} />
       {rows.length === 0 ? (
-        <Text wrap="truncate-end" {...toneStyle(theme, 'muted')}>
-          {'  '}
-          {emptyText}
-        </Text>
+        <RawLine {...paint([{ text: `  ${emptyText}`, tone: 'muted' }], theme)} />
       ) : (
         rows.map((r) => (
           <Row key={r.id} selected={r.selected} pre={before(r.cells)} state={r.cells.state} post={after(r.cells)} tone={r.stateTone} theme={theme} />

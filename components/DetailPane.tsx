@@ -1,8 +1,9 @@
 // The body of the detail pane: the visible window of the active tab's lines.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { Line } from '../src/ui/lines.js';
-import { LineText } from './LineText.js';
-import { toneStyle, type Theme } from './theme.js';
+import { paint } from './ansi.js';
+import { RawLine } from './RawLine.js';
+import type { Theme } from './theme.js';
 
 export interface DetailPaneProps {
   /** at most `height` lines */
@@ -16,16 +17,13 @@ export interface DetailPaneProps {
 export function DetailPane({ lines, more, height, theme }: DetailPaneProps) {
   return (
     <Box flexDirection="column" height={height} flexShrink={0} overflow="hidden">
-      {lines.map((l, i) =>
-        // the last line says how much is below, when something is
-        i === height - 1 && more > 0 ? (
-          <Text key={i} wrap="truncate-end" {...toneStyle(theme, 'muted')}>
-            {`  ↓ ${more + 1} more lines (enter, then j/k to scroll)`}
-          </Text>
-        ) : (
-          <LineText key={i} line={l} theme={theme} />
-        ),
-      )}
+      {lines.map((l, i) => (
+        <RawLine
+          key={i}
+          // the last line says how much is below, when something is
+          {...paint(i === height - 1 && more > 0 ? [{ text: `  ↓ ${more + 1} more lines (enter, then j/k to scroll)`, tone: 'muted' }] : l, theme)}
+        />
+      ))}
     </Box>
   );
 }

@@ -1,14 +1,9 @@
 // The top line: name, counts, sort and filter.
-import { Box, Text } from 'ink';
-import { toneStyle, type Theme } from './theme.js';
+import { clipLine } from '../src/ui/lines.js';
+import { paint } from './ansi.js';
+import { RawLine } from './RawLine.js';
+import type { Theme } from './theme.js';
 
 export function Header({ text, width, theme }: { text: string; width: number; theme: Theme }) {
-  return (
-    <Box width={width} flexShrink={0}>
-      <Text bold {...toneStyle(theme, 'accent')}>
-        {'tsbox  '}
-      </Text>
-      <Text wrap="truncate-end">{text}</Text>
-    </Box>
-  );
+  return <RawLine {...paint(clipLine([{ text: 'tsbox  ', tone: 'accent', bold: true }, { text }], width), theme)} />;
 }

@@ -55,7 +55,7 @@ export function Screen(p: ScreenProps) {
           )}
         </>
       )}
-      <StatusLine status={p.status} theme={theme} />
+      <StatusLine status={p.status} width={width} theme={theme} />
       <Footer hints={p.hints} theme={theme} />
     </Box>
   );

@@ -121,6 +121,13 @@ int exec_main(struct config *c)
   flags = namespaces_to_join(c, procfd, &e);
   if (flags < 0)
     exec_fail(&e);
+  /* Without root, joining the container's other namespaces is allowed only
+   * through its user namespace (which we own, so setns gives us every
+   * capability in it). One that is ours already gives nothing. */
+  if (c->unprivileged && !(flags & CLONE_NEWUSER)) {
+    failx(&e, "setns", "pid %d shares our user namespace: exec without root needs a container with its own", (int) c->pid);
+    exec_fail(&e);
+  }
   sigfd = monitor_setup_signals(&e);
   if (sigfd < 0)
     exec_fail(&e);

@@ -20,7 +20,8 @@ struct mount_entry {
   bool ro;
   int src_fd;  /* O_PATH on the host source, opened before anything else */
   int tree_fd; /* open_tree(OPEN_TREE_CLONE) of it: a detached copy the
-                  child can attach in its own mount namespace */
+                  child can attach in its own mount namespace; -1 when the
+                  monitor is unprivileged (the child clones it then) */
 };
 
 struct ns_join {
@@ -31,6 +32,9 @@ struct ns_join {
 
 struct config {
   bool is_exec;
+  /* not root of the host (see main.c: check_unprivileged): the privilege
+   * comes from the container's user namespace only */
+  bool unprivileged;
 
   /* run */
   const char *rootfs;

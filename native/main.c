@@ -324,6 +324,58 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
   return 0;
 }
 
+/* Root of the host: uid 0 in the initial user namespace (whose uid_map is
+ * the identity over all ids). uid 0 of some other user namespace, as inside
+ * `tsbox unshare`, owns nothing on the host. */
+static bool host_root(void)
+{
+  char buf[128];
+  unsigned long long inside, outside, count;
+  if (geteuid() != 0)
+    return false;
+  if (read_small_file("/proc/self/uid_map", buf, sizeof buf) < 0)
+    return false;
+  return sscanf(buf, "%llu %llu %llu", &inside, &outside, &count) == 3 && inside == 0 && outside == 0 &&
+         count == 4294967295ULL && strchr(buf, '\n') == NULL;
+}
+
+/* Without root, every privilege the helper uses comes from a user namespace
+ * it creates (or joins, or, for exec, enters): there it is root, and the
+ * namespaces created together with (or after) it belong to it, so mounting,
+ * pivot_root and sethostname are allowed inside. Whatever would have to
+ * happen in the host's user namespace is refused here, with the reason,
+ * instead of failing later with a bare EPERM. */
+static int check_unprivileged(const struct config *c, struct error *e)
+{
+  if (c->is_exec) {
+    /* exec_main checks that it really differs from ours */
+    if (!(c->ns_flags & CLONE_NEWUSER))
+      return failx(e, "argv", "exec without root needs --ns user: the container's user namespace is what allows joining its other namespaces");
+    return 0;
+  }
+  bool user_joined = false;
+  for (size_t j = 0; j < c->n_joins; j++) {
+    int f = c->joins[j].flag;
+    if (f == CLONE_NEWUSER) {
+      user_joined = true;
+    } else if (f != CLONE_NEWCGROUP) {
+      /* pid, time, net, ipc and uts are joined by the monitor, which stays in
+       * the host's user namespace, where joining needs CAP_SYS_ADMIN. */
+      for (size_t i = 0; i < 8; i++)
+        if (ns_names[i].flag == f)
+          return failx(e, "argv",
+                       "--join-ns %s needs root: the monitor joins it from the host's user namespace "
+                       "(without root, only user and cgroup namespaces can be joined)",
+                       ns_names[i].name);
+    }
+  }
+  if (!(c->ns_flags & CLONE_NEWUSER) && !user_joined)
+    return failx(e, "argv",
+                 "tsbox-helper run without root needs --ns user (or --join-ns user:PATH): "
+                 "only the root of a user namespace may mount and pivot_root");
+  return 0;
+}
+
 /* Opened on the host, before any namespace is entered. */
 int open_common_fds(struct config *c, struct error *e)
 {
@@ -415,10 +467,9 @@ int main(int argc, char **argv)
 
   if (parse_args(&c, argc, argv, &e) < 0)
     goto fail;
-  if (geteuid() != 0) {
-    failx(&e, "argv", "tsbox-helper must run as root");
+  c.unprivileged = !host_root();
+  if (c.unprivileged && check_unprivileged(&c, &e) < 0)
     goto fail;
-  }
   return c.is_exec ? exec_main(&c) : run_main(&c);
 
 fail:

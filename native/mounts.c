@@ -303,11 +303,40 @@ static int mask_proc(int rootfd, struct error *e)
   return 0;
 }
 
+/* The clone of a bind source, made here in the child when the monitor could
+ * not (unprivileged: open_tree(OPEN_TREE_CLONE) needs CAP_SYS_ADMIN over the
+ * mount namespace it copies from). We are root of our own user namespace,
+ * and our mount namespace is a copy of the host's, so the engine-given path
+ * names the same file here; it is re-opened and checked to be the very
+ * object the monitor opened on the host, as the rootfs is. The copy of the
+ * tree the kernel gave our namespace keeps the host's mounts locked
+ * together, and open_tree clones it recursively, so nothing hidden under a
+ * host mount is revealed. */
+static int clone_bind_source(const struct mount_entry *m, struct error *e)
+{
+  cleanup_fd int fd = open(m->src, O_PATH | O_CLOEXEC);
+  struct stat st, st0;
+  int tree;
+
+  if (fd < 0)
+    return fail(e, "mount", "open bind source `%s`", m->src);
+  if (fstat(fd, &st) < 0 || fstat(m->src_fd, &st0) < 0)
+    return fail(e, "mount", "stat bind source `%s`", m->src);
+  if (st.st_dev != st0.st_dev || st.st_ino != st0.st_ino)
+    return failx(e, "mount", "bind source `%s` was replaced during setup", m->src);
+  tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree < 0)
+    return fail(e, "mount", "clone the mount tree of bind source `%s`", m->src);
+  return tree;
+}
+
 static int user_mounts(int rootfd, const struct config *c, struct error *e)
 {
   for (size_t i = 0; i < c->n_mounts; i++) {
     const struct mount_entry *m = &c->mounts[i];
     cleanup_fd int dst = -1;
+    cleanup_fd int own_tree = -1;
+    int tree = m->tree_fd;
     char data[1024];
 
     if (m->kind == MOUNT_TMPFS) {
@@ -323,13 +352,20 @@ static int user_mounts(int rootfd, const struct config *c, struct error *e)
     struct stat st;
     if (fstat(m->src_fd, &st) < 0)
       return fail(e, "mount", "stat `%s`", m->src);
+    if (tree < 0) {
+      own_tree = clone_bind_source(m, e);
+      if (own_tree < 0)
+        return -1;
+      tree = own_tree;
+    }
     dst = resolve_or_create(rootfd, m->dst, S_ISDIR(st.st_mode), e);
     if (dst < 0)
       return -1;
-    if (sys_move_mount(m->tree_fd, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (sys_move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
       return fail(e, "mount", "bind `%s` on `%s`", m->src, m->dst);
-    /* Normally already private (the monitor used mount_setattr); this is
-     * for kernels without it. */
+    /* Normally already private (the monitor used mount_setattr, or the
+     * child cloned from its tree made private in setup_rootfs); this is for
+     * kernels without mount_setattr. */
     close(steal_fd(&dst));
     dst = open_in_root(rootfd, m->dst, O_PATH, e);
     if (dst < 0 || mount_on_fd(NULL, dst, NULL, MS_REC | MS_PRIVATE, NULL, m->dst, e) < 0)
@@ -356,8 +392,13 @@ int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error 
    * need one from ours. Open the (engine-given, host) path again and check
    * it is still the same directory. */
   fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
+  if (fd < 0) {
+    /* In a user namespace this runs as the container's root, an
+     * unprivileged host uid: say so, or EACCES is a riddle. */
+    if (ns->in_userns)
+      return fail(e, "mount", "open rootfs `%s` as root of the container's user namespace", c->rootfs);
     return fail(e, "mount", "open rootfs `%s`", c->rootfs);
+  }
   if (fstat(fd, &st) < 0 || fstat(c->rootfs_fd, &st0) < 0)
     return fail(e, "mount", "stat rootfs `%s`", c->rootfs);
   if (st.st_dev != st0.st_dev || st.st_ino != st0.st_ino)

@@ -81,6 +81,12 @@ static int open_run_fds(struct config *c, struct error *e)
     m->src_fd = open(m->src, O_PATH | O_CLOEXEC);
     if (m->src_fd < 0)
       return fail(e, "mount", "open bind source `%s`", m->src);
+    /* Cloning a tree of the host's mount namespace needs CAP_SYS_ADMIN in
+     * the host's user namespace. Without it the child clones the source
+     * from its own copy of the tree (mounts.c: clone_bind_source) and
+     * checks it against src_fd. */
+    if (c->unprivileged)
+      continue;
     /* An fd on a mount of the host namespace cannot be bind-mounted from the
      * child's new namespace; a detached clone of the tree can be attached. */
     m->tree_fd = sys_open_tree(m->src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);

@@ -20,19 +20,63 @@ export function lineText(l: Line): string {
   return l.map((s) => s.text).join('');
 }
 
+/**
+ * Columns a character takes: 2 for East Asian wide and emoji, 0 for
+ * combining marks, else 1. A small table, not all of Unicode: what matters is
+ * never to under-count, or a line would spill past the terminal's edge.
+ */
+function charWidth(cp: number): number {
+  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
+  if (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f000 && cp <= 0x1faff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  ) {
+    return 2;
+  }
+  return 1;
+}
+
+/** Columns a string takes on a terminal. */
+export function textWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += charWidth(ch.codePointAt(0)!);
+  return w;
+}
+
+/** The longest start of `s` that fits in `width` columns. */
+function sliceToWidth(s: string, width: number): string {
+  let w = 0;
+  let out = '';
+  for (const ch of s) {
+    const cw = charWidth(ch.codePointAt(0)!);
+    if (w + cw > width) break;
+    out += ch;
+    w += cw;
+  }
+  return out;
+}
+
 /** Cut a line to `width` columns, ending with an ellipsis when something was cut. */
 export function clipLine(l: Line, width: number): Line {
   let room = width;
   const out: Line = [];
-  const total = l.reduce((n, s) => n + s.text.length, 0);
+  const total = l.reduce((n, s) => n + textWidth(s.text), 0);
   if (total <= width) return l;
   for (const s of l) {
     if (room <= 0) break;
-    if (s.text.length < room) {
+    const w = textWidth(s.text);
+    if (w < room) {
       out.push(s);
-      room -= s.text.length;
+      room -= w;
     } else {
-      out.push({ ...s, text: s.text.slice(0, room - 1) + '…' });
+      out.push({ ...s, text: sliceToWidth(s.text, room - 1) + '…' });
       room = 0;
     }
   }

@@ -275,6 +275,7 @@ export function volumesLines(r: ContainerRecord, vols: Avail<VolumeRow[]> | null
   }
   if (vols === null) out.push(line(seg('reading labels…', 'muted')));
   else if (!vols.ok) out.push(line(seg('labels not available: ', 'warn', { bold: true }), vols.reason));
+  else if (r.spec.labels.disabled) out.push(line(seg('SELinux labeling is off for this container: no label is set or expected', 'muted')));
   return out.map((l) => clipLine(l, width));
 }
 

@@ -2,25 +2,28 @@
 // run the real CLI as that user (runuser), and check the kernel's view of the
 // user namespaces from outside: /proc/PID/uid_map, gid_map, and file owners
 // on disk. Also the fallback without a range, newuidmap missing or without
-// its setuid bit, and the image owner check. "User namespaces disabled"
+// its setuid bit, and the image owner check. As root alone: containers in
+// user namespaces of their own (--uidmap, --userns=auto), whose root is an
+// unprivileged host uid. "User namespaces disabled"
 // cannot be produced here without breaking every other test on the machine
 // (it is one global sysctl): test/unit/rootless.test.ts covers it with fixtures.
 //
 // Everything created is removed afterwards: the user (userdel -r), our
-// lines in /etc/subuid and /etc/subgid (byte for byte), temp dirs, and the
-// containers and processes the test user started.
+// lines in /etc/subuid and /etc/subgid (byte for byte), temp dirs and state
+// roots, and the containers and processes the test user (or root) started.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BIN, REPO } from '../lib/cli.js';
+import { BIN, REPO, cleanupRoot, inspect, makeRoot, tsbox as tsboxAt } from '../lib/cli.js';
 import { parseIdMap } from '../../src/probe/idmap.js';
 import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
 import { helperPath } from '../../src/engine/helper.js';
 import { runInUserNamespace } from '../../src/engine/userns.js';
 import { UserError } from '../../src/engine/errors.js';
+import { shiftOwners } from '../../src/engine/idmapped.js';
 
 const USER = `tsboxtest${process.pid}`;
 const SUBUID = '/etc/subuid';
@@ -275,14 +278,26 @@ test('an image with files the container cannot map is refused, naming the uid, t
   }
 });
 
-// The next ones need work outside the rootless module (see the report):
-// engine.start must not create cgroups rootless on cgroup v1, tsbox-helper
-// must accept non-root callers for `run --ns user`, and run-flags must pass
-// mapsInUse / defaultUser / imageRootfs to planUserNamespace.
-const RUN_TODO = 'rootless `run` needs engine.start without cgroups on v1 and a helper that runs unprivileged';
-const FLAGS_TODO = 'run-flags must pass mapsInUse, defaultUser and imageRootfs to planUserNamespace';
+/** Processes of UID that still run; zombies are left out: our detached monitors are reparented to PID 1, which reaps in its own time. */
+function liveProcesses(owner: number): string[] {
+  return sh('pgrep', ['-u', String(owner)])
+    .stdout.split('\n')
+    .filter(Boolean)
+    .filter((pid) => {
+      try {
+        return !/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+}
 
-test('rootless tsbox run: the container’s uid_map and gid_map, read from outside', { ...opts, todo: RUN_TODO }, () => {
+/** /proc/PID/status field NAME (first value). */
+function procStatus(pid: number, name: string): string | undefined {
+  return fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${name}:\\s+(\\S+)`, 'm'))?.[1];
+}
+
+test('rootless tsbox run: the container’s uid_map and gid_map, read from outside', opts, () => {
   const r = tsbox(['run', '-d', '--name', 'r1', 'host', 'sleep', '300']);
   assert.equal(r.code, 0, r.stderr);
   const info = JSON.parse(tsbox(['inspect', 'r1']).stdout)[0];
@@ -290,15 +305,63 @@ test('rootless tsbox run: the container’s uid_map and gid_map, read from outsi
   assert.ok(pid > 0);
   assert.deepEqual(parseIdMap(fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8')), fullMap(uid));
   assert.deepEqual(parseIdMap(fs.readFileSync(`/proc/${pid}/gid_map`, 'utf8')), fullMap(gid));
-  assert.equal(fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1], String(uid), 'container root is the user on the host');
+  assert.equal(procStatus(pid, 'Uid'), String(uid), 'container root is the user on the host');
+  assert.equal(procStatus(info.State.ConmonPid, 'Uid'), String(uid), 'and so is its monitor: nothing ran as root');
+  // the default seccomp filter, loaded without no_new_privs: allowed by the
+  // CAP_SYS_ADMIN the helper holds in the container's user namespace
+  assert.equal(procStatus(pid, 'Seccomp'), '2');
+  assert.equal(procStatus(pid, 'NoNewPrivs'), '0');
   const m = JSON.parse(tsbox(['uidmap', 'r1', '--format', 'json']).stdout);
   assert.equal(m.source, 'proc');
-  const e = tsbox(['exec', 'r1', 'id', '-u']);
-  assert.equal(e.stdout, '0\n', e.stderr);
+  const e = tsbox(['exec', 'r1', 'sh', '-c', 'id -u; readlink /proc/self/ns/user; ls -d /usr/bin']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.deepEqual(e.stdout.split('\n'), ['0', fs.readlinkSync(`/proc/${pid}/ns/user`), '/usr/bin', ''], 'exec joins the container through its user namespace');
+  // what would have to happen in the host's user namespace is refused with the reason
+  const join = tsbox(['run', '--rm', '--network', 'container:r1', 'host', 'true']);
+  assert.equal(join.code, 125);
+  assert.match(join.stderr, /--join-ns net needs root: the monitor joins it from the host's user namespace/);
   assert.equal(tsbox(['rm', '-f', 'r1']).code, 0);
+  assert.deepEqual(liveProcesses(uid), [], 'container and monitor are gone');
 });
 
-test('rootless --userns=auto containers get ranges that do not overlap', { ...opts, todo: FLAGS_TODO }, () => {
+test('tsbox-helper without root: only inside a user namespace of its own, and it says so', opts, () => {
+  const helper = helperPath();
+  let r = asUser([helper, 'run', '--rootfs', '/', '--', 'true']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /^tsbox-helper: tsbox-helper run without root needs --ns user/);
+  r = asUser([helper, 'run', '--rootfs', '/', '--ns', 'user', '--join-ns', 'pid:/proc/self/ns/pid', '--', 'true']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /--join-ns pid needs root/);
+  // exec into ourselves (same pid and start time once sh execs the helper): our own user namespace
+  r = asUser(['/bin/sh', '-c', `exec ${helper} exec --pid $$ --pid-start $(cut -d' ' -f22 /proc/$$/stat) --ns mnt --ns user -- true`]);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /^tsbox-helper: setns: pid \d+ shares our user namespace: exec without root needs a container with its own/);
+});
+
+test('rootless run of an imported image: overlay in the user namespace, files land on your ids', opts, () => {
+  const src = path.join(home, 'bbsrc');
+  const made = asUser([process.execPath, '--input-type=module', '-e', `(await import(${JSON.stringify(path.join(REPO, 'dist/test/lib/busybox.js'))})).makeBusyboxRootfs(${JSON.stringify(src)})`]);
+  assert.equal(made.code, 0, made.stderr);
+  assert.equal(tsbox(['image', 'import', src, '--name', 'bb']).code, 0);
+  const r = tsbox(['run', '--name', 'b1', 'bb', 'sh', '-c', 'id -u; grep " / / " /proc/self/mountinfo; echo data > /root/f; touch /etc/f5; chown 5:5 /etc/f5; stat -c %u:%g /etc/f5']);
+  assert.equal(r.code, 0, r.stderr);
+  const [id, rootMount, owner] = r.stdout.trim().split('\n');
+  assert.equal(id, '0');
+  assert.match(rootMount, / - overlay overlay /);
+  assert.equal(owner, '5:5');
+  const ctr = JSON.parse(tsbox(['inspect', 'b1']).stdout)[0].Id as string;
+  const upper = path.join(home, '.local/share/tsbox/containers', ctr, 'upper');
+  const st = (p: string) => fs.statSync(path.join(upper, p));
+  assert.deepEqual([st('.').uid, st('.').gid], [uid, gid], 'upper is yours');
+  assert.deepEqual([st('root/f').uid, st('root/f').gid], [uid, gid], 'container root wrote as you');
+  assert.deepEqual([st('etc/f5').uid, st('etc/f5').gid], [start + 4, start + 4], 'container uid 5 is subuid start+4');
+  assert.ok(!fs.existsSync(path.join(home, '.local/share/tsbox/images/bb/rootfs/root/f')), 'the image is untouched');
+  assert.equal(tsbox(['rm', 'b1']).code, 0);
+  assert.ok(!fs.existsSync(upper));
+  assert.equal(tsbox(['rmi', 'bb']).code, 0);
+});
+
+test('rootless --userns=auto containers get ranges that do not overlap', opts, () => {
   const maps = ['a1', 'a2'].map((name) => {
     const r = tsbox(['create', '--name', name, '--userns=auto:size=1000', 'host', 'true']);
     assert.equal(r.code, 0, r.stderr);
@@ -307,16 +370,125 @@ test('rootless --userns=auto containers get ranges that do not overlap', { ...op
   assert.equal(maps[0].size, 1000);
   assert.ok(maps[0].host + 1000 <= maps[1].host || maps[1].host + 1000 <= maps[0].host, JSON.stringify(maps));
   for (const m of maps) assert.ok(m.host >= start && m.host + 1000 <= start + COUNT, 'inside the user’s range');
-  tsbox(['rm', 'a1', 'a2']);
+  assert.equal(tsbox(['rm', 'a1', 'a2']).code, 0);
 });
 
-test('--userns=keep-id: CMD runs as your own uid, which is the same number inside', { ...opts, todo: FLAGS_TODO }, () => {
+test('--userns=keep-id: CMD runs as your own uid, which is the same number inside', opts, () => {
   const r = tsbox(['create', '--name', 'k1', '--userns=keep-id', 'host', 'true']);
   assert.equal(r.code, 0, r.stderr);
   const spec = JSON.parse(tsbox(['inspect', 'k1']).stdout)[0].Config;
   assert.deepEqual([spec.user.uid, spec.user.gid], [uid, gid]);
   assert.deepEqual(spec.uidMap[1], { container: uid, host: uid, size: 1 });
-  tsbox(['rm', 'k1']);
+  assert.equal(tsbox(['rm', 'k1']).code, 0);
+  // and for real: ids below yours take your first subuids, the rest follow yours
+  const run = tsbox(['run', '--rm', '--userns=keep-id', 'host', 'sh', '-c', 'id -u; id -g; touch /tmp/mine && stat -c %u /tmp/mine; cat /proc/self/uid_map']);
+  assert.equal(run.code, 0, run.stderr);
+  const [u, g, owner, ...map] = run.stdout.split('\n');
+  assert.deepEqual([u, g, owner], [String(uid), String(gid), String(uid)]);
+  assert.deepEqual(parseIdMap(map.join('\n')), [
+    { container: 0, host: start, size: uid },
+    { container: uid, host: uid, size: 1 },
+    { container: uid + 1, host: start + uid, size: COUNT - uid },
+  ]);
+});
+
+// Root puts a container in a user namespace of its own: the container's root
+// is an unprivileged host uid, which must reach (and own) the container's
+// files; see src/engine/idmapped.ts.
+const rootOpts = { skip: process.getuid?.() !== 0 ? 'needs root' : false };
+
+test('as root, --uidmap/--gidmap: maps from /proc, the container writes as its mapped root, state dirs traverse-only', rootOpts, () => {
+  const root = makeRoot('tsbox-uidmap-'); // mode 0700, as mkdtemp makes it
+  try {
+    const maps = ['--uidmap', '0:400000:65536', '--gidmap', '0:500000:65536'];
+    const refused = tsboxAt(root, ['create', ...maps, 'host', 'true']);
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, new RegExp(`the container's root \\(host uid 400000\\) cannot reach its files: ${root} is mode 0700`));
+    assert.match(refused.stderr, new RegExp(`chmod o\\+x ${root}`));
+    assert.deepEqual(fs.readdirSync(path.join(root, 'data/containers')), [], 'nothing half-made');
+
+    fs.chmodSync(root, 0o711);
+    const r = tsboxAt(root, ['run', '-d', '--name', 'u1', ...maps, 'host', 'sleep', '300']);
+    assert.equal(r.code, 0, r.stderr);
+    const info = inspect(root, 'u1');
+    const pid = info.State.Pid as number;
+    assert.deepEqual(parseIdMap(fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8')), [{ container: 0, host: 400000, size: 65536 }]);
+    assert.deepEqual(parseIdMap(fs.readFileSync(`/proc/${pid}/gid_map`, 'utf8')), [{ container: 0, host: 500000, size: 65536 }]);
+    assert.equal(procStatus(pid, 'Uid'), '400000');
+    assert.equal(procStatus(pid, 'Seccomp'), '2', 'the filter loads in the user namespace too');
+    const e = tsboxAt(root, ['exec', 'u1', 'sh', '-c', 'id -u; echo x > /root/made; echo 10.0.0.9 db >> /etc/hosts; stat -c %u:%g /usr']);
+    assert.equal(e.code, 0, e.stderr);
+    // host root's files are not mapped: the overflow id (docs/rootless.md)
+    assert.deepEqual(e.stdout.split('\n'), ['0', '65534:65534', '']);
+    const dir = info.Bundle as string;
+    const made = fs.statSync(path.join(dir, 'rootfs/root/made'));
+    assert.deepEqual([made.uid, made.gid], [400000, 500000]);
+    assert.match(fs.readFileSync(path.join(dir, 'etc/hosts'), 'utf8'), /10\.0\.0\.9 db/);
+    const ctrDir = fs.statSync(dir);
+    assert.deepEqual([ctrDir.uid, ctrDir.gid, ctrDir.mode & 0o777], [0, 500000, 0o710], 'only the container’s root group may pass');
+    for (const d of [path.join(root, 'data'), path.join(root, 'data/containers')]) assert.equal(fs.statSync(d).mode & 0o777, 0o711, `${d} is traverse-only`);
+    // a container joining u1's user namespace gets its files shifted through u1's maps
+    const j = tsboxAt(root, ['run', '--rm', '--userns', 'container:u1', '--pid', 'container:u1', '--timens', 'host', 'host', 'sh', '-c', 'id -u; touch /root/joined && stat -c %u:%g /root/joined']);
+    assert.equal(j.code, 0, j.stderr);
+    assert.equal(j.stdout, '0\n0:0\n');
+    assert.equal(tsboxAt(root, ['rm', '-f', 'u1']).code, 0);
+    assert.ok(!fs.existsSync(dir));
+  } finally {
+    cleanupRoot(root);
+  }
+});
+
+test('as root, shiftOwners moves a tree through the maps, keeps setuid bits, never follows symlinks', rootOpts, () => {
+  const dir = makeRoot('tsbox-shift-');
+  try {
+    const outside = path.join(dir, 'outside');
+    fs.writeFileSync(outside, '');
+    const tree = path.join(dir, 'tree');
+    fs.mkdirSync(path.join(tree, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(tree, 'bin/su'), '', { mode: 0o4755 });
+    fs.chmodSync(path.join(tree, 'bin/su'), 0o4755);
+    fs.writeFileSync(path.join(tree, 'www'), '');
+    fs.chownSync(path.join(tree, 'www'), 33, 33);
+    fs.writeFileSync(path.join(tree, 'far'), '');
+    fs.chownSync(path.join(tree, 'far'), 70000, 70000);
+    fs.symlinkSync(outside, path.join(tree, 'link'));
+    shiftOwners(tree, { uidMap: [{ container: 0, host: 400000, size: 65536 }], gidMap: [{ container: 0, host: 500000, size: 65536 }] });
+    const own = (p: string) => {
+      const st = fs.lstatSync(path.join(tree, p));
+      return [st.uid, st.gid];
+    };
+    assert.deepEqual(own('.'), [400000, 500000]);
+    assert.deepEqual(own('bin/su'), [400000, 500000]);
+    assert.equal(fs.statSync(path.join(tree, 'bin/su')).mode & 0o7777, 0o4755, 'setuid survives the chown');
+    assert.deepEqual(own('www'), [400033, 500033]);
+    assert.deepEqual(own('far'), [70000, 70000], 'an id the map lacks stays');
+    assert.deepEqual(own('link'), [400000, 500000], 'the symlink itself');
+    assert.deepEqual([fs.statSync(outside).uid, fs.statSync(outside).gid], [0, 0], 'not its target');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('as root, --userns=auto: running containers get ranges that do not overlap', rootOpts, () => {
+  const root = makeRoot('tsbox-auto-');
+  fs.chmodSync(root, 0o711);
+  try {
+    const maps = ['a1', 'a2'].map((name) => {
+      const r = tsboxAt(root, ['run', '-d', '--name', name, '--userns=auto:size=5000', 'host', 'sleep', '300']);
+      assert.equal(r.code, 0, r.stderr);
+      const pid = inspect(root, name).State.Pid as number;
+      const e = tsboxAt(root, ['exec', name, 'sh', '-c', 'id -u; touch /root/ok && echo wrote']);
+      assert.equal(e.stdout, '0\nwrote\n', e.stderr);
+      const [u] = parseIdMap(fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8'));
+      const [g] = parseIdMap(fs.readFileSync(`/proc/${pid}/gid_map`, 'utf8'));
+      assert.deepEqual([u.container, u.size, g.container, g.size], [0, 5000, 0, 5000]);
+      assert.notEqual(u.host, 0);
+      return u;
+    });
+    assert.ok(maps[0].host + 5000 <= maps[1].host || maps[1].host + 5000 <= maps[0].host, JSON.stringify(maps));
+  } finally {
+    cleanupRoot(root);
+  }
 });
 
 test('as root, runInUserNamespace writes the maps itself and CMD runs as root of the namespace', opts, async () => {

@@ -2,6 +2,7 @@
 // own socket (-L), so the tests never touch a user's tmux, and killed at the
 // end.
 import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Tmux {
   readonly socket = `tsbox-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  private socketPath = '';
 
   constructor(
     readonly cols: number,
@@ -40,6 +42,7 @@ export class Tmux {
       .map(([k, v]) => `export ${k}='${v}';`)
       .join(' ');
     this.tmux('-f', '/dev/null', 'new-session', '-d', '-x', String(this.cols), '-y', String(this.rows), `${exports} ${command}`);
+    this.socketPath = this.query('#{socket_path}');
   }
 
   /** Keys in tmux send-keys syntax: each argument a key name (Enter, Escape, C-c) or literal text with -l. */
@@ -79,7 +82,9 @@ export class Tmux {
     this.tmux('resize-window', '-x', String(cols), '-y', String(rows));
   }
 
+  /** Kill the server and remove its socket file (tmux leaves it behind). */
   kill(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    if (this.socketPath) fs.rmSync(this.socketPath, { force: true });
   }
 }
