@@ -91,7 +91,33 @@ export class Engine {
     return path.join(this.dir(this.get(ref).id), 'ctr.log');
   }
 
+  /**
+   * Parsed state.json by container id, with the stat that identifies the
+   * version parsed. The dashboard lists every container every second; a stat
+   * is much cheaper than reading and parsing, and state.json is only ever
+   * replaced by rename, so a changed file always has a new inode or mtime.
+   */
+  private readonly cache = new Map<string, { ino: number; mtimeMs: number; size: number; rec: ContainerRecord }>();
+
+  /** Read-only view: callers must not change it (use readFresh to change a record). */
   private readRecord(id: string): ContainerRecord | undefined {
+    const file = path.join(this.dir(id), 'state.json');
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch {
+      this.cache.delete(id);
+      return undefined;
+    }
+    const hit = this.cache.get(id);
+    if (hit && hit.ino === st.ino && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.rec;
+    const rec = this.readFresh(id);
+    if (rec) this.cache.set(id, { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size, rec: Object.freeze(rec) });
+    return rec;
+  }
+
+  /** A private copy from disk, to change and save. */
+  private readFresh(id: string): ContainerRecord | undefined {
     try {
       return readJsonIfExists<ContainerRecord>(path.join(this.dir(id), 'state.json'));
     } catch {
@@ -110,7 +136,7 @@ export class Engine {
   /** Apply a change to a record under the lock, re-reading it first. */
   private mutate(id: string, change: (rec: ContainerRecord) => void): ContainerRecord {
     return this.locked(() => {
-      const rec = this.readRecord(id);
+      const rec = this.readFresh(id);
       if (!rec) throw new UserError(`no such container: ${id}`);
       change(rec);
       this.save(rec);
@@ -149,7 +175,7 @@ export class Engine {
     // The init is gone but its monitor has not written the exit yet: a moment.
     if (!exit && sameBoot && isSameProcessAlive(rec.monitorPid, rec.monitorStart)) return rec;
     const updated = this.locked(() => {
-      const cur = this.readRecord(rec.id);
+      const cur = this.readFresh(rec.id);
       if (!cur || (cur.state !== 'running' && cur.state !== 'paused') || cur.pid !== rec.pid) return cur ?? rec;
       cur.state = 'exited';
       cur.exitCode = exit ? exit.exitCode : 255;

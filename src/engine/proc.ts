@@ -30,9 +30,15 @@ export function processState(pid: number): string | null {
 
 export function isSameProcessAlive(pid: number, start: number): boolean {
   if (pid <= 0) return false;
-  if (processStartTime(pid) !== start) return false;
-  const st = processState(pid);
-  return st !== null && st !== 'Z' && st !== 'X';
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // one read for both facts: this runs for every container on every refresh
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 20);
+  return Number(rest[22 - 3]) === start && rest[0] !== 'Z' && rest[0] !== 'X';
 }
 
 let bootId: string | undefined;

@@ -1,6 +1,7 @@
 // `tsbox` / `tsbox dashboard`: take the terminal, draw until q, give it back.
 // Loaded lazily by src/cli/commands/dashboard.ts, so only the dashboard pays
 // for Ink and React.
+import './no-fetch.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type tty from 'node:tty';
 import { render, type Instance } from 'ink';

@@ -24,6 +24,11 @@ export function parseInterval(v: string | undefined): number {
  */
 export async function loadDashboard(): Promise<typeof import('../../ui/main.js')> {
   process.env.NODE_ENV ??= 'production';
+  // Ink reads CI from the environment at import and then writes only the
+  // last frame, at exit. The dashboard draws on a real terminal (main.tsx
+  // refuses anything else), so a CI variable inherited from a build job or
+  // a test runner must not make it blind.
+  for (const v of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[v];
   return import('../../ui/main.js');
 }
 
