@@ -18,7 +18,7 @@ import { prepareRootfs, rootfsArgs } from './rootfs.js';
 import { prepareForUserns } from './idmapped.js';
 import { ociConfig } from './oci.js';
 import { helperPath, spawnHelper } from './helper.js';
-import { writeIdMaps } from './userns.js';
+import { runInUserNamespace, writeIdMaps } from './userns.js';
 import { capsHex } from './capabilities.js';
 import { defaultSeccompProgram } from './seccomp.js';
 import {
@@ -495,10 +495,25 @@ export class Engine {
 
   private async removeFiles(rec: ContainerRecord): Promise<void> {
     await removeContainerCgroups(rec.cgroupPaths);
+    // The record goes first, under the lock: from then on the container is
+    // gone for every reader, and its files are only garbage to collect.
+    const dir = this.dir(rec.id);
+    const trash = `${dir}.removing`;
     this.locked(() => {
-      fs.rmSync(this.dir(rec.id), { recursive: true, force: true });
+      fs.renameSync(dir, trash);
       fs.rmSync(this.runDir(rec.id), { recursive: true, force: true });
     });
+    this.cache.delete(rec.id);
+    try {
+      fs.rmSync(trash, { recursive: true, force: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (!isRootless() || (code !== 'EACCES' && code !== 'EPERM') || rec.spec.uidMap.length === 0) throw e;
+      // Rootless: the container made files owned by our subordinate ids,
+      // which only root of a user namespace with the same maps may remove.
+      const code2 = await runInUserNamespace(this.helperPath, ['rm', '-rf', '--', trash], rec.spec.uidMap, rec.spec.gidMap);
+      if (code2 !== 0) throw new UserError(`could not remove ${trash}`, 125, `Remove it with: tsbox unshare rm -rf ${trash}`);
+    }
   }
 
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
