@@ -48,7 +48,9 @@ export function benchStartup(work: string, runs: number): StartupResult {
   execFileSync(process.execPath, [BIN, '--root', root, 'create', '--name', 'bench-helper', 'benchbb', '/bin/true'], { stdio: 'ignore' });
   const plan = engine.helperPlan('bench-helper');
   for (const fd of plan.fds) fs.closeSync(fd);
-  const seccomp = path.join(root, 'data/containers', engine.get('bench-helper').id, 'seccomp.bpf');
+  const id = engine.get('bench-helper').id;
+  const seccomp = path.join(root, 'data/containers', id, 'seccomp.bpf');
+  fs.mkdirSync(path.join(root, 'run', id), { recursive: true }); // where the monitor records the exit, as start() makes it
   const helperCmd = `${engine.helperPath} ${plan.args.map((a) => `'${a}'`).join(' ')} 3>/dev/null 4<${seccomp}`;
 
   const cmds: Array<{ name: string; cmd: string }> = [
@@ -84,8 +86,8 @@ export function benchStartup(work: string, runs: number): StartupResult {
  * have, as ../shared/bench/peers.sh does.
  */
 export function podmanUlimits(): string {
-  const hn = execFileSync('sh', ['-c', 'ulimit -Hn']).toString().trim();
-  let hu = execFileSync('sh', ['-c', 'ulimit -Hu']).toString().trim();
+  const hn = execFileSync('bash', ['-c', 'ulimit -Hn']).toString().trim();
+  let hu = execFileSync('bash', ['-c', 'ulimit -Hu']).toString().trim();
   if (hu === 'unlimited' || Number(hu) > 32768) hu = '32768';
   return `--ulimit nofile=${hn}:${hn} --ulimit nproc=${hu}:${hu}`;
 }

@@ -24,7 +24,6 @@ import { defaultSeccompProgram } from './seccomp.js';
 import {
   createContainerCgroups,
   detectLayout,
-  isFrozen,
   killAll,
   oomKillCount,
   removeContainerCgroups,
@@ -50,6 +49,9 @@ export interface ExitInfo {
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const ADJ = ['brave', 'calm', 'eager', 'fond', 'keen', 'lucid', 'merry', 'quiet', 'sharp', 'tidy', 'vivid', 'witty'];
 const NOUN = ['bohr', 'curie', 'dirac', 'euler', 'gauss', 'hopper', 'knuth', 'lovelace', 'noether', 'ritchie', 'turing', 'wirth'];
+
+/** How long a pid's start time, once read from /proc, is trusted (see alive()). */
+const REVERIFY_MS = 5000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -167,10 +169,10 @@ export class Engine {
   private reconcile(rec: ContainerRecord): ContainerRecord {
     if (rec.state !== 'running' && rec.state !== 'paused') return rec;
     const sameBoot = rec.bootId === currentBootId();
-    if (sameBoot && isSameProcessAlive(rec.pid, rec.pidStart)) {
-      const paused = rec.cgroupPaths.length > 0 && isFrozen(rec.cgroupPaths);
-      return { ...rec, state: paused ? 'paused' : 'running' };
-    }
+    // Paused or running is what pause/unpause recorded: reading every
+    // container's freezer file on every refresh cost the dashboard more
+    // than all its drawing.
+    if (sameBoot && this.alive(rec.pid, rec.pidStart)) return rec;
     const exit = sameBoot ? readJsonIfExists<ExitInfo>(this.exitFile(rec.id)) : undefined;
     // The init is gone but its monitor has not written the exit yet: a moment.
     if (!exit && sameBoot && isSameProcessAlive(rec.monitorPid, rec.monitorStart)) return rec;
@@ -191,6 +193,33 @@ export class Engine {
       this.removeFiles(updated).catch(() => {});
     }
     return updated;
+  }
+
+  /** pid -> start time and when /proc last confirmed it (ms). */
+  private readonly verified = new Map<number, { start: number; at: number }>();
+
+  /**
+   * Is the process (pid, start) still there? A signal 0 answers "is there a
+   * process with this pid" with one syscall; the start time in /proc, which
+   * tells a reused pid apart, is re-read at most every few seconds per pid.
+   */
+  private alive(pid: number, start: number): boolean {
+    if (pid <= 0) return false;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') {
+        this.verified.delete(pid);
+        return false;
+      }
+    }
+    const v = this.verified.get(pid);
+    const now = Date.now();
+    if (v && v.start === start && now - v.at < REVERIFY_MS) return true;
+    const ok = isSameProcessAlive(pid, start);
+    if (ok) this.verified.set(pid, { start, at: now });
+    else this.verified.delete(pid);
+    return ok;
   }
 
   list(opts: { all?: boolean } = {}): ContainerRecord[] {
@@ -237,7 +266,7 @@ export class Engine {
         throw new UserError(`invalid container name '${name}'`, 125, 'Names start with a letter or digit and use [a-zA-Z0-9_.-].');
       }
       const hostname = spec.hostname || (opts.name ?? id.slice(0, 12)).slice(0, 63);
-      prepareRootfs(dir, spec.image, this.images, hostname);
+      prepareRootfs(dir, spec.image, this.images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
       prepareForUserns(dir, spec, this.images, (other) => this.readRecord(other)?.spec);
       if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), defaultSeccompProgram(process.arch, spec.capabilities));
       return this.locked(() => {

@@ -56,13 +56,19 @@ function writeEtcFiles(dir: string, hostname: string): void {
   fs.writeFileSync(path.join(dir, 'resolv.conf'), resolv);
 }
 
-/** Build the container's filesystem pieces on disk (at create time). */
-export function prepareRootfs(containerDir: string, image: string, images: ImageStore, hostname: string): void {
+/**
+ * Build the container's filesystem pieces on disk (at create time).
+ * `privateCopy`: copy the image instead of layering over it, for a container
+ * whose user namespace does not map the image's owners (root with --uidmap
+ * or --userns=auto): its copy gets its files' owners shifted through the maps
+ * (idmapped.ts), as podman's storage does, so container root owns its /etc.
+ */
+export function prepareRootfs(containerDir: string, image: string, images: ImageStore, hostname: string, opts: { privateCopy?: boolean } = {}): void {
   const rootfs = path.join(containerDir, 'rootfs');
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   writeEtcFiles(path.join(containerDir, 'etc'), hostname);
   if (image !== HOST_IMAGE) {
-    if (overlaySupported()) {
+    if (overlaySupported() && !opts.privateCopy) {
       fs.mkdirSync(path.join(containerDir, 'upper'), { mode: 0o755 });
       fs.mkdirSync(path.join(containerDir, 'work'), { mode: 0o700 });
     } else {

@@ -7,7 +7,10 @@ import { matchKey, type Command, type KeyInfo } from './keymap.js';
 import type { ActionKind, ContainerRecord, LogCursor } from './model.js';
 import { isLive } from './records.js';
 import type { DashboardSource } from './source.js';
-import { modeOf, selectedRecord, type UiState } from './state.js';
+import { modeOf, selectedRecord, tableRowsOf, type SortColumn, type UiState } from './state.js';
+
+const FULL_SWEEP_EVERY = 5;
+const STATS_COLUMNS: ReadonlySet<SortColumn> = new Set(['cpu', 'mem', 'pids']);
 import type { DashboardStore } from './store.js';
 
 export interface ControllerOptions {
@@ -117,9 +120,23 @@ export function createController(store: DashboardStore, source: DashboardSource,
     }
   }
 
+  let ticks = 0;
+  /**
+   * The containers whose statistics this tick reads: the rows on screen and
+   * the selected one. Every FULL_SWEEP_EVERY ticks, or while the table is
+   * sorted by a statistic, all of them. With hundreds of containers, reading
+   * every container's cgroup files every second was most of the dashboard's
+   * CPU; rows scrolled into view get their figures at the next tick.
+   */
+  function statsFocus(s: UiState): ReadonlySet<string> | undefined {
+    if (ticks++ % FULL_SWEEP_EVERY === 0 || STATS_COLUMNS.has(s.sort.column)) return undefined;
+    const onScreen = s.visibleIds.slice(s.scrollTop, s.scrollTop + tableRowsOf(s));
+    return new Set(s.selectedId ? [...onScreen, s.selectedId] : onScreen);
+  }
+
   function tick(): void {
     try {
-      store.dispatch({ type: 'snapshot', snap: source.snapshot() });
+      store.dispatch({ type: 'snapshot', snap: source.snapshot(statsFocus(state())) });
     } catch (e) {
       store.dispatch({ type: 'status', text: `refresh failed: ${errorText(e)}`, kind: 'error' });
     }

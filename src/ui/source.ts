@@ -34,7 +34,8 @@ export interface LogChunk {
 
 export interface DashboardSource {
   /** one refresh: containers, stats and namespaces in one sweep */
-  snapshot(): Snapshot;
+  /** focus: read statistics only for these container ids (all when absent) */
+  snapshot(focus?: ReadonlySet<string>): Snapshot;
   security(r: ContainerRecord): Avail<ProcessSecurity>;
   users(r: ContainerRecord): Avail<UsersData>;
   volumes(r: ContainerRecord, all: ContainerRecord[]): Avail<VolumeRow[]>;
@@ -141,7 +142,7 @@ class EngineSource implements DashboardSource {
     private readonly logsL: Loaded<LogsModule>,
   ) {}
 
-  snapshot(): Snapshot {
+  snapshot(focus?: ReadonlySet<string>): Snapshot {
     const at = Date.now();
     const nsLegend = 'mod' in this.nsL ? this.nsL.mod.NS_LEGEND : null;
     let list: ContainerRecord[];
@@ -152,17 +153,22 @@ class EngineSource implements DashboardSource {
       return { at, containers: na(reason), stats: na(reason), namespaces: na(reason), nsColumn: {}, nsLegend };
     }
     const live = list.filter((r) => isLive(r) && r.pid > 0);
-    return { at, containers: ok(list), stats: this.sweep(live), namespaces: this.classify(live), nsColumn: this.nsColumn, nsLegend };
+    const swept = focus ? live.filter((r) => focus.has(r.id)) : live;
+    return { at, containers: ok(list), stats: this.sweep(swept, !focus), namespaces: this.classify(live), nsColumn: this.nsColumn, nsLegend };
   }
 
-  private sweep(live: ContainerRecord[]): Avail<Record<string, ContainerStats>> {
+  private sweep(live: ContainerRecord[], all: boolean): Avail<Record<string, ContainerStats>> {
     if (!('mod' in this.statsL)) return na(this.statsL.reason);
     try {
       const m = this.statsL.mod.sweepStats(
         live.map((r) => ({ id: r.id, pid: r.pid, cgroupPaths: r.cgroupPaths })),
         this.prevStats,
       );
-      this.prevStats = m;
+      // keep the last sample of containers not swept this time: the next
+      // CPU % of each is then the average since its own last sample
+      // (a full sweep also forgets removed containers)
+      if (all) this.prevStats = m;
+      else for (const [id, st] of m) this.prevStats.set(id, st);
       return ok(Object.fromEntries(m));
     } catch (e) {
       return na(`reading cgroup statistics failed: ${errorText(e)}`);

@@ -86,6 +86,19 @@ test('import a busybox rootfs (dir and tarball), run on it, and the image never 
     assert.match(fs.readFileSync(path.join(imgRoot, 'etc/passwd'), 'utf8'), /^root:/);
     assert.ok(fs.lstatSync(path.join(imgRoot, 'bin/ls')).isSymbolicLink(), 'the image still has /bin/ls');
   }
+  // root with a user namespace: the container gets a private copy whose owners
+  // are shifted through its maps, so its root owns its /etc; the image does not change
+  fs.chmodSync(root, 0o711); // the container's root (host uid 300000) must pass through
+  const mapped = tsbox(root, ['run', '-d', '--name', 'mapped', '--uidmap', '0:300000:65536', '--gidmap', '0:300000:65536', 'bb', 'sh', '-c', 'echo mine > /etc/motd && sleep 1000']);
+  assert.equal(mapped.code, 0, mapped.stderr);
+  const m = JSON.parse(tsbox(root, ['inspect', 'mapped']).stdout)[0];
+  for (let i = 0; i < 100 && !fs.existsSync(path.join(m.Bundle, 'rootfs/etc/motd')); i++) execFileSync('sleep', ['0.05']);
+  assert.equal(fs.readFileSync(`/proc/${m.State.Pid}/uid_map`, 'utf8').trim().split(/\s+/).join(' '), '0 300000 65536');
+  assert.equal(fs.statSync(path.join(m.Bundle, 'rootfs/etc/motd')).uid, 300000, 'written by container root = host uid 300000');
+  assert.equal(fs.statSync(path.join(m.Bundle, 'rootfs/etc/passwd')).uid, 300000, 'the copy is shifted');
+  assert.equal(fs.statSync(path.join(root, 'data/images/bb/rootfs/etc/passwd')).uid, 0, 'the image is not');
+  assert.ok(!fs.existsSync(path.join(root, 'data/images/bb/rootfs/etc/motd')));
+  assert.equal(tsbox(root, ['rm', '-f', 'mapped']).code, 0);
   const insp = JSON.parse(tsbox(root, ['image', 'inspect', 'bb']).stdout)[0];
   assert.equal(insp.kind, 'rootfs');
   // rmi refuses an image in use, then works

@@ -8,11 +8,19 @@ type Freezer = { version: 1; dir: string } | { version: 2; dir: string };
 
 /** The v1 freezer cgroup when there is one (hybrid hosts freeze through it,
  *  as their v1 hierarchies are the ones that hold the limits), else v2's core freezer. */
+/** Which of a container's cgroup dirs freezes it never changes: the
+ *  dashboard asks for every container every second, so remember it. */
+const freezers = new Map<string, Freezer>();
+
 function freezerOf(paths: string[]): Freezer | undefined {
+  const key = paths.join('\0');
+  const known = freezers.get(key);
+  if (known) return known;
   const v1 = paths.find((d) => exists(path.join(d, 'freezer.state')));
-  if (v1) return { version: 1, dir: v1 };
-  const v2 = paths.find((d) => exists(path.join(d, 'cgroup.freeze')));
-  return v2 ? { version: 2, dir: v2 } : undefined;
+  const v2 = v1 ? undefined : paths.find((d) => exists(path.join(d, 'cgroup.freeze')));
+  const f: Freezer | undefined = v1 ? { version: 1, dir: v1 } : v2 ? { version: 2, dir: v2 } : undefined;
+  if (f) freezers.set(key, f);
+  return f;
 }
 
 function frozenNow(f: Freezer): boolean {
