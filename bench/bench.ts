@@ -9,6 +9,7 @@ import { benchStartup, removePodmanImage } from './startup.js';
 import { benchLoad } from './load.js';
 import { ratio, versionOf, type HyperfineRow } from './tools.js';
 import { benchModel, renderModelOnce } from '../src/ui/bench.js';
+import { removeEmptyCgroupParents } from '../test/lib/cli.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     out.push('', 'The dashboard figures come from a real terminal (tmux 120x40) over the same containers: first frame = launch until the first container name is on screen; CPU = utime+stime over 10 s after 2 s of settling; RSS = VmRSS.');
   } finally {
     removePodmanImage();
+    removeEmptyCgroupParents();
     fs.rmSync(work, { recursive: true, force: true });
   }
   const text = out.join('\n') + '\n';

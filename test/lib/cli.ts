@@ -41,12 +41,28 @@ export function tsboxAsync(root: string, args: string[]): Promise<CliResult> {
   });
 }
 
-/** Remove every container under ROOT (force) and the root itself. */
+/**
+ * The engine keeps its cgroup parent (`<hierarchy>/tsbox`) once made, as
+ * podman keeps libpod_parent. Tests leave nothing behind: remove it again
+ * when no container is left in it (rmdir refuses otherwise).
+ */
+export function removeEmptyCgroupParents(): void {
+  for (const h of fs.readdirSync('/sys/fs/cgroup')) {
+    try {
+      fs.rmdirSync(path.join('/sys/fs/cgroup', h, 'tsbox'));
+    } catch {
+      /* absent, or still holding containers */
+    }
+  }
+}
+
+/** Remove every container under ROOT (force), the root itself, and empty cgroup parents. */
 export function cleanupRoot(root: string): void {
   const ps = tsbox(root, ['ps', '-a', '-q']);
   const ids = ps.stdout.split('\n').filter(Boolean);
   if (ids.length) tsbox(root, ['rm', '-f', ...ids]);
   fs.rmSync(root, { recursive: true, force: true });
+  removeEmptyCgroupParents();
 }
 
 export function inspect(root: string, name: string): Record<string, any> {
