@@ -120,7 +120,9 @@ export function createController(store: DashboardStore, source: DashboardSource,
     }
   }
 
-  let ticks = 0;
+  // The first tick reads only what is on screen, so the first frame does not
+  // wait for a cold read of every container's files; the full sweep follows.
+  let ticks = 1;
   /**
    * The containers whose statistics this tick reads: the rows on screen and
    * the selected one. Every FULL_SWEEP_EVERY ticks, or while the table is
