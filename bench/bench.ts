@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-bench-'));
   const out: string[] = [];
   try {
-    const s = benchStartup(work, runs);
+    const s = await benchStartup(work, runs);
     const find = (name: string) => s.rows.find((r) => r.name.startsWith(name));
     const tsbox = find('tsbox run');
     const helper = find('tsbox-helper');

@@ -34,7 +34,7 @@ function ociBundle(dir: string, rootfs: string): string {
   return bundle;
 }
 
-export function benchStartup(work: string, runs: number): StartupResult {
+export async function benchStartup(work: string, runs: number): Promise<StartupResult> {
   const rootfs = path.join(work, 'rootfs');
   makeBusyboxRootfs(rootfs);
   const root = path.join(work, 'tsbox-root');
@@ -46,7 +46,7 @@ export function benchStartup(work: string, runs: number): StartupResult {
   const engine = Engine.open({ root });
   spawnSync(process.execPath, [BIN, '--root', root, 'rm', '-f', 'bench-helper'], { stdio: 'ignore' });
   execFileSync(process.execPath, [BIN, '--root', root, 'create', '--name', 'bench-helper', 'benchbb', '/bin/true'], { stdio: 'ignore' });
-  const plan = engine.helperPlan('bench-helper');
+  const plan = await engine.helperPlan('bench-helper');
   for (const fd of plan.fds) fs.closeSync(fd);
   const id = engine.get('bench-helper').id;
   const seccomp = path.join(root, 'data/containers', id, 'seccomp.bpf');

@@ -4,7 +4,11 @@
 //  - dist/cli/ui.js: the dashboard with Ink, React and zustand bundled in,
 //    which halves the time to its first frame against loading them from
 //    node_modules (ink alone pulls in hundreds of small modules).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// chunk names carry content hashes: start clean so stale chunks do not pile up
+rmSync('dist/cli', { recursive: true, force: true });
 
 const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' };
 

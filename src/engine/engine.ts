@@ -14,25 +14,9 @@ import { crypto } from './lazy.js';
 import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
 import { resolvePaths, isRootless, type Paths } from './paths.js';
 import { ImageStore } from './images.js';
-import { prepareRootfs, rootfsArgs } from './rootfs.js';
-import { prepareForUserns } from './idmapped.js';
-import { ociConfig } from './oci.js';
-import { helperPath, spawnHelper } from './helper.js';
-import { runInUserNamespace, writeIdMaps } from './userns.js';
+import { helperPath } from './helper.js';
 import { capsHex } from './capabilities.js';
-import { defaultSeccompProgram } from './seccomp.js';
-import {
-  createContainerCgroups,
-  detectLayout,
-  killAll,
-  oomKillCount,
-  removeContainerCgroups,
-  setFrozen,
-  updateLimits,
-  validateLimits,
-} from './cgroups/index.js';
-import { chownVolumes, helperMountArgs, VolumeStore } from './volumes.js';
-import { relabelVolumes } from './labels.js';
+import { oomKillCount } from './cgroups/oom.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceType, type ResourceLimits } from './types.js';
 
 export interface CreateOptions {
@@ -73,6 +57,11 @@ export class Engine {
 
   get helperPath(): string {
     return helperPath();
+  }
+
+  /** The heavy half of the engine (ops.ts), loaded when something changes. */
+  private ops(): Promise<typeof import('./ops.js')> {
+    return import('./ops.js');
   }
 
   // ---------------------------------------------------------------- records
@@ -246,11 +235,11 @@ export class Engine {
 
   // ---------------------------------------------------------------- create
 
-  create(opts: CreateOptions): ContainerRecord {
+  async create(opts: CreateOptions): Promise<ContainerRecord> {
+    const o = await this.ops();
     const spec = opts.spec;
     this.images.get(spec.image); // image must exist
-    const layout = detectLayout();
-    validateLimits(spec.resources, layout, { rootless: isRootless() });
+    o.validateLimits(spec.resources, o.detectLayout(), { rootless: isRootless() });
     for (const t of NAMESPACE_TYPES) {
       const m = spec.namespaces[t];
       if (m.kind === 'container') m.container = this.get(m.container).id;
@@ -266,9 +255,9 @@ export class Engine {
         throw new UserError(`invalid container name '${name}'`, 125, 'Names start with a letter or digit and use [a-zA-Z0-9_.-].');
       }
       const hostname = spec.hostname || (opts.name ?? id.slice(0, 12)).slice(0, 63);
-      prepareRootfs(dir, spec.image, this.images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
-      prepareForUserns(dir, spec, this.images, (other) => this.readRecord(other)?.spec);
-      if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), defaultSeccompProgram(process.arch, spec.capabilities));
+      o.prepareRootfs(dir, spec.image, this.images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
+      o.prepareForUserns(dir, spec, this.images, (other) => this.readRecord(other)?.spec);
+      if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), o.defaultSeccompProgram(process.arch, spec.capabilities));
       return this.locked(() => {
         const all = this.allRecords();
         let finalName = name;
@@ -283,7 +272,7 @@ export class Engine {
         if (!spec.hostname) spec.hostname = hostname;
         writeJsonAtomic(
           path.join(dir, 'config.json'),
-          ociConfig(spec, {
+          o.ociConfig(spec, {
             rootfs: path.join(dir, 'rootfs'),
             etcDir: path.join(dir, 'etc'),
             cgroupsPath: `/tsbox/${id}`,
@@ -319,12 +308,12 @@ export class Engine {
 
   // ---------------------------------------------------------------- start
 
-  private helperArgs(rec: ContainerRecord, attach: boolean, cgroupPaths: string[]): { args: string[]; fds: number[] } {
+  private helperArgs(o: typeof import('./ops.js'), rec: ContainerRecord, attach: boolean, cgroupPaths: string[]): { args: string[]; fds: number[] } {
     const s = rec.spec;
     const dir = this.dir(rec.id);
     const args = ['run', '--status-fd', '3', '--log', path.join(dir, 'ctr.log'), '--exit-file', this.exitFile(rec.id)];
     if (!attach) args.push('--detach');
-    args.push(...rootfsArgs(dir, s.image, this.images));
+    args.push(...o.rootfsArgs(dir, s.image, this.images));
     for (const t of NAMESPACE_TYPES) {
       const m = s.namespaces[t];
       if (m.kind === 'private') args.push('--ns', t);
@@ -341,7 +330,7 @@ export class Engine {
     args.push('--cwd', s.workdir, '--uid', String(s.user.uid), '--gid', String(s.user.gid));
     if (s.user.groups.length) args.push('--groups', s.user.groups.join(','));
     for (const p of cgroupPaths) args.push('--cgroup', p);
-    args.push(...helperMountArgs(s.volumes));
+    args.push(...o.helperMountArgs(s.volumes));
     if (s.readOnlyRoot) args.push('--ro-root');
     if (s.labels.mount && !s.labels.disabled) args.push('--mount-label', s.labels.mount);
     if (s.labels.process && !s.labels.disabled) args.push('--process-label', s.labels.process);
@@ -359,8 +348,8 @@ export class Engine {
   }
 
   /** The helper argv an attached start would use: for benchmarks (the helper alone) and debugging. */
-  helperPlan(ref: string, cgroupPaths: string[] = []): { args: string[]; fds: number[] } {
-    return this.helperArgs(this.get(ref), true, cgroupPaths);
+  async helperPlan(ref: string, cgroupPaths: string[] = []): Promise<{ args: string[]; fds: number[] }> {
+    return this.helperArgs(await this.ops(), this.get(ref), true, cgroupPaths);
   }
 
   /**
@@ -371,28 +360,29 @@ export class Engine {
   async start(ref: string, opts: { attach?: boolean } = {}): Promise<ContainerRecord & { attachedExit?: number }> {
     const rec = this.get(ref);
     if (rec.state === 'running' || rec.state === 'paused') return rec; // podman: starting a running container is a no-op
+    const o = await this.ops();
     const s = rec.spec;
-    for (const p of rec.cgroupPaths) await removeContainerCgroups([p]); // leftovers of an earlier run
+    for (const p of rec.cgroupPaths) await o.removeContainerCgroups([p]); // leftovers of an earlier run
     fs.rmSync(this.exitFile(rec.id), { force: true });
     fs.mkdirSync(this.runDir(rec.id), { recursive: true, mode: 0o700 });
-    const volumes = new VolumeStore(this.paths);
+    const volumes = new o.VolumeStore(this.paths);
     for (const v of s.volumes) if (v.type === 'volume' && v.name) volumes.ensure(v.name);
-    chownVolumes(s.volumes, s.uidMap, s.gidMap, s.user);
+    o.chownVolumes(s.volumes, s.uidMap, s.gidMap, s.user);
     const others = this.list({ all: false }).filter((r) => r.id !== rec.id);
-    const warnings = s.labels.mount && !s.labels.disabled ? relabelVolumes(rec, s.volumes, s.labels.mount, { paths: this.paths, others, helper: this.helperPath }).warnings : [];
+    const warnings = s.labels.mount && !s.labels.disabled ? o.relabelVolumes(rec, s.volumes, s.labels.mount, { paths: this.paths, others, helper: this.helperPath }).warnings : [];
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     // Rootless on v1 (or without delegation) there is no cgroup of our own to
     // make; validateLimits has already refused any limit in that case.
-    const cgroupPaths = isRootless() && detectLayout().kind !== 'v2' ? [] : createContainerCgroups(rec.id, s.resources);
+    const cgroupPaths = isRootless() && o.detectLayout().kind !== 'v2' ? [] : o.createContainerCgroups(rec.id, s.resources);
     let fds: number[] = [];
     try {
-      const plan = this.helperArgs(rec, !!opts.attach, cgroupPaths);
+      const plan = this.helperArgs(o, rec, !!opts.attach, cgroupPaths);
       fds = plan.fds;
       const userns = s.namespaces.user.kind === 'private';
-      const run = spawnHelper(plan.args, {
+      const run = o.spawnHelper(plan.args, {
         stdio: opts.attach ? 'inherit' : 'detached',
         extraFds: fds,
-        onPid: userns ? (pid) => writeIdMaps(pid, s.uidMap, s.gidMap) : undefined,
+        onPid: userns ? (pid) => o.writeIdMaps(pid, s.uidMap, s.gidMap) : undefined,
       });
       const { pid, start, monitor } = await run.started;
       const nsInodes: ContainerRecord['nsInodes'] = {};
@@ -427,7 +417,7 @@ export class Engine {
       const final = this.readRecord(rec.id);
       return { ...(final ? this.reconcile(final) : started), attachedExit: code };
     } catch (e) {
-      await removeContainerCgroups(cgroupPaths);
+      await o.removeContainerCgroups(cgroupPaths);
       this.mutate(rec.id, (r) => {
         r.error = e instanceof Error ? e.message : String(e);
       });
@@ -455,7 +445,7 @@ export class Engine {
     }
     const sig = parseSignal(signal);
     this.signalInit(rec, sig);
-    if (sig === 'SIGKILL' && rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
+    if (sig === 'SIGKILL' && rec.state === 'paused') await (await this.ops()).setFrozen(rec.cgroupPaths, false);
   }
 
   /** Resolves with the exit code once the container is no longer running. */
@@ -476,13 +466,14 @@ export class Engine {
   async stop(ref: string, timeoutSec = 10): Promise<ContainerRecord> {
     const rec = this.get(ref);
     if (rec.state !== 'running' && rec.state !== 'paused') return rec;
-    if (rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
+    const o = await this.ops();
+    if (rec.state === 'paused') await o.setFrozen(rec.cgroupPaths, false);
     if (timeoutSec > 0) {
       this.signalInit(rec, 'SIGTERM');
       if ((await this.wait(rec.id, timeoutSec * 1000)) !== null) return this.get(rec.id);
     }
     this.signalInit(rec, 'SIGKILL');
-    if (rec.cgroupPaths.length) killAll(rec.cgroupPaths, 'SIGKILL');
+    if (rec.cgroupPaths.length) o.killAll(rec.cgroupPaths, 'SIGKILL');
     await this.wait(rec.id, 10000);
     return this.get(rec.id);
   }
@@ -496,7 +487,7 @@ export class Engine {
     const rec = this.get(ref);
     if (rec.state !== 'running') throw new UserError(`container ${rec.name} is ${rec.state}, not running`, 125, 'Only running containers can be paused.');
     if (rec.cgroupPaths.length === 0) throw new UserError(`container ${rec.name} has no cgroup of its own, so it cannot be frozen`, 125, 'Rootless containers get cgroups only on cgroup v2 with a delegated subtree.');
-    await setFrozen(rec.cgroupPaths, true);
+    await (await this.ops()).setFrozen(rec.cgroupPaths, true);
     this.mutate(rec.id, (r) => {
       r.state = 'paused';
     });
@@ -505,16 +496,17 @@ export class Engine {
   async unpause(ref: string): Promise<void> {
     const rec = this.get(ref);
     if (rec.state !== 'paused') throw new UserError(`container ${rec.name} is not paused`, 125, `Its state is ${rec.state}.`);
-    await setFrozen(rec.cgroupPaths, false);
+    await (await this.ops()).setFrozen(rec.cgroupPaths, false);
     this.mutate(rec.id, (r) => {
       r.state = 'running';
     });
   }
 
-  update(ref: string, limits: ResourceLimits): ContainerRecord {
+  async update(ref: string, limits: ResourceLimits): Promise<ContainerRecord> {
     const rec = this.get(ref);
-    validateLimits(limits, detectLayout(), { rootless: isRootless() });
-    if (rec.state === 'running' || rec.state === 'paused') updateLimits(rec.cgroupPaths, limits);
+    const o = await this.ops();
+    o.validateLimits(limits, o.detectLayout(), { rootless: isRootless() });
+    if (rec.state === 'running' || rec.state === 'paused') o.updateLimits(rec.cgroupPaths, limits);
     return this.mutate(rec.id, (r) => {
       r.spec.resources = { ...r.spec.resources, ...limits };
     });
@@ -523,7 +515,8 @@ export class Engine {
   // ---------------------------------------------------------------- remove
 
   private async removeFiles(rec: ContainerRecord): Promise<void> {
-    await removeContainerCgroups(rec.cgroupPaths);
+    const o = await this.ops();
+    await o.removeContainerCgroups(rec.cgroupPaths);
     // The record goes first, under the lock: from then on the container is
     // gone for every reader, and its files are only garbage to collect.
     const dir = this.dir(rec.id);
@@ -540,7 +533,7 @@ export class Engine {
       if (!isRootless() || (code !== 'EACCES' && code !== 'EPERM') || rec.spec.uidMap.length === 0) throw e;
       // Rootless: the container made files owned by our subordinate ids,
       // which only root of a user namespace with the same maps may remove.
-      const code2 = await runInUserNamespace(this.helperPath, ['rm', '-rf', '--', trash], rec.spec.uidMap, rec.spec.gidMap);
+      const code2 = await o.runInUserNamespace(this.helperPath, ['rm', '-rf', '--', trash], rec.spec.uidMap, rec.spec.gidMap);
       if (code2 !== 0) throw new UserError(`could not remove ${trash}`, 125, `Remove it with: tsbox unshare rm -rf ${trash}`);
     }
   }

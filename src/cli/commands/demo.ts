@@ -50,7 +50,7 @@ async function up(engine: Engine): Promise<void> {
   for (const d of DEMO_CONTAINERS) {
     if (!exists(engine, d.name)) {
       const req = runFlagsToCreateOptions(d.argv, engine);
-      engine.create({ name: req.name, spec: req.spec });
+      await engine.create({ name: req.name, spec: req.spec });
     }
     const rec = engine.get(d.name);
     if (rec.state === 'created' || rec.state === 'exited') await engine.start(rec.id);

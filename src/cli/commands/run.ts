@@ -5,10 +5,10 @@ import { RUN_FLAGS, buildRunRequest } from '../run-flags.js';
 import type { Parsed } from '../args.js';
 import type { GlobalOptions } from '../command.js';
 
-function create(p: Parsed, g: GlobalOptions) {
+async function create(p: Parsed, g: GlobalOptions) {
   const engine = Engine.open(g);
   const req = buildRunRequest(p, engine);
-  return { engine, req, rec: engine.create({ name: req.name, spec: req.spec }) };
+  return { engine, req, rec: await engine.create({ name: req.name, spec: req.spec }) };
 }
 
 export const run: Command = {
@@ -18,7 +18,7 @@ export const run: Command = {
   flags: RUN_FLAGS,
   stopAtPositional: true,
   async run(p, g) {
-    const { engine, req, rec } = create(p, g);
+    const { engine, req, rec } = await create(p, g);
     if (req.detach) {
       try {
         await engine.start(rec.id);
@@ -50,7 +50,7 @@ export const createCmd: Command = {
   flags: RUN_FLAGS.filter((f) => f.name !== 'detach'),
   stopAtPositional: true,
   async run(p, g) {
-    const { rec } = create(p, g);
+    const { rec } = await create(p, g);
     process.stdout.write(`${rec.id}\n`);
     return 0;
   },

@@ -18,7 +18,7 @@ export const update: Command = {
     if (Object.keys(limits).length === 0) {
       throw new UserError('nothing to update', 125, `Give at least one of ${RESOURCE_FLAGS.map((f) => `--${f.name}`).join(', ')}.`);
     }
-    const rec = Engine.open(g).update(p.positionals[0], limits);
+    const rec = await Engine.open(g).update(p.positionals[0], limits);
     process.stdout.write(`${rec.id}\n`);
     return 0;
   },
