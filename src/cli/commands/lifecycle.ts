@@ -1,25 +1,9 @@
-// start, stop, restart, kill, rm, wait: each takes one or more containers and
-// reports per container, like podman (first error decides the exit code).
+// start, stop, restart, kill, rm, wait: each takes one or more containers
+// (see each.ts for how they report).
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import { UserError, errorText, isUserError } from '../../engine/errors.js';
-import { bool, intFlag, str, type FlagSpec, type Parsed } from '../args.js';
-
-async function each(p: Parsed, what: string, fn: (ref: string) => Promise<string | void>): Promise<number> {
-  if (p.positionals.length === 0) throw new UserError(`${what} needs at least one container name or id`);
-  let code = 0;
-  for (const ref of p.positionals) {
-    try {
-      const out = await fn(ref);
-      process.stdout.write(`${out ?? ref}\n`);
-    } catch (e) {
-      if (!isUserError(e)) throw e;
-      process.stderr.write(`Error: ${errorText(e)}\n`);
-      code = code || e.code;
-    }
-  }
-  return code;
-}
+import { bool, intFlag, str, type FlagSpec } from '../args.js';
+import { forEachContainer } from '../each.js';
 
 const timeFlag: FlagSpec = { name: 'time', short: 't', type: 'string', arg: 'SECONDS', help: 'seconds to wait after SIGTERM before SIGKILL (default 10)' };
 
@@ -30,7 +14,7 @@ export const start: Command = {
   flags: [],
   run: (p, g) => {
     const e = Engine.open(g);
-    return each(p, 'start', async (r) => void (await e.start(r)));
+    return forEachContainer(p.positionals, 'start', async (r) => void (await e.start(r)));
   },
 };
 
@@ -42,7 +26,7 @@ export const stop: Command = {
   run: (p, g) => {
     const e = Engine.open(g);
     const t = intFlag(p, 'time') ?? 10;
-    return each(p, 'stop', async (r) => void (await e.stop(r, t)));
+    return forEachContainer(p.positionals, 'stop', async (r) => void (await e.stop(r, t)));
   },
 };
 
@@ -54,7 +38,7 @@ export const restart: Command = {
   run: (p, g) => {
     const e = Engine.open(g);
     const t = intFlag(p, 'time') ?? 10;
-    return each(p, 'restart', async (r) => void (await e.restart(r, t)));
+    return forEachContainer(p.positionals, 'restart', async (r) => void (await e.restart(r, t)));
   },
 };
 
@@ -65,7 +49,7 @@ export const kill: Command = {
   flags: [{ name: 'signal', short: 's', type: 'string', arg: 'SIGNAL', help: 'signal to send (name or number, default KILL)' }],
   run: (p, g) => {
     const e = Engine.open(g);
-    return each(p, 'kill', (r) => e.kill(r, str(p, 'signal') ?? 'SIGKILL'));
+    return forEachContainer(p.positionals, 'kill', (r) => e.kill(r, str(p, 'signal') ?? 'SIGKILL'));
   },
 };
 
@@ -76,7 +60,7 @@ export const rm: Command = {
   flags: [{ name: 'force', short: 'f', type: 'bool', help: 'stop running containers first' }],
   run: (p, g) => {
     const e = Engine.open(g);
-    return each(p, 'rm', (r) => e.remove(r, { force: bool(p, 'force') }));
+    return forEachContainer(p.positionals, 'rm', (r) => e.remove(r, { force: bool(p, 'force') }));
   },
 };
 
@@ -87,6 +71,6 @@ export const wait: Command = {
   flags: [],
   run: (p, g) => {
     const e = Engine.open(g);
-    return each(p, 'wait', async (r) => String(await e.wait(r)));
+    return forEachContainer(p.positionals, 'wait', async (r) => String(await e.wait(r)));
   },
 };
