@@ -636,10 +636,6 @@ export class Engine {
       OCIConfig: readJsonIfExists(path.join(dir, 'config.json')),
     };
   }
-
-  hostname(): string {
-    return os.hostname();
-  }
 }
 
 function sameNamespace(type: NamespaceType, pid: number): boolean {

@@ -38,7 +38,7 @@ function copyIfExists(src: string, dst: string): void {
   }
 }
 
-export function hostsFile(hostname: string): string {
+function hostsFile(hostname: string): string {
   return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
 }
 
