@@ -22,7 +22,7 @@ static void usage(FILE *f)
         "       tsbox-helper xattr get PATH NAME\n"
         "       tsbox-helper xattr set PATH NAME VALUE\n"
         "       tsbox-helper xattr remove PATH NAME\n"
-        "       tsbox-helper userns --status-fd FD --userns-block-fd FD -- CMD [ARG...]\n"
+        "       tsbox-helper userns --status-fd FD --userns-block-fd FD [--clear-groups] -- CMD [ARG...]\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);
@@ -305,15 +305,21 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     if (c->pid != 0 || c->has_pid_start)
       return failx(e, "argv", "--pid is only valid for exec");
     c->ns_flags |= CLONE_NEWNS; /* mnt is always new */
+    int joined = 0;
     for (size_t j = 0; j < c->n_joins; j++) {
       if (c->joins[j].flag == CLONE_NEWNS)
         return failx(e, "argv", "--join-ns mnt: the mount namespace of run is always new");
       c->ns_flags &= ~c->joins[j].flag;
-      if (c->joins[j].flag == CLONE_NEWUSER && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
-        return failx(e, "argv",
-                     "--join-ns user cannot be combined with a new pid or time namespace "
-                     "(they would belong to the host user namespace)");
+      joined |= c->joins[j].flag;
     }
+    /* With a joined user namespace the new time namespace is made by a
+     * fork in the pid namespace the monitor joined (run.c, forks_init);
+     * when that fork's parent exits, the init of that pid namespace, not
+     * the monitor, would adopt the container's init. */
+    if ((joined & CLONE_NEWUSER) && (joined & CLONE_NEWPID) && (c->ns_flags & CLONE_NEWTIME))
+      return failx(e, "argv",
+                   "--join-ns user and --join-ns pid cannot be combined with --ns time: "
+                   "join the time namespace too (--join-ns time:PATH) or share the caller's");
     /* Setting the hostname of a namespace we do not own would change the
      * host's (or another container's) name. */
     if (c->hostname && !(c->ns_flags & CLONE_NEWUTS))

@@ -13,10 +13,16 @@
  *   error pipe: EOF = started, else a report -> kill, reap, {"error"}
  *   copy output, forward signals, reap, write the exit file
  *
+ * A joined user namespace with a new pid or time namespace takes one step
+ * more (see join_user_namespace): the child joins, unshares them and forks
+ * the real init, which the monitor adopts as a child subreaper.
+ *
  * The child is in its own mount namespace from its first instruction, so
  * no mount it makes is ever visible on the host; killing it on any error
  * tears everything down. */
 #include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +43,8 @@ struct channels {
   int out[2];    /* container stdout (no tty) */
   int err[2];    /* container stderr (no tty) */
   int sock[2];   /* child -> monitor: the pty master (SCM_RIGHTS) */
+  int init[2];   /* forked init -> monitor: one byte whose SCM_CREDENTIALS
+                    carry its pid (joined user namespace, see below) */
 };
 
 static pid_t child_pid = -1;
@@ -175,10 +183,19 @@ static void detach(struct config *c)
   exit(read_full(p[0], &code, 1) == 1 ? code : 125);
 }
 
-static int make_channels(struct channels *ch, bool tty, struct error *e)
+static int make_channels(struct channels *ch, bool tty, bool forked_init, struct error *e)
 {
   if (pipe2(ch->sync, O_CLOEXEC) < 0 || pipe2(ch->report, O_CLOEXEC) < 0)
     return fail(e, "clone", "pipe");
+  if (forked_init) {
+    int on = 1;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->init) < 0)
+      return fail(e, "clone", "socketpair");
+    /* The kernel attaches the sender's pid to what it writes, translated
+     * into our pid namespace: the init knows itself only as pid 1. */
+    if (setsockopt(ch->init[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
+      return fail(e, "clone", "SO_PASSCRED");
+  }
   if (tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->sock) < 0)
       return fail(e, "clone", "socketpair");
@@ -196,13 +213,58 @@ static void close_pair_end(int *fds, int i)
   }
 }
 
+static bool joins_user_namespace(const struct config *c)
+{
+  for (size_t i = 0; i < c->n_joins; i++)
+    if (c->joins[i].flag == CLONE_NEWUSER)
+      return true;
+  return false;
+}
+
+/* New pid and time namespaces belong to the user namespace of the process
+ * that creates them, and a pid namespace's /proc may only be mounted by a
+ * root of that user namespace. clone3 in the monitor would make them the
+ * host's. So with a joined user namespace the child joins it, unshares
+ * them there, and forks: the fork is the container's init (pid 1 of the new
+ * pid namespace, born in the new time namespace). */
+static bool forks_init(const struct config *c)
+{
+  return joins_user_namespace(c) && (c->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME));
+}
+
+/* In the child, before the monitor releases it: join the user namespace
+ * and create the namespaces it should own. With forks_init(), only the
+ * forked init returns; it tells the monitor its pid, and the child exits so
+ * that the monitor (a child subreaper) adopts it. */
+static void join_user_namespace(const struct config *c, struct channels *ch, int user_fd)
+{
+  int flags = c->ns_flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWTIME);
+  pid_t pid;
+
+  if (setns(user_fd, CLONE_NEWUSER) < 0)
+    die_with_error("userns", "join user namespace");
+  if (unshare(flags) < 0)
+    die_with_error("userns", "unshare");
+  if (!forks_init(c))
+    return;
+  pid = fork();
+  if (pid < 0)
+    die_with_error("clone", "fork the container's init");
+  if (pid > 0)
+    _exit(0);
+  /* A fork starts without a parent-death signal; the monitor is not our
+   * parent yet (see container_init for when it is set). */
+  if (write_all(ch->init[1], "1", 1) < 0)
+    die_with_error("clone", "tell the monitor the init's pid");
+  close_pair_end(ch->init, 1);
+}
+
 /* The container's init, from clone3 to execve. Never returns. */
 __attribute__((noreturn)) static void container_init(struct config *c, struct channels *ch)
 {
   struct error e = { 0 };
   bool user_joined = false;
   int user_fd = -1, cgroup_fd = -1;
-  int unshare_flags = 0;
   char go;
   ssize_t n;
 
@@ -216,8 +278,23 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
   close_pair_end(ch->out, 0);
   close_pair_end(ch->err, 0);
   close_pair_end(ch->sock, 0);
+  close_pair_end(ch->init, 0);
   /* Exact modes for the nodes and dirs we create; CMD gets 022. */
   umask(0);
+
+  for (size_t i = 0; i < c->n_joins; i++) {
+    if (c->joins[i].flag == CLONE_NEWUSER) {
+      user_fd = c->joins[i].fd;
+      user_joined = true;
+    }
+    if (c->joins[i].flag == CLONE_NEWCGROUP)
+      cgroup_fd = c->joins[i].fd;
+  }
+  /* Joining a user namespace must come before creating namespaces that it
+   * should own, so those were left out of clone3 and are unshared here;
+   * before the release, since the monitor must know the final init's pid. */
+  if (user_joined)
+    join_user_namespace(c, ch, user_fd);
 
   /* stdio: pipes to the monitor, or /dev/null until the pty exists. The
    * caller's terminal is never handed to the container. */
@@ -237,6 +314,16 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
   while (n < 0 && errno == EINTR);
   if (n != 1)
     _exit(125); /* the monitor gave up; it reports */
+  if (forks_init(c)) {
+    /* The monitor has adopted us by now (it waited for our first parent
+     * before the release). It keeps its end of the sync pipe open until it
+     * has our report, so a hang-up here means it died before the prctl. */
+    struct pollfd p = { .fd = ch->sync[0], .events = POLLIN };
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+      die_with_error("clone", "PR_SET_PDEATHSIG");
+    if (poll(&p, 1, 0) != 0)
+      _exit(125);
+  }
   close_pair_end(ch->sync, 0);
 
   /* Our own session: terminal signals of the caller reach the monitor only,
@@ -244,30 +331,20 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
   if (setsid() < 0)
     die_with_error("clone", "setsid");
 
-  for (size_t i = 0; i < c->n_joins; i++) {
-    if (c->joins[i].flag == CLONE_NEWUSER) {
-      user_fd = c->joins[i].fd;
-      user_joined = true;
-    }
-    if (c->joins[i].flag == CLONE_NEWCGROUP)
-      cgroup_fd = c->joins[i].fd;
-  }
-  /* Joining a user namespace must come before creating namespaces that it
-   * should own, so those were left out of clone3 and are unshared here. */
-  if (user_joined) {
-    if (setns(user_fd, CLONE_NEWUSER) < 0)
-      die_with_error("userns", "join user namespace");
-    unshare_flags = c->ns_flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET);
-    if (unshare(unshare_flags) < 0)
-      die_with_error("userns", "unshare");
-  }
-
   /* In a user namespace our host ids (root) are unmapped, and files we
    * create could not be owned by anyone; become the namespace's root (the
    * engine has written the id maps by now). Capabilities are kept. */
-  if (((c->ns_flags & CLONE_NEWUSER) || user_joined) &&
-      (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-    die_with_error("userns", "become root of the user namespace (are uid_map/gid_map written?)");
+  if ((c->ns_flags & CLONE_NEWUSER) || user_joined) {
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+      die_with_error("userns", "become root of the user namespace (are uid_map/gid_map written?)");
+    /* The caller's supplementary groups are unmapped here, but still count
+     * in permission checks: a directory of the caller's group with mode
+     * 0701 would refuse the container's root the search right others have.
+     * EPERM: setgroups is denied (a single-id map), and they are the
+     * caller's own then, which that map makes us anyway. */
+    if (setgroups(0, NULL) < 0 && errno != EPERM)
+      die_with_error("userns", "drop the caller's supplementary groups");
+  }
 
   /* The monitor has placed us in our cgroups: a new cgroup namespace now
    * has our own cgroup as its root. */
@@ -309,6 +386,70 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
   finish_and_exec(c, plan.in_userns);
 }
 
+/* The child's error pipe: 0 at EOF with nothing in it (CMD was exec'd, or
+ * the child is gone without a word), -1 with E filled from its report. */
+static int read_report(struct channels *ch, struct error *e)
+{
+  static char stage[sizeof ((struct child_report *) 0)->stage + 1];
+  struct child_report report;
+  ssize_t n = read_full(ch->report[0], &report, sizeof report);
+
+  if (n < 0)
+    return fail(e, "clone", "read the error pipe");
+  if (n == 0)
+    return 0;
+  if ((size_t) n != sizeof report)
+    return failx(e, "clone", "short report from the container (%zd bytes)", n);
+  memcpy(stage, report.stage, sizeof report.stage);
+  report.msg[sizeof report.msg - 1] = '\0';
+  failx(e, stage, "%s", report.msg);
+  e->err = report.err; /* the message already carries the errno text */
+  return -1;
+}
+
+/* forks_init(): learn the pid of the init our child forked, wait for that
+ * child to exit (from then on the init is ours, as a subreaper's), and make
+ * the init the child we report, signal and reap. */
+static int adopt_init(struct channels *ch, int *pidfd, struct error *e)
+{
+  char byte, ctl[CMSG_SPACE(sizeof(struct ucred))];
+  struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+  struct ucred cred = { 0 };
+  struct cmsghdr *cm;
+  ssize_t n;
+  int wstatus;
+
+  do
+    n = recvmsg(ch->init[0], &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return fail(e, "clone", "receive the init's pid");
+  /* EOF: the child failed before forking, and says why on the error pipe */
+  if (n == 0)
+    return read_report(ch, e) < 0 ? -1 : failx(e, "clone", "the container's init was not forked");
+  for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+      memcpy(&cred, CMSG_DATA(cm), sizeof cred);
+  if (cred.pid <= 0)
+    return failx(e, "clone", "no credentials came with the init's message");
+  close_pair_end(ch->init, 0);
+
+  while (waitpid(child_pid, &wstatus, 0) < 0)
+    if (errno != EINTR)
+      return fail(e, "clone", "waitpid");
+  close(*pidfd);
+  child_pid = cred.pid;
+  *pidfd = sys_pidfd_open(child_pid, 0);
+  if (*pidfd < 0)
+    return fail(e, "clone", "pidfd_open the container's init");
+  /* Orphans of the container's processes go to its init (new pid
+   * namespace) or, sharing ours, to the host's reaper, not to us. */
+  if (prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) < 0)
+    return fail(e, "clone", "PR_SET_CHILD_SUBREAPER");
+  return 0;
+}
+
 static void write_exit_file(const char *path, int code, int sig)
 {
   char tmp[4096], buf[256], stamp[64];
@@ -329,8 +470,7 @@ static void write_exit_file(const char *path, int code, int sig)
 int run_main(struct config *c)
 {
   struct error e = { 0 };
-  struct channels ch = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
-  struct child_report report;
+  struct channels ch = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
   unsigned long long start;
   int procfd, sigfd, pidfd = -1, master = -1, wstatus, code, sig;
   int clone_flags;
@@ -363,14 +503,20 @@ int run_main(struct config *c)
     }
   }
 
-  if (make_channels(&ch, c->tty, &e) < 0)
+  if (make_channels(&ch, c->tty, forks_init(c), &e) < 0)
     monitor_fail(&e);
+  /* The forked init is orphaned when the child that forked it exits: as a
+   * child subreaper we become its parent, and can reap it (see adopt_init). */
+  if (forks_init(c) && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+    fail(&e, "clone", "PR_SET_CHILD_SUBREAPER");
+    monitor_fail(&e);
+  }
 
-  /* cgroup is unshared by the child once it sits in its cgroup */
+  /* cgroup is unshared by the child once it sits in its cgroup; with a
+   * joined user namespace the child creates the rest (join_user_namespace) */
   clone_flags = c->ns_flags & ~CLONE_NEWCGROUP;
-  for (size_t i = 0; i < c->n_joins; i++)
-    if (c->joins[i].flag == CLONE_NEWUSER)
-      clone_flags &= ~(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET);
+  if (joins_user_namespace(c))
+    clone_flags &= ~(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWTIME);
 
   struct tsbox_clone_args args = {
     .flags = (uint64_t) clone_flags | CLONE_PIDFD,
@@ -390,6 +536,10 @@ int run_main(struct config *c)
   close_pair_end(ch.out, 1);
   close_pair_end(ch.err, 1);
   close_pair_end(ch.sock, 1);
+  close_pair_end(ch.init, 1);
+
+  if (forks_init(c) && adopt_init(&ch, &pidfd, &e) < 0)
+    monitor_fail(&e);
 
   if (read_start_time(procfd, child_pid, &start, &e) < 0)
     monitor_fail(&e);
@@ -428,26 +578,12 @@ int run_main(struct config *c)
     fail(&e, "clone", "release the child");
     monitor_fail(&e);
   }
-  close_pair_end(ch.sync, 1);
 
-  n = read_full(ch.report[0], &report, sizeof report);
-  if (n < 0) {
-    fail(&e, "clone", "read the error pipe");
+  if (read_report(&ch, &e) < 0)
     monitor_fail(&e);
-  }
-  if (n > 0) {
-    static char stage[sizeof report.stage + 1];
-    if ((size_t) n != sizeof report) {
-      failx(&e, "clone", "short report from the container (%zd bytes)", n);
-      monitor_fail(&e);
-    }
-    memcpy(stage, report.stage, sizeof report.stage);
-    report.msg[sizeof report.msg - 1] = '\0';
-    failx(&e, stage, "%s", report.msg);
-    e.err = report.err; /* the message already carries the errno text */
-    monitor_fail(&e);
-  }
   close_pair_end(ch.report, 0);
+  /* held open until now: a forked init checks it for our death (container_init) */
+  close_pair_end(ch.sync, 1);
 
   if (c->tty) {
     master = recv_fd(ch.sock[0], &e);

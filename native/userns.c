@@ -17,11 +17,13 @@
  *   spawn ------------------------> unshare(CLONE_NEWUSER)
  *   <------------------------------ {"pid":N,"start":T}
  *   newuidmap N ..., newgidmap N ...
- *   one byte ---------------------> setresgid(0), setresuid(0), execvp(CMD)
+ *   one byte ---------------------> setresgid(0), setresuid(0),
+ *                                   [--clear-groups: setgroups(0)], execvp(CMD)
  *   EOF on the status fd (CLOEXEC) = CMD runs; or {"error":...}
  *   closing the block fd instead of writing = abort (exit 125)
  */
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <stdio.h>
 
@@ -52,7 +54,7 @@ static void cloexec_from_3(void)
   }
 }
 
-static int parse_userns_args(int argc, char **argv, int *block_fd, int *cmd, struct error *e)
+static int parse_userns_args(int argc, char **argv, int *block_fd, bool *clear_groups, int *cmd, struct error *e)
 {
   int i;
   for (i = 2; i < argc; i++) {
@@ -63,6 +65,10 @@ static int parse_userns_args(int argc, char **argv, int *block_fd, int *cmd, str
     }
     if (strncmp(opt, "--", 2) != 0)
       break;
+    if (strcmp(opt, "--clear-groups") == 0) {
+      *clear_groups = true;
+      continue;
+    }
     if (i + 1 >= argc)
       return failx(e, "argv", "%s needs a value", opt);
     if (strcmp(opt, "--status-fd") == 0) {
@@ -85,7 +91,7 @@ static int parse_userns_args(int argc, char **argv, int *block_fd, int *cmd, str
   return 0;
 }
 
-static int enter_userns(int block_fd, struct error *e)
+static int enter_userns(int block_fd, bool clear_groups, struct error *e)
 {
   cleanup_fd int procfd = -1;
   unsigned long long start;
@@ -113,6 +119,10 @@ static int enter_userns(int block_fd, struct error *e)
   /* EINVAL here means an id has no mapping: the engine did not write them. */
   if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
     return fail(e, "userns", "become root of the user namespace (are uid_map/gid_map written?)");
+  /* The caller's groups are unmapped (nogroup) here but still count in
+   * permission checks, as the group class of the caller's own files. */
+  if (clear_groups && setgroups(0, NULL) < 0)
+    return fail(e, "userns", "--clear-groups: setgroups (a map of one gid denies it)");
   return 0;
 }
 
@@ -120,9 +130,10 @@ int userns_main(int argc, char **argv)
 {
   struct error e = { 0 };
   int block_fd = -1, cmd = 0;
+  bool clear_groups = false;
 
   cloexec_from_3();
-  if (parse_userns_args(argc, argv, &block_fd, &cmd, &e) < 0 || enter_userns(block_fd, &e) < 0)
+  if (parse_userns_args(argc, argv, &block_fd, &clear_groups, &cmd, &e) < 0 || enter_userns(block_fd, clear_groups, &e) < 0)
     goto fail;
   execvp(argv[cmd], &argv[cmd]);
   fail(&e, "exec", "exec `%s`", argv[cmd]);

@@ -143,6 +143,20 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   });
   for (const w of userns.warnings) process.stderr.write(`warning: ${w}\n`);
   namespaces.user = userns.mode;
+  // In another container's user namespace, a new time namespace is made by a
+  // fork of the container's first process (native/PROTOCOL.md, --join-ns);
+  // in a joined pid namespace that fork would be adopted by that namespace's
+  // init, not by the monitor. So there the time namespace follows the pid one.
+  if (namespaces.user.kind === 'container' && namespaces.pid.kind === 'container') {
+    if (str(p, 'timens') === undefined) namespaces.time = { kind: 'container', container: namespaces.pid.container };
+    else if (namespaces.time.kind === 'private') {
+      throw new UserError(
+        '--timens private cannot be combined with --userns container:NAME and --pid container:NAME',
+        125,
+        'Use --timens container:NAME (the default here) or --timens host, or give the container a pid namespace of its own.',
+      );
+    }
+  }
   const { uidMap, gidMap } = userns;
   const etcDir = image === HOST_IMAGE ? '/etc' : path.join(engine.images.rootfs(image), 'etc');
   const user =

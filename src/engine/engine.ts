@@ -144,6 +144,7 @@ export class Engine {
     }
     const out: ContainerRecord[] = [];
     for (const id of ids) {
+      if (id.includes('.')) continue; // <id>.removing: being deleted, no longer a container
       const rec = this.readRecord(id);
       if (rec) out.push(rec);
     }
@@ -371,6 +372,7 @@ export class Engine {
     const others = this.list({ all: false }).filter((r) => r.id !== rec.id);
     const warnings = s.labels.mount && !s.labels.disabled ? o.relabelVolumes(rec, s.volumes, s.labels.mount, { paths: this.paths, others, helper: this.helperPath }).warnings : [];
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    await o.shiftRootless(this.dir(rec.id), s, this.images, this.helperPath, (other) => this.readRecord(other)?.spec);
     // Rootless on v1 (or without delegation) there is no cgroup of our own to
     // make; validateLimits has already refused any limit in that case.
     const cgroupPaths = isRootless() && o.detectLayout().kind !== 'v2' ? [] : o.createContainerCgroups(rec.id, s.resources);
@@ -530,10 +532,12 @@ export class Engine {
       fs.rmSync(trash, { recursive: true, force: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (!isRootless() || (code !== 'EACCES' && code !== 'EPERM') || rec.spec.uidMap.length === 0) throw e;
+      if (!isRootless() || (code !== 'EACCES' && code !== 'EPERM')) throw e;
       // Rootless: the container made files owned by our subordinate ids,
-      // which only root of a user namespace with the same maps may remove.
-      const code2 = await o.runInUserNamespace(this.helperPath, ['rm', '-rf', '--', trash], rec.spec.uidMap, rec.spec.gidMap);
+      // which only root of a user namespace with all our ids mapped (our uid
+      // and our /etc/subuid ranges) may remove.
+      const own = o.callerNamespace(true, process.getuid!(), process.getgid!(), o.usernsHost());
+      const code2 = await o.runInUserNamespace(this.helperPath, ['rm', '-rf', '--', trash], own.uidMap, own.gidMap);
       if (code2 !== 0) throw new UserError(`could not remove ${trash}`, 125, `Remove it with: tsbox unshare rm -rf ${trash}`);
     }
   }

@@ -3,7 +3,7 @@
 // (`tsbox ps`, `inspect`, `logs`) and the dashboard's refresh never need it,
 // and not loading it keeps `tsbox ps` close to `node -e 0`.
 export { prepareRootfs, rootfsArgs } from './rootfs.js';
-export { prepareForUserns } from './idmapped.js';
+export { prepareForUserns, shiftRootless } from './idmapped.js';
 export { ociConfig } from './oci.js';
 export { spawnHelper } from './helper.js';
 export { runInUserNamespace, writeIdMaps } from './userns.js';
@@ -19,3 +19,4 @@ export {
 } from './cgroups/index.js';
 export { chownVolumes, helperMountArgs, VolumeStore } from './volumes.js';
 export { relabelVolumes } from './labels.js';
+export { callerNamespace, usernsHost } from './rootless.js';

@@ -8,7 +8,8 @@
 // uidmap), which allow exactly the ranges in /etc/subuid and /etc/subgid.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, IOType } from 'node:child_process';
+import type { Stream } from 'node:stream';
 import { childProcess } from './lazy.js';
 import os from 'node:os';
 import { UserError, EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND } from './errors.js';
@@ -193,21 +194,29 @@ function helperFailure(msg: StatusLine): UserError {
   return new UserError(`tsbox-helper userns: ${msg.error ?? 'failed'}${msg.stage ? ` [${msg.stage}]` : ''}`);
 }
 
+export interface UsernsChild {
+  child: ChildProcess;
+  /** CMD's exit code (128+N after signal N); rejects when the namespace cannot be set up or CMD cannot be executed */
+  done: Promise<number>;
+}
+
 /**
- * Run CMD (stdio inherited) as root of a new user namespace with these maps,
- * through `tsbox-helper userns`. Resolves with CMD's exit code (128+N after
- * signal N); rejects with a UserError when the namespace cannot be set up or
- * CMD cannot be executed.
+ * Start CMD as root of a new user namespace with these maps, through
+ * `tsbox-helper userns`; stdin, stdout and stderr as STDIO says. clearGroups:
+ * without the caller's supplementary groups, which the namespace may not map
+ * but which would still count in permission checks.
  */
-export function runInUserNamespace(
+export function spawnInUserNamespace(
   helper: string,
   cmd: string[],
   uidMap: IdMapEntry[],
   gidMap: IdMapEntry[],
-  tools: MapTools = findMapTools(),
-): Promise<number> {
-  const child = childProcess().spawn(helper, ['userns', '--status-fd', '3', '--userns-block-fd', '4', '--', ...cmd], {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'],
+  opts: { tools?: MapTools; stdio?: Array<IOType | Stream>; clearGroups?: boolean } = {},
+): UsernsChild {
+  const tools = opts.tools ?? findMapTools();
+  const flags = ['--status-fd', '3', '--userns-block-fd', '4', ...(opts.clearGroups ? ['--clear-groups'] : [])];
+  const child = childProcess().spawn(helper, ['userns', ...flags, '--', ...cmd], {
+    stdio: [...(opts.stdio ?? ['inherit', 'inherit', 'inherit']), 'pipe', 'pipe'],
   });
   const status = child.stdio[3] as NodeJS.ReadableStream;
   const block = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
@@ -236,17 +245,38 @@ export function runInUserNamespace(
       if (msg.error !== undefined) failure ??= helperFailure(msg);
     }
   });
-  const done = relaySignals(child);
-  return new Promise<number>((resolve, reject) => {
+  const done = new Promise<number>((resolve, reject) => {
     child.on('error', (e) => {
       failure ??= new UserError(`cannot run ${helper}: ${e.message}`);
     });
     child.on('close', (code, signal) => {
-      done();
       if (failure) reject(failure);
       else resolve(exitCodeOf(code, signal));
     });
   });
+  return { child, done };
+}
+
+/**
+ * Run CMD (stdio inherited) as root of a new user namespace with these maps:
+ * `tsbox unshare`. Resolves with CMD's exit code (128+N after signal N);
+ * rejects with a UserError when the namespace cannot be set up or CMD cannot
+ * be executed.
+ */
+export async function runInUserNamespace(
+  helper: string,
+  cmd: string[],
+  uidMap: IdMapEntry[],
+  gidMap: IdMapEntry[],
+  tools: MapTools = findMapTools(),
+): Promise<number> {
+  const { child, done } = spawnInUserNamespace(helper, cmd, uidMap, gidMap, { tools });
+  const stop = relaySignals(child);
+  try {
+    return await done;
+  } finally {
+    stop();
+  }
 }
 
 /** podman's convention: the exit code, or 128+N after signal N. */

@@ -361,6 +361,103 @@ test('rootless run of an imported image: overlay in the user namespace, files la
   assert.equal(tsbox(['rmi', 'bb']).code, 0);
 });
 
+/** inspect as the test user */
+const inspectAs = (name: string) => JSON.parse(tsbox(['inspect', name]).stdout)[0];
+
+test('rootless --userns=auto: the container’s root is a subuid; its files are given to it in your own namespace at first start', opts, () => {
+  // tsbox made ~/.local/share/tsbox (and the dirs above it) 0700: a subuid may not pass
+  const closed = [path.join(home, '.local'), path.join(home, '.local/share')];
+  for (const d of closed) assert.equal(fs.statSync(d).mode & 0o777, 0o700);
+  const refused = tsbox(['create', '--userns=auto:size=2000', 'host', 'true']);
+  assert.equal(refused.code, 125);
+  assert.match(refused.stderr, new RegExp(`the container's root \\(host uid \\d+\\) cannot reach its files: ${closed[0]} is mode 0700 \\(owner uid ${uid}\\), ${closed[1]} is mode 0700`));
+  assert.match(refused.stderr, new RegExp(`chmod o\\+x ${closed.join(' ')}`));
+  assert.equal(asUser(['chmod', 'o+x', ...closed]).code, 0);
+
+  const r = tsbox(['run', '-d', '--name', 's1', '--userns=auto:size=2000', 'host', 'sleep', '300']);
+  assert.equal(r.code, 0, r.stderr);
+  const info = inspectAs('s1');
+  const pid = info.State.Pid as number;
+  const [u] = parseIdMap(fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8'));
+  const [g] = parseIdMap(fs.readFileSync(`/proc/${pid}/gid_map`, 'utf8'));
+  assert.deepEqual([u.container, u.size, g.container, g.size], [0, 2000, 0, 2000]);
+  assert.ok(u.host >= start && u.host + 2000 <= start + COUNT, 'a range of your subuids, without your own uid');
+  assert.equal(procStatus(pid, 'Uid'), String(u.host));
+  const e = tsbox(['exec', 's1', 'sh', '-c', 'id -u; echo x > /root/made; echo 10.0.0.9 db >> /etc/hosts; stat -c %u:%g / /etc/hosts']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(e.stdout, '0\n0:0\n0:0\n', 'the skeleton and /etc files are the container’s root’s');
+  const dir = info.Bundle as string;
+  const own = (p: string) => {
+    const st = fs.lstatSync(path.join(dir, p));
+    return [st.uid, st.gid];
+  };
+  assert.deepEqual(own('rootfs/root/made'), [u.host, g.host]);
+  assert.deepEqual(own('etc/hosts'), [u.host, g.host]);
+  assert.deepEqual(own('.'), [uid, g.host], 'the container’s directory stays yours; its root group may pass');
+  assert.equal(fs.statSync(dir).mode & 0o777, 0o710);
+  assert.deepEqual(own('state.json'), [uid, gid], 'and your state stays yours');
+  // stop and start again: done once
+  assert.equal(tsbox(['stop', '-t', '0', 's1']).code, 0);
+  assert.equal(tsbox(['start', 's1']).code, 0);
+  assert.equal(tsbox(['exec', 's1', 'cat', '/root/made']).stdout, 'x\n');
+  const pid2 = inspectAs('s1').State.Pid as number;
+
+  // another container in s1's user namespace: new pid and time namespaces of its own, owned by it
+  const j = tsbox(['run', '--name', 'j1', '--userns', 'container:s1', 'host', 'sh', '-c', 'echo $$; readlink /proc/self/ns/user /proc/self/ns/pid /proc/self/ns/time; ls /proc | grep -c "^[0-9]"']);
+  assert.equal(j.code, 0, j.stderr);
+  const [jpid, juser, jpidns, jtime, nprocs] = j.stdout.trim().split('\n');
+  assert.equal(jpid, '1', 'pid 1 of a new pid namespace');
+  assert.equal(juser, fs.readlinkSync(`/proc/${pid2}/ns/user`));
+  assert.notEqual(jpidns, fs.readlinkSync(`/proc/${pid2}/ns/pid`));
+  assert.notEqual(jtime, fs.readlinkSync(`/proc/${pid2}/ns/time`));
+  assert.ok(Number(nprocs) <= 3, `its own /proc (mounted by a root of the namespace's owner): ${nprocs} processes`);
+  assert.deepEqual(fs.statSync(path.join(inspectAs('j1').Bundle, 'rootfs/root')).uid, u.host, 'its files belong to s1’s root');
+});
+
+test('rootless --userns=auto with an imported image: a private copy, each file on the container’s id for its owner', opts, () => {
+  const src = path.join(home, 'autosrc');
+  const made = asUser([process.execPath, '--input-type=module', '-e', `(await import(${JSON.stringify(path.join(REPO, 'dist/test/lib/busybox.js'))})).makeBusyboxRootfs(${JSON.stringify(src)})`]);
+  assert.equal(made.code, 0, made.stderr);
+  const imported = tsbox(['image', 'import', src, '--name', 'bbauto']);
+  assert.equal(imported.code, 0, imported.stderr);
+  const image = path.join(home, '.local/share/tsbox/images/bbauto/rootfs');
+  // a file of the image's uid 5 and gid 7 (your subuid start+4 and subgid start+6)
+  const chown = tsbox(['unshare', 'chown', '5:7', path.join(image, 'etc/passwd')]);
+  assert.equal(chown.code, 0, chown.stderr);
+  const r = tsbox(['run', '--name', 'b2', '--userns=auto:size=100', 'bbauto', 'sh', '-c', 'stat -c %u:%g / /etc/passwd; touch /etc/new; chown 9:9 /etc/new; stat -f -c %T /']);
+  assert.equal(r.code, 0, r.stderr);
+  const [rootOwner, passwdOwner, fsType] = r.stdout.trim().split('\n');
+  assert.deepEqual([rootOwner, passwdOwner], ['0:0', '5:7'], 'owners as in the image');
+  assert.notEqual(fsType, 'overlayfs', 'a copy, not the image itself');
+  const info = inspectAs('b2');
+  const base = (info.Config.uidMap as Array<{ host: number }>)[0].host;
+  const gbase = (info.Config.gidMap as Array<{ host: number }>)[0].host;
+  const st = (p: string) => fs.statSync(path.join(info.Bundle, 'rootfs', p));
+  assert.deepEqual([st('.').uid, st('.').gid], [base, gbase]);
+  assert.deepEqual([st('etc/passwd').uid, st('etc/passwd').gid], [base + 5, gbase + 7]);
+  assert.deepEqual([st('etc/new').uid, st('etc/new').gid], [base + 9, gbase + 9]);
+  assert.ok(!fs.existsSync(path.join(info.Bundle, 'upper')), 'no overlay left');
+  assert.equal(fs.statSync(path.join(image, 'etc/passwd')).uid, start + 4, 'the image is untouched');
+  assert.ok(!fs.existsSync(path.join(image, 'etc/new')));
+});
+
+// `tsbox rm` falls back, for files of subordinate ids, to `rm -rf` as root of
+// a namespace with all your ids mapped (your uid and your subuid ranges).
+test('rootless rm of started --userns=auto containers', opts, () => {
+  try {
+    for (const name of ['j1', 's1', 'b2']) {
+      const r = tsbox(['rm', '-f', name]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  } finally {
+    // what is left, removed as `tsbox rm` should
+    const containers = path.join(home, '.local/share/tsbox/containers');
+    for (const d of fs.readdirSync(containers).filter((n) => n.endsWith('.removing'))) tsbox(['unshare', 'rm', '-rf', path.join(containers, d)]);
+    assert.equal(tsbox(['rmi', 'bbauto']).code, 0);
+  }
+  assert.deepEqual(tsbox(['ps', '-a', '-q']).stdout, '');
+});
+
 test('rootless --userns=auto containers get ranges that do not overlap', opts, () => {
   const maps = ['a1', 'a2'].map((name) => {
     const r = tsbox(['create', '--name', name, '--userns=auto:size=1000', 'host', 'true']);
@@ -433,6 +530,56 @@ test('as root, --uidmap/--gidmap: maps from /proc, the container writes as its m
     assert.equal(j.stdout, '0\n0:0\n');
     assert.equal(tsboxAt(root, ['rm', '-f', 'u1']).code, 0);
     assert.ok(!fs.existsSync(dir));
+  } finally {
+    cleanupRoot(root);
+  }
+});
+
+test('as root, --userns container:NAME alone: new pid and time namespaces owned by NAME’s user namespace', rootOpts, () => {
+  const root = makeRoot('tsbox-joinuser-');
+  fs.chmodSync(root, 0o711);
+  try {
+    assert.equal(tsboxAt(root, ['run', '-d', '--name', 'u1', '--uidmap', '0:400000:65536', 'host', 'sleep', '300']).code, 0);
+    const u1 = inspect(root, 'u1').State.Pid as number;
+    const ns = (pid: number | 'self', t: string) => fs.readlinkSync(`/proc/${pid}/ns/${t}`);
+    const r = tsboxAt(root, ['run', '--rm', '--userns', 'container:u1', 'host', 'sh', '-c', 'echo $$; readlink /proc/self/ns/user /proc/self/ns/pid /proc/self/ns/time; ls /proc | grep -c "^[0-9]"']);
+    assert.equal(r.code, 0, r.stderr);
+    const [pid, user, pidns, time, nprocs] = r.stdout.trim().split('\n');
+    assert.equal(pid, '1', 'pid 1 of a new pid namespace');
+    assert.equal(user, ns(u1, 'user'));
+    for (const other of [ns(u1, 'pid'), ns('self', 'pid')]) assert.notEqual(pidns, other);
+    for (const other of [ns(u1, 'time'), ns('self', 'time')]) assert.notEqual(time, other);
+    // /proc of a pid namespace may be mounted only by a root of the user
+    // namespace that owns it: this one is u1's
+    assert.ok(Number(nprocs) <= 3, `its own /proc: ${nprocs} processes`);
+
+    // the monitor adopts the init its child forked: it is the parent, signals and reaps it
+    assert.equal(tsboxAt(root, ['run', '-d', '--name', 'j1', '--userns', 'container:u1', 'host', 'sleep', '300']).code, 0);
+    const j1 = inspect(root, 'j1');
+    const ppid = Number(fs.readFileSync(`/proc/${j1.State.Pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+    assert.equal(ppid, j1.State.ConmonPid);
+    assert.equal(tsboxAt(root, ['exec', 'j1', 'sh', '-c', 'id -u; echo $$']).stdout.split('\n')[0], '0');
+    assert.equal(tsboxAt(root, ['stop', '-t', '1', 'j1']).code, 0);
+    assert.equal(inspect(root, 'j1').State.ExitCode, 137, 'a bare sleep as pid 1 ignores SIGTERM: killed');
+    assert.equal(tsboxAt(root, ['rm', 'j1']).code, 0);
+
+    // with u1's pid namespace too, the time namespace follows it
+    const p = tsboxAt(root, ['run', '--rm', '--userns', 'container:u1', '--pid', 'container:u1', 'host', 'readlink', '/proc/self/ns/time']);
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal(p.stdout.trim(), ns(u1, 'time'));
+    const bad = tsboxAt(root, ['run', '--rm', '--userns', 'container:u1', '--pid', 'container:u1', '--timens', 'private', 'host', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /--timens private cannot be combined with --userns container:NAME and --pid container:NAME/);
+    assert.match(bad.stderr, /Use --timens container:NAME \(the default here\) or --timens host/);
+
+    // the helper itself says why, and a child that fails before forking is reported
+    const helper = helperPath();
+    const h = sh(helper, ['run', '--rootfs', '/', '--join-ns', `user:/proc/${u1}/ns/user`, '--join-ns', `pid:/proc/${u1}/ns/pid`, '--ns', 'time', '--', 'true']);
+    assert.equal(h.code, 125);
+    assert.match(h.stderr, /--join-ns user and --join-ns pid cannot be combined with --ns time: join the time namespace too/);
+    const own = sh(helper, ['run', '--rootfs', '/', '--join-ns', 'user:/proc/self/ns/user', '--ns', 'pid', '--', 'true']);
+    assert.equal(own.code, 125);
+    assert.match(own.stderr, /^tsbox-helper: userns: join user namespace: Invalid argument/);
   } finally {
     cleanupRoot(root);
   }

@@ -2,30 +2,49 @@
 // plus one in the v2 hierarchy when there is one (hybrid hosts get both), all
 // at <hierarchy root>/<parent>/<id>. Always under the hierarchy's root mount,
 // whatever cgroup tsbox itself runs in.
+//
+// Rootless, only a pure v2 host can give the caller cgroups, and only below
+// a cgroup delegated to them: there the container's cgroup is
+// <delegated>/<parent>/<id> (see delegation.ts). Without one the container
+// gets no cgroup (validateLimits has refused any limit, with the reason).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResourceLimits } from '../types.js';
 import { UserError } from '../errors.js';
+import { isRootless } from '../paths.js';
 import { cgroupPids, errnoOf, exists, makeCgroupDir, readCgroupFile, writeCgroupFile } from './cgroupfs.js';
 import { detectLayout, type CgroupLayout } from './layout.js';
-import { planLimitWrites, v2ControllerName, type LimitController, type Placement } from './limits.js';
+import { planLimitWrites, setFields, v2ControllerName, type LimitController, type Placement } from './limits.js';
 import { validateLimits } from './validate.js';
+import { ownDelegation, type DelegationResult } from './delegation.js';
 
 /** v1 hierarchies a container gets a directory in: those that enforce limits
  *  or feed stats (cpuacct), freezer for pause, devices for device rules. */
 const V1_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'blkio', 'freezer', 'devices'];
 const LIMIT_CONTROLLERS: LimitController[] = ['memory', 'cpu', 'cpuset', 'pids', 'blkio'];
 
-export function createContainerCgroups(id: string, limits: ResourceLimits, opts: { layout?: CgroupLayout; parent?: string } = {}): string[] {
+export interface CreateOptions {
+  layout?: CgroupLayout;
+  parent?: string;
+  /** default: whether tsbox runs rootless (paths.ts) */
+  rootless?: boolean;
+  /** rootless: where the caller may make cgroups (default: found from /proc/self/cgroup) */
+  delegation?: DelegationResult;
+}
+
+export function createContainerCgroups(id: string, limits: ResourceLimits, opts: CreateOptions = {}): string[] {
   checkComponent('container id', id);
   const parent = opts.parent ?? 'tsbox';
   checkComponent('cgroup parent', parent);
   const layout = opts.layout ?? detectLayout();
-  validateLimits(limits, layout, { rootless: false });
+  const rootless = opts.rootless ?? isRootless();
+  const delegation = rootless && layout.kind === 'v2' && layout.v2Root ? (opts.delegation ?? ownDelegation(layout.v2Root)) : undefined;
+  validateLimits(limits, layout, { rootless, delegation });
+  if (rootless) return delegation ? createDelegated(id, limits, parent, delegation) : [];
 
   const created: string[] = [];
   const placement: Placement = {};
-  try {
+  return undoOnError(created, () => {
     for (const [mount, controllers] of v1Hierarchies(layout)) {
       const parentDir = path.join(mount, parent);
       makeCgroupDir(parentDir);
@@ -41,29 +60,68 @@ export function createContainerCgroups(id: string, limits: ResourceLimits, opts:
     }
     if (layout.v2Root) {
       const wanted = LIMIT_CONTROLLERS.filter((c) => !layout.v1[c] && layout.v2Controllers.includes(v2ControllerName(c)));
-      const parentDir = path.join(layout.v2Root, parent);
-      makeCgroupDir(parentDir);
-      // v2 children only get a controller's files when every ancestor enables
-      // it in cgroup.subtree_control. The parent holds no processes itself,
-      // which the "no internal processes" rule requires for that.
+      // the root cgroup holds processes, but the no-internal-processes rule exempts it
       enableControllers(layout.v2Root, wanted);
-      enableControllers(parentDir, wanted);
-      const dir = path.join(parentDir, id);
-      makeFreshDir(dir);
-      created.push(dir);
-      for (const c of wanted) placement[c] ??= { dir, version: 2 };
+      created.push(createV2(layout.v2Root, parent, id, wanted, placement));
     }
     if (created.length === 0) {
       throw new UserError('no cgroup hierarchy that tsbox uses is mounted (none of cpu, memory, pids, freezer... as v1, and no cgroup2)');
     }
-    // The parent has the same optional files (swap accounting, bfq weights)
-    // as the new cgroup; and a new cgroup has no limits yet.
-    const writes = planLimitWrites(limits, placement, {
-      has: (dir, file) => exists(path.join(path.dirname(dir), file)),
-      current: () => undefined,
-    });
-    for (const w of writes) writeCgroupFile(w.file, w.value, w.flag);
+    applyLimits(limits, placement);
     return created;
+  });
+}
+
+/** Rootless on a pure v2 host: <delegated>/<parent>/<id>, or no cgroup without a delegation. */
+function createDelegated(id: string, limits: ResourceLimits, parent: string, found: DelegationResult): string[] {
+  if ('why' in found) return [];
+  const { dir: base, controllers } = found.delegation;
+  let wanted = LIMIT_CONTROLLERS.filter((c) => controllers.includes(v2ControllerName(c)));
+  // A delegated cgroup that holds processes itself (the caller's shell, say)
+  // cannot pass controllers down ("no internal processes"). Without limits
+  // the container does without them; with limits, enabling them below says why.
+  if (cgroupPids(base).length > 0 && setFields(limits).length === 0) {
+    const enabled = (readCgroupFile(path.join(base, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/);
+    wanted = wanted.filter((c) => enabled.includes(v2ControllerName(c)));
+  }
+  enableControllers(base, wanted);
+  const created: string[] = [];
+  const placement: Placement = {};
+  return undoOnError(created, () => {
+    created.push(createV2(base, parent, id, wanted, placement));
+    applyLimits(limits, placement);
+    return created;
+  });
+}
+
+/** BASE/PARENT/ID in a v2 hierarchy, with WANTED enabled on the way (BASE's own already). */
+function createV2(base: string, parent: string, id: string, wanted: LimitController[], placement: Placement): string {
+  const parentDir = path.join(base, parent);
+  makeCgroupDir(parentDir);
+  // v2 children only get a controller's files when every ancestor enables
+  // it in cgroup.subtree_control. The parent holds no processes itself,
+  // which the "no internal processes" rule requires for that.
+  enableControllers(parentDir, wanted);
+  const dir = path.join(parentDir, id);
+  makeFreshDir(dir);
+  for (const c of wanted) placement[c] ??= { dir, version: 2 };
+  return dir;
+}
+
+function applyLimits(limits: ResourceLimits, placement: Placement): void {
+  // The parent has the same optional files (swap accounting, bfq weights)
+  // as the new cgroup; and a new cgroup has no limits yet.
+  const writes = planLimitWrites(limits, placement, {
+    has: (dir, file) => exists(path.join(path.dirname(dir), file)),
+    current: () => undefined,
+  });
+  for (const w of writes) writeCgroupFile(w.file, w.value, w.flag);
+}
+
+/** Run MAKE; if it throws, remove the cgroups it put in CREATED. */
+function undoOnError(created: string[], make: () => string[]): string[] {
+  try {
+    return make();
   } catch (e) {
     for (const dir of created.reverse()) {
       try {

@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { formatCpuList, parseCpuList } from '../../probe/cgroupfiles.js';
 import type { CgroupLayout } from './layout.js';
 import { LIMIT_FIELDS, setFields, v2ControllerName, type LimitController } from './limits.js';
+import { DELEGATION_HINT, ownDelegation, type DelegationResult } from './delegation.js';
 
 /** What the checks need to know about the machine (read by hostFacts()). */
 export interface HostFacts {
@@ -15,13 +16,16 @@ export interface HostFacts {
   online: number[];
   /** block devices whose active I/O scheduler is bfq */
   bfqDevices: string[];
-  /** rootless on v2: controllers in our own cgroup's cgroup.controllers */
+  /** rootless on v2: controllers of the cgroup delegated to the user (cgroups/delegation.ts) */
   delegated?: string[];
+  /** rootless on v2: why no cgroup is delegated to the user */
+  notDelegated?: string;
 }
 
-export function validateLimits(limits: ResourceLimits, layout: CgroupLayout, opts: { rootless: boolean }): void {
+/** `delegation`: rootless, the caller's delegated cgroup, when already known (default: found from /proc/self/cgroup). */
+export function validateLimits(limits: ResourceLimits, layout: CgroupLayout, opts: { rootless: boolean; delegation?: DelegationResult }): void {
   if (setFields(limits).length === 0) return;
-  const problems = limitProblems(limits, layout, opts, hostFacts(layout, opts.rootless));
+  const problems = limitProblems(limits, layout, opts, hostFacts(layout, opts.rootless, opts.delegation));
   if (problems.length > 0) {
     throw new UserError(problems.map((p) => p.text).join('\n'), 125, [...new Set(problems.flatMap((p) => p.hint ?? []))].join('\n') || undefined);
   }
@@ -49,9 +53,14 @@ export function limitProblems(limits: ResourceLimits, layout: CgroupLayout, opts
     return problems;
   }
 
+  if (opts.rootless && host.notDelegated) {
+    for (const f of fields) refuse(LIMIT_FIELDS[f].flag, `rootless containers get cgroup limits only below a cgroup delegated to the user, and ${host.notDelegated}`, DELEGATION_HINT);
+    return problems;
+  }
+
   for (const f of fields) {
     const { flag, controller } = LIMIT_FIELDS[f];
-    const missing = missingController(controller, layout, opts.rootless ? host.delegated : undefined);
+    const missing = missingController(controller, layout, opts.rootless ? (host.delegated ?? []) : undefined);
     if (missing) refuse(flag, missing);
   }
   if (problems.length > 0) return problems;
@@ -89,7 +98,7 @@ function missingController(c: LimitController, layout: CgroupLayout, delegated: 
   if (layout.v1[c]) return undefined;
   const v2 = v2ControllerName(c);
   if (layout.v2Controllers.includes(v2)) {
-    if (delegated && !delegated.includes(v2)) return `the ${v2} controller is not delegated to this user (it is not in the cgroup.controllers of the user's own cgroup)`;
+    if (delegated && !delegated.includes(v2)) return `the ${v2} controller is not delegated to this user (it is not in the cgroup.controllers of the user's delegated cgroup)`;
     return undefined;
   }
   switch (layout.kind) {
@@ -102,13 +111,15 @@ function missingController(c: LimitController, layout: CgroupLayout, delegated: 
   }
 }
 
-export function hostFacts(layout: CgroupLayout, rootless: boolean): HostFacts {
+export function hostFacts(layout: CgroupLayout, rootless: boolean, delegation?: DelegationResult): HostFacts {
   const online = parseCpuList(readOr('/sys/devices/system/cpu/online', '')) ?? [];
+  const d = rootless && layout.v2Root ? (delegation ?? ownDelegation(layout.v2Root)) : undefined;
   return {
     usableCpus: os.availableParallelism(),
     online,
     bfqDevices: bfqDevices(),
-    delegated: rootless && layout.v2Root ? ownV2Controllers(layout.v2Root) : undefined,
+    delegated: d && 'delegation' in d ? d.delegation.controllers : undefined,
+    notDelegated: d && 'why' in d ? d.why : undefined,
   };
 }
 
@@ -121,12 +132,6 @@ export function bfqDevices(sysBlock = '/sys/block'): string[] {
     return [];
   }
   return devices.filter((d) => readOr(`${sysBlock}/${d}/queue/scheduler`, '').includes('[bfq]'));
-}
-
-function ownV2Controllers(v2Root: string): string[] {
-  const line = readOr('/proc/self/cgroup', '').split('\n').find((l) => l.startsWith('0::'));
-  if (!line) return [];
-  return readOr(`${v2Root}${line.slice(3)}/cgroup.controllers`, '').trim().split(/\s+/).filter(Boolean);
 }
 
 function readOr(file: string, fallback: string): string {
