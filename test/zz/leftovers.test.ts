@@ -1,39 +1,24 @@
 // Runs last (the test command takes files in path order): the suite must
-// leave no container cgroups, mounts or helper processes behind. Containers of
-// the machine's own tsbox store (not the tests') are not counted.
+// leave no container cgroups, mounts or helper processes behind. What existed
+// before it started (test/aa/baseline.test.ts) is not counted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { Engine } from '../../src/engine/engine.js';
 import { removeEmptyCgroupParents } from '../lib/cli.js';
+import { BASELINE_FILE, listLeftovers, type Leftovers } from '../lib/leftovers.js';
 
 test('the tests left no container cgroups, mounts or helpers behind', () => {
-  const own = new Set(Engine.open({}).list({ all: true }).map((r) => r.id));
-  const leaked: string[] = [];
-  for (const h of fs.readdirSync('/sys/fs/cgroup')) {
-    const parent = path.join('/sys/fs/cgroup', h, 'tsbox');
-    let kids: fs.Dirent[] = [];
-    try {
-      kids = fs.readdirSync(parent, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const k of kids) if (k.isDirectory() && !own.has(k.name)) leaked.push(path.join(parent, k.name));
+  let before: Leftovers = { cgroups: [], mounts: [], helpers: [] };
+  try {
+    before = JSON.parse(fs.readFileSync(BASELINE_FILE, 'utf8')) as Leftovers;
+    fs.rmSync(BASELINE_FILE);
+  } catch {
+    /* run alone: everything counts */
   }
-  assert.deepEqual(leaked, [], 'container cgroups left behind');
-  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => /tsbox/.test(l));
-  assert.deepEqual(mounts, [], 'mounts left behind');
-  const helpers = fs
-    .readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0].endsWith('tsbox-helper');
-      } catch {
-        return false;
-      }
-    });
-  if (own.size === 0) assert.deepEqual(helpers, [], 'tsbox-helper processes left running');
-  if (own.size === 0) removeEmptyCgroupParents();
+  const now = listLeftovers();
+  const added = (k: keyof Leftovers) => now[k].filter((x) => !before[k].includes(x));
+  assert.deepEqual(added('cgroups'), [], 'container cgroups left behind');
+  assert.deepEqual(added('mounts'), [], 'mounts left behind');
+  assert.deepEqual(added('helpers'), [], 'tsbox-helper processes left running');
+  removeEmptyCgroupParents();
 });
