@@ -382,6 +382,15 @@ export function chownVolumes(vols: VolumeSpec[], uidMap: IdMapEntry[], gidMap: I
   const hint = 'Mount a directory made for the container, or drop the U option.';
   for (const v of todo) refuseProtectedPath(v.source, 'chown', hint);
   for (const v of todo) {
-    for (const p of walkTree(v.source).paths) fs.lchownSync(p, uid, gid);
+    for (const p of walkTree(v.source).paths) {
+      try {
+        fs.lchownSync(p, uid, gid);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'EPERM' && code !== 'EACCES') throw e;
+        // Rootless: only ids of our own may be given away from the host side.
+        throw new UserError(`cannot chown ${p} to ${uid}:${gid} for the U option: ${code}`, 125, 'Rootless, U works for ids you own; otherwise chown the volume inside your namespace first: tsbox unshare chown -R UID:GID DIR.');
+      }
+    }
   }
 }
