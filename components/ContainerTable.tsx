@@ -26,7 +26,7 @@ const Row = memo(function Row(p: { selected: boolean; pre: string; state: string
   return <RawLine {...paint(line, p.theme, p.selected ? { inverse: true, bold: true } : {})} />;
 });
 
-export function ContainerTable({ header, rows, height, emptyText, theme }: ContainerTableProps) {
+export const ContainerTable = memo(function ContainerTable({ header, rows, height, emptyText, theme }: ContainerTableProps) {
   return (
     <Box flexDirection="column" height={height + 1} flexShrink={0}>
       <RawLine {...paint([{ text: `  ${before(header)}${header.state}${after(header)}`, tone: 'muted', bold: true }], theme)} />
@@ -39,4 +39,4 @@ export function ContainerTable({ header, rows, height, emptyText, theme }: Conta
       )}
     </Box>
   );
-}
+});

@@ -1,4 +1,5 @@
 // The body of the detail pane: the visible window of the active tab's lines.
+import { memo } from 'react';
 import { Box } from 'ink';
 import type { Line } from '../src/ui/lines.js';
 import { paint } from './ansi.js';
@@ -14,7 +15,7 @@ export interface DetailPaneProps {
   theme: Theme;
 }
 
-export function DetailPane({ lines, more, height, theme }: DetailPaneProps) {
+export const DetailPane = memo(function DetailPane({ lines, more, height, theme }: DetailPaneProps) {
   return (
     <Box flexDirection="column" height={height} flexShrink={0} overflow="hidden">
       {lines.map((l, i) => (
@@ -26,4 +27,4 @@ export function DetailPane({ lines, more, height, theme }: DetailPaneProps) {
       ))}
     </Box>
   );
-}
+});

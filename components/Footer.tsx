@@ -1,9 +1,10 @@
 // Key hints, from the keymap table.
+import { memo } from 'react';
 import { Text } from 'ink';
 import type { Hint } from '../src/ui/keymap.js';
 import { toneStyle, type Theme } from './theme.js';
 
-export function Footer({ hints, theme }: { hints: Hint[]; theme: Theme }) {
+export const Footer = memo(function Footer({ hints, theme }: { hints: Hint[]; theme: Theme }) {
   return (
     <Text wrap="truncate-end">
       {hints.map((h) => (
@@ -16,4 +17,4 @@ export function Footer({ hints, theme }: { hints: Hint[]; theme: Theme }) {
       ))}
     </Text>
   );
-}
+});

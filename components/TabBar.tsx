@@ -1,5 +1,6 @@
 // The detail pane's tab bar: numbered tabs, the active one highlighted, and
 // the pane's own state (following, search) on the right.
+import { memo } from 'react';
 import { Box, Text } from 'ink';
 import { toneStyle, type Theme } from './theme.js';
 
@@ -15,7 +16,7 @@ export interface TabBarProps {
   theme: Theme;
 }
 
-export function TabBar({ tabs, active, focused, title, info, width, theme }: TabBarProps) {
+export const TabBar = memo(function TabBar({ tabs, active, focused, title, info, width, theme }: TabBarProps) {
   // Narrow terminals get the tab numbers with only the active label spelled out.
   const full = tabs.reduce((n, t) => n + t.label.length + 4, 0) + title.length + info.length + 4 <= width;
   return (
@@ -42,4 +43,4 @@ export function TabBar({ tabs, active, focused, title, info, width, theme }: Tab
       ) : null}
     </Box>
   );
-}
+});

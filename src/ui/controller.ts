@@ -6,12 +6,12 @@ import { errorText } from '../engine/errors.js';
 import { matchKey, type Command, type KeyInfo } from './keymap.js';
 import type { ActionKind, ContainerRecord, LogCursor } from './model.js';
 import { isLive } from './records.js';
-import type { DashboardSource } from './source.js';
+import type { DashboardSource, SnapshotScope } from './source.js';
 import { modeOf, selectedRecord, tableRowsOf, type SortColumn, type UiState } from './state.js';
+import type { DashboardStore } from './store.js';
 
 const FULL_SWEEP_EVERY = 5;
 const STATS_COLUMNS: ReadonlySet<SortColumn> = new Set(['cpu', 'mem', 'pids']);
-import type { DashboardStore } from './store.js';
 
 export interface ControllerOptions {
   intervalMs: number;
@@ -120,36 +120,43 @@ export function createController(store: DashboardStore, source: DashboardSource,
     }
   }
 
-  // The first tick reads only what is on screen, so the first frame does not
-  // wait for a cold read of every container's files; the full sweep follows.
-  let ticks = 1;
+  let ticks = 0;
   /**
-   * The containers whose statistics this tick reads: the rows on screen and
-   * the selected one. Every FULL_SWEEP_EVERY ticks, or while the table is
-   * sorted by a statistic, all of them. With hundreds of containers, reading
-   * every container's cgroup files every second was most of the dashboard's
-   * CPU; rows scrolled into view get their figures at the next tick.
+   * What this refresh reads besides the container list. With hundreds of
+   * containers, reading every container's files every second was most of the
+   * dashboard's CPU, and reading them all before the first frame most of
+   * its start-up:
+   * - the first refresh, before the first frame: the list alone;
+   * - the second, right after that frame: statistics of the rows on screen
+   *   and the selected container, and the namespaces;
+   * - the third, and every FULL_SWEEP_EVERY-th after it: statistics of all
+   *   (this one opens every container's files once);
+   * - the others: the rows on screen and the selected one; rows scrolled into
+   *   view get their figures at the next refresh.
+   * While the table is sorted by a statistic, every refresh reads all.
    */
-  function statsFocus(s: UiState): ReadonlySet<string> | undefined {
-    if (ticks++ % FULL_SWEEP_EVERY === 0 || STATS_COLUMNS.has(s.sort.column)) return undefined;
+  function scope(s: UiState): SnapshotScope {
+    const n = ticks++;
+    if (n === 0) return { stats: new Set(), namespaces: false };
+    if ((n >= 2 && (n - 2) % FULL_SWEEP_EVERY === 0) || STATS_COLUMNS.has(s.sort.column)) return { stats: 'all', namespaces: true };
     const onScreen = s.visibleIds.slice(s.scrollTop, s.scrollTop + tableRowsOf(s));
-    return new Set(s.selectedId ? [...onScreen, s.selectedId] : onScreen);
+    return { stats: new Set(s.selectedId ? [...onScreen, s.selectedId] : onScreen), namespaces: true };
   }
 
   function tick(): void {
     try {
-      store.dispatch({ type: 'snapshot', snap: source.snapshot(statsFocus(state())) });
+      store.dispatch({ type: 'snapshot', snap: source.snapshot(scope(state())) });
     } catch (e) {
       store.dispatch({ type: 'status', text: `refresh failed: ${errorText(e)}`, kind: 'error' });
     }
     loadDetail();
   }
 
-  function schedule(): void {
+  function schedule(delay = opts.intervalMs): void {
     timer = setTimeout(() => {
       tick();
       if (timer) schedule();
-    }, opts.intervalMs);
+    }, delay);
   }
 
   function runAction(kind: ActionKind, r: ContainerRecord): void {
@@ -267,7 +274,9 @@ export function createController(store: DashboardStore, source: DashboardSource,
     start() {
       if (timer) return;
       tick();
-      schedule();
+      // the first refresh read only the list: the rest follows as soon as
+      // the caller has drawn the first frame
+      schedule(ticks === 1 ? 0 : opts.intervalMs);
     },
     stop() {
       if (timer) clearTimeout(timer);

@@ -15,6 +15,7 @@ import { createEngineSource, type DashboardSource } from './source.js';
 import { initialState } from './state.js';
 import { createDashboardStore, type DashboardStore } from './store.js';
 import { AltScreen, closeKeyboard, drainKeyboard, installExitHandlers, openKeyboard } from './terminal.js';
+import { stopYoungGenerationGrowth } from './young-gen.js';
 
 export interface DashboardOptions {
   intervalMs: number;
@@ -75,6 +76,7 @@ export async function runDashboard(globals: GlobalOptions, opts: DashboardOption
       keyboard = openKeyboard();
       const next = new Promise<Handoff>((resolve) => (handoff = resolve));
       ink = render(dashboardElement(store, controller, theme), { stdout: out, stdin: keyboard, exitOnCtrlC: false });
+      stopYoungGenerationGrowth();
       // A render error ends Ink's wait with a rejection: it propagates from here.
       const h = await Promise.race([next, ink.waitUntilExit().then((): Handoff => ({ kind: 'quit' }))]);
       ink.unmount();

@@ -69,20 +69,44 @@ export function screenModel(s: UiState, body: Line[]): ScreenModel {
 
 /** Structural equality of plain data (what ScreenModel is made of). */
 export function sameData(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
-    return true;
-  }
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  return true;
+  return share(a, b) === a;
 }
 
-/** A selector for one app: the screen model, the same object while nothing visible changed. */
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+
+/**
+ * `next`, with every part equal in content to the same part of `prev`
+ * replaced by that part of `prev`; `prev` itself when all of it is equal.
+ * Parts that did not change keep their identity, so the memoized components
+ * that draw them skip their work.
+ */
+export function share<T>(prev: T, next: T): T {
+  if (prev === next) return prev;
+  if (!isObject(prev) || !isObject(next) || Array.isArray(prev) !== Array.isArray(next)) return next;
+  if (Array.isArray(prev) && Array.isArray(next)) {
+    let same = prev.length === next.length;
+    const out = next.map((x, i) => {
+      const y = i < prev.length ? share(prev[i], x) : x;
+      if (y !== prev[i]) same = false;
+      return y;
+    });
+    return (same ? prev : out) as T;
+  }
+  const keys = Object.keys(next);
+  let same = keys.length === Object.keys(prev).length;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const y = k in prev ? share(prev[k], next[k]) : next[k];
+    if (!(k in prev) || y !== prev[k]) same = false;
+    out[k] = y;
+  }
+  return (same ? prev : out) as T;
+}
+
+/**
+ * A selector for one app: the screen model, the same object while nothing
+ * visible changed, and otherwise sharing every unchanged part with the last.
+ */
 export function createScreenSelector(): (s: UiState) => ScreenModel {
   let deps: unknown[] = [];
   let body: Line[] = [];
@@ -97,8 +121,7 @@ export function createScreenSelector(): (s: UiState) => ScreenModel {
     }
     const next = screenModel(s, body);
     lastState = s;
-    if (last && sameData(last, next)) return last;
-    last = next;
-    return next;
+    last = last ? share(last, next) : next;
+    return last;
   };
 }

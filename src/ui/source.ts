@@ -32,10 +32,17 @@ export interface LogChunk {
   reset: boolean;
 }
 
+/** What one refresh reads besides the container list. */
+export interface SnapshotScope {
+  /** statistics of these container ids only, or of every running one */
+  stats: ReadonlySet<string> | 'all';
+  /** false leaves the namespaces unread: the first frame does not wait for 8 links per container */
+  namespaces: boolean;
+}
+
 export interface DashboardSource {
-  /** one refresh: containers, stats and namespaces in one sweep */
-  /** focus: read statistics only for these container ids (all when absent) */
-  snapshot(focus?: ReadonlySet<string>): Snapshot;
+  /** one refresh: containers, stats and namespaces in one sweep (all of them when no scope is given) */
+  snapshot(scope?: SnapshotScope): Snapshot;
   security(r: ContainerRecord): Avail<ProcessSecurity>;
   users(r: ContainerRecord): Avail<UsersData>;
   volumes(r: ContainerRecord, all: ContainerRecord[]): Avail<VolumeRow[]>;
@@ -55,6 +62,7 @@ type StatsModule = {
   sweepStats(
     containers: Array<{ id: string; pid: number; cgroupPaths: string[] }>,
     previous?: Map<string, ContainerStats>,
+    keepOpen?: ReadonlySet<string>,
   ): Map<string, ContainerStats>;
 };
 type NamespacesModule = typeof import('../probe/namespaces.js');
@@ -142,7 +150,7 @@ class EngineSource implements DashboardSource {
     private readonly logsL: Loaded<LogsModule>,
   ) {}
 
-  snapshot(focus?: ReadonlySet<string>): Snapshot {
+  snapshot(scope: SnapshotScope = { stats: 'all', namespaces: true }): Snapshot {
     const at = Date.now();
     const nsLegend = 'mod' in this.nsL ? this.nsL.mod.NS_LEGEND : null;
     let list: ContainerRecord[];
@@ -153,16 +161,21 @@ class EngineSource implements DashboardSource {
       return { at, containers: na(reason), stats: na(reason), namespaces: na(reason), nsColumn: {}, nsLegend };
     }
     const live = list.filter((r) => isLive(r) && r.pid > 0);
+    const focus = scope.stats === 'all' ? null : scope.stats;
     const swept = focus ? live.filter((r) => focus.has(r.id)) : live;
-    return { at, containers: ok(list), stats: this.sweep(swept, !focus), namespaces: this.classify(live), nsColumn: this.nsColumn, nsLegend };
+    const stats = this.sweep(swept, live, !focus);
+    if (!scope.namespaces) return { at, containers: ok(list), stats, namespaces: na('not read yet'), nsColumn: {}, nsLegend };
+    return { at, containers: ok(list), stats, namespaces: this.classify(live), nsColumn: this.nsColumn, nsLegend };
   }
 
-  private sweep(live: ContainerRecord[], all: boolean): Avail<Record<string, ContainerStats>> {
+  private sweep(swept: ContainerRecord[], live: ContainerRecord[], all: boolean): Avail<Record<string, ContainerStats>> {
     if (!('mod' in this.statsL)) return na(this.statsL.reason);
     try {
       const m = this.statsL.mod.sweepStats(
-        live.map((r) => ({ id: r.id, pid: r.pid, cgroupPaths: r.cgroupPaths })),
+        swept.map((r) => ({ id: r.id, pid: r.pid, cgroupPaths: r.cgroupPaths })),
         this.prevStats,
+        // the live containers not read this time keep their files open for the next full sweep
+        all ? undefined : new Set(live.map((r) => r.id)),
       );
       // keep the last sample of containers not swept this time: the next
       // CPU % of each is then the average since its own last sample

@@ -16,6 +16,7 @@ import type {
 } from './model.js';
 import { na } from './model.js';
 import { imageName, stateLabel, uptimeMs } from './records.js';
+import { appendSample, EMPTY_SERIES, type Series } from './series.js';
 import { tabLines } from './tabs.js';
 
 export const TABS = [
@@ -40,8 +41,8 @@ export const LOG_LINES_KEPT = 5000;
 export type InputKind = 'filter' | 'search' | 'uid';
 
 export interface History {
-  cpu: (number | null)[];
-  mem: (number | null)[];
+  cpu: Series;
+  mem: Series;
 }
 
 /** Data of the detail tabs that are loaded on demand, for one container. */
@@ -474,12 +475,10 @@ function onCommand(s: UiState, command: Command, arg?: string): UiState {
   }
 }
 
-function appendHistory(h: History | undefined, st: ContainerStats | undefined): History {
-  const cpu = [...(h?.cpu ?? []), st ? st.cpuPercent : null];
-  const mem = [...(h?.mem ?? []), st ? st.memUsed : null];
-  if (cpu.length > HISTORY_LENGTH) cpu.splice(0, cpu.length - HISTORY_LENGTH);
-  if (mem.length > HISTORY_LENGTH) mem.splice(0, mem.length - HISTORY_LENGTH);
-  return { cpu, mem };
+const NO_HISTORY: History = { cpu: EMPTY_SERIES, mem: EMPTY_SERIES };
+
+function appendHistory(h: History = NO_HISTORY, st: ContainerStats | undefined): History {
+  return { cpu: appendSample(h.cpu, st ? st.cpuPercent : null, HISTORY_LENGTH), mem: appendSample(h.mem, st ? st.memUsed : null, HISTORY_LENGTH) };
 }
 
 /** What about a record can change while it exists; equal keys keep the old object. */
@@ -503,7 +502,7 @@ function onSnapshot(s: UiState, snap: Snapshot): UiState {
   const stats = snap.stats.ok ? snap.stats.value : {};
   for (const r of containers) {
     // only running containers get samples; a stopped one keeps its past
-    history[r.id] = r.state === 'running' ? appendHistory(s.history[r.id], stats[r.id]) : (s.history[r.id] ?? { cpu: [], mem: [] });
+    history[r.id] = r.state === 'running' ? appendHistory(s.history[r.id], stats[r.id]) : (s.history[r.id] ?? NO_HISTORY);
   }
   // a container whose record changed (restarted, stopped) may have new detail facts
   let next: UiState = {

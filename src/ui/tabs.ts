@@ -16,6 +16,7 @@ import type {
   UsersData,
   VolumeRow,
 } from './model.js';
+import { seriesValues } from './series.js';
 import { bucket, sparkline } from './sparkline.js';
 import { isLive, stateLabel } from './records.js';
 import type { History, TabId, UiState } from './state.js';
@@ -51,8 +52,8 @@ export function statsLines(r: ContainerRecord, stats: Avail<Record<string, Conta
   if (!stats.ok) return notAvailable(stats.reason, width);
   const st = stats.value[r.id];
   if (!st) return notAvailable('no sample for this container yet', width);
-  const cpu = h?.cpu ?? [];
-  const mem = h?.mem ?? [];
+  const cpu = h ? seriesValues(h.cpu) : [];
+  const mem = h ? seriesValues(h.mem) : [];
   const peakCpu = Math.max(0, ...cpu.map((v) => v ?? 0));
   const peakMem = Math.max(0, ...mem.map((v) => v ?? 0));
   const cpuSpark = spark(cpu, width, Math.max(1, peakCpu), intervalMs);

@@ -3,14 +3,16 @@ import assert from 'node:assert/strict';
 import { lineText, type Line } from '../../src/ui/lines.js';
 import { na, ok } from '../../src/ui/model.js';
 import { configLines, logsLines, namespacesLines, securityLines, statsLines, usersLines, volumesLines } from '../../src/ui/tabs.js';
+import { appendSample, EMPTY_SERIES } from '../../src/ui/series.js';
 import { FakeSource, nsViews, rec, spec, stats } from './fixtures.js';
 
 const text = (lines: Line[]) => lines.map(lineText).join('\n');
 const W = 80;
+const series = (xs: number[]) => xs.reduce((s, x) => appendSample(s, x, 300), EMPTY_SERIES);
 
 test('stats: numbers with units, sparklines, and plain reasons when there is nothing', () => {
   const r = rec('web');
-  const h = { cpu: [0, 10, 20, 40], mem: [1e6, 2e6, 3e6, 12 * 1024 * 1024] };
+  const h = { cpu: series([0, 10, 20, 40]), mem: series([1e6, 2e6, 3e6, 12 * 1024 * 1024]) };
   const t = text(statsLines(r, ok({ [r.id]: stats(r.id) }), h, W));
   assert.match(t, /CPU\s+12\.5%\s+peak 40\.0%/);
   assert.match(t, /MEM\s+12\.0 MiB of 64\.0 MiB \(18\.8%\)/);
