@@ -243,7 +243,13 @@ test('newuidmap without its setuid bit: a clear error naming the file and the fi
   assert.equal(r.stdout, '', 'CMD never ran');
   assert.match(r.stderr, new RegExp(`Error: ${bin}/newuidmap is not setuid root \\(mode 0755, owner uid 0\\)`));
   assert.match(r.stderr, new RegExp(`chmod u\\+s ${bin}/newuidmap`));
-  assert.equal(sh('pgrep', ['-u', String(uid)]).stdout, '', 'the helper gave up and exited');
+  // the helper's waiting child is killed as it gives up: allow it a moment to be reaped
+  let left = sh('pgrep', ['-u', String(uid)]).stdout;
+  for (let i = 0; i < 40 && left !== ''; i++) {
+    sh('sleep', ['0.025']);
+    left = sh('pgrep', ['-u', String(uid)]).stdout;
+  }
+  assert.equal(left, '', 'the helper gave up and exited');
 });
 
 /** planUserNamespace run as the test user, against the real files and newuidmap. */
