@@ -3,7 +3,7 @@ import { memo } from 'react';
 import { Box } from 'ink';
 import type { Line } from '../src/ui/lines.js';
 import { paint } from './ansi.js';
-import { RawLine } from './RawLine.js';
+import { RawBlock } from './RawLine.js';
 import type { Theme } from './theme.js';
 
 export interface DetailPaneProps {
@@ -12,19 +12,16 @@ export interface DetailPaneProps {
   /** lines below the window */
   more: number;
   height: number;
+  width: number;
   theme: Theme;
 }
 
-export const DetailPane = memo(function DetailPane({ lines, more, height, theme }: DetailPaneProps) {
+export const DetailPane = memo(function DetailPane({ lines, more, height, width, theme }: DetailPaneProps) {
+  // the last line says how much is below, when something is
+  const shown = lines.map((l, i) => paint(i === height - 1 && more > 0 ? [{ text: `  ↓ ${more + 1} more lines (enter, then j/k to scroll)`, tone: 'muted' }] : l, theme));
   return (
     <Box flexDirection="column" height={height} flexShrink={0} overflow="hidden">
-      {lines.map((l, i) => (
-        <RawLine
-          key={i}
-          // the last line says how much is below, when something is
-          {...paint(i === height - 1 && more > 0 ? [{ text: `  ↓ ${more + 1} more lines (enter, then j/k to scroll)`, tone: 'muted' }] : l, theme)}
-        />
-      ))}
+      <RawBlock lines={shown} width={width} />
     </Box>
   );
 });

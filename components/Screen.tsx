@@ -46,12 +46,12 @@ export function Screen(p: ScreenProps) {
         <HelpOverlay sections={p.overlay.sections} notes={p.overlay.notes} width={width} height={middle} scroll={p.overlay.scroll} theme={theme} />
       ) : (
         <>
-          <ContainerTable header={p.table.header} rows={p.table.rows} height={p.tableRows} emptyText={p.table.emptyText} theme={theme} />
+          <ContainerTable header={p.table.header} rows={p.table.rows} height={p.tableRows} width={width} emptyText={p.table.emptyText} theme={theme} />
           <TabBar {...p.tabBar} width={width} theme={theme} />
           {p.overlay?.kind === 'confirm' ? (
             <ConfirmDialog title={p.overlay.title} message={p.overlay.message} width={width} height={p.detailRows} theme={theme} />
           ) : (
-            <DetailPane lines={p.body.lines} more={p.body.more} height={p.detailRows} theme={theme} />
+            <DetailPane lines={p.body.lines} more={p.body.more} height={p.detailRows} width={width} theme={theme} />
           )}
         </>
       )}
