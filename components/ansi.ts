@@ -38,6 +38,7 @@ export function paint(line: Line, theme: Theme, base: { inverse?: boolean; bold?
     width += textWidth(t);
     const codes = [
       ...(base.bold || s.bold ? [1] : []),
+      ...(s.underline ? [4] : []),
       ...(base.inverse || s.inverse ? [7] : []),
       ...toneCodes(theme, s.tone),
     ];

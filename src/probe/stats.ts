@@ -58,7 +58,9 @@ interface Settings {
 
 /** The open files of one container, chosen once. */
 interface Probe {
-  key: string;
+  pid: number;
+  /** the cgroup directories the files were opened in (see sameTarget) */
+  paths: readonly string[];
   opened: number[];
   cpuUsage?: Group;
   memory?: Group;
@@ -91,6 +93,8 @@ const SETTINGS = {
   pidsLimit: { controller: 'pids', v1: ['pids.max'], v2: ['pids.max'] },
 } as const;
 const SETTINGS_TTL_MS = 2000;
+/** For containers a caller reads in the background only (see SweepOptions.current). */
+const BACKGROUND_SETTINGS_TTL_MS = 30_000;
 
 const probes = new Map<string, Probe>();
 const buf = Buffer.allocUnsafe(64 * 1024);
@@ -143,8 +147,8 @@ function hierarchyOf(dir: string, layout: CgroupLayout | undefined): 'v2' | stri
 
 type Source = { controller: string; v1: readonly string[]; v2: readonly string[] };
 
-function buildProbe(c: StatsTarget, key: string): Probe {
-  const probe: Probe = { key, opened: [] };
+function buildProbe(c: StatsTarget): Probe {
+  const probe: Probe = { pid: c.pid, paths: c.cgroupPaths, opened: [] };
   const layout = layoutOrNone();
   const dirs = c.cgroupPaths.map((d) => ({ d, h: hierarchyOf(d, layout) }));
   const openAll = (dir: string, files: readonly string[]): number[] | undefined => {
@@ -256,9 +260,17 @@ function readSettings(p: Probe, now: number): Settings | undefined {
 }
 
 /** One sample; undefined when the container's cgroups are gone. */
-function sample(id: string, p: Probe, previous: ContainerStats | undefined, netByNs: Map<string, { rx: number; tx: number }>): ContainerStats | undefined {
+function sample(
+  id: string,
+  p: Probe,
+  previous: ContainerStats | undefined,
+  netByNs: Map<string, { rx: number; tx: number }>,
+  settingsTtl: number,
+): ContainerStats | undefined {
+  // none of its counter files could be opened: its cgroups are gone
+  if (!p.cpuUsage && !p.memory && !p.pids && !p.io) return undefined;
   const at = performance.timeOrigin + performance.now();
-  if (!p.settings || at - p.settings.readAt >= SETTINGS_TTL_MS) {
+  if (!p.settings || at - p.settings.readAt >= settingsTtl) {
     p.settings = readSettings(p, at);
     if (!p.settings) return undefined;
   }
@@ -314,34 +326,54 @@ function sample(id: string, p: Probe, previous: ContainerStats | undefined, netB
   return s;
 }
 
+/** The probe's files are still the target's: same process, same cgroups. */
+function sameTarget(p: Probe, c: StatsTarget): boolean {
+  if (p.pid !== c.pid) return false;
+  // callers usually pass the same array again (a cached record): no compare
+  if (p.paths === c.cgroupPaths) return true;
+  if (p.paths.length !== c.cgroupPaths.length || p.paths.some((d, i) => d !== c.cgroupPaths[i])) return false;
+  p.paths = c.cgroupPaths;
+  return true;
+}
+
+export interface SweepOptions {
+  /**
+   * Containers not sampled this time whose files stay open: a caller that
+   * samples only some containers (the dashboard reads the rows on screen)
+   * names the rest here, so that their next sample reuses the open files
+   * instead of opening about 14 again. Files of other containers not
+   * sampled are closed.
+   */
+  keepOpen?: ReadonlySet<string>;
+  /**
+   * The containers whose figures are shown as they are read (the
+   * dashboard's rows on screen). When given, the limits of the others are
+   * re-read every BACKGROUND_SETTINGS_TTL_MS instead of SETTINGS_TTL_MS:
+   * nobody looks at them, and a container that comes into view is in this
+   * set at its next sample.
+   */
+  current?: ReadonlySet<string>;
+}
+
 /**
  * Sample every container. `previous` (the last sweep's result) gives the CPU
  * percentages. Containers whose cgroups are gone are left out of the result.
  * Limits may lag a `tsbox update` by up to SETTINGS_TTL_MS.
- *
- * The files of containers not in `containers` are closed, except those in
- * `keepOpen`: a caller that samples only some containers this time (the
- * dashboard reads the rows on screen) names the rest there, so that their
- * next sample reuses the open files instead of opening about 14 again.
  */
-export function sweepStats(
-  containers: StatsTarget[],
-  previous?: Map<string, ContainerStats>,
-  keepOpen?: ReadonlySet<string>,
-): Map<string, ContainerStats> {
+export function sweepStats(containers: StatsTarget[], previous?: Map<string, ContainerStats>, opts: SweepOptions = {}): Map<string, ContainerStats> {
   const out = new Map<string, ContainerStats>();
   const listed = new Set<string>();
   const netByNs = new Map<string, { rx: number; tx: number }>();
   for (const c of containers) {
     listed.add(c.id);
-    const key = `${c.pid}|${c.cgroupPaths.join('|')}`;
     let probe = probes.get(c.id);
-    if (probe && probe.key !== key) {
+    if (probe && !sameTarget(probe, c)) {
       closeProbe(probe);
       probe = undefined;
     }
-    probe ??= buildProbe(c, key);
-    const s = sample(c.id, probe, previous?.get(c.id), netByNs);
+    probe ??= buildProbe(c);
+    const ttl = opts.current && !opts.current.has(c.id) ? BACKGROUND_SETTINGS_TTL_MS : SETTINGS_TTL_MS;
+    const s = sample(c.id, probe, previous?.get(c.id), netByNs, ttl);
     if (s) {
       probes.set(c.id, probe);
       out.set(c.id, s);
@@ -351,7 +383,7 @@ export function sweepStats(
     }
   }
   for (const [id, probe] of probes) {
-    if (!listed.has(id) && !keepOpen?.has(id)) {
+    if (!listed.has(id) && !opts.keepOpen?.has(id)) {
       closeProbe(probe);
       probes.delete(id);
     }

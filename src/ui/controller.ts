@@ -137,10 +137,11 @@ export function createController(store: DashboardStore, source: DashboardSource,
    */
   function scope(s: UiState): SnapshotScope {
     const n = ticks++;
-    if (n === 0) return { stats: new Set(), namespaces: false };
-    if ((n >= 2 && (n - 2) % FULL_SWEEP_EVERY === 0) || STATS_COLUMNS.has(s.sort.column)) return { stats: 'all', namespaces: true };
+    if (n === 0) return { stats: 'current', current: new Set(), namespaces: false };
     const onScreen = s.visibleIds.slice(s.scrollTop, s.scrollTop + tableRowsOf(s));
-    return { stats: new Set(s.selectedId ? [...onScreen, s.selectedId] : onScreen), namespaces: true };
+    const current = new Set(s.selectedId ? [...onScreen, s.selectedId] : onScreen);
+    const all = (n >= 2 && (n - 2) % FULL_SWEEP_EVERY === 0) || STATS_COLUMNS.has(s.sort.column);
+    return { stats: all ? 'all' : 'current', current, namespaces: true };
   }
 
   function tick(): void {
@@ -273,9 +274,10 @@ export function createController(store: DashboardStore, source: DashboardSource,
   return {
     start() {
       if (timer) return;
-      tick();
-      // the first refresh read only the list: the rest follows as soon as
-      // the caller has drawn the first frame
+      // The first refresh reads the list alone, for the first frame (the
+      // caller may have run it already): the next one comes as soon as the
+      // caller has drawn. Otherwise refresh now.
+      if (ticks !== 1) tick();
       schedule(ticks === 1 ? 0 : opts.intervalMs);
     },
     stop() {

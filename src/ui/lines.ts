@@ -9,6 +9,7 @@ export interface Seg {
   tone?: Tone;
   bold?: boolean;
   inverse?: boolean;
+  underline?: boolean;
 }
 
 export type Line = Seg[];

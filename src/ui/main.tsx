@@ -1,18 +1,19 @@
 // `tsbox` / `tsbox dashboard`: take the terminal, draw until q, give it back.
 // Loaded lazily by src/cli/commands/dashboard.ts, so only the dashboard pays
-// for Ink and React.
-import './no-fetch.js';
+// for Ink and React; and Ink and React (draw.tsx) load only once the first
+// frame, painted here from the first container list, is on the screen.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type tty from 'node:tty';
-import { render, type Instance } from 'ink';
+import type { Instance } from 'ink';
 import type { GlobalOptions } from '../cli/command.js';
 import { UserError, errorText } from '../engine/errors.js';
-import { themeFromEnv } from '../../components/theme.js';
-import { dashboardElement } from './app.js';
+import { screenLines } from '../../components/screen-lines.js';
+import { themeFromEnv, type Theme } from '../../components/theme.js';
 import { createController } from './controller.js';
 import type { ContainerRecord } from './model.js';
+import { createScreenSelector } from './screen-model.js';
 import { createEngineSource, type DashboardSource } from './source.js';
-import { initialState } from './state.js';
+import { initialState, type UiState } from './state.js';
 import { createDashboardStore, type DashboardStore } from './store.js';
 import { AltScreen, closeKeyboard, drainKeyboard, installExitHandlers, openKeyboard } from './terminal.js';
 import { stopYoungGenerationGrowth } from './young-gen.js';
@@ -27,6 +28,12 @@ type Handoff = { kind: 'quit' } | { kind: 'exec'; container: ContainerRecord };
 
 /** How long keys are thrown away after a shell returns the terminal. */
 const DRAIN_MS = 50;
+
+/** The screen for `s` as terminal text, written from the top left and leaving the cursor there. */
+function paintedFrame(s: UiState, theme: Theme): string {
+  const lines = screenLines(createScreenSelector()(s), theme);
+  return `\x1b[H${lines.map((l) => l.text).join('\n')}\x1b[H`;
+}
 
 export async function runDashboard(globals: GlobalOptions, opts: DashboardOptions): Promise<number> {
   const out = process.stdout;
@@ -71,12 +78,24 @@ export async function runDashboard(globals: GlobalOptions, opts: DashboardOption
 
   try {
     screen.enter();
-    controller.start();
+    // Raw from the start: keys typed before Ink reads them are not echoed
+    // over the first frame.
+    keyboard = openKeyboard();
+    keyboard.setRawMode(true);
+    // The first frame: the first refresh reads the container list alone, and
+    // the screen for it is painted here, the way Ink will paint it.
+    controller.tick();
+    const painted = store.getState();
+    out.write(paintedFrame(painted, theme));
+    const { drawDashboard } = await import('./draw.js');
+    // A resize while Ink loaded: its frame will not cover the painted one.
+    if (store.getState() !== painted) screen.clear();
     for (;;) {
-      keyboard = openKeyboard();
+      keyboard ??= openKeyboard();
       const next = new Promise<Handoff>((resolve) => (handoff = resolve));
-      ink = render(dashboardElement(store, controller, theme), { stdout: out, stdin: keyboard, exitOnCtrlC: false });
+      ink = drawDashboard(store, controller, theme, out, keyboard);
       stopYoungGenerationGrowth();
+      controller.start();
       // A render error ends Ink's wait with a rejection: it propagates from here.
       const h = await Promise.race([next, ink.waitUntilExit().then((): Handoff => ({ kind: 'quit' }))]);
       ink.unmount();
@@ -96,7 +115,6 @@ export async function runDashboard(globals: GlobalOptions, opts: DashboardOption
       closeKeyboard(keyboard);
       keyboard = null;
       store.dispatch({ type: 'resize', cols: out.columns, rows: out.rows });
-      controller.start();
     }
   } finally {
     restore();

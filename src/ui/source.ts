@@ -45,14 +45,16 @@ export interface LogChunk {
 
 /** What one refresh reads besides the container list. */
 export interface SnapshotScope {
-  /** statistics of these container ids only, or of every running one */
-  stats: ReadonlySet<string> | 'all';
+  /** statistics of the current containers only, or of every running one */
+  stats: 'current' | 'all';
+  /** the containers whose figures show: the rows on screen and the selected one */
+  current: ReadonlySet<string>;
   /** false leaves the namespaces unread: the first frame does not wait for 8 links per container */
   namespaces: boolean;
 }
 
 export interface DashboardSource {
-  /** one refresh: containers, stats and namespaces in one sweep (all of them when no scope is given) */
+  /** one refresh: containers, stats and namespaces in one sweep (every container's when no scope is given) */
   snapshot(scope?: SnapshotScope): Snapshot;
   security(r: ContainerRecord): Avail<ProcessSecurity>;
   users(r: ContainerRecord): Avail<UsersData>;
@@ -116,7 +118,7 @@ class EngineSource implements DashboardSource {
 
   constructor(private readonly engine: Engine) {}
 
-  snapshot(scope: SnapshotScope = { stats: 'all', namespaces: true }): Snapshot {
+  snapshot(scope?: SnapshotScope): Snapshot {
     const at = Date.now();
     const nsLegend = NS_LEGEND;
     let list: ContainerRecord[];
@@ -127,25 +129,26 @@ class EngineSource implements DashboardSource {
       return { at, containers: na(reason), stats: na(reason), namespaces: na(reason), nsColumn: {}, nsLegend };
     }
     const live = list.filter((r) => isLive(r) && r.pid > 0);
-    const focus = scope.stats === 'all' ? null : scope.stats;
-    const swept = focus ? live.filter((r) => focus.has(r.id)) : live;
-    const stats = this.sweep(swept, live, !focus);
-    if (!scope.namespaces) return { at, containers: ok(list), stats, namespaces: na('not read yet'), nsColumn: {}, nsLegend };
+    const stats = this.sweep(live, scope);
+    if (scope && !scope.namespaces) return { at, containers: ok(list), stats, namespaces: na('not read yet'), nsColumn: {}, nsLegend };
     return { at, containers: ok(list), stats, namespaces: this.classify(live), nsColumn: this.nsColumn, nsLegend };
   }
 
-  private sweep(swept: ContainerRecord[], live: ContainerRecord[], all: boolean): Avail<Record<string, ContainerStats>> {
+  private sweep(live: ContainerRecord[], scope: SnapshotScope | undefined): Avail<Record<string, ContainerStats>> {
+    const partial = scope?.stats === 'current';
     try {
       const m = sweepStats(
-        swept.map((r) => ({ id: r.id, pid: r.pid, cgroupPaths: r.cgroupPaths })),
+        // records are stats targets: id, pid, cgroupPaths
+        partial ? live.filter((r) => scope.current.has(r.id)) : live,
         this.prevStats,
-        // the live containers not read this time keep their files open for the next full sweep
-        all ? undefined : new Set(live.map((r) => r.id)),
+        // the live containers not read this time keep their files open for
+        // the next full sweep; those not on screen re-read their limits less often
+        partial ? { keepOpen: new Set(live.map((r) => r.id)) } : { current: scope?.current },
       );
       // keep the last sample of containers not swept this time: the next
       // CPU % of each is then the average since its own last sample
       // (a full sweep also forgets removed containers)
-      if (all) this.prevStats = m;
+      if (!partial) this.prevStats = m;
       else for (const [id, st] of m) this.prevStats.set(id, st);
       return ok(Object.fromEntries(m));
     } catch (e) {

@@ -274,6 +274,9 @@ function resetDetail(s: UiState): UiState {
   };
 }
 
+/** Sort columns whose order follows the figures of each refresh. */
+const SORTED_BY_REFRESH: ReadonlySet<SortColumn> = new Set(['cpu', 'mem', 'pids', 'ns']);
+
 function withVisible(s: UiState): UiState {
   return normalize({ ...s, visibleIds: computeVisible(s) });
 }
@@ -491,10 +494,13 @@ function onSnapshot(s: UiState, snap: Snapshot): UiState {
   let containersError: string | null = null;
   if (snap.containers.ok) {
     const old = new Map(s.containers.map((r) => [r.id, r]));
-    containers = snap.containers.value.map((r) => {
+    const fresh = snap.containers.value.map((r) => {
       const prev = old.get(r.id);
-      return prev && recordKey(prev) === recordKey(r) ? prev : r;
+      // the engine hands out the same object while a record is unchanged
+      return prev && (prev === r || recordKey(prev) === recordKey(r)) ? prev : r;
     });
+    // the same list keeps its identity: what is derived from it need not be again
+    if (fresh.length !== containers.length || fresh.some((r, i) => r !== containers[i])) containers = fresh;
   } else {
     containersError = snap.containers.reason;
   }
@@ -517,7 +523,10 @@ function onSnapshot(s: UiState, snap: Snapshot): UiState {
     nsLegend: snap.nsLegend,
     history,
   };
-  next = withVisible(next);
+  // The order changes with the list, or with what a refresh brings when
+  // sorted by it (uptime moves too, but every running container's alike).
+  const sameOrder = containers === s.containers && !SORTED_BY_REFRESH.has(s.sort.column) && s.visibleIds.length > 0;
+  next = sameOrder ? normalize(next) : withVisible(next);
   // Drop pending marks of containers that are gone.
   const ids = new Set(containers.map((r) => r.id));
   if (Object.keys(next.pending).some((id) => !ids.has(id))) {

@@ -23,6 +23,11 @@ export class AltScreen {
     this.alt = true;
   }
 
+  /** Blank the alternate screen, cursor at the top left. */
+  clear(): void {
+    if (this.alt) this.write(HOME_CLEAR);
+  }
+
   /** Back to the normal screen with the cursor shown. Safe to call twice. */
   leave(): void {
     if (!this.alt) return;

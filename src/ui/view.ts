@@ -29,15 +29,27 @@ const HEADERS: Record<SortColumn, string> = {
 };
 const RIGHT: ReadonlySet<SortColumn> = new Set(['uptime', 'cpu', 'mem', 'pids']);
 
+/** What is derived from a container list alone, kept while the list is the same array (see onSnapshot). */
+const perList = new WeakMap<ContainerRecord[], { need: { name: number; image: number }; byId: Map<string, ContainerRecord> }>();
+
+function listFacts(list: ContainerRecord[]) {
+  let f = perList.get(list);
+  if (!f) {
+    let name = 4;
+    let image = 5;
+    for (const r of list) {
+      if (r.name.length > name) name = r.name.length;
+      if (imageName(r).length > image) image = imageName(r).length;
+    }
+    f = { need: { name, image }, byId: new Map(list.map((r) => [r.id, r])) };
+    perList.set(list, f);
+  }
+  return f;
+}
+
 /** Column widths for the current containers: names and images get what they need, if it fits. */
 export function tableColumns(s: UiState): ColumnWidths {
-  let name = 4;
-  let image = 5;
-  for (const r of s.containers) {
-    if (r.name.length > name) name = r.name.length;
-    if (imageName(r).length > image) image = imageName(r).length;
-  }
-  return columnWidths(s.cols, { name, image });
+  return columnWidths(s.cols, listFacts(s.containers).need);
 }
 
 export function screenLayout(s: UiState): Layout {
@@ -88,7 +100,7 @@ export function rowCells(s: UiState, r: ContainerRecord, w: ColumnWidths): Cells
 export function tableRows(s: UiState): RowView[] {
   const w = tableColumns(s);
   const { tableRows: n } = screenLayout(s);
-  const byId = new Map(s.containers.map((r) => [r.id, r]));
+  const { byId } = listFacts(s.containers);
   const out: RowView[] = [];
   for (const id of s.visibleIds.slice(s.scrollTop, s.scrollTop + n)) {
     const r = byId.get(id);

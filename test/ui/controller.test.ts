@@ -30,17 +30,19 @@ function setup() {
   return { src, store, ctl };
 }
 
-const kind = (s: SnapshotScope) => `${s.stats === 'all' ? 'all' : s.stats.size === 0 ? 'none' : 'some'}${s.namespaces ? '+ns' : ''}`;
+const kind = (s: SnapshotScope) => `${s.stats === 'all' ? 'all' : s.current.size === 0 ? 'none' : 'some'}${s.namespaces ? '+ns' : ''}`;
 
 test('the list first, then the rows on screen and the namespaces, then all statistics; all again every fifth time', () => {
   const { src, store, ctl } = setup();
   for (let i = 0; i < 9; i++) ctl.tick();
   assert.deepEqual(src.scopes.map(kind), ['none', 'some+ns', 'all+ns', 'some+ns', 'some+ns', 'some+ns', 'some+ns', 'all+ns', 'some+ns']);
-  // a partial read is exactly the window of rows and the selection
+  // the current containers are exactly the window of rows and the
+  // selection, in a full read too (their limits are kept fresher)
   const s = store.getState();
   const onScreen = s.visibleIds.slice(s.scrollTop, s.scrollTop + tableRowsOf(s));
   assert.ok(onScreen.length > 0 && onScreen.length < src.containers.length);
-  assert.deepEqual(src.scopes[1].stats, new Set([...onScreen, s.selectedId!]));
+  assert.deepEqual(src.scopes[1].current, new Set([...onScreen, s.selectedId!]));
+  assert.deepEqual(src.scopes[2].current, new Set([...onScreen, s.selectedId!]));
 });
 
 test('start: the second refresh comes right after the first frame, not an interval later', async () => {
@@ -59,7 +61,7 @@ test('scrolling moves what is read; sorting by a statistic reads all every time'
   ctl.tick();
   ctl.handleKey('G', { shift: true });
   ctl.tick();
-  const last = src.scopes.at(-1)!.stats as ReadonlySet<string>;
+  const last = src.scopes.at(-1)!.current;
   const s = store.getState();
   assert.ok(last.has(s.selectedId!), 'the selected container (at the bottom) is read');
   assert.ok(!last.has(s.visibleIds[0]), 'the top row, scrolled away, is not');
