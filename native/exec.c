@@ -74,8 +74,9 @@ __attribute__((noreturn)) static void exec_child(const struct config *c, int rep
   } else if (!c->keep_stdin && dup2(c->devnull_fd, 0) < 0) {
     die_with_error("clone", "dup2 /dev/null");
   }
-  /* "0" is ourselves. The files were opened on the host, and the kernel
-   * checks the migration against the opener's cgroup namespace. */
+  /* "0" is ourselves (see join_cgroups in run.c for why). The files were
+   * opened on the host, and the kernel checks the migration against the
+   * opener's credentials and cgroup namespace. */
   for (size_t i = 0; i < c->n_cgroups; i++)
     if (write_all(c->cgroup_fds[i], "0", 1) < 0)
       die_with_error("cgroup", "join cgroup `%s`", c->cgroups[i]);

@@ -64,8 +64,11 @@ struct config {
   size_t n_groups;
   bool has_groups;
   const char **cgroups;
-  int *cgroup_fds;
+  int *cgroup_fds;  /* the file a process joins through: tasks (v1) or cgroup.procs (v2) */
   size_t n_cgroups;
+  int cgroup_v2_dir; /* run: the v2 cgroup's directory (-1: none), for CLONE_INTO_CGROUP */
+  size_t cgroup_v2_index; /* its place in cgroups[] */
+  bool cgroup_v2_by_clone; /* run: clone3 placed the init in it */
   const char *process_label;
   bool has_caps;
   uint64_t caps;

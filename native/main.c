@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "helper.h"
 #include "syscalls.h"
@@ -392,12 +393,27 @@ int open_common_fds(struct config *c, struct error *e)
   if (c->devnull_fd < 0)
     return fail(e, "argv", "open `/dev/null`");
 
+  /* A process joins a v1 cgroup through its `tasks` file and a v2 cgroup
+   * through cgroup.procs (see join_cgroups in run.c); `run` places its init
+   * in a v2 cgroup with clone3, from the directory. */
   for (size_t i = 0; i < c->n_cgroups; i++) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/cgroup.procs", c->cgroups[i]);
-    c->cgroup_fds[i] = open(path, O_WRONLY | O_CLOEXEC);
+    struct statfs sfs;
+    const char *file;
+    cleanup_fd int dir = open(c->cgroups[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+    if (dir < 0)
+      return fail(e, "cgroup", "open `%s`", c->cgroups[i]);
+    if (fstatfs(dir, &sfs) < 0)
+      return fail(e, "cgroup", "statfs `%s`", c->cgroups[i]);
+    file = sfs.f_type == CGROUP2_SUPER_MAGIC ? "cgroup.procs" : "tasks";
+    c->cgroup_fds[i] = openat(dir, file, O_WRONLY | O_CLOEXEC);
     if (c->cgroup_fds[i] < 0)
-      return fail(e, "cgroup", "open `%s`", path);
+      return fail(e, "cgroup", "open `%s/%s`", c->cgroups[i], file);
+    if (sfs.f_type == CGROUP2_SUPER_MAGIC && c->cgroup_v2_dir < 0) {
+      c->cgroup_v2_dir = dir;
+      c->cgroup_v2_index = i;
+      dir = -1;
+    }
   }
 
   if (c->seccomp_file) {
@@ -462,7 +478,7 @@ int main(int argc, char **argv)
 
   memset(&c, 0, sizeof c);
   c.is_exec = strcmp(argv[1], "exec") == 0;
-  c.rootfs_fd = c.userns_block_fd = c.log_fd = c.seccomp_fd = c.devnull_fd = -1;
+  c.rootfs_fd = c.userns_block_fd = c.log_fd = c.seccomp_fd = c.devnull_fd = c.cgroup_v2_dir = -1;
 
   cloexec_inherited_fds();
 

@@ -4,12 +4,12 @@
  *   open every host fd
  *   [--detach: double fork, setsid]
  *   join pid/net/ipc/uts/time (--join-ns)
- *   clone3(CLONE_NEW*) ------------------> wait on the sync pipe
+ *   clone3(CLONE_NEW*, into the v2 cgroup) -> wait on the sync pipe
  *   {"pid"}; wait --userns-block-fd
- *   write pid to each cgroup.procs
- *   release ----------------------------> cgroup ns, mounts, pivot_root,
- *                                          tty, hostname, user, caps,
- *                                          nnp, seccomp, execve
+ *   release ----------------------------> join the v1 cgroups, cgroup ns,
+ *                                          mounts, pivot_root, tty,
+ *                                          hostname, user, caps, nnp,
+ *                                          seccomp, execve
  *   error pipe: EOF = started, else a report -> kill, reap, {"error"}
  *   copy output, forward signals, reap, write the exit file
  *
@@ -138,6 +138,9 @@ static void close_setup_fds(struct config *c)
   for (size_t i = 0; i < c->n_joins; i++)
     close_fd(&c->joins[i].fd);
   close_fd(&c->devnull_fd);
+  for (size_t i = 0; i < c->n_cgroups; i++)
+    close_fd(&c->cgroup_fds[i]);
+  close_fd(&c->cgroup_v2_dir);
 }
 
 /* The process the engine spawned waits here for the monitor's verdict and
@@ -259,6 +262,23 @@ static void join_user_namespace(const struct config *c, struct channels *ch, int
   close_pair_end(ch->init, 1);
 }
 
+/* The init joins its cgroups itself, by writing "0" (the writer) to each
+ * file opened on the host. Moving another process (writing its pid, as
+ * the monitor once did) takes a global lock whose first taker waits for an
+ * RCU grace period: ~10 ms of every container start. Moving oneself through
+ * a v1 `tasks` file does not take it, and as we are single-threaded, moving
+ * this thread moves the process. A v2 cgroup that clone3 placed us in is
+ * already ours. */
+static void join_cgroups(struct config *c)
+{
+  for (size_t i = 0; i < c->n_cgroups; i++) {
+    if (c->cgroup_v2_by_clone && i == c->cgroup_v2_index)
+      continue;
+    if (write_all(c->cgroup_fds[i], "0", 1) < 0)
+      die_with_error("cgroup", "join cgroup `%s`", c->cgroups[i]);
+  }
+}
+
 /* The container's init, from clone3 to execve. Never returns. */
 __attribute__((noreturn)) static void container_init(struct config *c, struct channels *ch)
 {
@@ -325,6 +345,7 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
       _exit(125);
   }
   close_pair_end(ch->sync, 0);
+  join_cgroups(c);
 
   /* Our own session: terminal signals of the caller reach the monitor only,
    * which forwards them; and with --tty the pty becomes our terminal. */
@@ -346,8 +367,8 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
       die_with_error("userns", "drop the caller's supplementary groups");
   }
 
-  /* The monitor has placed us in our cgroups: a new cgroup namespace now
-   * has our own cgroup as its root. */
+  /* We are in our cgroups (join_cgroups): a new cgroup namespace now has
+   * our own cgroup as its root. */
   if (cgroup_fd >= 0) {
     if (setns(cgroup_fd, CLONE_NEWCGROUP) < 0)
       die_with_error("cgroup", "join cgroup namespace");
@@ -523,7 +544,20 @@ int run_main(struct config *c)
     .pidfd = (uint64_t) (uintptr_t) &pidfd,
     .exit_signal = SIGCHLD,
   };
-  child_pid = sys_clone3(&args, sizeof args);
+  /* Born in the v2 cgroup (Linux 5.7): no migration at all. Refused
+   * (an older kernel, say), the init joins it like the v1 ones. */
+  if (c->cgroup_v2_dir >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = (uint64_t) c->cgroup_v2_dir;
+    c->cgroup_v2_by_clone = true;
+    child_pid = sys_clone3(&args, sizeof args);
+    if (child_pid < 0) {
+      args.flags &= ~CLONE_INTO_CGROUP;
+      c->cgroup_v2_by_clone = false;
+    }
+  }
+  if (!c->cgroup_v2_by_clone)
+    child_pid = sys_clone3(&args, sizeof args);
   if (child_pid < 0) {
     fail(&e, "clone", "clone3");
     monitor_fail(&e);
@@ -561,17 +595,6 @@ int run_main(struct config *c)
     }
     close(c->userns_block_fd);
     c->userns_block_fd = -1;
-  }
-
-  for (size_t i = 0; i < c->n_cgroups; i++) {
-    char buf[32];
-    int len = snprintf(buf, sizeof buf, "%d", (int) child_pid);
-    if (write_all(c->cgroup_fds[i], buf, (size_t) len) < 0) {
-      fail(&e, "cgroup", "join cgroup `%s`", c->cgroups[i]);
-      monitor_fail(&e);
-    }
-    close(c->cgroup_fds[i]);
-    c->cgroup_fds[i] = -1;
   }
 
   if (write_all(ch.sync[1], "1", 1) < 0) {

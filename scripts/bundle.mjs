@@ -1,10 +1,19 @@
-// Bundles the CLI for start-up speed (see bin/tsbox.js). Two outputs:
-//  - dist/cli/main.js (+ chunks): every command, packages left external;
-//    loads no Ink or React.
-//  - dist/cli/ui.js: the dashboard with Ink, React and zustand bundled in,
-//    which halves the time to its first frame against loading them from
-//    node_modules (ink alone pulls in hundreds of small modules).
-import { rmSync } from 'node:fs';
+// Bundles the CLI for start-up speed (see bin/tsbox.js). Outputs:
+//  - dist/cli/main.cjs: every command, one CommonJS file that loads no Ink
+//    or React. CommonJS, because Node 20 loads ES modules asynchronously
+//    (a thread-pool read per file, a resolve and link step per import), which
+//    cost `tsbox ps` ~10 ms over loading one script; and one script can be
+//    loaded with a V8 code cache:
+//  - dist/cli/main.cjs.cache: V8's compiled code for it, written by
+//    scripts/code-cache.cjs after running a few commands, so that start-up
+//    neither parses nor compiles the functions those commands use.
+//  - dist/cli/ui.js: the dashboard, an ES module with Ink, React and zustand
+//    bundled in, which halves the time to its first frame against loading
+//    them from node_modules (ink alone pulls in hundreds of small modules).
+//    main.cjs imports it through dist/cli/import-ui.cjs (see uiImport).
+import { spawnSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,15 +24,6 @@ const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 rmSync('dist/cli', { recursive: true, force: true });
 
 const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' };
-
-// The dashboard entry, imported by the CLI as '../../ui/main.js', becomes the
-// separate bundle next to it.
-const uiExternal = {
-  name: 'ui-external',
-  setup(b) {
-    b.onResolve({ filter: /\/ui\/main\.js$/ }, () => ({ path: './ui.js', external: true }));
-  },
-};
 
 // Ink's frame buffer (ink/build/output.js, imported by its renderer) becomes
 // src/ui/ink-output.ts wrapped around it: that file says why. The build
@@ -57,10 +57,38 @@ const inkOutput = {
   },
 };
 
-await build({ ...common, entryPoints: ['src/cli/main.ts'], splitting: true, packages: 'external', outdir: 'dist/cli', plugins: [uiExternal] });
-await build({
+// `import fs from 'node:fs'` becomes, in a CommonJS bundle, a copy of the
+// whole module object made at every importing file (esbuild's __toESM: ~60
+// copies of fs, path and os, ~2 ms at start-up). Node's built-ins are
+// CommonJS already: each is required once, in a module of our own that
+// exports it as the default and its functions by name. A named import of
+// something that is not a plain property (fs.promises is a lazy getter)
+// fails the build rather than loading it at start-up.
+const builtinsOnce = {
+  name: 'builtins-once',
+  setup(b) {
+    const names = new Set(builtinModules);
+    b.onResolve({ filter: /^node:/ }, (args) => {
+      if (args.namespace === 'builtin') return { path: args.path, external: true }; // its own require
+      return names.has(args.path.slice(5)) ? { path: args.path, namespace: 'builtin' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, async (args) => {
+      const mod = await import(args.path);
+      const plain = Object.entries(Object.getOwnPropertyDescriptors(mod.default))
+        .filter(([k, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default')
+        .map(([k]) => k);
+      return {
+        contents: [`const m = require(${JSON.stringify(args.path)});`, 'export default m;', ...plain.map((k) => `export const ${k} = m.${k};`)].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+const ui = await build({
   ...common,
   entryPoints: { ui: 'src/ui/main.tsx' },
+  metafile: true,
   outdir: 'dist/cli',
   // Ink loads its devtools lazily; splitting keeps that import lazy too.
   splitting: true,
@@ -75,3 +103,41 @@ await build({
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   define: { 'process.env.NODE_ENV': '"production"' },
 });
+
+// The CLI imports the dashboard as '../../ui/main.js'. main.cjs runs from a
+// V8 code cache, and Node 20 loses the loader of an import() in code from a
+// cache (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): the import() is made by
+// import-ui.cjs, a file Node loads itself, and main.cjs gets a stand-in for
+// each export of ui.js that calls through to it.
+const uiExports = ui.metafile.outputs['dist/cli/ui.js'].exports;
+writeFileSync('dist/cli/import-ui.cjs', "// Written by scripts/bundle.mjs: see uiImport there.\nmodule.exports = () => import('./ui.js');\n");
+function uiImport(names) {
+  return {
+    name: 'ui-import',
+    setup(b) {
+      b.onResolve({ filter: /\/ui\/main\.js$/ }, () => ({ path: 'ui', namespace: 'ui-import' }));
+      b.onResolve({ filter: /^\.\/import-ui\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+      b.onLoad({ filter: /.*/, namespace: 'ui-import' }, () => ({
+        contents: ["const load = require('./import-ui.cjs');", ...names.map((n) => `export const ${n} = (...args) => load().then((m) => m.${n}(...args));`)].join('\n'),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+await build({
+  ...common,
+  format: 'cjs',
+  entryPoints: ['src/cli/main.ts'],
+  packages: 'external',
+  outfile: 'dist/cli/main.cjs',
+  plugins: [uiImport(uiExports), builtinsOnce],
+  // the helper is found relative to the bundle's own file
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+
+// The code cache is written by a separate Node process, so that V8 makes it
+// with the flags `tsbox` runs with (V8 refuses a cache made under others).
+const cache = spawnSync(process.execPath, [path.join(repo, 'scripts/code-cache.cjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (cache.status !== 0) throw new Error('scripts/code-cache.cjs failed: see above');

@@ -2,6 +2,7 @@
 // per container, like podman: each success prints its name, each failure an
 // error, and the first failure sets the exit code.
 import { UserError, errorText, isUserError } from '../engine/errors.js';
+import { print } from './output.js';
 
 export async function forEachContainer(
   refs: string[],
@@ -14,7 +15,7 @@ export async function forEachContainer(
   for (const ref of refs) {
     try {
       const out = await fn(ref);
-      process.stdout.write(`${out ?? ref}\n`);
+      print(`${out ?? ref}\n`);
     } catch (e) {
       if (!isUserError(e)) throw e;
       process.stderr.write(`Error: ${errorText(e)}\n`);

@@ -5,6 +5,7 @@ import { formatFlags, parseArgs } from './args.js';
 import type { GlobalOptions } from './command.js';
 import { COMMANDS, findCommand } from './commands/index.js';
 import { EXIT_ERROR, errorText, isUserError, UserError } from '../engine/errors.js';
+import { print } from './output.js';
 
 const VERSION = '0.1.0';
 
@@ -58,11 +59,11 @@ export async function main(argv: string[]): Promise<number> {
   const { globals, rest } = parseGlobals(argv);
   const [name = 'dashboard', ...args] = rest;
   if (name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage() + '\n');
+    print(usage() + '\n');
     return 0;
   }
   if (name === '--version' || name === 'version') {
-    process.stdout.write(`tsbox version ${VERSION}\n`);
+    print(`tsbox version ${VERSION}\n`);
     return 0;
   }
   const entry = findCommand(name);
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   const helpIdx = args.findIndex((a) => a === '--help' || a === '-h');
   const firstPositional = args.findIndex((a) => !a.startsWith('-'));
   if (helpIdx >= 0 && (!cmd.stopAtPositional || firstPositional < 0 || helpIdx < firstPositional)) {
-    process.stdout.write(`${cmd.summary}\n\nUsage: ${cmd.usage}\n${cmd.flags.length ? `\nFlags:\n${formatFlags(cmd.flags)}\n` : ''}`);
+    print(`${cmd.summary}\n\nUsage: ${cmd.usage}\n${cmd.flags.length ? `\nFlags:\n${formatFlags(cmd.flags)}\n` : ''}`);
     return 0;
   }
   const parsed = parseArgs(args, cmd.flags, { stopAtPositional: cmd.stopAtPositional });

@@ -10,7 +10,7 @@ import type { GlobalOptions } from '../cli/command.js';
 import { UserError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { withLock } from './lock.js';
-import { crypto } from './lazy.js';
+import { randomId, randomInt } from './random.js';
 import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
 import { resolvePaths, isRootless, type Paths } from './paths.js';
 import { ImageStore } from './images.js';
@@ -245,7 +245,7 @@ export class Engine {
       const m = spec.namespaces[t];
       if (m.kind === 'container') m.container = this.get(m.container).id;
     }
-    const id = crypto().randomBytes(32).toString('hex');
+    const id = randomId();
     const dir = this.dir(id);
     // Build the container's files first, outside the lock: nobody sees the
     // directory until state.json names it. Then claim the name under the lock.
@@ -267,7 +267,7 @@ export class Engine {
             throw new UserError(`the container name '${name}' is already in use`, 125, `Remove it (tsbox rm -f ${name}) or choose another --name.`);
           }
         } else {
-          do finalName = `${ADJ[crypto().randomInt(ADJ.length)]}_${NOUN[crypto().randomInt(NOUN.length)]}_${crypto().randomInt(1000)}`;
+          do finalName = `${ADJ[randomInt(ADJ.length)]}_${NOUN[randomInt(NOUN.length)]}_${randomInt(1000)}`;
           while (all.some((r) => r.name === finalName));
         }
         if (!spec.hostname) spec.hostname = hostname;
@@ -415,7 +415,12 @@ export class Engine {
         return started;
       }
       const code = await run.exited;
-      // with --rm, a concurrent reconcile may already have removed it
+      if (s.autoRemove) {
+        // --rm: nobody will read the exit state, so it is not recorded; the
+        // container goes now (or already went, by a concurrent reader)
+        await this.removeFiles(started);
+        return { ...started, state: 'exited', pid: 0, exitCode: code, attachedExit: code };
+      }
       const final = this.readRecord(rec.id);
       return { ...(final ? this.reconcile(final) : started), attachedExit: code };
     } catch (e) {
@@ -523,11 +528,19 @@ export class Engine {
     // gone for every reader, and its files are only garbage to collect.
     const dir = this.dir(rec.id);
     const trash = `${dir}.removing`;
-    this.locked(() => {
-      fs.renameSync(dir, trash);
+    const mine = this.locked(() => {
+      try {
+        fs.renameSync(dir, trash);
+      } catch (e) {
+        // removed meanwhile by another reader of an exited --rm container
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw e;
+      }
       fs.rmSync(this.runDir(rec.id), { recursive: true, force: true });
+      return true;
     });
     this.cache.delete(rec.id);
+    if (!mine) return;
     try {
       fs.rmSync(trash, { recursive: true, force: true });
     } catch (e) {

@@ -146,8 +146,12 @@ export function spawnHelper(args: string[], opts: SpawnOptions): HelperRun {
       }
     });
     exited.then(
-      // let the status fd drain first: the error line explains the exit
-      (code) => setTimeout(() => fail(new UserError(`tsbox-helper exited with ${code} before the container started${stderr ? `: ${stderr.trim()}` : ''}`)), 20),
+      // Let the status fd drain first: the error line explains the exit.
+      // Only before `started`: after it, a pending timer would hold the
+      // process for its 20 ms after the container is done.
+      (code) => {
+        if (!settled) setTimeout(() => fail(new UserError(`tsbox-helper exited with ${code} before the container started${stderr ? `: ${stderr.trim()}` : ''}`)), 20);
+      },
       (e) => fail(e as Error),
     );
   });

@@ -3,7 +3,8 @@
 // /sbin and /lib* (see hostimage.ts), so it needs no download.
 import fs from 'node:fs';
 import path from 'node:path';
-import { childProcess, crypto } from './lazy.js';
+import { childProcess } from './lazy.js';
+import { randomId } from './random.js';
 import { UserError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { checkTarEntries, readTarEntries } from './tarcheck.js';
@@ -101,7 +102,7 @@ export class ImageStore {
       }
       const rec: ImageRecord = {
         name,
-        id: crypto().randomBytes(32).toString('hex'),
+        id: randomId(),
         created: new Date().toISOString(),
         kind: 'rootfs',
         size: dirSize(rootfs),

@@ -15,6 +15,7 @@ import { resolvePaths, type Paths } from '../../src/engine/paths.js';
 import { allocateLevel, containerLabels, SHARED_FILE_LABEL } from '../../src/engine/selinux.js';
 import type { ContainerRecord, ContainerState, VolumeSpec } from '../../src/engine/types.js';
 import { parseArgs } from '../../src/cli/args.js';
+import { captureOutput } from '../../src/cli/output.js';
 
 const XATTR = 'security.selinux';
 let helper = '';
@@ -268,15 +269,14 @@ test('tsbox label show / restore (CLI)', async (t) => {
 
   const out: string[] = [];
   const err: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
   const ewrite = process.stderr.write.bind(process.stderr);
   const cli = async (argv: string[]) => {
-    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    const restore = captureOutput(out);
     process.stderr.write = ((s: string) => (err.push(s), true)) as typeof process.stderr.write;
     try {
       return await labelCmd.run(parseArgs(argv, labelCmd.flags), { root });
     } finally {
-      process.stdout.write = write;
+      restore();
       process.stderr.write = ewrite;
     }
   };

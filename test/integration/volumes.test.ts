@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from '../../src/cli/args.js';
+import { captureOutput } from '../../src/cli/output.js';
 import { UserError } from '../../src/engine/errors.js';
 import { helperPath } from '../../src/engine/helper.js';
 import { relabelVolumes, recordedOriginal } from '../../src/engine/labels.js';
@@ -155,14 +156,13 @@ test('tsbox volume (CLI): create, ls, inspect, rm, prune and their errors', asyn
   const dir = scratch(t);
   const root = path.join(dir, 'root');
   const out: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
   const cli = async (argv: string[]) => {
     out.length = 0;
-    process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+    const restore = captureOutput(out);
     try {
       return await volume.run(parseArgs(argv, volume.flags), { root });
     } finally {
-      process.stdout.write = write;
+      restore();
     }
   };
   assert.equal(await cli(['create', '--label', 'a=b', 'data']), 0);

@@ -8,6 +8,7 @@ import { UserError, errorText } from '../../engine/errors.js';
 import { VolumeStore } from '../../engine/volumes.js';
 import { runFlagsToCreateOptions } from '../run-flags.js';
 import { DASHBOARD_FLAGS, loadDashboard, parseInterval } from './dashboard.js';
+import { print } from '../output.js';
 
 export const DEMO_VOLUME = 'demo-data';
 
@@ -65,7 +66,7 @@ async function clean(engine: Engine): Promise<number> {
     if (!exists(engine, d.name)) continue;
     try {
       await engine.remove(d.name, { force: true });
-      process.stdout.write(`removed ${d.name}\n`);
+      print(`removed ${d.name}\n`);
     } catch (e) {
       failed++;
       process.stderr.write(`Error: removing ${d.name}: ${errorText(e)}\n`);
@@ -76,7 +77,7 @@ async function clean(engine: Engine): Promise<number> {
     const users = engine.list({ all: true }).filter((r) => r.spec.volumes.some((v) => v.name === DEMO_VOLUME));
     try {
       volumes.remove(DEMO_VOLUME, { force: false, inUseBy: users.map((r) => r.name) });
-      process.stdout.write(`removed volume ${DEMO_VOLUME}\n`);
+      print(`removed volume ${DEMO_VOLUME}\n`);
     } catch (e) {
       failed++;
       process.stderr.write(`Error: removing volume ${DEMO_VOLUME}: ${errorText(e)}\n`);
@@ -102,13 +103,13 @@ export const demo: Command = {
     await up(engine);
     const names = DEMO_CONTAINERS.map((d) => d.name).join(', ');
     if (bool(p, 'no-dashboard') || !process.stdout.isTTY) {
-      process.stdout.write(`started ${names}\nremove them with: ${CLEAN_COMMAND}\n`);
+      print(`started ${names}\nremove them with: ${CLEAN_COMMAND}\n`);
       return 0;
     }
     const { runDashboard } = await loadDashboard();
     const code = await runDashboard(g, { intervalMs, notice: `demo: ${names} are running. Remove them with: ${CLEAN_COMMAND}` });
     // Said again on the normal screen, where it stays after the dashboard is gone.
-    process.stdout.write(`The demo containers keep running. Remove them with: ${CLEAN_COMMAND}\n`);
+    print(`The demo containers keep running. Remove them with: ${CLEAN_COMMAND}\n`);
     return code;
   },
 };

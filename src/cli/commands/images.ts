@@ -6,14 +6,15 @@ import { str } from '../args.js';
 import { ago, formatFlag, humanSize, json, table } from '../format.js';
 import type { Parsed } from '../args.js';
 import type { GlobalOptions } from '../command.js';
+import { print } from '../output.js';
 
 function listImages(p: Parsed, g: GlobalOptions): number {
   const images = Engine.open(g).images.list();
   if (formatFlag(str(p, 'format')) === 'json') {
-    process.stdout.write(json(images));
+    print(json(images));
     return 0;
   }
-  process.stdout.write(
+  print(
     table(
       ['NAME', 'ID', 'CREATED', 'SIZE', 'SOURCE'],
       images.map((i) => [i.name, i.id.slice(0, 12), i.kind === 'host' ? 'built-in' : ago(i.created), i.kind === 'host' ? '-' : humanSize(i.size), i.source]),
@@ -28,7 +29,7 @@ async function removeImages(names: string[], g: GlobalOptions): Promise<number> 
   const all = engine.list({ all: true });
   for (const n of names) {
     engine.images.remove(n, all.filter((c) => c.spec.image === n).map((c) => c.name));
-    process.stdout.write(`${n}\n`);
+    print(`${n}\n`);
   }
   return 0;
 }
@@ -63,7 +64,7 @@ export const image: Command = {
         const name = str(p, 'name');
         if (rest.length !== 1 || !name) throw new UserError('usage: tsbox image import PATH --name NAME', 125, 'PATH is a rootfs directory or a tar(.gz) archive such as `docker export` output.');
         const rec = Engine.open(g).images.import(rest[0], name);
-        process.stdout.write(`${rec.name} ${rec.id}\n`);
+        print(`${rec.name} ${rec.id}\n`);
         return 0;
       }
       case 'ls':
@@ -72,7 +73,7 @@ export const image: Command = {
       case 'inspect': {
         if (rest.length === 0) throw new UserError('usage: tsbox image inspect NAME...');
         const engine = Engine.open(g);
-        process.stdout.write(json(rest.map((n) => engine.images.get(n))));
+        print(json(rest.map((n) => engine.images.get(n))));
         return 0;
       }
       case 'rm':

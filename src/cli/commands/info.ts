@@ -10,6 +10,7 @@ import { NAMESPACE_TYPES } from '../../engine/types.js';
 import { isRootless } from '../../engine/paths.js';
 import { formatFlag, json } from '../format.js';
 import { str } from '../args.js';
+import { print } from '../output.js';
 
 function readOr(file: string, fallback: string): string {
   try {
@@ -65,7 +66,7 @@ export const info: Command = {
   async run(p, g) {
     const data = hostInfo(g.root);
     if (formatFlag(str(p, 'format')) === 'json') {
-      process.stdout.write(json(data));
+      print(json(data));
       return 0;
     }
     const lines: string[] = [];
@@ -78,7 +79,7 @@ export const info: Command = {
       }
     };
     walk(data, '');
-    process.stdout.write(lines.join('\n') + '\n');
+    print(lines.join('\n') + '\n');
     return 0;
   },
 };

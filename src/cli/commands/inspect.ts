@@ -4,6 +4,7 @@ import { Engine } from '../../engine/engine.js';
 import { UserError, isUserError } from '../../engine/errors.js';
 import { json } from '../format.js';
 import { str } from '../args.js';
+import { print } from '../output.js';
 
 export const inspect: Command = {
   name: 'inspect',
@@ -29,7 +30,7 @@ export const inspect: Command = {
         throw new UserError(`no such container or image: ${ref}`, 125, 'See tsbox ps -a and tsbox images.');
       }
     });
-    process.stdout.write(json(out));
+    print(json(out));
     return 0;
   },
 };

@@ -6,6 +6,7 @@ import { formatFlag, json, table } from '../format.js';
 import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../engine/errors.js';
 import { pathLabelReport, restoreLabels, type PathLabelReport } from '../../engine/labels.js';
+import { print } from '../output.js';
 
 function describe(r: PathLabelReport): string {
   const lines = [r.path, `  label:    ${r.current ?? '(none)'}`];
@@ -42,7 +43,7 @@ export const label: Command = {
         const fmt = formatFlag(str(p, 'format'));
         const all = engine.list({ all: true });
         const reports = args.map((a) => pathLabelReport(a, all, ctx));
-        process.stdout.write(fmt === 'json' ? json(reports) : reports.map(describe).join('\n'));
+        print(fmt === 'json' ? json(reports) : reports.map(describe).join('\n'));
         return 0;
       }
       case 'restore': {
@@ -53,7 +54,7 @@ export const label: Command = {
           process.stderr.write(`warning: left ${s.path} as it is: its label changed after tsbox set it (now ${s.label ?? 'none'})\n`);
         if (r.gone > 0) process.stderr.write(`note: ${r.gone} relabeled file(s) under ${args[0]} no longer exist\n`);
         const total = r.restored + r.skipped.length + r.gone;
-        process.stdout.write(total === 0 ? `tsbox changed no labels under ${args[0]}\n` : `restored ${r.restored} label(s) under ${args[0]}\n`);
+        print(total === 0 ? `tsbox changed no labels under ${args[0]}\n` : `restored ${r.restored} label(s) under ${args[0]}\n`);
         for (const c of engine.list({ all: false })) {
           const v = c.spec.volumes.find((x) => x.relabel !== '' && r.restoredPaths.some((rp) => rp === x.source || rp.startsWith(x.source + '/')));
           if (v) process.stderr.write(`warning: running container ${c.name} mounts ${v.source} with :${v.relabel} and may have lost access to it\n`);

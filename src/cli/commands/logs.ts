@@ -4,6 +4,7 @@ import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../engine/errors.js';
 import { bool, intFlag } from '../args.js';
+import { print } from '../output.js';
 
 export interface LogRecord {
   time: string;
@@ -24,8 +25,9 @@ export function parseLogLine(line: string): LogRecord | null {
 }
 
 function emit(r: LogRecord, timestamps: boolean): void {
-  const out = r.stream === 'stderr' ? process.stderr : process.stdout;
-  out.write(`${timestamps ? `${r.time} ` : ''}${r.text}${r.partial ? '' : '\n'}`);
+  const text = `${timestamps ? `${r.time} ` : ''}${r.text}${r.partial ? '' : '\n'}`;
+  if (r.stream === 'stderr') process.stderr.write(text);
+  else print(text);
 }
 
 export const logs: Command = {

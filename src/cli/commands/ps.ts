@@ -4,6 +4,7 @@ import { Engine } from '../../engine/engine.js';
 import { bool, str } from '../args.js';
 import { ago, formatFlag, humanDuration, json, table } from '../format.js';
 import type { ContainerRecord } from '../../engine/types.js';
+import { print } from '../output.js';
 
 export function statusText(r: ContainerRecord, now = Date.now()): string {
   switch (r.state) {
@@ -32,7 +33,7 @@ export const ps: Command = {
     const format = formatFlag(str(p, 'format'));
     const recs = Engine.open(g).list({ all: bool(p, 'all') });
     if (bool(p, 'quiet')) {
-      process.stdout.write(recs.map((r) => `${r.id.slice(0, 12)}\n`).join(''));
+      print(recs.map((r) => `${r.id.slice(0, 12)}\n`).join(''));
       return 0;
     }
     if (format === 'json') {
@@ -51,11 +52,11 @@ export const ps: Command = {
         StartedAt: r.startedAt,
         ExitedAt: r.finishedAt,
       }));
-      process.stdout.write(json(out));
+      print(json(out));
       return 0;
     }
     const now = Date.now();
-    process.stdout.write(
+    print(
       table(
         ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'],
         recs.map((r) => [r.id.slice(0, 12), r.spec.image, r.spec.command.join(' ').slice(0, 20), ago(r.created, now), statusText(r, now), r.name]),

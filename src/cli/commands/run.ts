@@ -4,6 +4,7 @@ import { Engine } from '../../engine/engine.js';
 import { RUN_FLAGS, buildRunRequest } from '../run-flags.js';
 import type { Parsed } from '../args.js';
 import type { GlobalOptions } from '../command.js';
+import { print } from '../output.js';
 
 async function create(p: Parsed, g: GlobalOptions) {
   const engine = Engine.open(g);
@@ -26,7 +27,7 @@ export const run: Command = {
         if (req.spec.autoRemove) await engine.remove(rec.id, { force: true });
         throw e;
       }
-      process.stdout.write(`${rec.id}\n`);
+      print(`${rec.id}\n`);
       return 0;
     }
     // Attached: the helper shares our terminal and forwards signals to the
@@ -34,11 +35,13 @@ export const run: Command = {
     const ignore = () => {};
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, ignore);
     try {
+      // the monitor (the helper we waited for) exits with the container's
+      // code; with --rm, start() has removed the container by then
       const started = await engine.start(rec.id, { attach: true });
-      // the monitor (the helper we waited for) exits with the container's code
       return started.attachedExit ?? 0;
-    } finally {
+    } catch (e) {
       if (req.spec.autoRemove) await engine.remove(rec.id, { force: true }).catch(() => {});
+      throw e;
     }
   },
 };
@@ -51,7 +54,7 @@ export const createCmd: Command = {
   stopAtPositional: true,
   async run(p, g) {
     const { rec } = await create(p, g);
-    process.stdout.write(`${rec.id}\n`);
+    print(`${rec.id}\n`);
     return 0;
   },
 };

@@ -2,6 +2,7 @@
 // and /proc files per refresh for all containers (src/probe/stats.ts).
 import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { isatty } from 'node:tty';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../engine/errors.js';
@@ -10,6 +11,7 @@ import type { ContainerRecord } from '../../engine/types.js';
 import { sweepStats, type ContainerStats } from '../../probe/stats.js';
 import { bool, str } from '../args.js';
 import { formatFlag, json, table } from '../format.js';
+import { print } from '../output.js';
 
 export interface StatsRow {
   name: string;
@@ -113,7 +115,7 @@ export const stats: Command = {
         });
         const text = format === 'json' ? statsJson(rows) : statsTable(rows, hostMemory);
         // a terminal gets a redrawn screen, a pipe one table per refresh
-        process.stdout.write(!bool(p, 'no-stream') && process.stdout.isTTY ? `\x1b[2J\x1b[H${text}` : text);
+        print(!bool(p, 'no-stream') && isatty(1) ? `\x1b[2J\x1b[H${text}` : text);
         if (bool(p, 'no-stream')) break;
       }
       return 0;

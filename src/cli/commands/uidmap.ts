@@ -10,6 +10,7 @@ import { isRootless } from '../../engine/paths.js';
 import { idMapReport, type IdMapReport } from '../../engine/rootless.js';
 import { toContainer, toHost } from '../../probe/idmap.js';
 import { formatFlag, json, table } from '../format.js';
+import { print } from '../output.js';
 
 interface Translation {
   direction: 'to-host' | 'to-container';
@@ -66,8 +67,8 @@ export const uidmap: Command = {
     const report = idMapReport(rec, { rootless: isRootless() });
     const t =
       toH !== undefined ? translate(report, { direction: 'to-host', id: toH }) : toC !== undefined ? translate(report, { direction: 'to-container', id: toC }) : undefined;
-    if (format === 'json') process.stdout.write(json(t ? { ...report, translation: t } : report));
-    else if (t) process.stdout.write(translationText(t));
+    if (format === 'json') print(json(t ? { ...report, translation: t } : report));
+    else if (t) print(translationText(t));
     else {
       const rows = [...report.uidMap.map((m) => ['uid', m] as const), ...report.gidMap.map((m) => ['gid', m] as const)].map(([k, m]) => [
         k,
@@ -76,8 +77,8 @@ export const uidmap: Command = {
         String(m.size),
         m.from,
       ]);
-      process.stdout.write(`${heading(report)}\n`);
-      process.stdout.write(rows.length ? table(['KIND', 'CONTAINER', 'HOST', 'SIZE', 'FROM'], rows) : 'no id maps\n');
+      print(`${heading(report)}\n`);
+      print(rows.length ? table(['KIND', 'CONTAINER', 'HOST', 'SIZE', 'FROM'], rows) : 'no id maps\n');
       if (report.warning) process.stderr.write(`warning: ${report.warning}\n`);
     }
     // like a lookup: an id that has no counterpart is a failed query

@@ -4,6 +4,7 @@ import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../engine/errors.js';
 import { RESOURCE_FLAGS, parseResourceFlags } from '../../engine/resources.js';
+import { print } from '../output.js';
 
 export const update: Command = {
   name: 'update',
@@ -19,7 +20,7 @@ export const update: Command = {
       throw new UserError('nothing to update', 125, `Give at least one of ${RESOURCE_FLAGS.map((f) => `--${f.name}`).join(', ')}.`);
     }
     const rec = await Engine.open(g).update(p.positionals[0], limits);
-    process.stdout.write(`${rec.id}\n`);
+    print(`${rec.id}\n`);
     return 0;
   },
 };

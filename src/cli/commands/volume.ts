@@ -7,6 +7,7 @@ import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../engine/errors.js';
 import { VolumeStore } from '../../engine/volumes.js';
 import type { ContainerRecord } from '../../engine/types.js';
+import { print } from '../output.js';
 
 const SUBCOMMANDS = 'create, ls, inspect, rm, prune';
 
@@ -46,7 +47,7 @@ function create(p: Parsed, args: string[], g: GlobalOptions): number {
   // like podman, a volume without a name gets a random one
   const name = args[0] ?? crypto.randomBytes(16).toString('hex');
   const v = new VolumeStore(Engine.open(g).paths).create(name, { labels: parseLabels(list(p, 'label')) });
-  process.stdout.write(`${v.name}\n`);
+  print(`${v.name}\n`);
   return 0;
 }
 
@@ -55,9 +56,9 @@ function ls(p: Parsed, args: string[], g: GlobalOptions): number {
   const fmt = formatFlag(str(p, 'format'));
   const { store, containers } = open(g);
   const vols = store.list().map((v) => ({ ...v, usedBy: usersOf(v.name, containers).map((c) => c.name) }));
-  if (bool(p, 'quiet')) process.stdout.write(vols.map((v) => `${v.name}\n`).join(''));
-  else if (fmt === 'json') process.stdout.write(json(vols));
-  else process.stdout.write(table(['DRIVER', 'VOLUME NAME', 'CREATED', 'USED BY'], vols.map((v) => [v.driver, v.name, ago(v.created), v.usedBy.join(',')])));
+  if (bool(p, 'quiet')) print(vols.map((v) => `${v.name}\n`).join(''));
+  else if (fmt === 'json') print(json(vols));
+  else print(table(['DRIVER', 'VOLUME NAME', 'CREATED', 'USED BY'], vols.map((v) => [v.driver, v.name, ago(v.created), v.usedBy.join(',')])));
   return 0;
 }
 
@@ -65,7 +66,7 @@ function inspect(p: Parsed, args: string[], g: GlobalOptions): number {
   if (args.length === 0) throw new UserError('volume inspect needs a volume name', 125, 'Usage: tsbox volume inspect NAME...');
   formatFlag(str(p, 'format')); // inspect always prints JSON; the flag is checked for typos only
   const { store, containers } = open(g);
-  process.stdout.write(json(args.map((n) => ({ ...store.inspect(n), usedBy: usersOf(n, containers).map((c) => c.name) }))));
+  print(json(args.map((n) => ({ ...store.inspect(n), usedBy: usersOf(n, containers).map((c) => c.name) }))));
   return 0;
 }
 
@@ -79,7 +80,7 @@ function rm(p: Parsed, args: string[], g: GlobalOptions): number {
     const live = users.filter(isLive);
     if (live.length > 0) throw new UserError(`volume ${name} is mounted by running container ${live.map((c) => c.name).join(', ')}`, 125, 'Stop it first: tsbox stop NAME.');
     store.remove(name, { force, inUseBy: users.map((c) => c.name) });
-    process.stdout.write(`${name}\n`);
+    print(`${name}\n`);
   }
   return 0;
 }
@@ -88,7 +89,7 @@ function prune(args: string[], g: GlobalOptions): number {
   if (args.length > 0) throw new UserError('volume prune takes no arguments', 125, 'It removes every volume no container uses.');
   const { store, containers } = open(g);
   const inUse = new Set(containers.flatMap((c) => c.spec.volumes.filter((v) => v.type === 'volume' && v.name).map((v) => v.name!)));
-  for (const name of store.prune(inUse)) process.stdout.write(`${name}\n`);
+  for (const name of store.prune(inUse)) print(`${name}\n`);
   return 0;
 }
 

@@ -1,0 +1,50 @@
+// The bundled CLI (scripts/bundle.mjs, bin/tsbox.js): what start-up speed
+// rests on, checked here so that it does not quietly go away. The speed
+// itself is measured by `npm run bench`, never by a test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { BIN, REPO, makeRoot } from '../lib/cli.js';
+
+const MAIN = path.join(REPO, 'dist/cli/main.cjs');
+
+test('the code cache is newer than the script and V8 takes it', () => {
+  const cache = `${MAIN}.cache`;
+  assert.ok(fs.statSync(cache).mtimeMs >= fs.statSync(MAIN).mtimeMs, 'npm run build writes the cache after the script');
+  const { compileCli } = createRequire(import.meta.url)(BIN) as { compileCli: (data?: Buffer) => { script: { cachedDataRejected?: boolean } } };
+  const { script } = compileCli(fs.readFileSync(cache));
+  assert.equal(script.cachedDataRejected, false);
+});
+
+test('main.cjs requires only Node built-ins, and the dashboard through import-ui.cjs', () => {
+  const text = fs.readFileSync(MAIN, 'utf8');
+  const required = new Set([...text.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]));
+  const other = [...required].filter((r) => !r.startsWith('node:') && r !== './import-ui.cjs');
+  assert.deepEqual(other, []);
+  // an import() in code loaded from a V8 cache fails on Node 20
+  assert.doesNotMatch(text, /\bimport\(\s*["'`]/);
+});
+
+test('tsbox ps loads neither child_process, crypto nor the stream modules', (t) => {
+  const root = makeRoot();
+  const probe = path.join(root, 'loaded.cjs');
+  // prints, at exit, the built-in modules Node has loaded (internal names)
+  fs.writeFileSync(probe, "process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList)));\n");
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const r = spawnSync(process.execPath, ['--require', probe, BIN, '--root', path.join(root, 'state'), 'ps'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^CONTAINER ID/);
+  const loaded = JSON.parse(r.stderr) as string[];
+  for (const m of ['NativeModule child_process', 'NativeModule crypto', 'NativeModule stream']) {
+    assert.ok(!loaded.includes(m), `${m} was loaded`);
+  }
+});
+
+test('a reader that goes away (| true) ends tsbox quietly with 141, as SIGPIPE ends podman', () => {
+  // `true` has exited long before Node has started and writes the help
+  const r = spawnSync('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --help | true; echo "\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+  assert.equal(r.stderr.trim(), '141'); // and nothing else: no stack trace
+});
