@@ -1,8 +1,8 @@
 // Writes dist/cli/main.cjs.cache, the V8 code cache bin/tsbox.js loads the
 // CLI with. Run by scripts/bundle.mjs in a process of its own. V8 caches
 // the functions compiled so far, so a few commands run first, against a
-// throwaway state root, with their output thrown away: the cache then holds
-// what `ps`, `run` and the other common commands use.
+// throwaway state root: the cache then holds what `ps`, `run` and the other
+// common commands use.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -13,14 +13,15 @@ const WARM_UP = [['--help'], ['ps'], ['ps', '-a', '--format', 'json'], ['images'
 
 async function main() {
   const { cli, script } = compileCli(undefined);
-  // the warm-ups print nothing (their errors are expected: see WARM_UP)
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-code-cache-'));
-  const writes = [process.stdout.write, process.stderr.write];
-  process.stdout.write = process.stderr.write = () => true;
+  // Their output goes to the build's /dev/null (fd 1); their errors, some
+  // expected (see WARM_UP), are not printed.
+  const stderrWrite = process.stderr.write;
+  process.stderr.write = () => true;
   try {
     for (const argv of WARM_UP) await cli.runCli(['--root', root, ...argv]);
   } finally {
-    [process.stdout.write, process.stderr.write] = writes;
+    process.stderr.write = stderrWrite;
     fs.rmSync(root, { recursive: true, force: true });
   }
   process.exitCode = 0; // the warm-ups' own codes (inspect fails on purpose)

@@ -198,18 +198,13 @@ const NO_OP_BPS = '1000000000000';
  * container below it and limits nothing.
  */
 function countBlockIo(parentDir: string): void {
-  let disks: string[];
-  try {
-    disks = fs.readdirSync('/sys/block');
-  } catch {
-    return;
-  }
+  let devs: string[] | undefined;
   for (const file of ['blkio.throttle.read_bps_device', 'blkio.throttle.write_bps_device']) {
     const rules = readCgroupFile(path.join(parentDir, file));
     if (rules === undefined) return; // kernel without blk-throttle: nothing to turn on
-    for (const disk of disks) {
-      const dev = (readCgroupFile(`/sys/block/${disk}/dev`) ?? '').trim();
-      if (!dev || rules.includes(`${dev} `)) continue;
+    devs ??= diskDevices();
+    for (const dev of devs) {
+      if (rules.includes(`${dev} `)) continue;
       try {
         fs.writeFileSync(path.join(parentDir, file), `${dev} ${NO_OP_BPS}`);
       } catch {
@@ -218,4 +213,15 @@ function countBlockIo(parentDir: string): void {
       }
     }
   }
+}
+
+/** MAJOR:MINOR of every block device (/sys/block). */
+function diskDevices(): string[] {
+  let disks: string[];
+  try {
+    disks = fs.readdirSync('/sys/block');
+  } catch {
+    return [];
+  }
+  return disks.map((d) => (readCgroupFile(`/sys/block/${d}/dev`) ?? '').trim()).filter(Boolean);
 }
