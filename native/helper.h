@@ -67,6 +67,8 @@ struct config {
   int *cgroup_fds;  /* the file a process joins through: tasks (v1) or cgroup.procs (v2) */
   size_t n_cgroups;
   int cgroup_v2_dir; /* run: the v2 cgroup's directory (-1: none), for CLONE_INTO_CGROUP */
+  struct device_rule *device_rules; /* run: the v2 cgroup's device allowlist, if any */
+  size_t n_device_rules;
   size_t cgroup_v2_index; /* its place in cgroups[] */
   bool cgroup_v2_by_clone; /* run: clone3 placed the init in it */
   const char *process_label;
@@ -89,6 +91,14 @@ struct config {
   bool has_pid_start;
 
   char **argv; /* CMD, NULL terminated */
+};
+
+/* --device-rule: one entry of the device allowlist */
+struct device_rule {
+  uint32_t type;   /* BPF_DEVCG_DEV_BLOCK or _CHAR; 0: any */
+  int64_t major;   /* -1: any */
+  int64_t minor;   /* -1: any */
+  uint32_t access; /* BPF_DEVCG_ACC_* bits */
 };
 
 /* namespace names as in /proc/PID/ns */
@@ -118,6 +128,10 @@ struct ns_plan {
   bool ipc_new;
 };
 int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error *e);
+
+/* devices.c */
+int parse_device_rule(struct config *c, const char *val, struct error *e);
+int attach_device_filter(int cgroup_dir, const struct device_rule *rules, size_t n, struct error *e);
 
 /* pty.c */
 int pty_open_in_root(int *master, int *slave, struct error *e);

@@ -148,7 +148,8 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
   c->mounts = calloc(n, sizeof *c->mounts);
   c->cgroups = calloc(n, sizeof *c->cgroups);
   c->cgroup_fds = calloc(n, sizeof *c->cgroup_fds);
-  if (!c->env || !c->mounts || !c->cgroups || !c->cgroup_fds)
+  c->device_rules = calloc(n, sizeof *c->device_rules);
+  if (!c->env || !c->mounts || !c->cgroups || !c->cgroup_fds || !c->device_rules)
     return fail(e, "argv", "calloc");
 
   for (i = 2; i < argc; i++) {
@@ -235,6 +236,9 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       c->has_groups = true;
     } else if (OPT("--cgroup")) {
       c->cgroups[c->n_cgroups++] = val;
+    } else if (OPT("--device-rule")) {
+      if (parse_device_rule(c, val, e) < 0)
+        return -1;
     } else if (OPT("--bind")) {
       if (add_mount(c, MOUNT_BIND, val, false, e) < 0)
         return -1;

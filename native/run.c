@@ -544,6 +544,11 @@ int run_main(struct config *c)
     .pidfd = (uint64_t) (uintptr_t) &pidfd,
     .exit_signal = SIGCHLD,
   };
+  /* The allowlist applies before anything of the container is in the cgroup. */
+  if (c->n_device_rules > 0 && c->cgroup_v2_dir >= 0 &&
+      attach_device_filter(c->cgroup_v2_dir, c->device_rules, c->n_device_rules, &e) < 0)
+    monitor_fail(&e);
+
   /* Born in the v2 cgroup (Linux 5.7): no migration at all. Refused
    * (an older kernel, say), the init joins it like the v1 ones. */
   if (c->cgroup_v2_dir >= 0) {

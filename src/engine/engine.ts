@@ -11,6 +11,7 @@ import { UserError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { withLock } from './lock.js';
 import { randomId, randomInt } from './random.js';
+import { deviceRules } from './devices.js';
 import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
 import { resolvePaths, isRootless, type Paths } from './paths.js';
 import { ImageStore } from './images.js';
@@ -277,6 +278,7 @@ export class Engine {
             rootfs: path.join(dir, 'rootfs'),
             etcDir: path.join(dir, 'etc'),
             cgroupsPath: `/tsbox/${id}`,
+            devices: deviceRules({ privileged: spec.privileged, rootless: isRootless() }),
             nsPath: (t, c) => `/proc/${this.readRecord(c)?.pid ?? 0}/ns/${t}`,
           }),
         );
@@ -309,7 +311,13 @@ export class Engine {
 
   // ---------------------------------------------------------------- start
 
-  private helperArgs(o: typeof import('./ops.js'), rec: ContainerRecord, attach: boolean, cgroupPaths: string[]): { args: string[]; fds: number[] } {
+  private helperArgs(
+    o: typeof import('./ops.js'),
+    rec: ContainerRecord,
+    attach: boolean,
+    cgroupPaths: string[],
+    devices: readonly string[] | undefined,
+  ): { args: string[]; fds: number[] } {
     const s = rec.spec;
     const dir = this.dir(rec.id);
     const args = ['run', '--status-fd', '3', '--log', path.join(dir, 'ctr.log'), '--exit-file', this.exitFile(rec.id)];
@@ -331,6 +339,8 @@ export class Engine {
     args.push('--cwd', s.workdir, '--uid', String(s.user.uid), '--gid', String(s.user.gid));
     if (s.user.groups.length) args.push('--groups', s.user.groups.join(','));
     for (const p of cgroupPaths) args.push('--cgroup', p);
+    // for a v2 cgroup among them; a v1 devices hierarchy has them already
+    if (cgroupPaths.length) for (const r of devices ?? []) args.push('--device-rule', r);
     args.push(...o.helperMountArgs(s.volumes));
     if (s.readOnlyRoot) args.push('--ro-root');
     if (s.labels.mount && !s.labels.disabled) args.push('--mount-label', s.labels.mount);
@@ -350,7 +360,8 @@ export class Engine {
 
   /** The helper argv an attached start would use: for benchmarks (the helper alone) and debugging. */
   async helperPlan(ref: string, cgroupPaths: string[] = []): Promise<{ args: string[]; fds: number[] }> {
-    return this.helperArgs(await this.ops(), this.get(ref), true, cgroupPaths);
+    const rec = this.get(ref);
+    return this.helperArgs(await this.ops(), rec, true, cgroupPaths, deviceRules({ privileged: rec.spec.privileged, rootless: isRootless() }));
   }
 
   /**
@@ -375,10 +386,11 @@ export class Engine {
     await o.shiftRootless(this.dir(rec.id), s, this.images, this.helperPath, (other) => this.readRecord(other)?.spec);
     // Rootless on v1 (or without delegation) there is no cgroup of our own to
     // make; validateLimits has already refused any limit in that case.
-    const cgroupPaths = isRootless() && o.detectLayout().kind !== 'v2' ? [] : o.createContainerCgroups(rec.id, s.resources);
+    const devices = deviceRules({ privileged: s.privileged, rootless: isRootless() });
+    const cgroupPaths = isRootless() && o.detectLayout().kind !== 'v2' ? [] : o.createContainerCgroups(rec.id, s.resources, { devices });
     let fds: number[] = [];
     try {
-      const plan = this.helperArgs(o, rec, !!opts.attach, cgroupPaths);
+      const plan = this.helperArgs(o, rec, !!opts.attach, cgroupPaths, devices);
       fds = plan.fds;
       const userns = s.namespaces.user.kind === 'private';
       const run = o.spawnHelper(plan.args, {

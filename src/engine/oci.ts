@@ -1,6 +1,7 @@
 // The OCI runtime-spec config.json a container runs with. It is the record of
 // what tsbox set up (shown by `tsbox inspect`), and it lets crun or runc run the
 // same bundle: `crun run --bundle <containers/ID> NAME`.
+import { ociDeviceRules } from './devices.js';
 import type { ContainerSpec, NamespaceType } from './types.js';
 import { HOST_IMAGE } from './images.js';
 
@@ -16,6 +17,8 @@ const OCI_NS: Record<NamespaceType, string> = {
 };
 
 export interface OciContext {
+  /** the device allowlist (devices.ts), undefined for every device */
+  devices: readonly string[] | undefined;
   rootfs: string;
   imageRootfs?: string;
   etcDir: string;
@@ -59,6 +62,7 @@ export function ociConfig(spec: ContainerSpec, ctx: OciContext): Record<string, 
   }
   if (r.pidsLimit !== undefined) resources.pids = { limit: r.pidsLimit };
   if (r.blkioWeight !== undefined) resources.blockIO = { weight: r.blkioWeight };
+  resources.devices = ociDeviceRules(ctx.devices);
   const caps = spec.capabilities;
   return {
     ociVersion: '1.0.2',

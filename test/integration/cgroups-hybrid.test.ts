@@ -1,7 +1,8 @@
 // Container cgroups on this machine's real hierarchies (hybrid: v1 cpu,
 // cpuacct, cpuset, memory, pids, blkio, freezer, devices; cgroup2 at
 // /sys/fs/cgroup/unified), as root. Processes are put into the cgroups by
-// writing cgroup.procs, as the helper does, and checked from outside through
+// writing cgroup.procs (the helper's init joins by writing 0 to them or to
+// v1 `tasks` itself: native/PROTOCOL.md), and checked from outside through
 // the cgroup files and /proc. Everything lives under tsbox-test-<pid> and is
 // removed at the end, also when a test fails.
 import { test, after } from 'node:test';

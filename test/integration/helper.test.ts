@@ -374,6 +374,14 @@ test('tsbox-helper', { skip }, async (t) => {
       assert.equal(r.code, 125);
       assert.equal(r.status.find((l) => 'error' in l)?.stage, 'argv');
 
+      for (const rule of ['c 1:3', 'x 1:3 rwm', 'c 1:3 rwx', 'c one:3 r', 'c 1:3 rw extra']) {
+        r = await runAttached(['--rootfs', f.rootfs, '--device-rule', rule, '--', 'true']);
+        assert.equal(r.code, 125, rule);
+        const err = r.status.find((l) => 'error' in l);
+        assert.equal(err?.stage, 'argv', rule);
+        assert.match(String(err?.error), /--device-rule/, rule);
+      }
+
       // a failing step after clone: the child is killed and reaped, 125
       r = await runAttached(['--rootfs', f.rootfs, '--cwd', '/does/not/exist', PATH_ENV, '--', 'true']);
       assert.equal(r.code, 125);

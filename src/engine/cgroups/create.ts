@@ -30,6 +30,8 @@ export interface CreateOptions {
   rootless?: boolean;
   /** rootless: where the caller may make cgroups (default: found from /proc/self/cgroup) */
   delegation?: DelegationResult;
+  /** the device allowlist (devices.ts) for a v1 devices hierarchy; v2's is the helper's */
+  devices?: readonly string[];
 }
 
 export function createContainerCgroups(id: string, limits: ResourceLimits, opts: CreateOptions = {}): string[] {
@@ -56,6 +58,7 @@ export function createContainerCgroups(id: string, limits: ResourceLimits, opts:
       makeFreshDir(dir);
       created.push(dir);
       if (controllers.includes('cpuset')) inheritCpuset(dir, parentDir);
+      if (controllers.includes('devices') && opts.devices) allowDevices(dir, opts.devices);
       for (const c of LIMIT_CONTROLLERS) if (controllers.includes(c)) placement[c] ??= { dir, version: 1 };
     }
     if (layout.v2Root) {
@@ -224,4 +227,10 @@ function diskDevices(): string[] {
     return [];
   }
   return disks.map((d) => (readCgroupFile(`/sys/block/${d}/dev`) ?? '').trim()).filter(Boolean);
+}
+
+/** A new v1 devices cgroup starts with its parent's list: deny everything, then allow the rules. */
+function allowDevices(dir: string, rules: readonly string[]): void {
+  writeCgroupFile(path.join(dir, 'devices.deny'), 'a', 'denying every device before the allowlist');
+  for (const r of rules) writeCgroupFile(path.join(dir, 'devices.allow'), r, `allowing devices ${r}`);
 }
