@@ -2,6 +2,7 @@
 // shapes (src/probe/*, src/engine/labels.ts, src/engine/subid.ts) so that the
 // store and the components compile and test without those modules; the
 // adapter in source.ts is the one place that touches the real ones.
+import type { DeviceAccess } from '../probe/devices.js';
 import type { ContainerRecord, IdMapEntry, NamespaceType } from '../engine/types.js';
 
 export type { ContainerRecord, IdMapEntry, NamespaceType };
@@ -46,6 +47,8 @@ export interface ProcessSecurity {
   privileged: boolean;
   uid: number[];
   gid: number[];
+  /** the devices it may open, from its cgroups (probe/devices.ts) */
+  devices?: DeviceAccess;
 }
 
 export interface IdRange {

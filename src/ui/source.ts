@@ -16,6 +16,7 @@ import { volumeLabelReport } from '../engine/labels.js';
 import { readSubIds } from '../engine/subid.js';
 import { readIdMaps, toContainer, toHost } from '../probe/idmap.js';
 import { classifyNamespaces, compactNsColumn, NS_LEGEND } from '../probe/namespaces.js';
+import { readDeviceAccess } from '../probe/devices.js';
 import { readProcessSecurity } from '../probe/process.js';
 import { sweepStats } from '../probe/stats.js';
 import {
@@ -176,7 +177,7 @@ class EngineSource implements DashboardSource {
 
   security(r: ContainerRecord): Avail<ProcessSecurity> {
     const s = readProcessSecurity(r.pid);
-    return s ? ok(s) : na(`/proc/${r.pid}/status cannot be read (the process is gone)`);
+    return s ? ok({ ...s, devices: readDeviceAccess(r.cgroupPaths) }) : na(`/proc/${r.pid}/status cannot be read (the process is gone)`);
   }
 
   users(r: ContainerRecord): Avail<UsersData> {

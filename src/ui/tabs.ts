@@ -16,6 +16,7 @@ import type {
   UsersData,
   VolumeRow,
 } from './model.js';
+import { describeDeviceRules, type DeviceAccess } from '../probe/devices.js';
 import { seriesValues } from './series.js';
 import { bucket, sparkline } from './sparkline.js';
 import { isLive, stateLabel } from './records.js';
@@ -235,8 +236,20 @@ export function securityLines(r: ContainerRecord, sec: Avail<ProcessSecurity> | 
     ),
   );
   out.push(line(label('label', 9), s.label === null ? seg('none (no LSM label on the process)', 'muted') : s.label));
+  if (s.devices) out.push(devicesLine(s.devices, r));
   out.push(line(label('uid', 9), `${s.uid.join(' ')}   `, label('gid', 4), s.gid.join(' '), seg('  (real effective saved fs)', 'muted')));
   return out.map((l) => clipLine(l, width));
+}
+
+function devicesLine(d: DeviceAccess, r: ContainerRecord): Line {
+  if (d.kind === 'none') return line(label('devices', 9), seg('no cgroup of its own: its user namespace refuses device nodes', 'muted'));
+  if (d.kind === 'bpf') {
+    // the program cannot be read back here; what tsbox attached follows from the spec
+    const what = r.spec.privileged ? seg('every device (privileged: no program)', 'bad') : seg('allowlist (a BPF program on its cgroup v2)', 'good');
+    return line(label('devices', 9), what);
+  }
+  const { every, text } = describeDeviceRules(d.rules);
+  return line(label('devices', 9), seg(text, every ? 'bad' : 'good'));
 }
 
 // ---- Volumes ---------------------------------------------------------------

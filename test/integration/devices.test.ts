@@ -14,6 +14,7 @@ import path from 'node:path';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
 import { detectLayout } from '../../src/engine/cgroups/index.js';
 import { DEFAULT_DEVICE_RULES } from '../../src/engine/devices.js';
+import { readDeviceAccess } from '../../src/probe/devices.js';
 
 const root = makeRoot();
 after(() => cleanupRoot(root));
@@ -49,6 +50,9 @@ test('the v1 devices cgroup holds exactly the allowlist; a privileged one everyt
     const limited = fs.readFileSync(path.join(dir('dev-limited'), 'devices.list'), 'utf8');
     assert.deepEqual(limited.trim().split('\n'), [...DEFAULT_DEVICE_RULES]);
     assert.equal(fs.readFileSync(path.join(dir('dev-privileged'), 'devices.list'), 'utf8').trim(), 'a *:* rwm');
+    // the dashboard's probe reads the same
+    assert.deepEqual(readDeviceAccess(inspect(root, 'dev-limited').Cgroups), { kind: 'list', rules: [...DEFAULT_DEVICE_RULES] });
+    assert.deepEqual(readDeviceAccess(inspect(root, 'dev-privileged').Cgroups), { kind: 'list', rules: ['a *:* rwm'] });
   } finally {
     tsbox(root, ['rm', '-f', 'dev-limited', 'dev-privileged']);
   }

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lineText, type Line } from '../../src/ui/lines.js';
 import { na, ok } from '../../src/ui/model.js';
+import { DEFAULT_DEVICE_RULES } from '../../src/engine/devices.js';
+import type { DeviceAccess } from '../../src/probe/devices.js';
 import { configLines, logsLines, namespacesLines, securityLines, statsLines, usersLines, volumesLines } from '../../src/ui/tabs.js';
 import { appendSample, EMPTY_SERIES } from '../../src/ui/series.js';
 import { FakeSource, nsViews, rec, spec, stats } from './fixtures.js';
@@ -71,6 +73,22 @@ test('security: capabilities by name, seccomp, no_new_privs, label; privileged s
   assert.ok(priv[0][0].inverse && priv[0][0].tone === 'bad', 'highlighted');
   assert.match(text(securityLines(r, na('the process probe is not installed'), W)), /not available: the process probe/);
   assert.match(text(securityLines(rec('old', { state: 'exited' }), null, W)), /read from its live\s+process/);
+});
+
+test('security: the devices it may open, from its cgroups', () => {
+  const r = rec('web');
+  const base = new FakeSource().security(r);
+  const withDevices = (devices: DeviceAccess) => securityLines(r, ok({ ...(base.ok ? base.value : ({} as never)), devices }), W);
+  const allow = withDevices({ kind: 'list', rules: [...DEFAULT_DEVICE_RULES] });
+  const line = allow.find((l) => lineText(l).startsWith('devices'))!;
+  assert.equal(lineText(line).replace(/\s+/g, ' ').trim(), 'devices null zero full random urandom tty console ptmx pts, mknod of any node');
+  assert.equal(line.at(-1)!.tone, 'good');
+  const every = withDevices({ kind: 'list', rules: ['a *:* rwm'] }).find((l) => lineText(l).startsWith('devices'))!;
+  assert.match(lineText(every), /every device/);
+  assert.equal(every.at(-1)!.tone, 'bad');
+  assert.match(text(withDevices({ kind: 'bpf' })), /allowlist \(a BPF program on its cgroup v2\)/);
+  assert.match(text(withDevices({ kind: 'none' })), /user namespace refuses device nodes/);
+  assert.match(text(withDevices({ kind: 'list', rules: ['c 10:200 rwm'] })), /devices\s+c 10:200 rwm/);
 });
 
 test('volumes: what the record says, and the label report when there is one', () => {

@@ -1,0 +1,55 @@
+// Which device nodes a container may open, as its cgroups say: the v1
+// devices.list, read as the kernel keeps it. On cgroup v2 the answer is a BPF
+// program on the cgroup, which only bpftool-like tools can read back: the
+// probe says so rather than guessing.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type DeviceAccess =
+  /** v1: the rules of devices.list ("a *:* rwm" is every device) */
+  | { kind: 'list'; rules: string[] }
+  /** v2 only: a BPF program decides */
+  | { kind: 'bpf' }
+  /** no cgroup of its own (rootless on v1, say) */
+  | { kind: 'none' };
+
+/** `cgroupPaths` as recorded for the container (one per hierarchy). */
+export function readDeviceAccess(cgroupPaths: readonly string[]): DeviceAccess {
+  for (const dir of cgroupPaths) {
+    try {
+      const text = fs.readFileSync(path.join(dir, 'devices.list'), 'latin1');
+      return { kind: 'list', rules: text.split('\n').filter(Boolean) };
+    } catch {
+      /* not the devices hierarchy */
+    }
+  }
+  return cgroupPaths.length ? { kind: 'bpf' } : { kind: 'none' };
+}
+
+const KNOWN: Record<string, string> = {
+  'c 1:3': 'null',
+  'c 1:5': 'zero',
+  'c 1:7': 'full',
+  'c 1:8': 'random',
+  'c 1:9': 'urandom',
+  'c 5:0': 'tty',
+  'c 5:1': 'console',
+  'c 5:2': 'ptmx',
+  'c 136:*': 'pts',
+};
+
+/** Rules in words: "null zero ... pts (rwm), mknod of any" — what a person checks at a glance. */
+export function describeDeviceRules(rules: readonly string[]): { every: boolean; text: string } {
+  if (rules.some((r) => r.startsWith('a *:* ') && r.endsWith('rwm'))) return { every: true, text: 'every device (a *:* rwm)' };
+  const named: string[] = [];
+  const other: string[] = [];
+  let mknodAny = false;
+  for (const r of rules) {
+    const [type, nums, access] = r.split(' ');
+    if (nums === '*:*' && access === 'm') mknodAny = true;
+    else if (KNOWN[`${type} ${nums}`] && access === 'rwm') named.push(KNOWN[`${type} ${nums}`]);
+    else other.push(r);
+  }
+  const parts = [named.join(' '), ...other, mknodAny ? 'mknod of any node' : ''].filter(Boolean);
+  return { every: false, text: parts.length ? parts.join(', ') : 'no device' };
+}
