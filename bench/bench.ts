@@ -26,6 +26,22 @@ function rowsTable(rows: HyperfineRow[]): string[] {
   ];
 }
 
+/** podman's cgroup parents under /sys/fs/cgroup/<hierarchy>/ */
+function podmanCgroupParents(): Set<string> {
+  const base = '/sys/fs/cgroup';
+  return new Set(fs.readdirSync(base).map((h) => path.join(base, h, 'libpod_parent')).filter((d) => fs.existsSync(d)));
+}
+
+/** rmdir a cgroup and its child cgroups, deepest first; one with processes stays (EBUSY). */
+function removeEmptyTree(dir: string): void {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeEmptyTree(path.join(dir, e.name));
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    /* still in use */
+  }
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.error('npm run bench needs root (it runs containers with crun, runc and podman too)');
@@ -42,6 +58,7 @@ async function main(): Promise<void> {
   const n = arg('containers', 200);
   const outIdx = process.argv.indexOf('--out');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-bench-'));
+  const podmanParentsBefore = podmanCgroupParents();
   const out: string[] = [];
   try {
     const s = await benchStartup(work, runs);
@@ -90,6 +107,9 @@ async function main(): Promise<void> {
   } finally {
     removePodmanImage();
     removeEmptyCgroupParents();
+    // podman (cgroupfs manager) keeps libpod_parent/ and its conmon/ child:
+    // gone again when this run made them and nothing is left in them
+    for (const dir of podmanCgroupParents()) if (!podmanParentsBefore.has(dir)) removeEmptyTree(dir);
     fs.rmSync(work, { recursive: true, force: true });
   }
   const text = out.join('\n') + '\n';

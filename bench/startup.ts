@@ -73,7 +73,7 @@ export async function benchStartup(work: string, runs: number): Promise<StartupR
       { name: 'node -e 0', cmd: `${process.execPath} -e 0` },
       { name: 'tsbox ps', cmd: `${tsbox} ps` },
     ],
-    { runs: Math.max(runs, 30), warmup: 3, v1View: false, work, noShell: true },
+    { runs: Math.max(2 * runs, 60), warmup: 5, v1View: false, work, noShell: true },
   );
   spawnSync(process.execPath, [BIN, '--root', root, 'rm', '-f', 'bench-helper'], { stdio: 'ignore' });
   spawnSync(process.execPath, [BIN, '--root', root, 'rmi', 'benchbb'], { stdio: 'ignore' });
