@@ -12,6 +12,7 @@ import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { withLock } from './lock.js';
 import { randomId, randomInt } from './random.js';
 import { deviceRules } from './devices.js';
+import { DEFAULT_PIDS_LIMIT } from './resources.js';
 import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
 import { resolvePaths, isRootless, type Paths } from './paths.js';
 import { ImageStore } from './images.js';
@@ -241,7 +242,11 @@ export class Engine {
     const o = await this.ops();
     const spec = opts.spec;
     this.images.get(spec.image); // image must exist
-    o.validateLimits(spec.resources, o.detectLayout(), { rootless: isRootless() });
+    const layout = o.detectLayout();
+    if (spec.resources.pidsLimit === undefined && !isRootless() && (layout.v1.pids || layout.v2Controllers.includes('pids'))) {
+      spec.resources = { ...spec.resources, pidsLimit: DEFAULT_PIDS_LIMIT };
+    }
+    o.validateLimits(spec.resources, layout, { rootless: isRootless() });
     for (const t of NAMESPACE_TYPES) {
       const m = spec.namespaces[t];
       if (m.kind === 'container') m.container = this.get(m.container).id;

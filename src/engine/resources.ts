@@ -24,6 +24,14 @@ export const RESOURCE_FLAGS: FlagSpec[] = [
 
 /** podman and docker refuse smaller memory limits: a process cannot start in less. */
 const MIN_MEMORY = 6 * 1024 * 1024;
+
+/**
+ * The pids limit of a container run without --pids-limit, as podman's
+ * (containers.conf pids_limit): a fork bomb fills its own container, not the
+ * host's process table. Where the host cannot enforce it (no pids
+ * controller, or rootless) there is none, as with podman.
+ */
+export const DEFAULT_PIDS_LIMIT = 2048;
 const DEFAULT_PERIOD = 100000;
 
 const UNIT: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox, tsboxAsync } from '../lib/cli.js';
 import { CAPABILITIES, DEFAULT_CAPS } from '../../src/engine/capabilities.js';
+import { detectLayout } from '../../src/engine/cgroups/index.js';
+import { DEFAULT_PIDS_LIMIT } from '../../src/engine/resources.js';
 
 const root = makeRoot();
 after(() => cleanupRoot(root));
@@ -242,4 +244,25 @@ test('-t gives the command a new pty from the container, never the caller\'s ter
   const inPts = ex.split('\n').filter((l) => /^\d+\r?$/.test(l.trim())).length;
   assert.ok(inPts <= hostPts, 'only the container\'s own ptys');
   assert.equal(tsbox(root, ['rm', '-f', 'ttyx']).code, 0);
+});
+
+const pidsLayout = detectLayout();
+const noPids = !pidsLayout.v1.pids && !pidsLayout.v2Controllers.includes('pids') && 'no pids controller on this host';
+test("without --pids-limit a container gets podman's default of 2048; -1 lifts it", { skip: noPids }, () => {
+  const pidsMax = (name: string) => {
+    const dir = (inspect(root, name).Cgroups as string[]).find((p) => fs.existsSync(path.join(p, 'pids.max')))!;
+    return fs.readFileSync(path.join(dir, 'pids.max'), 'utf8').trim();
+  };
+  for (const [name, flags] of [['pids-default', []], ['pids-unlimited', ['--pids-limit', '-1']], ['pids-50', ['--pids-limit', '50']]] as const) {
+    const r = tsbox(root, ['run', '-d', '--name', name, ...flags, 'host', 'sleep', '100']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  try {
+    assert.equal(pidsMax('pids-default'), String(DEFAULT_PIDS_LIMIT));
+    assert.equal(inspect(root, 'pids-default').HostConfig.Resources.pidsLimit, DEFAULT_PIDS_LIMIT);
+    assert.equal(pidsMax('pids-unlimited'), 'max');
+    assert.equal(pidsMax('pids-50'), '50');
+  } finally {
+    tsbox(root, ['rm', '-f', 'pids-default', 'pids-unlimited', 'pids-50']);
+  }
 });
