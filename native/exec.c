@@ -190,20 +190,8 @@ int exec_main(struct config *c)
     fail(&e, "clone", "pidfd_open");
     exec_fail(&e);
   }
-  if (master >= 0) {
-    m.streams[m.n_streams++] = (struct stream){ master, "stdout", 1 };
-    if (isatty(0)) {
-      copy_winsize(0, master);
-      m.winsize_from = 0;
-      m.winsize_to = master;
-      if (c->keep_stdin && term_make_raw(0, &e) < 0)
-        exec_fail(&e);
-    }
-    if (c->keep_stdin) {
-      m.in_fd = 0;
-      m.in_to = master;
-    }
-  }
+  if (master >= 0 && monitor_attach_terminal(&m, master, c->keep_stdin, &e) < 0)
+    exec_fail(&e);
   if (monitor_loop(&m, &wstatus, &e) < 0) {
     child_pid = -1;
     exec_fail(&e);

@@ -163,6 +163,7 @@ struct monitor {
   int winsize_from, winsize_to;
 };
 int monitor_setup_signals(struct error *e);
+int monitor_attach_terminal(struct monitor *m, int master, bool keep_stdin, struct error *e);
 int monitor_loop(struct monitor *m, int *wstatus, struct error *e);
 void wstatus_to_code(int wstatus, int *code, int *sig);
 

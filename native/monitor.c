@@ -108,6 +108,26 @@ static void handle_signal(struct monitor *m)
   }
 }
 
+/* With a pty: output of the master goes to our stdout, and when our stdin is
+ * a terminal, its size follows ours and (with keep_stdin) it is made raw and
+ * forwarded to the master. */
+int monitor_attach_terminal(struct monitor *m, int master, bool keep_stdin, struct error *e)
+{
+  m->streams[m->n_streams++] = (struct stream){ master, "stdout", 1 };
+  if (isatty(0)) {
+    copy_winsize(0, master);
+    m->winsize_from = 0;
+    m->winsize_to = master;
+    if (keep_stdin && term_make_raw(0, e) < 0)
+      return -1;
+  }
+  if (keep_stdin) {
+    m->in_fd = 0;
+    m->in_to = master;
+  }
+  return 0;
+}
+
 int monitor_loop(struct monitor *m, int *wstatus, struct error *e)
 {
   bool exited = false;

@@ -638,21 +638,11 @@ int run_main(struct config *c)
     .pid = child_pid, .pidfd = pidfd, .sigfd = sigfd, .log_fd = c->log_fd,
     .in_fd = -1, .in_to = -1, .winsize_from = -1, .winsize_to = -1,
   };
-  if (c->tty) {
-    m.streams[m.n_streams++] = (struct stream){ master, "stdout", c->detach ? -1 : 1 };
-    if (!c->detach) {
-      if (isatty(0)) {
-        copy_winsize(0, master);
-        m.winsize_from = 0;
-        m.winsize_to = master;
-        if (c->keep_stdin && term_make_raw(0, &e) < 0)
-          monitor_fail(&e);
-      }
-      if (c->keep_stdin) {
-        m.in_fd = 0;
-        m.in_to = master;
-      }
-    }
+  if (c->tty && c->detach) {
+    m.streams[m.n_streams++] = (struct stream){ master, "stdout", -1 };
+  } else if (c->tty) {
+    if (monitor_attach_terminal(&m, master, c->keep_stdin, &e) < 0)
+      monitor_fail(&e);
   } else {
     m.streams[m.n_streams++] = (struct stream){ ch.out[0], "stdout", c->detach ? -1 : 1 };
     m.streams[m.n_streams++] = (struct stream){ ch.err[0], "stderr", c->detach ? -1 : 2 };

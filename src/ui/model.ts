@@ -1,11 +1,13 @@
-// Plain data the dashboard shows. These mirror the probes' agreed result
-// shapes (src/probe/*, src/engine/labels.ts, src/engine/subid.ts) so that the
-// store and the components compile and test without those modules; the
-// adapter in source.ts is the one place that touches the real ones.
+// Plain data the dashboard shows: the probes' result shapes where they fit
+// as they are (type-only imports: nothing is loaded), and views of them
+// shaped for the screen otherwise. The adapter in source.ts is the one
+// place that calls the probes.
 import type { DeviceAccess } from '../probe/devices.js';
+/** One sample of a container's cgroup statistics, as src/probe/stats.ts reads it. */
+import type { ContainerStats } from '../probe/stats.js';
 import type { ContainerRecord, IdMapEntry, NamespaceType } from '../engine/types.js';
 
-export type { ContainerRecord, IdMapEntry, NamespaceType };
+export type { ContainerRecord, ContainerStats, IdMapEntry, NamespaceType };
 
 /** A value, or the plain reason it cannot be shown. Never a made-up value. */
 export type Avail<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -13,23 +15,6 @@ export type Avail<T> = { ok: true; value: T } | { ok: false; reason: string };
 export const ok = <T>(value: T): Avail<T> => ({ ok: true, value });
 export const na = <T = never>(reason: string): Avail<T> => ({ ok: false, reason });
 
-export interface ContainerStats {
-  id: string;
-  at: number;
-  cpuNs: number;
-  cpuPercent: number | null;
-  cpuPercentOfLimit: number | null;
-  memUsed: number;
-  memLimit: number | null;
-  memPercent: number | null;
-  pids: number;
-  pidsLimit: number | null;
-  blkRead: number;
-  blkWrite: number;
-  netRx: number;
-  netTx: number;
-  oomKills: number;
-}
 
 export interface NamespaceView {
   type: NamespaceType;
