@@ -2,8 +2,8 @@
 // the labels they had before so `tsbox label restore` can put them back
 // exactly, and reports of what each container's volumes carry and need.
 //
-// Labels are the security.selinux xattr. Node has no xattr API, so every read
-// and write goes through `tsbox-helper xattr` (one spawn per file). The
+// Labels are the security.selinux xattr. Node has no xattr API, so reads and
+// writes go through `tsbox-helper xattr`, many files to one spawn. The
 // helper prints a label without the NUL that SELinux kernels end it with
 // (it is not part of the context) and writes it without one: on a kernel
 // without SELinux, an original stored with a NUL comes back without it.
@@ -28,31 +28,40 @@ const XATTR = 'security.selinux';
 
 // ------------------------------------------------------------ helper calls
 
-function helperXattr(helper: string, args: string[]): { ok: boolean; stdout: string; stderr: string } {
-  const r = childProcess().spawnSync(helper, ['xattr', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+type XattrOp = { op: 'get'; file: string } | { op: 'set'; file: string; value: string } | { op: 'remove'; file: string };
+/** value: the label (get), null for none (get, remove); error: what failed */
+type XattrAnswer = { value: string | null; error?: undefined } | { value?: undefined; error: string };
+
+/** Run `ops` in one `tsbox-helper xattr` (native/xattr.c has the protocol). */
+function xattrBatch(helper: string, ops: XattrOp[]): XattrAnswer[] {
+  if (ops.length === 0) return [];
+  const input = ops.map((o) => (o.op === 'set' ? `s\0${o.file}\0${o.value}\0` : `${o.op[0]}\0${o.file}\0`)).join('');
+  const r = childProcess().spawnSync(helper, ['xattr', XATTR], { input, encoding: 'utf8', maxBuffer: 256 << 20 });
   if (r.error) throw new UserError(`cannot run ${helper}: ${r.error.message}`, 125, 'Build the helper with `make -C native`.');
-  return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr.trim() };
+  const lines = r.stdout.split('\n').slice(0, -1);
+  if (r.status !== 0 || lines.length !== ops.length) throw new UserError(`tsbox-helper xattr failed: ${r.stderr.trim() || `exit ${r.status}`}`);
+  return lines.map((l) => (l.startsWith('!') ? { error: l.slice(1) } : { value: l.startsWith('=') ? l.slice(1) : null }));
 }
 
-/** "absent" answers: no such attribute, or a filesystem without xattrs (strerror of ENODATA, EOPNOTSUPP) */
-const ABSENT = /No data available|Operation not supported/;
+/** The SELinux labels of `files` (of the link itself for a symlink), null for none. */
+function readLabels(files: string[], helper: string): Array<string | null> {
+  return xattrBatch(helper, files.map((file) => ({ op: 'get', file }))).map((a, i) => {
+    if (a.error !== undefined) throw new UserError(`cannot read the SELinux label of ${files[i]}: ${a.error}`);
+    return a.value;
+  });
+}
 
-/** The SELinux label of `file` (of the link itself for a symlink), or null when it has none. */
 export function readLabel(file: string, helper: string): string | null {
-  const r = helperXattr(helper, ['get', file, XATTR]);
-  if (r.ok) return r.stdout.replace(/\n$/, ''); // the helper ends its answer with a newline
-  if (ABSENT.test(r.stderr)) return null;
-  throw new UserError(`cannot read the SELinux label of ${file}: ${r.stderr || 'tsbox-helper failed'}`);
+  return readLabels([file], helper)[0];
 }
 
-function writeLabel(file: string, label: string, helper: string): void {
-  const r = helperXattr(helper, ['set', file, XATTR, label]);
-  if (!r.ok) throw new UserError(`cannot set the SELinux label of ${file}: ${r.stderr || 'tsbox-helper failed'}`, 125, 'Relabeling needs root (CAP_SYS_ADMIN) and a filesystem with xattrs.');
-}
-
-function removeLabel(file: string, helper: string): void {
-  const r = helperXattr(helper, ['remove', file, XATTR]);
-  if (!r.ok && !ABSENT.test(r.stderr)) throw new UserError(`cannot remove the SELinux label of ${file}: ${r.stderr || 'tsbox-helper failed'}`);
+/** Set each file's label (null: remove it). Every change is tried; the first failure is thrown. */
+function writeLabels(changes: Array<{ file: string; label: string | null }>, helper: string): void {
+  const ops: XattrOp[] = changes.map((c) => (c.label === null ? { op: 'remove', file: c.file } : { op: 'set', file: c.file, value: c.label }));
+  const answers = xattrBatch(helper, ops);
+  const failed = answers.findIndex((a) => a.error !== undefined);
+  if (failed < 0) return;
+  throw new UserError(`cannot set the SELinux label of ${changes[failed].file}: ${answers[failed].error}`, 125, 'Relabeling needs root (CAP_SYS_ADMIN) and a filesystem with xattrs.');
 }
 
 // ----------------------------------------------------------------- records
@@ -219,8 +228,9 @@ export function relabelVolumes(
       records.set(recFile, own);
       const { paths: files, mountPoints } = walkTree(v.source);
       for (const mp of mountPoints) warnings.push(`did not relabel ${mp}: another filesystem is mounted there`);
-      for (const file of files) {
-        const current = readLabel(file, ctx.helper);
+      const labels = readLabels(files, ctx.helper);
+      for (const [i, file] of files.entries()) {
+        const current = labels[i];
         if (current === label) continue;
         const prev = recordedIn.get(file);
         if (prev) {
@@ -236,7 +246,7 @@ export function relabelVolumes(
     }
     // Every record that changed is on disk before the first label changes.
     for (const [file, rec] of records) if (dirty.has(rec)) saveRecord(file, rec);
-    for (const c of changes) writeLabel(c.file, c.label, ctx.helper);
+    writeLabels(changes, ctx.helper);
   });
   return { warnings };
 }
@@ -254,23 +264,29 @@ export interface RestoreResult {
   gone: number;
 }
 
-function restoreOne(p: string, e: Entry, helper: string, result: RestoreResult): void {
-  try {
-    fs.lstatSync(p);
-  } catch {
-    result.gone++;
-    return;
+/**
+ * Which of `paths` (recorded in `entries`) to set back, and to what. Gone
+ * files and files someone else relabeled since are counted, not changed.
+ */
+function planRestore(paths: string[], entries: Record<string, Entry>, helper: string, result: RestoreResult): Array<{ file: string; label: string | null }> {
+  const present = paths.filter((p) => {
+    try {
+      fs.lstatSync(p);
+      return true;
+    } catch {
+      result.gone++;
+      return false;
+    }
+  });
+  const current = readLabels(present, helper);
+  const changes: Array<{ file: string; label: string | null }> = [];
+  for (const [i, p] of present.entries()) {
+    const e = entries[p];
+    if (current[i] === e.original) continue;
+    if (current[i] !== e.applied) result.skipped.push({ path: p, label: current[i] });
+    else changes.push({ file: p, label: e.original });
   }
-  const cur = readLabel(p, helper);
-  if (cur === e.original) return;
-  if (cur !== e.applied) {
-    result.skipped.push({ path: p, label: cur });
-    return;
-  }
-  if (e.original === null) removeLabel(p, helper);
-  else writeLabel(p, e.original, helper);
-  result.restored++;
-  result.restoredPaths.push(p);
+  return changes;
 }
 
 /**
@@ -288,10 +304,11 @@ export function restoreLabels(target: string, ctx: { paths: Paths; helper: strin
         .sort();
       if (mine.length === 0) continue;
       try {
-        for (const p of mine) {
-          restoreOne(p, rec.entries[p], ctx.helper, result);
-          delete rec.entries[p];
-        }
+        const changes = planRestore(mine, rec.entries, ctx.helper, result);
+        writeLabels(changes, ctx.helper);
+        for (const c of changes) result.restoredPaths.push(c.file);
+        result.restored += changes.length;
+        for (const p of mine) delete rec.entries[p];
       } finally {
         // Saved once, also after an error: what is left is what remains to do. Were
         // tsbox killed before this, a later restore finds those files already

@@ -652,35 +652,45 @@ test('tsbox-helper', { skip }, async (t) => {
     }
   });
 
-  await t.test('xattr get/set', async () => {
+  await t.test('xattr: many files in one run, answers in order', async () => {
     const dir = tmpdir('tsbox-xattr', '/var/tmp');
     try {
       const file = join(dir, 'f');
       writeFileSync(file, 'x');
-      const label = 'system_u:object_r:container_file_t:s0:c1,c2';
-      let r = spawnSync(HELPER, ['xattr', 'set', file, 'security.selinux', label], { encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      r = spawnSync(HELPER, ['xattr', 'get', file, 'security.selinux'], { encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout.trim(), label);
-      const gf = spawnSync('getfattr', ['--absolute-names', '-n', 'security.selinux', '--only-values', file], { encoding: 'utf8' });
-      if (gf.error === undefined) assert.equal(gf.stdout.replace(/\0$/, ''), label);
-      r = spawnSync(HELPER, ['xattr', 'get', file, 'user.tsbox.absent'], { encoding: 'utf8' });
-      assert.equal(r.status, 1);
-      assert.equal(r.stderr.trim(), `${file}: No data available`);
-      r = spawnSync(HELPER, ['xattr', 'remove', file, 'security.selinux'], { encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      r = spawnSync(HELPER, ['xattr', 'get', file, 'security.selinux'], { encoding: 'utf8' });
-      assert.equal(r.status, 1);
-      r = spawnSync(HELPER, ['xattr', 'remove', file, 'security.selinux'], { encoding: 'utf8' });
-      assert.equal(r.status, 1);
-      assert.equal(r.stderr.trim(), `${file}: No data available`);
-      // a symlink is labelled itself, never its target
+      const odd = join(dir, 'a name\nwith a newline');
+      writeFileSync(odd, 'y');
       const link = join(dir, 'link');
       symlinkSync(file, link);
-      r = spawnSync(HELPER, ['xattr', 'set', link, 'security.selinux', 'system_u:object_r:link_t:s0'], { encoding: 'utf8' });
+      const label = 'system_u:object_r:container_file_t:s0:c1,c2';
+      const xattr = (name: string, ops: string[][]) =>
+        spawnSync(HELPER, ['xattr', name], { input: ops.map((o) => o.map((f) => `${f}\0`).join('')).join(''), encoding: 'utf8' });
+      let r = xattr('security.selinux', [
+        ['s', file, label],
+        ['g', file],
+        ['s', odd, label],
+        ['g', odd],
+        ['s', link, 'system_u:object_r:link_t:s0'], // the link itself, never its target
+        ['g', link],
+        ['r', odd],
+        ['g', odd],
+        ['r', odd],
+        ['g', join(dir, 'missing')],
+      ]);
       assert.equal(r.status, 0, r.stderr);
-      assert.equal(spawnSync(HELPER, ['xattr', 'get', file, 'security.selinux']).status, 1, 'target untouched');
+      assert.deepEqual(r.stdout.split('\n'), ['ok', `=${label}`, 'ok', `=${label}`, 'ok', '=system_u:object_r:link_t:s0', 'ok', '-', '-', '!No such file or directory', '']);
+      // the kernel holds what the helper says
+      const gf = spawnSync('getfattr', ['--absolute-names', '-n', 'security.selinux', '--only-values', file], { encoding: 'utf8' });
+      if (gf.error === undefined) assert.equal(gf.stdout.replace(/\0$/, ''), label);
+      r = xattr('user.tsbox.absent', [['g', file]]);
+      assert.equal(r.stdout, '-\n');
+      // a truncated operation or an unknown one is the caller's bug: 125, nothing done
+      r = xattr('security.selinux', [['s', file]]);
+      assert.equal(r.status, 125);
+      assert.match(r.stderr, /ends before its last field/);
+      r = xattr('security.selinux', [['x', file]]);
+      assert.equal(r.status, 125);
+      assert.equal(xattr('security.selinux', [['g', file]]).stdout, `=${label}\n`, 'unchanged');
+      assert.equal(spawnSync(HELPER, ['xattr'], { encoding: 'utf8' }).status, 125);
     } finally {
       removeTree(dir);
     }

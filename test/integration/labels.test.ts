@@ -114,6 +114,25 @@ test(':Z gives each container its own category pair, on every file, read the sam
   assert.equal(getfattr('/etc/hostname'), hostnameBefore, 'the symlink was labeled itself, its target left alone');
 });
 
+test('a tree of 1000 files, odd names included, is relabeled and restored whole', (t) => {
+  const { dir, paths } = scratch(t);
+  const src = path.join(dir, 'big');
+  for (let d = 0; d < 20; d++) {
+    fs.mkdirSync(path.join(src, `d${d}`), { recursive: true });
+    for (let f = 0; f < 50; f++) fs.writeFileSync(path.join(src, `d${d}`, f === 7 ? `name with\nnewline ${f}` : `f${f}`), '');
+  }
+  setfattr(path.join(src, 'd3', 'f1'), 'system_u:object_r:user_home_t:s0');
+  const c = container('big', allocateLevel([]), [vol(src, 'Z')]);
+  relabel(c, paths);
+  const files = filesOf(src);
+  assert.equal(files.length, 1 + 20 + 1000);
+  for (const f of files) assert.equal(getfattr(f), hex(c.spec.labels.mount!), f);
+  const r = restoreLabels(src, { paths, helper });
+  assert.equal(r.restored, files.length);
+  assert.equal(getfattr(path.join(src, 'd3', 'f1')), hex('system_u:object_r:user_home_t:s0'));
+  for (const f of files) if (!f.endsWith(path.join('d3', 'f1'))) assert.equal(getfattr(f), null, f);
+});
+
 test(':z gives container_file_t:s0 without categories', (t) => {
   const { paths, tree } = scratch(t);
   const src = tree('shared');
