@@ -10,6 +10,7 @@ import type { GlobalOptions } from '../cli/command.js';
 import { UserError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { withLock } from './lock.js';
+import { NAME_RE, NameIndex } from './names.js';
 import { randomId, randomInt } from './random.js';
 import { deviceRules } from './devices.js';
 import { DEFAULT_PIDS_LIMIT } from './resources.js';
@@ -32,23 +33,27 @@ export interface ExitInfo {
   finishedAt: string;
 }
 
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const ADJ = ['brave', 'calm', 'eager', 'fond', 'keen', 'lucid', 'merry', 'quiet', 'sharp', 'tidy', 'vivid', 'witty'];
 const NOUN = ['bohr', 'curie', 'dirac', 'euler', 'gauss', 'hopper', 'knuth', 'lovelace', 'noether', 'ritchie', 'turing', 'wirth'];
 
 /** How long a pid's start time, once read from /proc, is trusted (see alive()). */
 const REVERIFY_MS = 5000;
+/** a whole container id */
+const ID_RE = /^[0-9a-f]{64}$/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Engine {
   readonly images: ImageStore;
 
+  private readonly names: NameIndex;
+
   private constructor(
     readonly paths: Paths,
     readonly globals: GlobalOptions,
   ) {
     this.images = new ImageStore(paths);
+    this.names = new NameIndex(paths.names, (id) => this.readRecord(id)?.name);
   }
 
   static open(globals: GlobalOptions = {}): Engine {
@@ -222,6 +227,11 @@ export class Engine {
 
   /** By exact name, exact id, or unique id prefix (>= 3 chars). */
   get(ref: string): ContainerRecord {
+    // a name (through the index) or a whole id: one record read
+    const id = this.names.lookup(ref) ?? (ID_RE.test(ref) ? ref : undefined);
+    const direct = id ? this.readRecord(id) : undefined;
+    if (direct) return this.reconcile(direct);
+    // an id prefix, or a name in state made before the index
     const all = this.allRecords();
     const hit =
       all.find((r) => r.name === ref) ??
@@ -266,15 +276,15 @@ export class Engine {
       o.prepareForUserns(dir, spec, this.images, (other) => this.readRecord(other)?.spec);
       if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), o.defaultSeccompProgram(process.arch, spec.capabilities));
       return this.locked(() => {
-        const all = this.allRecords();
+        if (!this.names.exists()) this.names.build(this.allRecords());
         let finalName = name;
         if (opts.name !== undefined) {
-          if (all.some((r) => r.name === name)) {
+          if (this.names.lookup(name)) {
             throw new UserError(`the container name '${name}' is already in use`, 125, `Remove it (tsbox rm -f ${name}) or choose another --name.`);
           }
         } else {
           do finalName = `${ADJ[randomInt(ADJ.length)]}_${NOUN[randomInt(NOUN.length)]}_${randomInt(1000)}`;
-          while (all.some((r) => r.name === finalName));
+          while (this.names.lookup(finalName));
         }
         if (!spec.hostname) spec.hostname = hostname;
         writeJsonAtomic(
@@ -305,6 +315,8 @@ export class Engine {
           cgroupPaths: [],
           nsInodes: {},
         };
+        // the name first: a crash before the record leaves a stale link, never two records of one name
+        this.names.claim(finalName, id);
         this.save(rec);
         return rec;
       });
@@ -385,8 +397,11 @@ export class Engine {
     const volumes = new o.VolumeStore(this.paths);
     for (const v of s.volumes) if (v.type === 'volume' && v.name) volumes.ensure(v.name);
     o.chownVolumes(s.volumes, s.uidMap, s.gidMap, s.user);
-    const others = this.list({ all: false }).filter((r) => r.id !== rec.id);
-    const warnings = s.labels.mount && !s.labels.disabled ? o.relabelVolumes(rec, s.volumes, s.labels.mount, { paths: this.paths, others, helper: this.helperPath }).warnings : [];
+    // the other running containers matter only to volumes that get relabeled
+    // (conflict warnings); listing them reads every container's record
+    const relabels = s.labels.mount && !s.labels.disabled && s.volumes.some((v) => v.relabel);
+    const others = relabels ? this.list({ all: false }).filter((r) => r.id !== rec.id) : [];
+    const warnings = relabels ? o.relabelVolumes(rec, s.volumes, s.labels.mount!, { paths: this.paths, others, helper: this.helperPath }).warnings : [];
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     await o.shiftRootless(this.dir(rec.id), s, this.images, this.helperPath, (other) => this.readRecord(other)?.spec);
     // Rootless on v1 (or without delegation) there is no cgroup of our own to
@@ -553,6 +568,7 @@ export class Engine {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
         throw e;
       }
+      this.names.release(rec.name, rec.id);
       fs.rmSync(this.runDir(rec.id), { recursive: true, force: true });
       return true;
     });

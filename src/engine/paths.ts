@@ -13,6 +13,8 @@ export interface Paths {
   /** runtime: pid and exit files; emptied at reboot */
   run: string;
   containers: string;
+  /** name -> id symlinks (names.ts) */
+  names: string;
   images: string;
   volumes: string;
   labels: string;
@@ -105,6 +107,7 @@ export function resolvePaths(root?: string): Paths {
     data,
     run,
     containers: path.join(data, 'containers'),
+    names: path.join(data, 'names'),
     images: path.join(data, 'images'),
     volumes: path.join(data, 'volumes'),
     labels: path.join(data, 'labels'),

@@ -266,3 +266,23 @@ test("without --pids-limit a container gets podman's default of 2048; -1 lifts i
     tsbox(root, ['rm', '-f', 'pids-default', 'pids-unlimited', 'pids-50']);
   }
 });
+
+test('names: state without the index still works, the first create builds it, a stale link blocks nothing', () => {
+  assert.equal(tsbox(root, ['create', '--name', 'old-one', 'host', 'true']).code, 0);
+  const names = path.join(root, 'data', 'names');
+  fs.rmSync(names, { recursive: true }); // as state made before the index
+  assert.equal(inspect(root, 'old-one').Name, 'old-one', 'found by a scan');
+  assert.equal(tsbox(root, ['create', '--name', 'new-one', 'host', 'true']).code, 0);
+  assert.equal(fs.readlinkSync(path.join(names, 'old-one')), inspect(root, 'old-one').Id, 'built at the next create');
+  const dup = tsbox(root, ['create', '--name', 'old-one', 'host', 'true']);
+  assert.equal(dup.code, 125);
+  assert.match(dup.stderr, /name 'old-one' is already in use/);
+  // a link left by a crash between the link and the record
+  fs.symlinkSync('f'.repeat(64), path.join(names, 'crashed'));
+  assert.equal(tsbox(root, ['create', '--name', 'crashed', 'host', 'true']).code, 0);
+  assert.equal(inspect(root, 'crashed').Name, 'crashed');
+  assert.equal(tsbox(root, ['rm', 'old-one', 'new-one', 'crashed']).code, 0);
+  assert.deepEqual(fs.readdirSync(names), [], 'rm frees the names');
+  assert.equal(tsbox(root, ['create', '--name', 'old-one', 'host', 'true']).code, 0, 'free again');
+  assert.equal(tsbox(root, ['rm', 'old-one']).code, 0);
+});
