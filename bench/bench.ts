@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   // tsbox's and the peers') runs without it, and the report says so.
   const caCerts = process.env.NODE_EXTRA_CA_CERTS;
   delete process.env.NODE_EXTRA_CA_CERTS;
-  const runs = arg('runs', 30);
+  const runs = arg('runs', 50);
   const n = arg('containers', 200);
   const outIdx = process.argv.indexOf('--out');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-bench-'));
