@@ -42,6 +42,10 @@ function compileCli(cachedData) {
 }
 
 if (require.main === module) {
+  if (!fs.existsSync(MAIN)) {
+    process.stderr.write(`Error: tsbox is not built (${MAIN} is missing)\nRun \`npm ci\` (or \`npm run build\`) in ${path.dirname(__dirname)}.\n`);
+    process.exit(125);
+  }
   compileCli(readCache()).cli.runCli(process.argv.slice(2));
 } else {
   module.exports = { compileCli, MAIN, CACHE };

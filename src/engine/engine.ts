@@ -8,7 +8,7 @@ import path from 'node:path';
 import os from 'node:os';
 import type { GlobalOptions } from '../cli/command.js';
 import { UserError } from './errors.js';
-import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
+import { readJsonIfExists, removeTree, writeJsonAtomic } from './fsutil.js';
 import { withLock } from './lock.js';
 import { NAME_RE, NameIndex } from './names.js';
 import { randomId, randomInt } from './random.js';
@@ -575,7 +575,7 @@ export class Engine {
     this.cache.delete(rec.id);
     if (!mine) return;
     try {
-      fs.rmSync(trash, { recursive: true, force: true });
+      removeTree(trash);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (!isRootless() || (code !== 'EACCES' && code !== 'EPERM')) throw e;

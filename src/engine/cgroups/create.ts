@@ -49,11 +49,12 @@ export function createContainerCgroups(id: string, limits: ResourceLimits, opts:
   return undoOnError(created, () => {
     for (const [mount, controllers] of v1Hierarchies(layout)) {
       const parentDir = path.join(mount, parent);
-      makeCgroupDir(parentDir);
+      const freshParent = makeCgroupDir(parentDir);
       // v1 cpuset cgroups start with no CPUs and no memory nodes (unless
       // cgroup.clone_children is set), and a process cannot join them like that.
       if (controllers.includes('cpuset')) inheritCpuset(parentDir, mount);
-      if (controllers.includes('blkio')) countBlockIo(parentDir);
+      // once per parent: its rules stay as long as it does
+      if (controllers.includes('blkio') && freshParent) countBlockIo(parentDir);
       const dir = path.join(parentDir, id);
       makeFreshDir(dir);
       created.push(dir);
