@@ -226,6 +226,7 @@ test('info reports the host', () => {
   assert.ok(['v1', 'v2', 'hybrid'].includes(info.host.cgroups.layout));
   assert.equal(info.host.namespaces.time, fs.existsSync('/proc/self/ns/time'));
   assert.equal(typeof info.host.seccomp, 'boolean');
+  assert.match(info.host.devices, /devices cgroup|BPF program|user namespace/);
 });
 
 test('-t gives the command a new pty from the container, never the caller\'s terminal', () => {

@@ -32,6 +32,14 @@ function mapTool(name: string): { path: string | null; setuid: boolean } {
   return { path: null, setuid: false };
 }
 
+/** How a container's device allowlist is enforced here (src/engine/devices.ts). */
+function deviceControl(layout: ReturnType<typeof detectLayout>): string {
+  if (isRootless()) return 'none needed: a user namespace refuses device nodes';
+  if (layout.v1.devices) return `v1 devices cgroup (${layout.v1.devices})${layout.v2Root ? ', and a BPF program on cgroup v2' : ''}`;
+  if (layout.v2Root) return 'a BPF program on cgroup v2';
+  return 'none: no devices cgroup and no cgroup v2';
+}
+
 export function hostInfo(engineRoot?: string): Record<string, unknown> {
   const engine = Engine.open({ root: engineRoot });
   const layout = detectLayout();
@@ -53,6 +61,7 @@ export function hostInfo(engineRoot?: string): Record<string, unknown> {
       newgidmap: mapTool('newgidmap'),
       subIds: readSubIds(),
       overlay: /\toverlay$/m.test(readOr('/proc/filesystems', '')),
+      devices: deviceControl(layout),
     },
     store: { data: engine.paths.data, run: engine.paths.run, containers: engine.list({ all: true }).length, images: engine.images.list().length },
   };
