@@ -14,9 +14,13 @@ const MAIN = path.join(REPO, 'dist/cli/main.cjs');
 test('the code cache is newer than the script and V8 takes it', () => {
   const cache = `${MAIN}.cache`;
   assert.ok(fs.statSync(cache).mtimeMs >= fs.statSync(MAIN).mtimeMs, 'npm run build writes the cache after the script');
-  const { compileCli } = createRequire(import.meta.url)(BIN) as { compileCli: (data?: Buffer) => { script: { cachedDataRejected?: boolean } } };
+  const { compileCli } = createRequire(import.meta.url)(BIN) as { compileCli: (data?: Buffer) => { cli: { runCli: unknown }; script: { cachedDataRejected?: boolean } } };
   const { script } = compileCli(fs.readFileSync(cache));
   assert.equal(script.cachedDataRejected, false);
+  // a cache from another Node, or a damaged one, is refused and the script compiled as usual
+  const damaged = compileCli(Buffer.from('not a code cache'));
+  assert.equal(damaged.script.cachedDataRejected, true);
+  assert.equal(typeof damaged.cli.runCli, 'function');
 });
 
 test('main.cjs requires only Node built-ins, and the dashboard through import-ui.cjs', () => {
