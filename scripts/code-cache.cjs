@@ -21,6 +21,9 @@ const WARM_UP = [
   ['run', '--rm', 'host', 'true'],
 ];
 
+/** A warm-up that takes longer than this ends the warming up: the build must not hang on it. */
+const WARM_UP_MS = 20000;
+
 /** The engine's cgroup parents (<hierarchy>/tsbox, or tsbox at the v2 root) that exist now. */
 function cgroupParents() {
   const base = '/sys/fs/cgroup';
@@ -41,8 +44,18 @@ async function main() {
   const stderrWrite = process.stderr.write;
   process.stderr.write = () => true;
   const parentsBefore = cgroupParents();
+  let stuck;
   try {
-    for (const argv of WARM_UP) await cli.runCli(['--root', root, ...argv]);
+    for (const argv of WARM_UP) {
+      let timer;
+      const late = new Promise((resolve) => (timer = setTimeout(resolve, WARM_UP_MS, 'late')));
+      const how = await Promise.race([cli.runCli(['--root', root, ...argv]), late]);
+      clearTimeout(timer);
+      if (how === 'late') {
+        stuck = argv;
+        break;
+      }
+    }
   } finally {
     process.stderr.write = stderrWrite;
     fs.rmSync(root, { recursive: true, force: true });
@@ -56,10 +69,13 @@ async function main() {
       }
     }
   }
-  process.exitCode = 0; // the warm-ups' own codes (inspect fails on purpose)
   const tmp = `${CACHE}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, script.createCachedData());
   fs.renameSync(tmp, CACHE);
+  if (stuck) process.stderr.write(`code-cache: \`tsbox ${stuck.join(' ')}\` took over ${WARM_UP_MS / 1000} s; the cache holds what ran before it\n`);
+  // the warm-ups' own codes do not count (inspect fails on purpose), and one
+  // that never finished must not hold the build
+  process.exit(0);
 }
 
 main().catch((e) => {
