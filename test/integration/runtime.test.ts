@@ -287,3 +287,29 @@ test('names: state without the index still works, the first create builds it, a 
   assert.equal(tsbox(root, ['create', '--name', 'old-one', 'host', 'true']).code, 0, 'free again');
   assert.equal(tsbox(root, ['rm', 'old-one']).code, 0);
 });
+
+test('--all: stop, start and rm every container; sharers go before the container they share with', () => {
+  const other = makeRoot(); // a root of its own: --all means all
+  try {
+    assert.equal(tsbox(other, ['run', '-d', '--name', 'base', 'host', 'sleep', '100']).code, 0);
+    assert.equal(tsbox(other, ['run', '-d', '--name', 'sharer', '--ipc', 'container:base', 'host', 'sleep', '100']).code, 0);
+    assert.equal(tsbox(other, ['create', '--name', 'idle', 'host', 'true']).code, 0);
+    const both = tsbox(other, ['rm', '-a', 'idle']);
+    assert.equal(both.code, 125);
+    assert.match(both.stderr, /--all and container names/);
+    const noForce = tsbox(other, ['rm', '-a']);
+    assert.equal(noForce.code, 125, 'running ones need -f');
+    assert.equal(noForce.stdout, 'idle\n', 'the others are removed');
+    assert.equal(tsbox(other, ['stop', '-a', '-t', '0']).stdout.split('\n').filter(Boolean).sort().join(' '), 'base sharer');
+    assert.equal(tsbox(other, ['ps', '-q']).stdout, '');
+    assert.equal(tsbox(other, ['start', '--all']).code, 0);
+    assert.equal(tsbox(other, ['ps', '-q']).stdout.split('\n').filter(Boolean).length, 2);
+    const rm = tsbox(other, ['rm', '-af']);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal(rm.stdout, 'sharer\nbase\n');
+    assert.equal(tsbox(other, ['ps', '-a', '-q']).stdout, '');
+    assert.equal(tsbox(other, ['rm', '-a']).code, 0, 'nothing to remove is fine');
+  } finally {
+    cleanupRoot(other);
+  }
+});

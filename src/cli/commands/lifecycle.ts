@@ -2,65 +2,87 @@
 // (see each.ts for how they report).
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import { bool, intFlag, str, type FlagSpec } from '../args.js';
+import type { ContainerRecord } from '../../engine/types.js';
+import { bool, intFlag, str, type FlagSpec, type Parsed } from '../args.js';
 import { forEachContainer } from '../each.js';
+import { UserError } from '../../engine/errors.js';
 
 const timeFlag: FlagSpec = { name: 'time', short: 't', type: 'string', arg: 'SECONDS', help: 'seconds to wait after SIGTERM before SIGKILL (default 10)' };
+const allFlag = (help: string, short: boolean): FlagSpec => ({ name: 'all', ...(short ? { short: 'a' } : {}), type: 'bool', help });
+
+const isRunning = (r: ContainerRecord) => r.state === 'running' || r.state === 'paused';
+
+/**
+ * The containers a command acts on: those named, or with --all those `which`
+ * selects. Containers that share another's namespaces are stopped and
+ * removed before the ones they share with (`sharersFirst`), and started
+ * after them.
+ */
+function targets(p: Parsed, e: Engine, which: (r: ContainerRecord) => boolean, sharersFirst: boolean): string[] {
+  if (!bool(p, 'all')) return p.positionals;
+  if (p.positionals.length) throw new UserError('--all and container names cannot be used together', 125, 'Give either --all or the containers.');
+  const shares = (r: ContainerRecord) => Object.values(r.spec.namespaces).some((m) => m.kind === 'container');
+  return e
+    .list({ all: true })
+    .filter(which)
+    .sort((a, b) => (Number(shares(b)) - Number(shares(a))) * (sharersFirst ? 1 : -1))
+    .map((r) => r.name);
+}
 
 export const start: Command = {
   name: 'start',
   summary: 'Start one or more containers',
-  usage: 'tsbox start CONTAINER...',
-  flags: [],
+  usage: 'tsbox start [--all] CONTAINER...',
+  flags: [allFlag('start every container that is not running', false)],
   run: (p, g) => {
     const e = Engine.open(g);
-    return forEachContainer(p.positionals, 'start', async (r) => void (await e.start(r)));
+    return forEachContainer(targets(p, e, (r) => !isRunning(r), false), 'start', async (r) => void (await e.start(r)), { allFlag: bool(p, 'all') });
   },
 };
 
 export const stop: Command = {
   name: 'stop',
   summary: 'Stop containers: SIGTERM, then SIGKILL after --time seconds',
-  usage: 'tsbox stop [-t SECONDS] CONTAINER...',
-  flags: [timeFlag],
+  usage: 'tsbox stop [-a] [-t SECONDS] CONTAINER...',
+  flags: [timeFlag, allFlag('stop every running container', true)],
   run: (p, g) => {
     const e = Engine.open(g);
     const t = intFlag(p, 'time') ?? 10;
-    return forEachContainer(p.positionals, 'stop', async (r) => void (await e.stop(r, t)));
+    return forEachContainer(targets(p, e, isRunning, true), 'stop', async (r) => void (await e.stop(r, t)), { allFlag: bool(p, 'all') });
   },
 };
 
 export const restart: Command = {
   name: 'restart',
   summary: 'Stop and start containers again',
-  usage: 'tsbox restart [-t SECONDS] CONTAINER...',
-  flags: [timeFlag],
+  usage: 'tsbox restart [-a] [-t SECONDS] CONTAINER...',
+  flags: [timeFlag, allFlag('restart every container', true)],
   run: (p, g) => {
     const e = Engine.open(g);
     const t = intFlag(p, 'time') ?? 10;
-    return forEachContainer(p.positionals, 'restart', async (r) => void (await e.restart(r, t)));
+    return forEachContainer(targets(p, e, () => true, false), 'restart', async (r) => void (await e.restart(r, t)), { allFlag: bool(p, 'all') });
   },
 };
 
 export const kill: Command = {
   name: 'kill',
   summary: 'Send a signal to containers (default SIGKILL)',
-  usage: 'tsbox kill [-s SIGNAL] CONTAINER...',
-  flags: [{ name: 'signal', short: 's', type: 'string', arg: 'SIGNAL', help: 'signal to send (name or number, default KILL)' }],
+  usage: 'tsbox kill [-a] [-s SIGNAL] CONTAINER...',
+  flags: [{ name: 'signal', short: 's', type: 'string', arg: 'SIGNAL', help: 'signal to send (name or number, default KILL)' }, allFlag('signal every running container', true)],
   run: (p, g) => {
     const e = Engine.open(g);
-    return forEachContainer(p.positionals, 'kill', (r) => e.kill(r, str(p, 'signal') ?? 'SIGKILL'));
+    return forEachContainer(targets(p, e, isRunning, true), 'kill', (r) => e.kill(r, str(p, 'signal') ?? 'SIGKILL'), { allFlag: bool(p, 'all') });
   },
 };
 
 export const rm: Command = {
   name: 'rm',
   summary: 'Remove containers',
-  usage: 'tsbox rm [-f] CONTAINER...',
-  flags: [{ name: 'force', short: 'f', type: 'bool', help: 'stop running containers first' }],
+  usage: 'tsbox rm [-af] CONTAINER...',
+  flags: [{ name: 'force', short: 'f', type: 'bool', help: 'stop running containers first' }, allFlag('remove every container (running ones need -f)', true)],
   run: (p, g) => {
     const e = Engine.open(g);
-    return forEachContainer(p.positionals, 'rm', (r) => e.remove(r, { force: bool(p, 'force') }));
+    return forEachContainer(targets(p, e, () => true, true), 'rm', (r) => e.remove(r, { force: bool(p, 'force') }), { allFlag: bool(p, 'all') });
   },
 };
 
