@@ -9,6 +9,9 @@ import { print } from './output.js';
 
 const VERSION = '0.1.0';
 
+/** Commands `tsbox container X` takes (podman's container group). */
+const CONTAINER_COMMANDS = ['run', 'create', 'start', 'stop', 'restart', 'kill', 'rm', 'wait', 'ps', 'list', 'logs', 'inspect', 'exec', 'stats', 'pause', 'unpause', 'update', 'prune'];
+
 function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   return [
@@ -19,6 +22,7 @@ function usage(): string {
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}${c.summary}`),
+    `  ${'container'.padEnd(w)}podman's long form of the container commands: container ls, container prune...`,
     '',
     'Global flags:',
     '  --root DIR       keep all state under DIR (also TSBOX_ROOT)',
@@ -55,9 +59,24 @@ function parseGlobals(argv: string[]): { globals: GlobalOptions; rest: string[] 
   return { globals, rest: argv.slice(i) };
 }
 
+/**
+ * podman's long form of the container commands: `tsbox container ls` is
+ * `tsbox ps`, `tsbox container rm X` is `tsbox rm X`, and so on.
+ */
+function containerLongForm(rest: string[]): string[] {
+  if (rest[0] !== 'container') return rest;
+  const [, sub, ...args] = rest;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    throw new UserError('container needs a command', 125, `Use one of: ${CONTAINER_COMMANDS.join(', ')}, ls.`);
+  }
+  if (sub === 'ls') return ['ps', ...args];
+  if (!CONTAINER_COMMANDS.includes(sub)) throw new UserError(`unknown container command '${sub}'`, 125, `Use one of: ${CONTAINER_COMMANDS.join(', ')}, ls.`);
+  return [sub, ...args];
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { globals, rest } = parseGlobals(argv);
-  const [name = 'dashboard', ...args] = rest;
+  const [name = 'dashboard', ...args] = containerLongForm(rest);
   if (name === '--help' || name === '-h' || name === 'help') {
     print(usage() + '\n');
     return 0;

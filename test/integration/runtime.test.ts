@@ -313,3 +313,29 @@ test('--all: stop, start and rm every container; sharers go before the container
     cleanupRoot(other);
   }
 });
+
+test("container ls|rm|prune: podman's long forms; prune asks, and removes only what is not running", () => {
+  const other = makeRoot();
+  try {
+    assert.equal(tsbox(other, ['container', 'create', '--name', 'idle', 'host', 'true']).code, 0);
+    assert.equal(tsbox(other, ['run', '-d', '--name', 'busy', 'host', 'sleep', '100']).code, 0);
+    const ls = tsbox(other, ['container', 'ls', '-a']).stdout;
+    assert.ok(ls.includes('idle') && ls.includes('busy'), ls);
+    const idle = inspect(other, 'idle').Id;
+    const no = tsbox(other, ['container', 'prune'], { input: 'n\n' });
+    assert.equal(no.code, 0);
+    assert.match(no.stderr, /\[y\/N\]/);
+    assert.equal(tsbox(other, ['ps', '-a', '-q']).stdout.split('\n').filter(Boolean).length, 2, 'nothing removed on no');
+    const yes = tsbox(other, ['container', 'prune'], { input: 'y\n' });
+    assert.equal(yes.code, 0, yes.stderr);
+    assert.equal(yes.stdout, `${idle}\n`);
+    assert.equal(tsbox(other, ['prune', '-f']).stdout, '', 'the running one stays');
+    assert.deepEqual(tsbox(other, ['ps', '-a', '--format', 'json']).stdout.match(/"busy"/g)?.length, 1);
+    const bad = tsbox(other, ['container', 'bogus']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /unknown container command 'bogus'/);
+    assert.equal(tsbox(other, ['container', 'rm', '-f', 'busy']).code, 0);
+  } finally {
+    cleanupRoot(other);
+  }
+});

@@ -1,5 +1,6 @@
 // start, stop, restart, kill, rm, wait: each takes one or more containers
 // (see each.ts for how they report).
+import { readSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import type { ContainerRecord } from '../../engine/types.js';
@@ -96,3 +97,32 @@ export const wait: Command = {
     return forEachContainer(p.positionals, 'wait', async (r) => String(await e.wait(r)));
   },
 };
+
+export const prune: Command = {
+  name: 'prune',
+  summary: 'Remove every container that is not running',
+  usage: 'tsbox container prune [-f]   (also: tsbox prune)',
+  flags: [{ name: 'force', short: 'f', type: 'bool', help: 'do not ask first' }],
+  run: (p, g) => {
+    const e = Engine.open(g);
+    if (!bool(p, 'force') && !confirm('This removes every container that is not running. Go on? [y/N] ')) return Promise.resolve(0);
+    const refs = e
+      .list({ all: true })
+      .filter((r) => !isRunning(r))
+      .map((r) => r.id);
+    return forEachContainer(refs, 'prune', (r) => e.remove(r), { allFlag: true });
+  },
+};
+
+/** Ask, and read the answer from stdin; anything but y/yes, or no answer at all, is no (as podman). */
+function confirm(question: string): boolean {
+  process.stderr.write(question);
+  const buf = Buffer.alloc(64);
+  let n = 0;
+  try {
+    n = readSync(0, buf, 0, buf.length, null);
+  } catch {
+    return false;
+  }
+  return /^y(es)?$/i.test(buf.subarray(0, n).toString().trim());
+}
