@@ -10,7 +10,7 @@ import { print } from './output.js';
 const VERSION = '0.1.0';
 
 /** Commands `tsbox container X` takes (podman's container group). */
-const CONTAINER_COMMANDS = ['run', 'create', 'start', 'stop', 'restart', 'kill', 'rm', 'wait', 'ps', 'list', 'logs', 'inspect', 'exec', 'stats', 'pause', 'unpause', 'update', 'prune'];
+const CONTAINER_COMMANDS = ['run', 'create', 'start', 'stop', 'restart', 'kill', 'rm', 'wait', 'ps', 'list', 'logs', 'inspect', 'exec', 'stats', 'pause', 'unpause', 'update', 'prune', 'rename'];
 
 function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -551,6 +551,28 @@ export class Engine {
     });
   }
 
+  // ---------------------------------------------------------------- rename
+
+  /** Give a container another name; its hostname, id and namespaces stay. */
+  rename(ref: string, name: string): ContainerRecord {
+    if (!NAME_RE.test(name)) throw new UserError(`invalid container name '${name}'`, 125, 'Names start with a letter or digit and use [a-zA-Z0-9_.-].');
+    const { id, name: old } = this.get(ref);
+    if (old === name) return this.get(id);
+    return this.locked(() => {
+      if (!this.names.exists()) this.names.build(this.allRecords());
+      if (this.names.lookup(name)) throw new UserError(`the container name '${name}' is already in use`, 125, 'Choose another name.');
+      const rec = this.readFresh(id);
+      if (!rec) throw new UserError(`no such container: ${ref}`);
+      // new link, record, then the old link goes: a crash between leaves a
+      // stale link, never a name that two containers answer to
+      this.names.claim(name, id);
+      rec.name = name;
+      this.save(rec);
+      this.names.release(old, id);
+      return rec;
+    });
+  }
+
   // ---------------------------------------------------------------- remove
 
   private async removeFiles(rec: ContainerRecord): Promise<void> {

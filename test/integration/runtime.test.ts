@@ -339,3 +339,45 @@ test("container ls|rm|prune: podman's long forms; prune asks, and removes only w
     cleanupRoot(other);
   }
 });
+
+test('ps --filter: status= looks at every container, name= is a regex, keys combine', () => {
+  const other = makeRoot();
+  try {
+    assert.equal(tsbox(other, ['run', '--name', 'web-ok', 'host', 'true']).code, 0);
+    assert.equal(tsbox(other, ['run', '--name', 'web-bad', 'host', 'sh', '-c', 'exit 3']).code, 3);
+    assert.equal(tsbox(other, ['create', '--name', 'db', 'host', 'true']).code, 0);
+    const names = (...args: string[]) => JSON.parse(tsbox(other, ['ps', '--format', 'json', ...args]).stdout).map((r: { Names: string[] }) => r.Names[0]).sort();
+    assert.deepEqual(names('--filter', 'status=exited'), ['web-bad', 'web-ok']);
+    assert.deepEqual(names('-f', 'exited=3'), ['web-bad']);
+    assert.deepEqual(names('-a', '-f', 'name=^web', '-f', 'status=created'), []);
+    assert.deepEqual(names('-a', '-f', 'name=^(db|web-ok)$'), ['db', 'web-ok']);
+    const bad = tsbox(other, ['ps', '--filter', 'colour=red']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /invalid filter 'colour=red'/);
+  } finally {
+    cleanupRoot(other);
+  }
+});
+
+test('rename: the new name finds it, the old one is free, a taken or bad name is refused', () => {
+  const other = makeRoot();
+  try {
+    assert.equal(tsbox(other, ['run', '-d', '--name', 'first', 'host', 'sleep', '100']).code, 0);
+    assert.equal(tsbox(other, ['create', '--name', 'taken', 'host', 'true']).code, 0);
+    const id = inspect(other, 'first').Id;
+    const hostname = tsbox(other, ['exec', 'first', 'hostname']).stdout;
+    assert.equal(tsbox(other, ['rename', 'first', 'second']).code, 0);
+    assert.equal(inspect(other, 'second').Id, id);
+    assert.equal(tsbox(other, ['exec', 'second', 'hostname']).stdout, hostname, 'the hostname stays');
+    assert.match(tsbox(other, ['inspect', 'first']).stderr, /no such container or image: first/);
+    assert.equal(tsbox(other, ['create', '--name', 'first', 'host', 'true']).code, 0, 'the old name is free');
+    const taken = tsbox(other, ['container', 'rename', 'second', 'taken']);
+    assert.equal(taken.code, 125);
+    assert.match(taken.stderr, /'taken' is already in use/);
+    assert.equal(tsbox(other, ['rename', 'second', 'bad/name']).code, 125);
+    assert.equal(tsbox(other, ['rename', 'second']).code, 125);
+    assert.equal(inspect(other, 'second').Id, id, 'unchanged by the refusals');
+  } finally {
+    cleanupRoot(other);
+  }
+});

@@ -18,6 +18,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'kill', summary: 'Send a signal to containers', load: async () => (await import('./lifecycle.js')).kill },
   { name: 'rm', summary: 'Remove containers', load: async () => (await import('./lifecycle.js')).rm },
   { name: 'wait', summary: 'Wait for containers to exit', load: async () => (await import('./lifecycle.js')).wait },
+  { name: 'rename', summary: 'Rename a container', load: async () => (await import('./lifecycle.js')).rename },
   { name: 'prune', summary: 'Remove every container that is not running', load: async () => (await import('./lifecycle.js')).prune },
   { name: 'ps', aliases: ['list', 'ls'], summary: 'List containers', load: async () => (await import('./ps.js')).ps },
   { name: 'logs', summary: "Show a container's output", load: async () => (await import('./logs.js')).logs },

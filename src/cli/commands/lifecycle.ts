@@ -126,3 +126,15 @@ function confirm(question: string): boolean {
   }
   return /^y(es)?$/i.test(buf.subarray(0, n).toString().trim());
 }
+
+export const rename: Command = {
+  name: 'rename',
+  summary: 'Rename a container',
+  usage: 'tsbox rename CONTAINER NEWNAME',
+  flags: [],
+  run: async (p, g) => {
+    if (p.positionals.length !== 2) throw new UserError('rename takes a container and its new name', 125, 'Usage: tsbox rename CONTAINER NEWNAME');
+    Engine.open(g).rename(p.positionals[0], p.positionals[1]);
+    return 0;
+  },
+};

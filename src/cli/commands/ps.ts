@@ -1,7 +1,8 @@
 // tsbox ps: containers, reconciled with the kernel.
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import { bool, str } from '../args.js';
+import { bool, list, str } from '../args.js';
+import { UserError } from '../../engine/errors.js';
 import { ago, formatFlag, humanDuration, json, table } from '../format.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { print } from '../output.js';
@@ -19,19 +20,67 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
   }
 }
 
+const FILTER_KEYS = ['name', 'id', 'status', 'image', 'exited'] as const;
+type FilterKey = (typeof FILTER_KEYS)[number];
+
+/**
+ * --filter KEY=VALUE, as podman: name (a regular expression), id (a
+ * prefix), status (created, running, paused, exited), image, exited (an exit
+ * code). Values of one key are alternatives; different keys must all match.
+ */
+export function parseFilters(specs: string[]): Map<FilterKey, string[]> {
+  const out = new Map<FilterKey, string[]>();
+  for (const f of specs) {
+    const eq = f.indexOf('=');
+    const key = f.slice(0, eq) as FilterKey;
+    if (eq < 1 || !FILTER_KEYS.includes(key)) {
+      throw new UserError(`invalid filter '${f}'`, 125, `Use KEY=VALUE with KEY one of ${FILTER_KEYS.join(', ')}.`);
+    }
+    const value = f.slice(eq + 1);
+    if (key === 'name') {
+      try {
+        new RegExp(value);
+      } catch {
+        throw new UserError(`invalid filter '${f}': not a regular expression`, 125);
+      }
+    }
+    if (key === 'status' && !['created', 'running', 'paused', 'exited'].includes(value)) {
+      throw new UserError(`invalid filter '${f}'`, 125, 'status is one of created, running, paused, exited.');
+    }
+    out.set(key, [...(out.get(key) ?? []), value]);
+  }
+  return out;
+}
+
+export function matchesFilters(r: ContainerRecord, filters: Map<FilterKey, string[]>): boolean {
+  const test: Record<FilterKey, (v: string) => boolean> = {
+    name: (v) => new RegExp(v).test(r.name),
+    id: (v) => r.id.startsWith(v),
+    status: (v) => r.state === v,
+    image: (v) => r.spec.image === v,
+    exited: (v) => r.state === 'exited' && String(r.exitCode) === v,
+  };
+  return [...filters].every(([key, values]) => values.some(test[key]));
+}
+
 export const ps: Command = {
   name: 'ps',
   aliases: ['list', 'ls'],
   summary: 'List containers',
-  usage: 'tsbox ps [-a] [-q] [--format json]',
+  usage: 'tsbox ps [-a] [-q] [-f KEY=VALUE]... [--format json]',
   flags: [
     { name: 'all', short: 'a', type: 'bool', help: 'show all containers, not only running ones' },
+    { name: 'filter', short: 'f', type: 'list', arg: 'KEY=VALUE', help: 'only containers that match: name (regex), id (prefix), status, image, exited (code)' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'print only ids' },
     { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or table (default)' },
   ],
   async run(p, g) {
     const format = formatFlag(str(p, 'format'));
-    const recs = Engine.open(g).list({ all: bool(p, 'all') });
+    const filters = parseFilters(list(p, 'filter'));
+    // asking for a state (exited, created) looks at every container, as podman
+    const recs = Engine.open(g)
+      .list({ all: bool(p, 'all') || filters.has('status') || filters.has('exited') })
+      .filter((r) => matchesFilters(r, filters));
     if (bool(p, 'quiet')) {
       print(recs.map((r) => `${r.id.slice(0, 12)}\n`).join(''));
       return 0;
