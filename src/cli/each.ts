@@ -1,7 +1,10 @@
 // Commands that act on several containers (start, stop, rm, pause...) report
 // per container, like podman: each success prints its name, each failure an
 // error, and the first failure sets the exit code.
+import type { Engine } from '../engine/engine.js';
 import { UserError, errorText, isUserError } from '../engine/errors.js';
+import type { ContainerRecord } from '../engine/types.js';
+import { bool, type Parsed } from './args.js';
 import { print } from './output.js';
 
 export async function forEachContainer(
@@ -23,4 +26,23 @@ export async function forEachContainer(
     }
   }
   return code;
+}
+
+export const isRunning = (r: ContainerRecord) => r.state === 'running' || r.state === 'paused';
+
+/**
+ * The containers a command acts on: those named, or with --all those `which`
+ * selects. Containers that share another's namespaces are stopped and
+ * removed before the ones they share with (`sharersFirst`), and started
+ * after them.
+ */
+export function targets(p: Parsed, e: Engine, which: (r: ContainerRecord) => boolean, sharersFirst: boolean): string[] {
+  if (!bool(p, 'all')) return p.positionals;
+  if (p.positionals.length) throw new UserError('--all and container names cannot be used together', 125, 'Give either --all or the containers.');
+  const shares = (r: ContainerRecord) => Object.values(r.spec.namespaces).some((m) => m.kind === 'container');
+  return e
+    .list({ all: true })
+    .filter(which)
+    .sort((a, b) => (Number(shares(b)) - Number(shares(a))) * (sharersFirst ? 1 : -1))
+    .map((r) => r.name);
 }

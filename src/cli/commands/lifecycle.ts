@@ -3,32 +3,12 @@
 import { readSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import type { ContainerRecord } from '../../engine/types.js';
-import { bool, intFlag, str, type FlagSpec, type Parsed } from '../args.js';
-import { forEachContainer } from '../each.js';
+import { bool, intFlag, str, type FlagSpec } from '../args.js';
+import { forEachContainer, isRunning, targets } from '../each.js';
 import { UserError } from '../../engine/errors.js';
 
 const timeFlag: FlagSpec = { name: 'time', short: 't', type: 'string', arg: 'SECONDS', help: 'seconds to wait after SIGTERM before SIGKILL (default 10)' };
 const allFlag = (help: string, short: boolean): FlagSpec => ({ name: 'all', ...(short ? { short: 'a' } : {}), type: 'bool', help });
-
-const isRunning = (r: ContainerRecord) => r.state === 'running' || r.state === 'paused';
-
-/**
- * The containers a command acts on: those named, or with --all those `which`
- * selects. Containers that share another's namespaces are stopped and
- * removed before the ones they share with (`sharersFirst`), and started
- * after them.
- */
-function targets(p: Parsed, e: Engine, which: (r: ContainerRecord) => boolean, sharersFirst: boolean): string[] {
-  if (!bool(p, 'all')) return p.positionals;
-  if (p.positionals.length) throw new UserError('--all and container names cannot be used together', 125, 'Give either --all or the containers.');
-  const shares = (r: ContainerRecord) => Object.values(r.spec.namespaces).some((m) => m.kind === 'container');
-  return e
-    .list({ all: true })
-    .filter(which)
-    .sort((a, b) => (Number(shares(b)) - Number(shares(a))) * (sharersFirst ? 1 : -1))
-    .map((r) => r.name);
-}
 
 export const start: Command = {
   name: 'start',

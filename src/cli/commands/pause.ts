@@ -3,7 +3,7 @@
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { bool } from '../args.js';
-import { forEachContainer } from '../each.js';
+import { forEachContainer, targets } from '../each.js';
 
 export const pause: Command = {
   name: 'pause',
@@ -12,8 +12,7 @@ export const pause: Command = {
   flags: [{ name: 'all', short: 'a', type: 'bool', help: 'pause every running container' }],
   run: (p, g) => {
     const e = Engine.open(g);
-    const refs = bool(p, 'all') ? e.list().filter((r) => r.state === 'running').map((r) => r.name) : p.positionals;
-    return forEachContainer(refs, 'pause', (r) => e.pause(r), { allFlag: bool(p, 'all') });
+    return forEachContainer(targets(p, e, (r) => r.state === 'running', true), 'pause', (r) => e.pause(r), { allFlag: bool(p, 'all') });
   },
 };
 
@@ -24,7 +23,6 @@ export const unpause: Command = {
   flags: [{ name: 'all', short: 'a', type: 'bool', help: 'unpause every paused container' }],
   run: (p, g) => {
     const e = Engine.open(g);
-    const refs = bool(p, 'all') ? e.list().filter((r) => r.state === 'paused').map((r) => r.name) : p.positionals;
-    return forEachContainer(refs, 'unpause', (r) => e.unpause(r), { allFlag: bool(p, 'all') });
+    return forEachContainer(targets(p, e, (r) => r.state === 'paused', false), 'unpause', (r) => e.unpause(r), { allFlag: bool(p, 'all') });
   },
 };
