@@ -13,7 +13,7 @@
 //    main.cjs imports it through dist/cli/import-ui.cjs (see uiImport).
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -136,6 +136,10 @@ await build({
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+
+// bin/tsbox.js reads main.cjs as latin1, which is right for ASCII only
+// (esbuild escapes other characters by default).
+if (readFileSync('dist/cli/main.cjs').some((b) => b > 127)) throw new Error('dist/cli/main.cjs is not ASCII: bin/tsbox.js reads it as latin1');
 
 // The code cache is written by a separate Node process, so that V8 makes it
 // with the flags `tsbox` runs with (V8 refuses a cache made under others).
