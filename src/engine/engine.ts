@@ -8,7 +8,7 @@ import path from 'node:path';
 import os from 'node:os';
 import type { GlobalOptions } from '../cli/command.js';
 import { UserError } from './errors.js';
-import { readJsonIfExists, removeTree, writeJsonAtomic } from './fsutil.js';
+import { delay, readJsonIfExists, removeTree, unlinkIfExists, writeJsonAtomic } from './fsutil.js';
 import { withLock } from './lock.js';
 import { NAME_RE, NameIndex } from './names.js';
 import { randomId, randomInt } from './random.js';
@@ -40,8 +40,6 @@ const NOUN = ['bohr', 'curie', 'dirac', 'euler', 'gauss', 'hopper', 'knuth', 'lo
 const REVERIFY_MS = 5000;
 /** a whole container id */
 const ID_RE = /^[0-9a-f]{64}$/;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Engine {
   readonly images: ImageStore;
@@ -321,7 +319,7 @@ export class Engine {
         return rec;
       });
     } catch (e) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
       throw e;
     }
   }
@@ -392,7 +390,7 @@ export class Engine {
     const o = await this.ops();
     const s = rec.spec;
     for (const p of rec.cgroupPaths) await o.removeContainerCgroups([p]); // leftovers of an earlier run
-    fs.rmSync(this.exitFile(rec.id), { force: true });
+    unlinkIfExists(this.exitFile(rec.id));
     fs.mkdirSync(this.runDir(rec.id), { recursive: true, mode: 0o700 });
     const volumes = new o.VolumeStore(this.paths);
     for (const v of s.volumes) if (v.type === 'volume' && v.name) volumes.ensure(v.name);
@@ -491,13 +489,13 @@ export class Engine {
   async wait(ref: string, timeoutMs = Infinity): Promise<number | null> {
     const id = this.get(ref).id;
     const deadline = Date.now() + timeoutMs;
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
       const rec = this.readRecord(id);
       if (!rec) return null; // removed (--rm)
       const cur = this.reconcile(rec);
       if (cur.state === 'exited' || cur.state === 'created') return cur.exitCode;
       if (Date.now() > deadline) return null;
-      await sleep(delay);
+      await delay(pause);
     }
   }
 
@@ -591,7 +589,7 @@ export class Engine {
         throw e;
       }
       this.names.release(rec.name, rec.id);
-      fs.rmSync(this.runDir(rec.id), { recursive: true, force: true });
+      removeTree(this.runDir(rec.id));
       return true;
     });
     this.cache.delete(rec.id);

@@ -2,6 +2,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/**
+ * Remove a file (or symlink) if it is there. fs.rmSync, even for one file,
+ * loads Node's rimraf into every command that uses it.
+ */
+export function unlinkIfExists(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
 /** Write via temp file + rename, so a reader never sees half a file. */
 export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
@@ -58,7 +70,10 @@ export function removeTree(dir: string): void {
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) removeTree(p);
-    else fs.rmSync(p, { force: true });
+    else unlinkIfExists(p);
   }
   fs.rmdirSync(dir);
 }
+
+/** Wait `ms`. (node:timers/promises would load AbortController's modules into every `tsbox run`.) */
+export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,6 +3,7 @@
 // broken rather than waited on forever. The CLI and the dashboard may run at
 // once; every change to state on disk happens under this lock.
 import fs from 'node:fs';
+import { unlinkIfExists } from './fsutil.js';
 import { processStartTime } from './proc.js';
 
 const POLL_MS = 5;
@@ -36,7 +37,7 @@ export function withLock<T>(lockFile: string, fn: () => T): T {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       if (!ownerAlive(lockFile)) {
-        fs.rmSync(lockFile, { force: true });
+        unlinkIfExists(lockFile);
         continue;
       }
       if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockFile}`);
@@ -46,6 +47,6 @@ export function withLock<T>(lockFile: string, fn: () => T): T {
   try {
     return fn();
   } finally {
-    fs.rmSync(lockFile, { force: true });
+    unlinkIfExists(lockFile);
   }
 }

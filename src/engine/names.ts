@@ -10,6 +10,7 @@
 // lookup is checked against it.
 import fs from 'node:fs';
 import path from 'node:path';
+import { unlinkIfExists } from './fsutil.js';
 
 /** What a container name may be: also a safe file name (no /, never . or ..). */
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -62,7 +63,7 @@ export class NameIndex {
   /** Under the lock, and only after `lookup(name)` found no container: `name` is now `id`'s. */
   claim(name: string, id: string): void {
     const link = path.join(this.dir, name);
-    fs.rmSync(link, { force: true }); // a stale link (see the top of this file)
+    unlinkIfExists(link); // a stale link (see the top of this file)
     fs.symlinkSync(id, link);
   }
 

@@ -1,7 +1,6 @@
 // Hooks for `npm run bench`: a synthetic model of N containers and one
 // render of it to a string, the work one dashboard frame costs (React
 // reconcile, Yoga layout, text output), without a terminal.
-import { performance } from 'node:perf_hooks';
 import { renderToString } from 'ink';
 import { COLOR } from '../../components/theme.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type NamespaceMode, type NamespaceType } from '../engine/types.js';

@@ -1,7 +1,7 @@
 // Small I/O helpers for cgroupfs: every failure becomes an error that names
 // the file and says what the errno means there.
 import fs from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
+import { delay } from '../fsutil.js';
 import { UserError } from '../errors.js';
 
 export function errnoOf(e: unknown): string | undefined {

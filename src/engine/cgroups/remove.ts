@@ -1,7 +1,7 @@
 // Remove a container's cgroups, whatever state its processes are in.
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { delay } from '../fsutil.js';
 import { UserError } from '../errors.js';
 import { cgroupPids, errnoOf, exists } from './cgroupfs.js';
 import { killAll } from './processes.js';
