@@ -237,6 +237,8 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     } else if (OPT("--cgroup")) {
       c->cgroups[c->n_cgroups++] = val;
     } else if (OPT("--device-rule")) {
+      if (c->is_exec)
+        return failx(e, "argv", "--device-rule is for run: exec joins the container's cgroups, and their allowlist");
       if (parse_device_rule(c, val, e) < 0)
         return -1;
     } else if (OPT("--bind")) {
@@ -419,6 +421,8 @@ int open_common_fds(struct config *c, struct error *e)
       dir = -1;
     }
   }
+  if (c->n_device_rules > 0 && c->cgroup_v2_dir < 0)
+    return failx(e, "argv", "--device-rule needs a cgroup v2 directory among --cgroup (a v1 devices cgroup takes devices.allow)");
 
   if (c->seccomp_file) {
     c->seccomp_fd = open(c->seccomp_file, O_RDONLY | O_CLOEXEC);

@@ -129,6 +129,12 @@ export class Engine {
     return withLock(this.paths.lock, fn);
   }
 
+  /** Under the lock: whether a container answers to `name` (the index is built from the records the first time). */
+  private nameTaken(name: string): boolean {
+    if (!this.names.exists()) this.names.build(this.allRecords());
+    return this.names.lookup(name) !== undefined;
+  }
+
   /** Apply a change to a record under the lock, re-reading it first. */
   private mutate(id: string, change: (rec: ContainerRecord) => void): ContainerRecord {
     return this.locked(() => {
@@ -266,23 +272,20 @@ export class Engine {
     fs.mkdirSync(dir, { mode: 0o700 });
     try {
       const name = opts.name ?? '';
-      if (opts.name !== undefined && !NAME_RE.test(name)) {
-        throw new UserError(`invalid container name '${name}'`, 125, 'Names start with a letter or digit and use [a-zA-Z0-9_.-].');
-      }
+      if (opts.name !== undefined) checkName(name);
       const hostname = spec.hostname || (opts.name ?? id.slice(0, 12)).slice(0, 63);
       o.prepareRootfs(dir, spec.image, this.images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
       o.prepareForUserns(dir, spec, this.images, (other) => this.readRecord(other)?.spec);
       if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), o.defaultSeccompProgram(process.arch, spec.capabilities));
       return this.locked(() => {
-        if (!this.names.exists()) this.names.build(this.allRecords());
         let finalName = name;
         if (opts.name !== undefined) {
-          if (this.names.lookup(name)) {
+          if (this.nameTaken(name)) {
             throw new UserError(`the container name '${name}' is already in use`, 125, `Remove it (tsbox rm -f ${name}) or choose another --name.`);
           }
         } else {
           do finalName = `${ADJ[randomInt(ADJ.length)]}_${NOUN[randomInt(NOUN.length)]}_${randomInt(1000)}`;
-          while (this.names.lookup(finalName));
+          while (this.nameTaken(finalName));
         }
         if (!spec.hostname) spec.hostname = hostname;
         writeJsonAtomic(
@@ -291,7 +294,7 @@ export class Engine {
             rootfs: path.join(dir, 'rootfs'),
             etcDir: path.join(dir, 'etc'),
             cgroupsPath: `/tsbox/${id}`,
-            devices: deviceRules({ privileged: spec.privileged, rootless: isRootless() }),
+            devices: this.devicesOf(spec),
             nsPath: (t, c) => `/proc/${this.readRecord(c)?.pid ?? 0}/ns/${t}`,
           }),
         );
@@ -326,13 +329,12 @@ export class Engine {
 
   // ---------------------------------------------------------------- start
 
-  private helperArgs(
-    o: typeof import('./ops.js'),
-    rec: ContainerRecord,
-    attach: boolean,
-    cgroupPaths: string[],
-    devices: readonly string[] | undefined,
-  ): { args: string[]; fds: number[] } {
+  /** The device allowlist of a container (devices.ts): none when privileged or rootless. */
+  private devicesOf(spec: ContainerSpec): readonly string[] | undefined {
+    return deviceRules({ privileged: spec.privileged, rootless: isRootless() });
+  }
+
+  private helperArgs(o: typeof import('./ops.js'), rec: ContainerRecord, attach: boolean, cgroupPaths: string[]): { args: string[]; fds: number[] } {
     const s = rec.spec;
     const dir = this.dir(rec.id);
     const args = ['run', '--status-fd', '3', '--log', path.join(dir, 'ctr.log'), '--exit-file', this.exitFile(rec.id)];
@@ -354,8 +356,9 @@ export class Engine {
     args.push('--cwd', s.workdir, '--uid', String(s.user.uid), '--gid', String(s.user.gid));
     if (s.user.groups.length) args.push('--groups', s.user.groups.join(','));
     for (const p of cgroupPaths) args.push('--cgroup', p);
-    // for a v2 cgroup among them; a v1 devices hierarchy has them already
-    if (cgroupPaths.length) for (const r of devices ?? []) args.push('--device-rule', r);
+    // the helper enforces them on the v2 cgroup; a v1 devices cgroup has them from createContainerCgroups
+    const v2Root = o.detectLayout().v2Root;
+    if (v2Root && cgroupPaths.some((p) => p.startsWith(`${v2Root}/`))) for (const r of this.devicesOf(s) ?? []) args.push('--device-rule', r);
     args.push(...o.helperMountArgs(s.volumes));
     if (s.readOnlyRoot) args.push('--ro-root');
     if (s.labels.mount && !s.labels.disabled) args.push('--mount-label', s.labels.mount);
@@ -375,8 +378,7 @@ export class Engine {
 
   /** The helper argv an attached start would use: for benchmarks (the helper alone) and debugging. */
   async helperPlan(ref: string, cgroupPaths: string[] = []): Promise<{ args: string[]; fds: number[] }> {
-    const rec = this.get(ref);
-    return this.helperArgs(await this.ops(), rec, true, cgroupPaths, deviceRules({ privileged: rec.spec.privileged, rootless: isRootless() }));
+    return this.helperArgs(await this.ops(), this.get(ref), true, cgroupPaths);
   }
 
   /**
@@ -404,11 +406,15 @@ export class Engine {
     await o.shiftRootless(this.dir(rec.id), s, this.images, this.helperPath, (other) => this.readRecord(other)?.spec);
     // Rootless on v1 (or without delegation) there is no cgroup of our own to
     // make; validateLimits has already refused any limit in that case.
-    const devices = deviceRules({ privileged: s.privileged, rootless: isRootless() });
-    const cgroupPaths = isRootless() && o.detectLayout().kind !== 'v2' ? [] : o.createContainerCgroups(rec.id, s.resources, { devices });
+    const layout = o.detectLayout();
+    const devices = this.devicesOf(s);
+    if (devices && !layout.v1.devices && !layout.v2Root) {
+      process.stderr.write('warning: this host has no devices cgroup and no cgroup v2: the device allowlist is not enforced\n');
+    }
+    const cgroupPaths = isRootless() && layout.kind !== 'v2' ? [] : o.createContainerCgroups(rec.id, s.resources, { devices });
     let fds: number[] = [];
     try {
-      const plan = this.helperArgs(o, rec, !!opts.attach, cgroupPaths, devices);
+      const plan = this.helperArgs(o, rec, !!opts.attach, cgroupPaths);
       fds = plan.fds;
       const userns = s.namespaces.user.kind === 'private';
       const run = o.spawnHelper(plan.args, {
@@ -553,12 +559,11 @@ export class Engine {
 
   /** Give a container another name; its hostname, id and namespaces stay. */
   rename(ref: string, name: string): ContainerRecord {
-    if (!NAME_RE.test(name)) throw new UserError(`invalid container name '${name}'`, 125, 'Names start with a letter or digit and use [a-zA-Z0-9_.-].');
+    checkName(name);
     const { id, name: old } = this.get(ref);
     if (old === name) return this.get(id);
     return this.locked(() => {
-      if (!this.names.exists()) this.names.build(this.allRecords());
-      if (this.names.lookup(name)) throw new UserError(`the container name '${name}' is already in use`, 125, 'Choose another name.');
+      if (this.nameTaken(name)) throw new UserError(`the container name '${name}' is already in use`, 125, 'Choose another name.');
       const rec = this.readFresh(id);
       if (!rec) throw new UserError(`no such container: ${ref}`);
       // new link, record, then the old link goes: a crash between leaves a
@@ -706,6 +711,10 @@ export class Engine {
       OCIConfig: readJsonIfExists(path.join(dir, 'config.json')),
     };
   }
+}
+
+function checkName(name: string): void {
+  if (!NAME_RE.test(name)) throw new UserError(`invalid container name '${name}'`, 125, 'Names start with a letter or digit and use [a-zA-Z0-9_.-].');
 }
 
 function sameNamespace(type: NamespaceType, pid: number): boolean {

@@ -4,26 +4,28 @@
 // probe says so rather than guessing.
 import fs from 'node:fs';
 import path from 'node:path';
+import { detectLayout, type CgroupLayout } from '../engine/cgroups/layout.js';
 
 export type DeviceAccess =
   /** v1: the rules of devices.list ("a *:* rwm" is every device) */
   | { kind: 'list'; rules: string[] }
   /** v2 only: a BPF program decides */
   | { kind: 'bpf' }
-  /** no cgroup of its own (rootless on v1, say) */
+  /** no devices cgroup and no cgroup v2 of its own (rootless on v1, say) */
   | { kind: 'none' };
 
-/** `cgroupPaths` as recorded for the container (one per hierarchy). */
-export function readDeviceAccess(cgroupPaths: readonly string[]): DeviceAccess {
-  for (const dir of cgroupPaths) {
+/** `cgroupPaths` as recorded for the container (one per hierarchy); undefined when its devices cgroup is gone. */
+export function readDeviceAccess(cgroupPaths: readonly string[], layout: CgroupLayout = detectLayout()): DeviceAccess | undefined {
+  const under = (mount: string | undefined) => mount !== undefined && cgroupPaths.find((p) => p.startsWith(`${mount}/`));
+  const v1 = under(layout.v1.devices);
+  if (v1) {
     try {
-      const text = fs.readFileSync(path.join(dir, 'devices.list'), 'latin1');
-      return { kind: 'list', rules: text.split('\n').filter(Boolean) };
+      return { kind: 'list', rules: fs.readFileSync(path.join(v1, 'devices.list'), 'latin1').split('\n').filter(Boolean) };
     } catch {
-      /* not the devices hierarchy */
+      return undefined;
     }
   }
-  return cgroupPaths.length ? { kind: 'bpf' } : { kind: 'none' };
+  return under(layout.v2Root) ? { kind: 'bpf' } : { kind: 'none' };
 }
 
 const KNOWN: Record<string, string> = {

@@ -381,6 +381,10 @@ test('tsbox-helper', { skip }, async (t) => {
         assert.equal(err?.stage, 'argv', rule);
         assert.match(String(err?.error), /--device-rule/, rule);
       }
+      // a good rule with no cgroup v2 to enforce it on is refused, not ignored
+      r = await runAttached(['--rootfs', f.rootfs, '--device-rule', 'c 1:3 rwm', '--', 'true']);
+      assert.equal(r.code, 125);
+      assert.match(String(r.status.find((l) => 'error' in l)?.error), /--device-rule needs a cgroup v2/);
 
       // a failing step after clone: the child is killed and reaped, 125
       r = await runAttached(['--rootfs', f.rootfs, '--cwd', '/does/not/exist', PATH_ENV, '--', 'true']);

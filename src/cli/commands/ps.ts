@@ -23,44 +23,46 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
 const FILTER_KEYS = ['name', 'id', 'status', 'image', 'exited'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 
+type Test = (r: ContainerRecord) => boolean;
+
 /**
  * --filter KEY=VALUE, as podman: name (a regular expression), id (a
  * prefix), status (created, running, paused, exited), image, exited (an exit
  * code). Values of one key are alternatives; different keys must all match.
  */
-export function parseFilters(specs: string[]): Map<FilterKey, string[]> {
-  const out = new Map<FilterKey, string[]>();
+export function parseFilters(specs: string[]): Map<FilterKey, Test[]> {
+  const out = new Map<FilterKey, Test[]>();
   for (const f of specs) {
     const eq = f.indexOf('=');
     const key = f.slice(0, eq) as FilterKey;
     if (eq < 1 || !FILTER_KEYS.includes(key)) {
       throw new UserError(`invalid filter '${f}'`, 125, `Use KEY=VALUE with KEY one of ${FILTER_KEYS.join(', ')}.`);
     }
-    const value = f.slice(eq + 1);
+    const v = f.slice(eq + 1);
+    let test: Test;
     if (key === 'name') {
+      let re: RegExp;
       try {
-        new RegExp(value);
+        re = new RegExp(v);
       } catch {
         throw new UserError(`invalid filter '${f}': not a regular expression`, 125);
       }
-    }
-    if (key === 'status' && !['created', 'running', 'paused', 'exited'].includes(value)) {
-      throw new UserError(`invalid filter '${f}'`, 125, 'status is one of created, running, paused, exited.');
-    }
-    out.set(key, [...(out.get(key) ?? []), value]);
+      test = (r) => re.test(r.name);
+    } else if (key === 'status') {
+      if (!['created', 'running', 'paused', 'exited'].includes(v)) {
+        throw new UserError(`invalid filter '${f}'`, 125, 'status is one of created, running, paused, exited.');
+      }
+      test = (r) => r.state === v;
+    } else if (key === 'id') test = (r) => r.id.startsWith(v);
+    else if (key === 'image') test = (r) => r.spec.image === v;
+    else test = (r) => r.state === 'exited' && String(r.exitCode) === v;
+    out.set(key, [...(out.get(key) ?? []), test]);
   }
   return out;
 }
 
-export function matchesFilters(r: ContainerRecord, filters: Map<FilterKey, string[]>): boolean {
-  const test: Record<FilterKey, (v: string) => boolean> = {
-    name: (v) => new RegExp(v).test(r.name),
-    id: (v) => r.id.startsWith(v),
-    status: (v) => r.state === v,
-    image: (v) => r.spec.image === v,
-    exited: (v) => r.state === 'exited' && String(r.exitCode) === v,
-  };
-  return [...filters].every(([key, values]) => values.some(test[key]));
+export function matchesFilters(r: ContainerRecord, filters: Map<FilterKey, Test[]>): boolean {
+  return [...filters.values()].every((tests) => tests.some((t) => t(r)));
 }
 
 export const ps: Command = {
