@@ -483,8 +483,11 @@ static void write_exit_file(const char *path, int code, int sig)
   n = snprintf(buf, sizeof buf, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\"}\n", code, sig, stamp);
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  /* Nobody is left to report to in detached mode; stderr is all we have. */
-  if (fd < 0 || write_all(fd, buf, (size_t) n) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0)
+  /* Renamed into place so that readers see all of it or none; not fsynced:
+   * the engine reads an exit file only in the boot that wrote it (a crash
+   * that could lose it is a reboot, and the record then says so).
+   * Nobody is left to report to in detached mode; stderr is all we have. */
+  if (fd < 0 || write_all(fd, buf, (size_t) n) < 0 || rename(tmp, path) < 0)
     fprintf(stderr, "tsbox-helper: write exit file `%s`: %s\n", path, strerror(errno));
 }
 

@@ -288,6 +288,8 @@ export class Engine {
           while (this.nameTaken(finalName));
         }
         if (!spec.hostname) spec.hostname = hostname;
+        // Derived from the spec (state.json, written durably below) and read
+        // only by inspect, which shows null if a crash left it torn.
         writeJsonAtomic(
           path.join(dir, 'config.json'),
           o.ociConfig(spec, {
@@ -297,6 +299,7 @@ export class Engine {
             devices: this.devicesOf(spec),
             nsPath: (t, c) => `/proc/${this.readRecord(c)?.pid ?? 0}/ns/${t}`,
           }),
+          { durable: false },
         );
         const rec: ContainerRecord = {
           id,
@@ -708,8 +711,17 @@ export class Engine {
       HostConfig: { Resources: rec.spec.resources, Privileged: rec.spec.privileged, CapAdd: rec.spec.capabilities, Seccomp: rec.spec.seccomp },
       Mounts: rec.spec.volumes,
       Config: rec.spec,
-      OCIConfig: readJsonIfExists(path.join(dir, 'config.json')),
+      OCIConfig: readOciConfig(path.join(dir, 'config.json')),
     };
+  }
+}
+
+/** config.json, or null when it is missing or torn (it is written without fsync). */
+function readOciConfig(file: string): unknown {
+  try {
+    return readJsonIfExists(file) ?? null;
+  } catch {
+    return null;
   }
 }
 

@@ -14,21 +14,31 @@ export function unlinkIfExists(file: string): void {
   }
 }
 
+export interface WriteOptions {
+  mode?: number;
+  /**
+   * fsync before the rename (default), so that after a crash the file is
+   * the old version or the new one, never empty. Files that can be made
+   * again from others (derived) can skip it: each fsync here is 0.3-1 ms.
+   */
+  durable?: boolean;
+}
+
 /** Write via temp file + rename, so a reader never sees half a file. */
-export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
+export function writeFileAtomic(file: string, data: string | Buffer, opts: WriteOptions = {}): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w', mode);
+  const fd = fs.openSync(tmp, 'w', opts.mode ?? 0o644);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
+    if (opts.durable !== false) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
 }
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+export function writeJsonAtomic(file: string, value: unknown, opts: WriteOptions = {}): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', opts);
 }
 
 /** Parsed JSON, or undefined when the file does not exist (any other error throws). */

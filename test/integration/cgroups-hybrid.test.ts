@@ -125,6 +125,27 @@ test('create: a directory in each v1 hierarchy and in cgroup2, limits written, r
   await removeContainerCgroups(paths); // idempotent
 });
 
+test('v1 cpuset: the first container copies CPUs and memory nodes by hand, the kernel copies them for the next', { skip }, async () => {
+  const parent = path.join(layout.v1.cpuset, PARENT);
+  const rootBefore = read(path.join(layout.v1.cpuset, 'cgroup.clone_children'));
+  const first = make('cpuset-first');
+  assert.equal(read(path.join(parent, 'cgroup.clone_children')), '1', 'set on our parent once a copy was needed');
+  // a new child of the parent now starts with its CPUs, as a container's would
+  const probe = path.join(parent, 'cpuset-probe');
+  fs.mkdirSync(probe);
+  try {
+    assert.equal(read(path.join(probe, 'cpuset.cpus')), read(path.join(parent, 'cpuset.cpus')));
+    assert.equal(read(path.join(probe, 'cpuset.mems')), read(path.join(parent, 'cpuset.mems')));
+  } finally {
+    fs.rmdirSync(probe);
+  }
+  assert.equal(read(path.join(layout.v1.cpuset, 'cgroup.clone_children')), rootBefore, "the hierarchy's root is left as it was");
+  const second = make('cpuset-second');
+  assert.equal(read(`${dirOf(second, 'cpuset')}/cpuset.cpus`), read(path.join(parent, 'cpuset.cpus')));
+  await removeContainerCgroups(first);
+  await removeContainerCgroups(second);
+});
+
 test('a limit the host cannot enforce is refused before anything is created', { skip }, async (t) => {
   if (bfqDevices().length > 0) return t.skip('a disk uses bfq here, so --blkio-weight is enforceable');
   assert.throws(

@@ -192,6 +192,17 @@ test('after a reboot (new boot id, /run emptied) containers show as exited, not 
   assert.equal(tsbox(root, ['rm', 'ghost']).code, 0);
 });
 
+test('inspect shows a torn config.json (written without fsync: derived from the record) as null', () => {
+  assert.equal(tsbox(root, ['create', '--name', 'torn', 'host', 'true']).code, 0);
+  const id = inspect(root, 'torn').Id;
+  assert.equal(inspect(root, 'torn').OCIConfig.ociVersion.startsWith('1.'), true);
+  fs.writeFileSync(path.join(root, 'data/containers', id, 'config.json'), '{"ociVers');
+  const r = tsbox(root, ['inspect', 'torn']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout)[0].OCIConfig, null);
+  assert.equal(tsbox(root, ['rm', 'torn']).code, 0);
+});
+
 test('a reused pid is never taken for the container', () => {
   assert.equal(tsbox(root, ['run', '-d', '--name', 'reuse', 'host', 'sleep', '1000']).code, 0);
   const info = inspect(root, 'reuse');

@@ -148,6 +148,20 @@ test('validation: more CPUs than the host has, CPUs that do not exist, weights n
   assert.deepEqual(texts({ blkioWeight: 500 }, HYBRID, false, { ...HOST, bfqDevices: ['sda'] }), []);
 });
 
+test('validation reads only the host facts its limits need (every container has a pids limit to check)', () => {
+  const asked: string[] = [];
+  const host = new Proxy(HOST, {
+    get(target, key: string) {
+      asked.push(key);
+      return target[key as keyof HostFacts];
+    },
+  });
+  assert.deepEqual(texts({ pidsLimit: 2048, memory: 64 * MiB }, HYBRID, false, host), []);
+  assert.deepEqual(asked, []);
+  texts({ blkioWeight: 500 }, HYBRID, false, host);
+  assert.deepEqual(asked, ['bfqDevices']);
+});
+
 test('bfqDevices reads the bracketed (active) scheduler of each block device', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-sysblock-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));

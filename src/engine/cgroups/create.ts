@@ -58,7 +58,11 @@ export function createContainerCgroups(id: string, limits: ResourceLimits, opts:
       const dir = path.join(parentDir, id);
       makeFreshDir(dir);
       created.push(dir);
-      if (controllers.includes('cpuset')) inheritCpuset(dir, parentDir);
+      // Once copied by hand, the kernel does it for later containers (the
+      // parent is ours; the hierarchy's root is left as it is).
+      if (controllers.includes('cpuset') && inheritCpuset(dir, parentDir)) {
+        writeCgroupFile(path.join(parentDir, 'cgroup.clone_children'), '1', `setting cgroup.clone_children in ${parentDir}`);
+      }
       if (controllers.includes('devices') && opts.devices) allowDevices(dir, opts.devices);
       for (const c of LIMIT_CONTROLLERS) if (controllers.includes(c)) placement[c] ??= { dir, version: 1 };
     }
@@ -173,12 +177,16 @@ function makeFreshDir(dir: string): void {
   makeCgroupDir(dir);
 }
 
-function inheritCpuset(dir: string, from: string): void {
+/** Copy FROM's CPUs and memory nodes into DIR where it has none; whether it had to. */
+function inheritCpuset(dir: string, from: string): boolean {
+  let copied = false;
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
     if ((readCgroupFile(path.join(dir, file)) ?? '').trim() !== '') continue;
     const value = (readCgroupFile(path.join(from, file)) ?? '').trim();
     writeCgroupFile(path.join(dir, file), value, `setting up the cpuset cgroup (copying ${file} from ${from})`);
+    copied = true;
   }
+  return copied;
 }
 
 function enableControllers(dir: string, wanted: LimitController[]): void {

@@ -12,9 +12,22 @@ const RMDIR_STEP_MS = 10;
 /** Kill what is left (thawing a paused container first), then rmdir each
  *  cgroup and any cgroups the container made below it. Idempotent. */
 export async function removeContainerCgroups(paths: string[]): Promise<void> {
-  const present = paths.filter(exists);
+  // Usually every process has exited and the container made no cgroups
+  // below its own: then one rmdir each is all it takes (a cgroup that still
+  // has processes or children refuses rmdir, and gets the full treatment).
+  const left = paths.filter((d) => !rmdirIfEmpty(d));
+  const present = left.filter(exists);
   if (present.some((d) => cgroupPids(d).length > 0)) killAll(present, 'SIGKILL');
   for (const dir of present) await removeTree(dir);
+}
+
+function rmdirIfEmpty(dir: string): boolean {
+  try {
+    fs.rmdirSync(dir);
+    return true;
+  } catch (e) {
+    return errnoOf(e) === 'ENOENT';
+  }
 }
 
 async function removeTree(dir: string): Promise<void> {

@@ -111,16 +111,39 @@ function missingController(c: LimitController, layout: CgroupLayout, delegated: 
   }
 }
 
+/**
+ * Each fact is read when a check first asks for it, once: every container
+ * has a pids limit to check, and reading /sys/block for bfq (a file per
+ * disk) and the online CPUs for it was most of the time `create` spent here.
+ */
 export function hostFacts(layout: CgroupLayout, rootless: boolean, delegation?: DelegationResult): HostFacts {
-  const online = parseCpuList(readOr('/sys/devices/system/cpu/online', '')) ?? [];
-  const d = rootless && layout.v2Root ? (delegation ?? ownDelegation(layout.v2Root)) : undefined;
+  const online = once(() => parseCpuList(readOr('/sys/devices/system/cpu/online', '')) ?? []);
+  const bfq = once(() => bfqDevices());
+  const deleg = once(() => (rootless && layout.v2Root ? (delegation ?? ownDelegation(layout.v2Root)) : undefined));
   return {
-    usableCpus: os.availableParallelism(),
-    online,
-    bfqDevices: bfqDevices(),
-    delegated: d && 'delegation' in d ? d.delegation.controllers : undefined,
-    notDelegated: d && 'why' in d ? d.why : undefined,
+    get usableCpus() {
+      return os.availableParallelism();
+    },
+    get online() {
+      return online();
+    },
+    get bfqDevices() {
+      return bfq();
+    },
+    get delegated() {
+      const d = deleg();
+      return d && 'delegation' in d ? d.delegation.controllers : undefined;
+    },
+    get notDelegated() {
+      const d = deleg();
+      return d && 'why' in d ? d.why : undefined;
+    },
   };
+}
+
+function once<T>(read: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: read() }).v;
 }
 
 /** Block devices whose active scheduler (the one in brackets) is bfq. */
