@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "helper.h"
 
@@ -13,14 +15,20 @@ extern char **environ;
 
 /* Signal mask and ignored dispositions survive execve: give CMD a clean
  * slate, not the monitor's blocked set, our ignored SIGPIPE, or whatever
- * the engine's shell ignored (background jobs ignore SIGINT/SIGQUIT). */
+ * the engine's shell ignored (background jobs ignore SIGINT/SIGQUIT).
+ * glibc's sigaction() refuses the two signals it keeps for itself (32 and
+ * 33), which glibc's posix_spawn (the engine's) leaves ignored in its
+ * children, so this goes to the kernel: SIG_DFL is 0, and an all-zero
+ * kernel sigaction means "default" whatever the arch's layout of it. */
 void child_reset_signals(void)
 {
+  static const unsigned long dfl[8]; /* larger than any arch's struct */
   sigset_t none;
+
   sigemptyset(&none);
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
-      (void) signal(sig, SIG_DFL); /* EINVAL for the few uncatchable/reserved ones */
+      (void) syscall(SYS_rt_sigaction, sig, dfl, NULL, (size_t) (NSIG / 8)); /* nothing to do if refused */
   sigprocmask(SIG_SETMASK, &none, NULL);
 }
 

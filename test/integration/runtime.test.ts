@@ -238,6 +238,8 @@ test('info reports the host', () => {
   assert.equal(info.host.namespaces.time, fs.existsSync('/proc/self/ns/time'));
   assert.equal(typeof info.host.seccomp, 'boolean');
   assert.match(info.host.devices, /devices cgroup|BPF program|user namespace/);
+  assert.match(info.tsbox.helperStart, /^(posix_spawn \(native\/tsbox-spawn\.node\)|child_process)/);
+  assert.ok(fs.existsSync(info.tsbox.helper));
 });
 
 test('-t gives the command a new pty from the container, never the caller\'s terminal', () => {

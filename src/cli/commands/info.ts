@@ -8,6 +8,8 @@ import { selinuxSetting, selinuxState } from '../../engine/selinux.js';
 import { readSubIds } from '../../engine/subid.js';
 import { NAMESPACE_TYPES } from '../../engine/types.js';
 import { isRootless } from '../../engine/paths.js';
+import { nativeDir } from '../../engine/helper.js';
+import { spawnMethod } from '../../engine/spawn.js';
 import { formatFlag, json } from '../format.js';
 import { str } from '../args.js';
 import { print } from '../output.js';
@@ -64,6 +66,7 @@ export function hostInfo(engineRoot?: string): Record<string, unknown> {
       devices: deviceControl(layout),
     },
     store: { data: engine.paths.data, run: engine.paths.run, containers: engine.list({ all: true }).length, images: engine.images.list().length },
+    tsbox: { helper: engine.helperPath, helperStart: spawnMethod(nativeDir()) },
   };
 }
 

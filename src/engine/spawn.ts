@@ -1,0 +1,180 @@
+// Starting tsbox-helper with the pipes the engine reads (native/PROTOCOL.md):
+// fd 3 the status pipe, then the extra fds, then the userns block pipe.
+//
+// native/tsbox-spawn.node does it with posix_spawn, and the pipes are read
+// with fs.read. Node's child_process, which costs every `tsbox run` 5-7 ms
+// (loading net, stream and dgram, and compiling them at the first spawn),
+// is the fallback where that module is not built (no Node headers).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { StdioOptions } from 'node:child_process';
+import { childProcess } from './lazy.js';
+
+export interface ChildIo {
+  /** share our stdin, stdout and stderr (attached); else /dev/null, /dev/null and a stderr pipe */
+  inherit: boolean;
+  /** fds the child gets from 4 on */
+  extraFds: number[];
+  /** a pipe at the fd after the extra ones (blockFd), for unblock() */
+  block: boolean;
+  onStatus(chunk: Buffer): void;
+  onStderr(chunk: Buffer): void;
+}
+
+export interface Child {
+  pid: number;
+  /** resolves with the exit code (128 + signal after a signal) */
+  exited: Promise<number>;
+  /** one byte down the block pipe (go), or close it unwritten (the helper aborts) */
+  unblock(go: boolean): void;
+  /** stop listening: a detached monitor lives on without us */
+  release(): void;
+}
+
+/** The fd the block pipe gets in the child. */
+export const blockFd = (io: Pick<ChildIo, 'extraFds'>): number => 4 + io.extraFds.length;
+
+export interface SpawnAddon {
+  spawn(file: string, argv: string[], fds: number[]): number;
+  pipe(): [number, number];
+  wait(pid: number): number;
+}
+
+let addon: SpawnAddon | null | undefined;
+
+/** native/tsbox-spawn.node, when built (and not turned off by TSBOX_NO_ADDON=1, for tests of the fallback). */
+export function spawnAddon(nativeDir: string): SpawnAddon | undefined {
+  if (addon === undefined) {
+    addon = null;
+    const file = path.join(nativeDir, 'tsbox-spawn.node');
+    if (process.env.TSBOX_NO_ADDON !== '1' && fs.existsSync(file)) {
+      const mod = { exports: {} as SpawnAddon };
+      process.dlopen(mod, file, os.constants.dlopen.RTLD_NOW);
+      addon = mod.exports;
+    }
+  }
+  return addon ?? undefined;
+}
+
+/** How the helper is started here: for `tsbox info`. */
+export function spawnMethod(nativeDir: string): string {
+  return spawnAddon(nativeDir) ? 'posix_spawn (native/tsbox-spawn.node)' : 'child_process (native/tsbox-spawn.node not built)';
+}
+
+export function startChild(nativeDir: string, file: string, args: string[], io: ChildIo): Child {
+  const a = spawnAddon(nativeDir);
+  return a ? startWithAddon(a, file, args, io) : startWithNode(file, args, io);
+}
+
+export function startWithAddon(a: SpawnAddon, file: string, args: string[], io: ChildIo): Child {
+  // ours: the read ends and the block pipe's write end; the child's: the rest
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const pipe = (): [number, number] => {
+    const p = a.pipe();
+    ours.push(p[0]);
+    theirs.push(p[1]);
+    return p;
+  };
+  let pid: number;
+  let status: number;
+  let stderr = -1;
+  let block = -1;
+  try {
+    const [statusR, statusW] = pipe();
+    status = statusR;
+    let stdio: number[];
+    if (io.inherit) stdio = [0, 1, 2];
+    else {
+      const devnull = fs.openSync('/dev/null', 'r+');
+      theirs.push(devnull);
+      const [errR, errW] = pipe();
+      stderr = errR;
+      stdio = [devnull, devnull, errW];
+    }
+    const fds = [...stdio, statusW, ...io.extraFds];
+    if (io.block) {
+      const [r, w] = a.pipe();
+      theirs.push(r);
+      ours.push(w);
+      block = w;
+      fds.push(r);
+    }
+    pid = a.spawn(file, [file, ...args], fds);
+  } catch (e) {
+    for (const fd of ours) fs.closeSync(fd);
+    throw new Error(`cannot start ${file}: ${(e as Error).message}`);
+  } finally {
+    for (const fd of theirs) fs.closeSync(fd);
+  }
+  // The child is reaped once its pipes are at end of file: it has exited
+  // then, or (detached) left them to the monitor, which closes them after
+  // `started`. Until then a read waits in libuv's thread pool.
+  const drained = Promise.all([readUntilEnd(status, io.onStatus), stderr >= 0 ? readUntilEnd(stderr, io.onStderr) : undefined]);
+  const exited = drained.then(() => a.wait(pid));
+  return {
+    pid,
+    exited,
+    unblock(go) {
+      if (block < 0) return;
+      try {
+        if (go) fs.writeSync(block, '1');
+      } finally {
+        fs.closeSync(block);
+        block = -1;
+      }
+    },
+    release() {
+      // nothing to let go of: the reads end, and the child is reaped, on their own
+    },
+  };
+}
+
+/** Call onData with everything read from FD until end of file, then close it. */
+function readUntilEnd(fd: number, onData: (chunk: Buffer) => void): Promise<void> {
+  const buf = Buffer.allocUnsafe(16384);
+  return new Promise((resolve, reject) => {
+    const next = () =>
+      fs.read(fd, buf, 0, buf.length, null, (err, n) => {
+        if (err || n === 0) {
+          fs.closeSync(fd);
+          if (err) reject(err);
+          else resolve();
+          return;
+        }
+        onData(Buffer.from(buf.subarray(0, n)));
+        next();
+      });
+    next();
+  });
+}
+
+export function startWithNode(file: string, args: string[], io: ChildIo): Child {
+  const stdio: StdioOptions = io.inherit ? ['inherit', 'inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'pipe', 'pipe'];
+  for (const fd of io.extraFds) (stdio as unknown[]).push(fd);
+  if (io.block) (stdio as unknown[]).push('pipe');
+  const child = childProcess().spawn(file, args, { stdio });
+  (child.stdio[3] as NodeJS.ReadableStream).on('data', io.onStatus);
+  child.stderr?.on('data', io.onStderr);
+  // 'exit', not 'close': what is left in the status pipe may come after it
+  // (helper.ts waits for it where it matters)
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)));
+  });
+  return {
+    pid: child.pid ?? 0,
+    exited,
+    unblock(go) {
+      const s = child.stdio[blockFd(io)] as NodeJS.WritableStream | null;
+      if (!s) return;
+      if (go) s.end('1');
+      else s.end();
+    },
+    release() {
+      for (const s of child.stdio) (s as { destroy?: () => void } | null)?.destroy?.();
+      child.unref();
+    },
+  };
+}
