@@ -12,7 +12,6 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const Module = require('node:module');
 
 const MAIN = path.join(__dirname, '..', 'dist', 'cli', 'main.cjs');
 const CACHE = `${MAIN}.cache`;
@@ -45,16 +44,28 @@ function readCache(file) {
 }
 
 /**
- * Load main.cjs as Node would, from a vm.Script so that V8 can take the
- * cache. (The script makes no import() of its own: Node 20 would lose the
- * loader of one in code from a cache; see scripts/bundle.mjs.)
+ * What main.cjs may require: Node's built-ins, and ./import-ui.cjs next to it
+ * (test/unit/cli-bundle.test.ts holds it to that). node:module's
+ * createRequire would do, but loading node:module loads Node's ES module
+ * loader with it, ~0.5 ms of every command.
+ */
+function requireForMain(id) {
+  return require(id.startsWith('./') ? path.join(path.dirname(MAIN), id) : id);
+}
+
+/**
+ * Load main.cjs as Node would (in the CommonJS wrapper), from a vm.Script so
+ * that V8 can take the cache. (The script makes no import() of its own: Node
+ * 20 would lose the loader of one in code from a cache; see
+ * scripts/bundle.mjs.)
  */
 function compileCli(cachedData) {
   // latin1: the bundle is ASCII (scripts/bundle.mjs checks), and decoding it
   // as one-byte text is cheaper than UTF-8
-  const script = new vm.Script(Module.wrap(fs.readFileSync(MAIN, 'latin1')), { filename: MAIN, cachedData });
+  const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(MAIN, 'latin1')}\n});`;
+  const script = new vm.Script(source, { filename: MAIN, cachedData });
   const mod = { exports: {} };
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(MAIN), mod, MAIN, path.dirname(MAIN));
+  script.runInThisContext().call(mod.exports, mod.exports, requireForMain, mod, MAIN, path.dirname(MAIN));
   return { cli: mod.exports, script };
 }
 
