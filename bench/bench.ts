@@ -97,9 +97,9 @@ async function main(): Promise<void> {
     out.push(`| dashboard first frame after launch | ${fmt(load.dashFirstFrameMs, 0)} ms | <= 250 ms | ${verdict(load.dashFirstFrameMs === null ? null : load.dashFirstFrameMs <= 250)} |`);
     out.push(`| dashboard RSS | ${fmt(load.dashRssMiB)} MiB | <= 100 MiB | ${verdict(load.dashRssMiB === null ? null : load.dashRssMiB <= 100)} |`);
     out.push(`| one render of a 500-row model (median of 20) | ${fmt(renderMs, 2)} ms | <= 10 ms | ${verdict(renderMs <= 10)} |`);
-    out.push('', '## Start-up (one hyperfine run, all rows side by side)', '', ...rowsTable(s.rows));
+    out.push('', '## Start-up (hyperfine, all rows in every round of 5 runs)', '', ...rowsTable(s.rows));
     out.push('', `tsbox/crun ${fmt(ratio(tsbox, crun), 2)}x, tsbox/runc ${fmt(ratio(tsbox, runc), 2)}x, helper/runc ${fmt(ratio(helper, runc), 2)}x.`);
-    out.push('', '## CLI start-up', '', ...rowsTable(s.psRows));
+    out.push('', '## CLI start-up (the same way)', '', ...rowsTable(s.psRows));
     out.push('', '## Stats', '');
     out.push(`- tsbox: one sweep over ${load.containers} containers, median of 20: ${fmt(load.sweepMedianMs, 2)} ms (the first, cold sweep: ${fmt(load.sweepFirstMs, 1)} ms). In-process, no process spawned.`);
     if (load.podmanStats) out.push(`- ${load.podmanStats.name}: ${load.podmanStats.failed ?? `${fmt(load.podmanStats.medianMs)} ms median (a whole CLI run)`}`);

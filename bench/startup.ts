@@ -1,7 +1,8 @@
 // Start-up benchmark: `tsbox run --rm IMAGE /bin/true` side by side with
 // crun, runc and podman on the same busybox rootfs, plus the helper alone on
 // a prepared container, and `tsbox ps` against `node -e 0`. All rows of a
-// table come from ONE hyperfine invocation, so they share the machine's state.
+// table are measured together, in rounds of a few runs of each (tools.ts),
+// so that they share the machine's state.
 //
 // On a hybrid cgroup host crun refuses to run ("cgroups in hybrid mode not
 // supported"); like ../shared/bench/peers.sh, hyperfine then runs inside a

@@ -29,14 +29,17 @@ export function hostIsHybrid(): boolean {
 }
 
 /**
- * One hyperfine invocation over all commands (so rows are comparable). A
- * command that fails up front becomes a row marked failed, not an abort.
+ * All commands measured side by side: hyperfine over all of them, in rounds
+ * of `perRound` runs each, with the times of every round pooled. One long
+ * hyperfine run per command, one command after another, let a drift in this
+ * VM's speed (its neighbours) land on one row more than another; in rounds,
+ * every row sees the same stretches of time. A command that fails up front
+ * becomes a row marked failed, not an abort.
  */
 export function hyperfine(
   cmds: Array<{ name: string; cmd: string }>,
-  opts: { runs: number; warmup: number; v1View: boolean; work: string; noShell?: boolean },
+  opts: { runs: number; warmup: number; v1View: boolean; work: string; noShell?: boolean; perRound?: number },
 ): HyperfineRow[] {
-  const out = path.join(opts.work, `hf-${Date.now()}.json`);
   const ok: typeof cmds = [];
   const rows: HyperfineRow[] = [];
   const wrap = (cmd: string[]): string[] =>
@@ -49,17 +52,30 @@ export function hyperfine(
     else ok.push(c);
   }
   if (ok.length === 0) return rows;
-  const args = ['--style', 'basic', '--warmup', String(opts.warmup), '--runs', String(opts.runs), '--export-json', out];
-  if (opts.noShell) args.push('-N');
-  for (const c of ok) args.push('-n', c.name, c.cmd);
-  const argv = wrap(['hyperfine', ...args]);
-  execFileSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
-  const data = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: Array<{ command: string; median: number; mean: number; stddev: number; min: number; max: number; times: number[] }> };
-  fs.rmSync(out, { force: true });
-  for (const r of data.results) {
-    rows.push({ name: r.command, medianMs: r.median * 1000, meanMs: r.mean * 1000, stddevMs: (r.stddev ?? 0) * 1000, minMs: r.min * 1000, maxMs: r.max * 1000, runs: r.times.length });
+  const perRound = Math.max(2, opts.perRound ?? 5); // hyperfine's least
+  const times = new Map<string, number[]>(ok.map((c) => [c.name, []]));
+  const out = path.join(opts.work, `hf-${process.pid}.json`);
+  for (let round = 0; round * perRound < opts.runs; round++) {
+    const args = ['--style', 'none', '--warmup', String(round === 0 ? opts.warmup : 1), '--runs', String(perRound), '--export-json', out];
+    if (opts.noShell) args.push('-N');
+    for (const c of ok) args.push('-n', c.name, c.cmd);
+    const argv = wrap(['hyperfine', ...args]);
+    execFileSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+    const data = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: Array<{ command: string; times: number[] }> };
+    for (const r of data.results) times.get(r.command)!.push(...r.times.map((t) => t * 1000));
   }
+  fs.rmSync(out, { force: true });
+  for (const [name, t] of times) rows.push({ name, ...stats(t) });
   return cmds.map((c) => rows.find((r) => r.name === c.name)!);
+}
+
+function stats(ms: number[]): Omit<HyperfineRow, 'name'> {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const n = sorted.length;
+  const mean = sorted.reduce((a, b) => a + b, 0) / n;
+  const median = n % 2 ? sorted[n >> 1] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const sd = n > 1 ? Math.sqrt(sorted.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { medianMs: median, meanMs: mean, stddevMs: sd, minMs: sorted[0], maxMs: sorted[n - 1], runs: n };
 }
 
 export function ratio(a: HyperfineRow | undefined, b: HyperfineRow | undefined): number | null {

@@ -71,16 +71,21 @@ export class Engine {
 
   // ---------------------------------------------------------------- records
 
+  // A container's paths are made by concatenation, not path.join: the
+  // directories are absolute and normalized (paths.ts) and an id is 64 hex
+  // digits. path.join normalizes character by character, and a `run` made
+  // ~100 joins of such long paths: V8 then optimized path's normalizeString
+  // on a second thread, 2-3 ms of CPU that the container was waiting for.
   private dir(id: string): string {
-    return path.join(this.paths.containers, id);
+    return `${this.paths.containers}/${id}`;
   }
 
   private runDir(id: string): string {
-    return path.join(this.paths.run, id);
+    return `${this.paths.run}/${id}`;
   }
 
   private exitFile(id: string): string {
-    return path.join(this.runDir(id), 'exit.json');
+    return `${this.runDir(id)}/exit.json`;
   }
 
   logPath(ref: string): string {

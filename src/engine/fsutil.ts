@@ -1,6 +1,5 @@
 // Small file helpers shared by the engine: atomic writes and tolerant reads.
 import fs from 'node:fs';
-import path from 'node:path';
 
 /**
  * Remove a file (or symlink) if it is there. fs.rmSync, even for one file,
@@ -26,7 +25,8 @@ export interface WriteOptions {
 
 /** Write via temp file + rename, so a reader never sees half a file. */
 export function writeFileAtomic(file: string, data: string | Buffer, opts: WriteOptions = {}): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const slash = file.lastIndexOf('/');
+  const tmp = `${file.slice(0, slash + 1)}.${file.slice(slash + 1)}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w', opts.mode ?? 0o644);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
@@ -78,7 +78,7 @@ export function removeTree(dir: string): void {
     throw e;
   }
   for (const e of entries) {
-    const p = path.join(dir, e.name);
+    const p = `${dir}/${e.name}`; // one name from readdir: no path.join needed
     if (e.isDirectory()) removeTree(p);
     else unlinkIfExists(p);
   }

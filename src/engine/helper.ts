@@ -6,13 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND, UserError } from './errors.js';
 import { blockFd, startChild } from './spawn.js';
 
+let foundNativeDir: string | undefined;
+
 /** Where the native build puts its files: the helper, and tsbox-spawn.node when built. */
 export function nativeDir(): string {
+  if (foundNativeDir) return foundNativeDir;
   // dist/src/engine/helper.js -> <pkg>/native; src/engine/helper.ts -> same
   const here = path.dirname(fileURLToPath(import.meta.url));
   for (const up of ['../../../native', '../../native']) {
     const dir = path.resolve(here, up);
-    if (fs.existsSync(path.join(dir, 'tsbox-helper'))) return dir;
+    if (fs.existsSync(path.join(dir, 'tsbox-helper'))) return (foundNativeDir = dir);
   }
   throw new UserError('tsbox-helper is not built', EXIT_ERROR, 'Run `npm run build` (it runs make -C native).');
 }

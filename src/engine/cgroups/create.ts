@@ -241,5 +241,6 @@ function diskDevices(): string[] {
 /** A new v1 devices cgroup starts with its parent's list: deny everything, then allow the rules. */
 function allowDevices(dir: string, rules: readonly string[]): void {
   writeCgroupFile(path.join(dir, 'devices.deny'), 'a', 'denying every device before the allowlist');
-  for (const r of rules) writeCgroupFile(path.join(dir, 'devices.allow'), r, `allowing devices ${r}`);
+  const allow = path.join(dir, 'devices.allow');
+  for (const r of rules) writeCgroupFile(allow, r, `allowing devices ${r}`);
 }
