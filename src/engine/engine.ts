@@ -236,9 +236,10 @@ export class Engine {
 
   /** By exact name, exact id, or unique id prefix (>= 3 chars). */
   get(ref: string): ContainerRecord {
-    // a name (through the index) or a whole id: one record read
-    const id = this.names.lookup(ref) ?? (ID_RE.test(ref) ? ref : undefined);
-    const direct = id ? this.readRecord(id) : undefined;
+    // a whole id (first, as podman looks) or a name (through the index): one record read
+    const byId = ID_RE.test(ref) ? this.readRecord(ref) : undefined;
+    const id = byId ? undefined : this.names.lookup(ref);
+    const direct = byId ?? (id ? this.readRecord(id) : undefined);
     if (direct) return this.reconcile(direct);
     // an id prefix, or a name in state made before the index
     const all = this.allRecords();
@@ -436,7 +437,7 @@ export class Engine {
         try {
           nsInodes[t] = fs.statSync(`/proc/${pid}/ns/${t}`).ino;
         } catch {
-          /* exited already */
+          break; // exited already: there are no namespaces left to see
         }
       }
       const started = this.mutate(rec.id, (r) => {

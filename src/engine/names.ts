@@ -63,8 +63,13 @@ export class NameIndex {
   /** Under the lock, and only after `lookup(name)` found no container: `name` is now `id`'s. */
   claim(name: string, id: string): void {
     const link = path.join(this.dir, name);
-    unlinkIfExists(link); // a stale link (see the top of this file)
-    fs.symlinkSync(id, link);
+    try {
+      fs.symlinkSync(id, link);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      unlinkIfExists(link); // a stale link (see the top of this file)
+      fs.symlinkSync(id, link);
+    }
   }
 
   /** Under the lock: `name` is free again, if it still names `id`. */

@@ -44,6 +44,9 @@ export function writeCgroupFile(file: string, value: string, what: string, hints
 
 /** mkdir of one cgroup; false when it already existed. */
 export function makeCgroupDir(dir: string): boolean {
+  // Looked at first: tsbox's parent cgroups exist nearly always, and an
+  // EEXIST costs Node an exception with its stack (8 per container on v1).
+  if (fs.existsSync(dir)) return false;
   try {
     fs.mkdirSync(dir);
     return true;
