@@ -10,6 +10,9 @@ import { benchLoad } from './load.js';
 import { ratio, versionOf, type HyperfineRow } from './tools.js';
 import { removeEmptyCgroupParents } from '../test/lib/cli.js';
 
+/** Renders before the 20 that are timed (see where it is used). */
+const RENDER_WARM_UP = 30;
+
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -76,10 +79,13 @@ async function main(): Promise<void> {
     // dashboard's bundle has (scripts/bundle.mjs defines NODE_ENV)
     process.env.NODE_ENV = 'production';
     const { benchModel, renderModelOnce } = await import('../src/ui/bench.js');
-    const render = renderModelOnce(benchModel(500), 120, 40); // warm React and Yoga
+    // A frame of a dashboard that has been running a while: V8 takes ~25
+    // renders to finish compiling React's and Yoga's hot code (they cost 8-15
+    // ms until then, 4-6 ms after, on this VM); the first frame has its own
+    // row (dashboard first frame, from a real terminal).
+    for (let i = 0; i < RENDER_WARM_UP; i++) renderModelOnce(benchModel(500), 120, 40);
     const renders = Array.from({ length: 20 }, () => renderModelOnce(benchModel(500), 120, 40).ms).sort((a, b) => a - b);
     const renderMs = renders[10];
-    void render;
 
     const load = await benchLoad(work, n, 'benchload', path.join(work, 'rootfs'));
 
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
     out.push(`| dashboard CPU at ${load.dashIntervalS} s interval, ${load.containers} containers | ${fmt(load.dashCpuPercent, 2)} % | <= 2 % | ${verdict(load.dashCpuPercent === null ? null : load.dashCpuPercent <= 2)} |`);
     out.push(`| dashboard first frame after launch | ${fmt(load.dashFirstFrameMs, 0)} ms | <= 250 ms | ${verdict(load.dashFirstFrameMs === null ? null : load.dashFirstFrameMs <= 250)} |`);
     out.push(`| dashboard RSS | ${fmt(load.dashRssMiB)} MiB | <= 100 MiB | ${verdict(load.dashRssMiB === null ? null : load.dashRssMiB <= 100)} |`);
-    out.push(`| one render of a 500-row model (median of 20) | ${fmt(renderMs, 2)} ms | <= 10 ms | ${verdict(renderMs <= 10)} |`);
+    out.push(`| one render of a 500-row model (median of 20, after ${RENDER_WARM_UP}) | ${fmt(renderMs, 2)} ms | <= 10 ms | ${verdict(renderMs <= 10)} |`);
     out.push('', '## Start-up (hyperfine, all rows in every round of 5 runs)', '', ...rowsTable(s.rows));
     out.push('', `tsbox/crun ${fmt(ratio(tsbox, crun), 2)}x, tsbox/runc ${fmt(ratio(tsbox, runc), 2)}x, helper/runc ${fmt(ratio(helper, runc), 2)}x.`);
     out.push('', '## CLI start-up (the same way)', '', ...rowsTable(s.psRows));

@@ -5,7 +5,6 @@
 // state the other cannot see.
 import fs from 'node:fs';
 import path from 'node:path';
-import os from 'node:os';
 import type { GlobalOptions } from '../cli/command.js';
 import { UserError } from './errors.js';
 import { delay, readJsonIfExists, removeTree, unlinkIfExists, writeJsonAtomic } from './fsutil.js';
@@ -21,6 +20,7 @@ import { helperPath } from './helper.js';
 import { capsHex } from './capabilities.js';
 import { oomKillCount } from './cgroups/oom.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceType, type ResourceLimits } from './types.js';
+import { os } from './lazy.js';
 
 export interface CreateOptions {
   name?: string;
@@ -757,6 +757,6 @@ export function parseSignal(sig: string): NodeJS.Signals | number {
     return n;
   }
   const name = (sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`) as NodeJS.Signals;
-  if (!(name in os.constants.signals)) throw new UserError(`invalid signal '${sig}'`, 125, 'Use a name like TERM, KILL, HUP or a number.');
+  if (!(name in os().constants.signals)) throw new UserError(`invalid signal '${sig}'`, 125, 'Use a name like TERM, KILL, HUP or a number.');
   return name;
 }

@@ -2,9 +2,9 @@
 // chown with :U): which trees must never be touched, and a walk that cannot be
 // led out of the tree (no symlinks followed, no other filesystems entered).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { UserError } from './errors.js';
+import { os } from './lazy.js';
 
 /** Trees that belong to the system as a whole: neither they, anything in them, nor anything holding them. */
 const SYSTEM_TREES = ['/etc', '/usr', '/boot', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/sys', '/dev'];
@@ -18,7 +18,7 @@ const SHARED_DIRS = ['/', '/home', '/var', '/var/lib', '/var/log', '/var/cache',
 
 /** Home directories of every account in /etc/passwd, plus the caller's. */
 function homeDirs(): string[] {
-  const homes = [os.homedir(), process.env.HOME ?? ''];
+  const homes = [os().homedir(), process.env.HOME ?? ''];
   try {
     for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
       const home = line.split(':')[5];

@@ -3,9 +3,9 @@
 // $XDG_RUNTIME_DIR/tsbox, with the XDG defaults when those are unset (see
 // rootlessDirs). `--root DIR` / TSBOX_ROOT puts both under DIR (tests).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { UserError } from './errors.js';
+import { os } from './lazy.js';
 
 export interface Paths {
   /** persistent: containers/, images/, volumes/, labels/ */
@@ -75,7 +75,7 @@ function xdg(name: 'XDG_DATA_HOME' | 'XDG_RUNTIME_DIR'): string | undefined {
 
 /** Per-user state like podman's: data under $XDG_DATA_HOME (default ~/.local/share), runtime under $XDG_RUNTIME_DIR (default /run/user/UID when it is ours, else a private dir in $TMPDIR). */
 export function rootlessDirs(uid = process.getuid!()): { data: string; run: string } {
-  const data = path.join(xdg('XDG_DATA_HOME') ?? path.join(os.homedir(), '.local/share'), 'tsbox');
+  const data = path.join(xdg('XDG_DATA_HOME') ?? path.join(os().homedir(), '.local/share'), 'tsbox');
   let runtime = xdg('XDG_RUNTIME_DIR');
   if (!runtime) {
     const session = `/run/user/${uid}`;
@@ -86,7 +86,7 @@ export function rootlessDirs(uid = process.getuid!()): { data: string; run: stri
       /* no login session */
     }
   }
-  const run = runtime ? path.join(runtime, 'tsbox') : privateTmpDir(path.join(os.tmpdir(), `tsbox-run-${uid}`), uid);
+  const run = runtime ? path.join(runtime, 'tsbox') : privateTmpDir(path.join(os().tmpdir(), `tsbox-run-${uid}`), uid);
   return { data, run };
 }
 

@@ -6,10 +6,9 @@
 // (loading net, stream and dgram, and compiling them at the first spawn),
 // is the fallback where that module is not built (no Node headers).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { StdioOptions } from 'node:child_process';
-import { childProcess } from './lazy.js';
+import { childProcess, os } from './lazy.js';
 
 export interface ChildIo {
   /** share our stdin, stdout and stderr (attached); else /dev/null, /dev/null and a stderr pipe */
@@ -50,7 +49,7 @@ export function spawnAddon(nativeDir: string): SpawnAddon | undefined {
     const file = path.join(nativeDir, 'tsbox-spawn.node');
     if (process.env.TSBOX_NO_ADDON !== '1' && fs.existsSync(file)) {
       const mod = { exports: {} as SpawnAddon };
-      process.dlopen(mod, file, os.constants.dlopen.RTLD_NOW);
+      process.dlopen(mod, file);
       addon = mod.exports;
     }
   }
@@ -161,7 +160,7 @@ export function startWithNode(file: string, args: string[], io: ChildIo): Child 
   // (helper.ts waits for it where it matters)
   const exited = new Promise<number>((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)));
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (os().constants.signals[signal] ?? 0) : 0)));
   });
   return {
     pid: child.pid ?? 0,

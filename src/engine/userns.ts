@@ -10,8 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess, IOType } from 'node:child_process';
 import type { Stream } from 'node:stream';
-import { childProcess } from './lazy.js';
-import os from 'node:os';
+import { childProcess, os } from './lazy.js';
 import { UserError, EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND } from './errors.js';
 import type { IdMapEntry } from './types.js';
 
@@ -135,7 +134,7 @@ function runMapTool(name: 'newuidmap' | 'newgidmap', tool: string | null, pid: n
     throw new UserError(
       `${name} ${args.join(' ')} failed: ${why}`,
       EXIT_ERROR,
-      `${name} allows only your own id and your ranges in ${file}: check them with \`tsbox uidmap\`, and that ${file} lists ${os.userInfo().username}.`,
+      `${name} allows only your own id and your ranges in ${file}: check them with \`tsbox uidmap\`, and that ${file} lists ${os().userInfo().username}.`,
     );
   }
 }
@@ -281,7 +280,7 @@ export async function runInUserNamespace(
 
 /** podman's convention: the exit code, or 128+N after signal N. */
 export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  return code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0);
+  return code ?? 128 + (signal ? (os().constants.signals[signal] ?? 0) : 0);
 }
 
 /**

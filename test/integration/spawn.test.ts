@@ -110,7 +110,7 @@ test('tsbox-spawn.node: a file that cannot be run is an error that names it, and
   assert.throws(() => addon!.wait(0), TypeError);
 });
 
-test('tsbox run --rm starts its helper without loading child_process or the stream modules', { skip: addon ? false : 'not built' }, (t) => {
+test('tsbox run --rm starts its helper without loading child_process, the stream modules or os', { skip: addon ? false : 'not built' }, (t) => {
   const root = makeRoot();
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   const probe = path.join(root, 'loaded.cjs');
@@ -119,7 +119,7 @@ test('tsbox run --rm starts its helper without loading child_process or the stre
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'ran\n');
   const loaded = JSON.parse(r.stderr) as string[];
-  for (const m of ['NativeModule child_process', 'NativeModule stream', 'NativeModule net']) assert.ok(!loaded.includes(m), `${m} was loaded`);
+  for (const m of ['NativeModule child_process', 'NativeModule stream', 'NativeModule net', 'NativeModule os']) assert.ok(!loaded.includes(m), `${m} was loaded`);
 });
 
 test('the container starts with no signal ignored or blocked, whatever its caller ignored', () => {

@@ -36,7 +36,7 @@ test('main.cjs requires only Node built-ins, and the dashboard through import-ui
   assert.doesNotMatch(text, /\bimport\(\s*["'`]/);
 });
 
-test('tsbox ps loads neither child_process, crypto, the stream modules, fs.Dir nor the ES module loader', (t) => {
+test('tsbox ps loads none of child_process, crypto, the stream modules, os, fs.Dir or the ES module loader', (t) => {
   const root = makeRoot();
   const probe = path.join(root, 'loaded.cjs');
   // prints, at exit, the built-in modules Node has loaded (internal names)
@@ -48,7 +48,7 @@ test('tsbox ps loads neither child_process, crypto, the stream modules, fs.Dir n
   const loaded = JSON.parse(r.stderr) as string[];
   // internal/fs/dir: a lazy getter of fs copied by the bundle would load it;
   // the ES module loader comes with node:module (bin/tsbox.js)
-  for (const m of ['NativeModule child_process', 'NativeModule crypto', 'NativeModule stream', 'NativeModule internal/fs/dir', 'NativeModule internal/modules/esm/loader']) {
+  for (const m of ['NativeModule child_process', 'NativeModule crypto', 'NativeModule stream', 'NativeModule os', 'NativeModule internal/fs/dir', 'NativeModule internal/modules/esm/loader']) {
     assert.ok(!loaded.includes(m), `${m} was loaded`);
   }
 });

@@ -1,13 +1,13 @@
 // Refuse limits the host cannot enforce, before anything is created. podman
 // warns and drops such limits; tsbox says which limit and why instead.
 import fs from 'node:fs';
-import os from 'node:os';
 import type { ResourceLimits } from '../types.js';
 import { UserError } from '../errors.js';
 import { formatCpuList, parseCpuList } from '../../probe/cgroupfiles.js';
 import type { CgroupLayout } from './layout.js';
 import { LIMIT_FIELDS, setFields, v2ControllerName, type LimitController } from './limits.js';
 import { DELEGATION_HINT, ownDelegation, type DelegationResult } from './delegation.js';
+import { os } from '../lazy.js';
 
 /** What the checks need to know about the machine (read by hostFacts()). */
 export interface HostFacts {
@@ -122,7 +122,7 @@ export function hostFacts(layout: CgroupLayout, rootless: boolean, delegation?: 
   const deleg = once(() => (rootless && layout.v2Root ? (delegation ?? ownDelegation(layout.v2Root)) : undefined));
   return {
     get usableCpus() {
-      return os.availableParallelism();
+      return os().availableParallelism();
     },
     get online() {
       return online();
