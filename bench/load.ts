@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { BIN } from '../test/lib/cli.js';
 import { Engine } from '../src/engine/engine.js';
 import { sweepStats, type ContainerStats } from '../src/probe/stats.js';
-import { have, hyperfine, type HyperfineRow } from './tools.js';
+import { have, hostIsHybrid, hyperfine, type HyperfineRow } from './tools.js';
 import { podmanUlimits } from './startup.js';
 
 export interface LoadResult {
@@ -76,7 +76,8 @@ export async function benchLoad(work: string, n: number, image: string, rootfs: 
   const cli = (...a: string[]) => execFileSync(process.execPath, [BIN, '--root', root, ...a], { encoding: 'utf8' });
   cli('image', 'import', rootfs, '--name', image);
   let podmanIds: string[] = [];
-  const podman = ['--cgroup-manager=cgroupfs', '--events-backend=file'];
+  // podman's default runtime, crun, refuses a hybrid cgroup host; runc runs there
+  const podman = ['--cgroup-manager=cgroupfs', '--events-backend=file', ...(hostIsHybrid() && have('runc') ? ['--runtime', 'runc'] : [])];
   try {
     for (let i = 0; i < n; i++) cli('run', '-d', '--name', `load-${i}`, image, 'sleep', '3600');
     const engine = Engine.open({ root });
@@ -98,8 +99,9 @@ export async function benchLoad(work: string, n: number, image: string, rootfs: 
       for (let i = 0; i < podmanN; i++) {
         const r = spawnSync('podman', [...podman, 'run', '-d', '--network', 'none', ...podmanUlimits().split(' '), 'localhost/tsbox-bench', 'sleep', '3600'], { encoding: 'utf8' });
         if (r.status === 0) podmanIds.push(r.stdout.trim());
+        else if (i === 0) process.stderr.write(`podman run -d failed, podman stats will see no containers: ${r.stderr.trim().split('\n').pop()}\n`);
       }
-      [podmanStats] = hyperfine([{ name: `podman stats --no-stream (${podmanIds.length} running)`, cmd: `podman ${podman.join(' ')} stats --no-stream` }], { runs: 10, warmup: 1, v1View: false, work, noShell: true });
+      [podmanStats] = hyperfine([{ name: `podman stats --no-stream (${podmanIds.length} running${podman.includes('runc') ? ', runtime runc' : ''})`, cmd: `podman ${podman.join(' ')} stats --no-stream` }], { runs: 10, warmup: 1, v1View: false, work, noShell: true });
     }
     return {
       containers: targets.length,
