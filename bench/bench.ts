@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchStartup, removePodmanImage } from './startup.js';
-import { benchLoad } from './load.js';
+import { benchLoad, DASH_CPU_SECONDS } from './load.js';
 import { ratio, versionOf, type HyperfineRow } from './tools.js';
 import { removeEmptyCgroupParents } from '../test/lib/cli.js';
 
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     out.push('', '## Stats', '');
     out.push(`- tsbox: one sweep over ${load.containers} containers, median of 20: ${fmt(load.sweepMedianMs, 2)} ms (the first, cold sweep: ${fmt(load.sweepFirstMs, 1)} ms). In-process, no process spawned.`);
     if (load.podmanStats) out.push(`- ${load.podmanStats.name}: ${load.podmanStats.failed ?? `${fmt(load.podmanStats.medianMs)} ms median (a whole CLI run)`}`);
-    out.push('', 'The dashboard figures come from a real terminal (tmux 120x40) over the same containers: first frame = launch until the first container name is on screen; CPU = utime+stime over 10 s after 2 s of settling; RSS = VmRSS.');
+    out.push('', `The dashboard figures come from a real terminal (tmux 120x40) over the same containers: first frame = launch until the first container name is on screen; CPU = utime+stime over ${DASH_CPU_SECONDS} s after 2 s of settling; RSS = VmRSS.`);
   } finally {
     removePodmanImage();
     removeEmptyCgroupParents();
