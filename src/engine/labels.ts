@@ -55,6 +55,14 @@ export function readLabel(file: string, helper: string): string | null {
   return readLabels([file], helper)[0];
 }
 
+/** The labels of those of `files` that exist, by file, in one run of the helper. */
+function labelsOfExisting(files: string[], helper: string): Map<string, string | null> {
+  const present = [...new Set(files)].filter((f) => fs.existsSync(f));
+  if (present.length === 0) return new Map();
+  const labels = readLabels(present, helper);
+  return new Map(present.map((f, i) => [f, labels[i]]));
+}
+
 /** Set each file's label (null: remove it). Every change is tried; the first failure is thrown. */
 function writeLabels(changes: Array<{ file: string; label: string | null }>, helper: string): void {
   const ops: XattrOp[] = changes.map((c) => (c.label === null ? { op: 'remove', file: c.file } : { op: 'set', file: c.file, value: c.label }));
@@ -373,10 +381,11 @@ function sharers(rec: ContainerRecord, source: string, all: ContainerRecord[]): 
 /** For each volume of `rec` (tmpfs has no host path and is left out): what it carries, needs, and who else mounts it. */
 export function volumeLabelReport(rec: ContainerRecord, all: ContainerRecord[], ctx: { helper: string }): VolumeLabelRow[] {
   const rows: VolumeLabelRow[] = [];
-  for (const v of rec.spec.volumes) {
-    if (v.type === 'tmpfs') continue;
-    const exists = fs.existsSync(v.source);
-    const current = exists ? readLabel(v.source, ctx.helper) : null;
+  const volumes = rec.spec.volumes.filter((v) => v.type !== 'tmpfs');
+  const labels = labelsOfExisting(volumes.map((v) => v.source), ctx.helper);
+  for (const v of volumes) {
+    const exists = labels.has(v.source);
+    const current = labels.get(v.source) ?? null;
     const expected = neededLabel(rec, v);
     const agrees = expected !== null ? current === expected : canUse(rec, v, current);
     const warnings: string[] = [];
@@ -415,13 +424,15 @@ export interface PathLabelReport {
 export function pathLabelReport(target: string, all: ContainerRecord[], ctx: { paths: Paths; helper: string }): PathLabelReport {
   const p = canonical(target);
   if (!fs.existsSync(p)) throw new UserError(`${p} does not exist`, 125, 'Give a path on the host.');
-  const current = readLabel(p, ctx.helper);
+  const sources = all.flatMap((rec) => rec.spec.volumes.filter((v) => v.type !== 'tmpfs' && overlaps(v.source, p)).map((v) => v.source));
+  const labels = labelsOfExisting([p, ...sources], ctx.helper);
+  const current = labels.get(p) ?? null;
   const original = recordedOriginal(p, ctx.paths);
   const mounts: PathLabelReport['mounts'] = [];
   for (const rec of all) {
     for (const v of rec.spec.volumes) {
       if (v.type === 'tmpfs' || !overlaps(v.source, p)) continue;
-      const label = v.source === p ? current : fs.existsSync(v.source) ? readLabel(v.source, ctx.helper) : null;
+      const label = labels.get(v.source) ?? null;
       const expected = neededLabel(rec, v);
       mounts.push({
         container: rec.name,

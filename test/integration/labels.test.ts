@@ -274,6 +274,14 @@ test('volumeLabelReport: current and needed labels, agreement, who else mounts i
     show.mounts.map((m) => [m.container, m.agrees]),
     [['reader', false], ['thief', true]],
   );
+
+  // each report reads every label in one run of the helper (the Volumes tab asks every few seconds)
+  const runs = path.join(paths.data, 'helper-runs');
+  const counting = path.join(paths.data, 'counting-helper');
+  fs.writeFileSync(counting, `#!/bin/sh\necho run >> ${runs}\nexec ${helper} "$@"\n`, { mode: 0o755 });
+  assert.equal(volumeLabelReport(a, [a, b], { helper: counting }).length, 2);
+  pathLabelReport(src, [a, b], { paths, helper: counting });
+  assert.equal(fs.readFileSync(runs, 'utf8'), 'run\nrun\n');
 });
 
 test('tsbox label show / restore (CLI)', async (t) => {
