@@ -22,15 +22,8 @@ static pid_t child_pid = -1;
 
 __attribute__((noreturn)) static void exec_fail(const struct error *e)
 {
-  if (child_pid > 0) {
-    kill(child_pid, SIGKILL);
-    while (waitpid(child_pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-  }
-  if (status_fd >= 0)
-    status_error(e);
-  else
-    fprintf(stderr, "tsbox-helper: %s: %s\n", e->stage ? e->stage : "error", e->msg);
+  kill_and_reap(child_pid);
+  report_error(e);
   exit(exit_code_for(e->stage, e->err));
 }
 

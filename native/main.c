@@ -445,19 +445,6 @@ int open_common_fds(struct config *c, struct error *e)
   return 0;
 }
 
-/* Mark every inherited fd above stderr close-on-exec, so nothing the engine
- * passed us (status fd, seccomp fd, sockets) can leak into the container. */
-static void cloexec_inherited_fds(void)
-{
-  if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-    return;
-  for (int fd = 3; fd < 1024; fd++) {
-    int flags = fcntl(fd, F_GETFD);
-    if (flags >= 0)
-      fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-  }
-}
-
 int main(int argc, char **argv)
 {
   struct config c;
@@ -488,7 +475,7 @@ int main(int argc, char **argv)
   c.is_exec = strcmp(argv[1], "exec") == 0;
   c.rootfs_fd = c.userns_block_fd = c.log_fd = c.seccomp_fd = c.devnull_fd = c.cgroup_v2_dir = -1;
 
-  cloexec_inherited_fds();
+  cloexec_fds_from_3();
 
   /* Find the status fd first, so even an argv error is reported on it. */
   for (int i = 2; i + 1 < argc && strcmp(argv[i], "--") != 0; i++)

@@ -55,17 +55,8 @@ static int detach_result_fd = -1; /* detached monitor -> the process the engine 
 __attribute__((noreturn)) static void monitor_fail(const struct error *e)
 {
   int code = exit_code_for(e->stage, e->err);
-  if (child_pid > 0) {
-    kill(child_pid, SIGKILL);
-    while (waitpid(child_pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-  }
-  /* The engine prints the status line's error; stderr is for callers
-   * without a status fd. */
-  if (status_fd >= 0)
-    status_error(e);
-  else
-    fprintf(stderr, "tsbox-helper: %s: %s\n", e->stage ? e->stage : "error", e->msg);
+  kill_and_reap(child_pid);
+  report_error(e);
   if (detach_result_fd >= 0) {
     unsigned char b = (unsigned char) code;
     (void) write_all(detach_result_fd, &b, 1);

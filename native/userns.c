@@ -41,19 +41,6 @@ static bool parse_fd_arg(const char *s, int *fd)
   return true;
 }
 
-/* Every fd the engine passed us (status, block) must be gone once CMD runs:
- * the status fd's EOF is how the engine learns that execvp succeeded. */
-static void cloexec_from_3(void)
-{
-  if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-    return;
-  for (int fd = 3; fd < 1024; fd++) {
-    int flags = fcntl(fd, F_GETFD);
-    if (flags >= 0)
-      fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-  }
-}
-
 static int parse_userns_args(int argc, char **argv, int *block_fd, bool *clear_groups, int *cmd, struct error *e)
 {
   int i;
@@ -132,7 +119,7 @@ int userns_main(int argc, char **argv)
   int block_fd = -1, cmd = 0;
   bool clear_groups = false;
 
-  cloexec_from_3();
+  cloexec_fds_from_3();
   if (parse_userns_args(argc, argv, &block_fd, &clear_groups, &cmd, &e) < 0 || enter_userns(block_fd, clear_groups, &e) < 0)
     goto fail;
   execvp(argv[cmd], &argv[cmd]);

@@ -2,8 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "syscalls.h"
 
 int status_fd = -1;
 int child_report_fd = -1;
@@ -116,6 +120,34 @@ void status_error(const struct error *e)
   json_escape(msg, sizeof msg, e->msg);
   status_line("{\"error\":\"%s\",\"errno\":%d,\"stage\":\"%s\"}", msg, e->err,
               e->stage ? e->stage : "unknown");
+}
+
+void report_error(const struct error *e)
+{
+  if (status_fd >= 0)
+    status_error(e);
+  else
+    fprintf(stderr, "tsbox-helper: %s: %s\n", e->stage ? e->stage : "error", e->msg);
+}
+
+void kill_and_reap(pid_t pid)
+{
+  if (pid <= 0)
+    return;
+  kill(pid, SIGKILL);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+void cloexec_fds_from_3(void)
+{
+  if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return;
+  for (int fd = 3; fd < 1024; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0)
+      fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
 }
 
 int write_all(int fd, const void *buf, size_t len)

@@ -50,7 +50,19 @@ int exit_code_for(const char *stage, int err);
 extern int status_fd;
 void status_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void status_error(const struct error *e);
+/* The error on the status fd when there is one (the engine prints it), else
+ * on stderr for callers without one. */
+void report_error(const struct error *e);
 void json_escape(char *dst, size_t len, const char *src);
+
+/* Kill a half-made child and reap it: its namespaces, and every mount in its
+ * mount namespace, die with it. Nothing to do for pid <= 0. */
+void kill_and_reap(pid_t pid);
+
+/* Mark every inherited fd above stderr close-on-exec, so that nothing the
+ * engine passed us (status fd, seccomp fd, block pipe) reaches CMD; the status
+ * fd's EOF is also how the engine learns that CMD was exec'd. */
+void cloexec_fds_from_3(void);
 
 static inline void cleanup_freep(void *p)
 {
