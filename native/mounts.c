@@ -181,6 +181,30 @@ static void fs_data(char *buf, size_t len, const char *base, const struct config
     snprintf(buf, len, "%s", base);
 }
 
+/* mkdir /dev/NAME in the container's fresh /dev (ours: plain *at() calls are
+ * safe there) and mount FSTYPE on it. errno is the mount's on failure. */
+static int mount_dev_dir(int dev, const char *name, mode_t mode, const char *source, const char *fstype, unsigned long flags,
+                         const char *data, struct error *e)
+{
+  cleanup_fd int fd = -1;
+  char what[32];
+  int saved;
+
+  snprintf(what, sizeof what, "/dev/%s", name);
+  if (mkdirat(dev, name, mode) < 0)
+    return fail(e, "mount", "mkdir `%s`", what);
+  fd = openat(dev, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return fail(e, "mount", "open `%s`", what);
+  if (mount_on_fd(source, fd, fstype, flags, data, what, e) < 0) {
+    saved = errno;
+    close(steal_fd(&fd));
+    errno = saved;
+    return -1;
+  }
+  return 0;
+}
+
 static int setup_dev(int rootfd, const struct config *c, bool in_userns, bool ipc_new, struct error *e)
 {
   static const struct {
@@ -232,41 +256,21 @@ static int setup_dev(int rootfd, const struct config *c, bool in_userns, bool ip
     close(steal_fd(&fd));
   }
 
-  if (mkdirat(dev, "pts", 0755) < 0)
-    return fail(e, "mount", "mkdir `/dev/pts`");
-  fd = openat(dev, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return fail(e, "mount", "open `/dev/pts`");
   /* newinstance: the container's ptys are its own, not the host's. */
   fs_data(data, sizeof data, "newinstance,ptmxmode=0666,mode=0620", c);
-  if (mount_on_fd("devpts", fd, "devpts", MS_NOSUID | MS_NOEXEC, data, "/dev/pts", e) < 0)
+  if (mount_dev_dir(dev, "pts", 0755, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, data, e) < 0)
     return -1;
-  close(steal_fd(&fd));
-
-  if (mkdirat(dev, "shm", 01777) < 0)
-    return fail(e, "mount", "mkdir `/dev/shm`");
-  fd = openat(dev, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return fail(e, "mount", "open `/dev/shm`");
   fs_data(data, sizeof data, "mode=1777,size=65536k", c);
-  if (mount_on_fd("shm", fd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, "/dev/shm", e) < 0)
+  if (mount_dev_dir(dev, "shm", 01777, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e) < 0)
     return -1;
-  close(steal_fd(&fd));
-
-  if (mkdirat(dev, "mqueue", 0755) < 0)
-    return fail(e, "mount", "mkdir `/dev/mqueue`");
-  fd = openat(dev, "mqueue", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return fail(e, "mount", "open `/dev/mqueue`");
   fs_data(data, sizeof data, "", c);
-  if (mount_on_fd("mqueue", fd, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, "/dev/mqueue", e) < 0) {
+  if (mount_dev_dir(dev, "mqueue", 0755, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e) < 0) {
     /* mqueue shows the queues of the IPC namespace; a user namespace may
      * only mount it for an IPC namespace it owns. With the host's (or a
      * joined) IPC namespace we leave /dev/mqueue an empty directory. */
     if (ipc_new || errno != EPERM)
       return -1;
   }
-  close(steal_fd(&fd));
 
   for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
     if (symlinkat(links[i].target, dev, links[i].name) < 0)

@@ -3,15 +3,21 @@
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
-/** Bytes with an IEC unit: 0 B, 512 B, 1.5 KiB, 64.0 MiB, 12 GiB. */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '-';
+/** N in the largest unit that keeps it >= 1: the value and the unit's index in UNITS. */
+function scaled(n: number): { v: number; i: number } {
   let i = 0;
   let v = n;
   while (v >= 1024 && i < UNITS.length - 1) {
     v /= 1024;
     i++;
   }
+  return { v, i };
+}
+
+/** Bytes with an IEC unit: 0 B, 512 B, 1.5 KiB, 64.0 MiB, 12 GiB. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '-';
+  const { v, i } = scaled(n);
   if (i === 0) return `${v} B`;
   return `${v < 100 ? v.toFixed(1) : Math.round(v)} ${UNITS[i]}`;
 }
@@ -22,12 +28,7 @@ export function formatBytes(n: number): string {
  */
 export function formatBytesShort(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '-';
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
+  const { v, i } = scaled(n);
   if (i === 0) return `${v}B`;
   // 1023.6 would round to 1024 and read as a bigger unit's worth: cap at 1023.
   const s = v < 10 ? v.toFixed(1) : String(Math.min(1023, Math.round(v)));
