@@ -56,8 +56,10 @@ static char *string_arg(napi_env env, napi_value v)
   size_t len;
   char *s;
 
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok)
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    throw_type(env, "spawn: file and argv must be strings");
     return NULL;
+  }
   s = malloc(len + 1);
   if (s == NULL) {
     throw_errno(env, ENOMEM, "spawn");
@@ -65,6 +67,7 @@ static char *string_arg(napi_env env, napi_value v)
   }
   if (napi_get_value_string_utf8(env, v, s, len + 1, &len) != napi_ok) {
     free(s);
+    throw_type(env, "spawn: file and argv must be strings");
     return NULL;
   }
   return s;
@@ -93,7 +96,12 @@ static char **argv_arg(napi_env env, napi_value arr, uint32_t *n)
   }
   for (uint32_t i = 0; i < *n; i++) {
     napi_value v;
-    if (napi_get_element(env, arr, i, &v) != napi_ok || (argv[i] = string_arg(env, v)) == NULL) {
+    if (napi_get_element(env, arr, i, &v) != napi_ok) {
+      free_argv(argv, i);
+      throw_type(env, "spawn: argv must be an array of strings");
+      return NULL;
+    }
+    if ((argv[i] = string_arg(env, v)) == NULL) {
       free_argv(argv, i);
       return NULL;
     }
@@ -124,14 +132,24 @@ static napi_value js_spawn(napi_env env, napi_callback_info info)
     free(file);
     return NULL;
   }
+  /* glibc's never fail; the standard allows ENOMEM */
+  if ((err = posix_spawn_file_actions_init(&actions)) != 0) {
+    free_argv(argv, n_argv);
+    free(file);
+    return throw_errno(env, err, "spawn");
+  }
+  if ((err = posix_spawnattr_init(&attr)) != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    free_argv(argv, n_argv);
+    free(file);
+    return throw_errno(env, err, "spawn");
+  }
 
   /* Each fd the child gets is first duplicated above every target number,
    * so that one dup2 cannot clobber the source of another; the copies are
    * close-on-exec, the dup2'd targets are not. */
   for (uint32_t i = 0; i < n_fds; i++)
     src[i] = -1;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
   for (uint32_t i = 0; i < n_fds; i++) {
     napi_value v;
     int32_t fd;

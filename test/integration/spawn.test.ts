@@ -106,7 +106,12 @@ test('tsbox-spawn.node: a file that cannot be run is an error that names it, and
     /cannot start \/nonexistent\/helper: spawn: No such file or directory/,
   );
   assert.equal(fds(), before);
+  // wrong arguments are TypeErrors, never a pid of undefined
   assert.throws(() => addon!.spawn('/bin/true', [], []), TypeError);
+  assert.throws(() => addon!.spawn('/bin/true', ['/bin/true', 7 as unknown as string], []), /must be strings/);
+  assert.throws(() => addon!.spawn(7 as unknown as string, ['x'], []), /must be strings/);
+  assert.throws(() => addon!.spawn('/bin/true', ['/bin/true'], [-1]), /fd numbers/);
+  assert.throws(() => addon!.spawn('/bin/true', ['/bin/true'], Array(17).fill(0)), /at most 16/);
   assert.throws(() => addon!.wait(0), TypeError);
 });
 
