@@ -2,6 +2,7 @@
 // namespace and the cgroup of the container; with -t it gives the command a
 // new pty inside the container and proxies it (never our own terminal).
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
@@ -43,7 +44,8 @@ export const exec: Command = {
     const child = spawn(file, args, { stdio: [bool(p, 'interactive') || bool(p, 'tty') ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
     return await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
-      child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 + 15 : 125)));
+      // the helper exits with CMD's code (128 + N after signal N); killed itself, it says so the same way
+      child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 + (os.constants.signals[sig] ?? 0) : 125)));
     });
   },
 };
