@@ -10,7 +10,7 @@ import type { HelpRow } from '../src/ui/keymap.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { RawBlock, RawLine } from './RawLine.js';
-import { footerLine, headerLine, screenLines, statusLine, tabBarLine, tableLines, type ScreenParts } from './screen-lines.js';
+import { footerLine, headerLine, screenLines, statusLine, tabBarLine, tableLines, tooSmall, type ScreenParts } from './screen-lines.js';
 import type { Theme } from './theme.js';
 
 export type ScreenOverlay =
@@ -25,7 +25,7 @@ export interface ScreenProps extends ScreenParts {
 
 export function Screen(p: ScreenProps) {
   const { width, height, theme } = p;
-  if (!p.overlay) {
+  if (!p.overlay || tooSmall(p)) {
     return (
       <Box flexDirection="column" width={width} height={height}>
         <RawBlock lines={screenLines(p, theme)} width={width} />

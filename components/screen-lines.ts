@@ -4,6 +4,7 @@
 // loading, so both show exactly the same text.
 import type { Hint } from '../src/ui/keymap.js';
 import { clipLine, textWidth, type Line } from '../src/ui/lines.js';
+import { MIN_COLS, MIN_ROWS } from '../src/ui/layout.js';
 import type { Cells, RowView, StatusView } from '../src/ui/view.js';
 import { paint, type Painted } from './ansi.js';
 import type { Theme } from './theme.js';
@@ -86,8 +87,27 @@ export function footerLine(hints: Hint[], width: number, theme: Theme): Painted 
 /** Blank lines up to `n`. */
 const fill = (lines: Painted[], n: number): Painted[] => [...lines, ...Array.from({ length: Math.max(0, n - lines.length) }, () => BLANK)];
 
+/** Whether the terminal is smaller than the screen can be laid out in (the table would wrap). */
+export function tooSmall(m: Pick<ScreenParts, 'width' | 'height'>): boolean {
+  return m.width < MIN_COLS || m.height < MIN_ROWS - 1; // height: the layout's, one less than the terminal
+}
+
+/** What shows instead of the screen in a terminal that is too small; the keys still work. */
+function tooSmallLines(m: ScreenParts, theme: Theme): Painted[] {
+  const lines: Line[] = [
+    [{ text: 'tsbox ', tone: 'accent', bold: true }, { text: `needs a terminal of at least ${MIN_COLS}x${MIN_ROWS};` }],
+    [{ text: `this one is ${m.width}x${m.height + 1}.` }],
+    [{ text: 'Make it larger, or press q to quit.', tone: 'muted' }],
+  ];
+  return fill(
+    lines.slice(0, m.height).map((l) => paint(clipLine(l, m.width), theme)),
+    m.height,
+  );
+}
+
 /** The whole screen without an overlay: exactly `height` lines. */
 export function screenLines(m: ScreenParts, theme: Theme): Painted[] {
+  if (tooSmall(m)) return tooSmallLines(m, theme);
   return [
     headerLine(m.headerText, m.width, theme),
     ...fill(tableLines(m.table, m.width, theme), m.tableRows + 1),

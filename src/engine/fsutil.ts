@@ -53,16 +53,6 @@ export function readJsonIfExists<T>(file: string): T | undefined {
   return JSON.parse(text) as T;
 }
 
-export function readTextIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH' || code === 'ENOTDIR') return undefined;
-    throw e;
-  }
-}
-
 /**
  * Remove a directory tree (rm -rf). fs.rmSync's recursive walk stats every
  * entry and loads its own module: this one takes the types readdir gives,

@@ -18,16 +18,6 @@ export function processStartTime(pid: number): number | null {
   return Number(rest[22 - 3]);
 }
 
-/** Zombie processes have exited; treat them as gone. */
-export function processState(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return null;
-  }
-}
-
 export function isSameProcessAlive(pid: number, start: number): boolean {
   if (pid <= 0) return false;
   let stat: string;

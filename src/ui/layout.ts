@@ -12,8 +12,6 @@ export interface Layout {
 
 /** header, table header, tab bar, status line, footer */
 const FIXED_LINES = 5;
-export const MIN_COLS = 80;
-export const MIN_ROWS = 24;
 
 /**
  * The table takes what the containers need, up to ~45% of the free lines;
@@ -45,6 +43,20 @@ export interface ColumnWidths {
 
 /** the selection marker before the first column */
 export const MARKER_WIDTH = 2;
+/** the table's columns of fixed width, and the spaces between its eight columns */
+const FIXED_COLUMNS = { state: 11, uptime: 6, cpu: 6, mem: 13, pids: 5, ns: 8 };
+const COLUMN_GAPS = 7;
+const FIXED_WIDTH = MARKER_WIDTH + COLUMN_GAPS + Object.values(FIXED_COLUMNS).reduce((a, b) => a + b, 0);
+/** name and image together get at least this much */
+const MIN_FLEX = 8;
+
+/**
+ * The smallest terminal the screen is laid out for: every table column, and
+ * one container row with three lines of its details (plus the line left
+ * empty). Below it components/screen-lines.ts shows what size is needed.
+ */
+export const MIN_COLS = FIXED_WIDTH + MIN_FLEX;
+export const MIN_ROWS = FIXED_LINES + 1 + 3 + 1;
 
 /**
  * Fixed columns keep their width; name and image share what is left, but
@@ -52,10 +64,8 @@ export const MARKER_WIDTH = 2;
  * does not push the numbers far from the names.
  */
 export function columnWidths(width: number, need: { name: number; image: number } = { name: 40, image: 30 }): ColumnWidths {
-  const fixed = { state: 11, uptime: 6, cpu: 6, mem: 13, pids: 5, ns: 8 };
-  const gaps = 7; // one space between eight columns
-  const used = MARKER_WIDTH + gaps + fixed.state + fixed.uptime + fixed.cpu + fixed.mem + fixed.pids + fixed.ns;
-  const flex = Math.max(8, width - used);
+  const fixed = FIXED_COLUMNS;
+  const flex = Math.max(MIN_FLEX, width - FIXED_WIDTH);
   const wantName = Math.min(40, Math.max(6, need.name));
   const wantImage = Math.min(30, Math.max(6, need.image));
   if (wantName + wantImage <= flex) return { name: wantName, image: wantImage, ...fixed };

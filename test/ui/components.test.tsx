@@ -6,6 +6,7 @@ import { NO_COLOR } from '../../components/theme.js';
 import { dashboardElement } from '../../src/ui/app.js';
 import { createController, type Controller } from '../../src/ui/controller.js';
 import { KEYMAP } from '../../src/ui/keymap.js';
+import { MIN_COLS, MIN_ROWS } from '../../src/ui/layout.js';
 import { na } from '../../src/ui/model.js';
 import { initialState } from '../../src/ui/state.js';
 import { createDashboardStore, type DashboardStore } from '../../src/ui/store.js';
@@ -273,6 +274,25 @@ test('resize lays the screen out again', async () => {
   await settle();
   checkSize(w.app, 160, 50);
   assert.ok(w.app.frame().includes('1 Stats  2 Namespaces'));
+  w.app.unmount();
+});
+
+test('a terminal too small for the table says what size it needs, and grows back into the screen', async () => {
+  const w = world(50, 12);
+  await settle();
+  checkSize(w.app, 50, 12);
+  const lines = w.app.lines();
+  assert.ok(lines[0].includes(`tsbox needs a terminal of at least ${MIN_COLS}x${MIN_ROWS};`), lines[0]);
+  assert.ok(lines[1].includes('this one is 50x12.'), lines[1]);
+  await w.app.press('?'); // an overlay does not break out of it either
+  assert.ok(w.app.frame().includes('needs a terminal'));
+  await w.app.press(KEYS.escape);
+  w.store.dispatch({ type: 'resize', cols: MIN_COLS, rows: MIN_ROWS });
+  await settle();
+  checkSize(w.app, MIN_COLS, MIN_ROWS);
+  assert.match(w.app.lines()[1], /STATE +UP +CPU% +MEM\/LIMIT +PIDS NS/, 'the whole table header, at the smallest size it fits');
+  await w.app.press('q');
+  assert.equal(w.quit, 1, 'q quits whatever the size');
   w.app.unmount();
 });
 
