@@ -17,11 +17,6 @@ const HOST_TOP_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 const ETC_COPIED = ['passwd', 'group', 'nsswitch.conf', 'ld.so.cache', 'localtime', 'os-release', 'profile', 'shells'];
 const SKELETON_DIRS = ['proc', 'sys', 'dev', 'run', 'var', 'home', 'mnt', 'opt', 'etc', 'usr'];
 
-export interface RootfsPlan {
-  /** helper arguments: --rootfs, --overlay, --bind-ro ... */
-  args: string[];
-}
-
 function overlaySupported(): boolean {
   try {
     return /\toverlay$/m.test(fs.readFileSync('/proc/filesystems', 'utf8'));
