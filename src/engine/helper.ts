@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND, UserError } from './errors.js';
-import { blockFd, startChild } from './spawn.js';
+import { blockFd, startChild, type Child, type ChildIo } from './spawn.js';
 
 let foundNativeDir: string | undefined;
 
@@ -126,7 +126,10 @@ export function spawnHelper(args: string[], opts: SpawnOptions): HelperRun {
     if (msg.exit !== undefined) lastExit = msg;
   };
 
-  const child = startChild(nativeDir(), helperPath(), args, {
+  const helper = helperPath();
+  const cannotRun = (e: Error) =>
+    new UserError(`cannot run the helper ${helper}: ${e.message}`, EXIT_ERROR, 'Build it with `npm run build` (make -C native), or check TSBOX_HELPER.');
+  const io: ChildIo = {
     inherit: opts.stdio === 'inherit',
     extraFds,
     block: opts.onPid !== undefined,
@@ -143,7 +146,13 @@ export function spawnHelper(args: string[], opts: SpawnOptions): HelperRun {
         if (msg) onMessage(msg);
       }
     },
-  });
+  };
+  let child: Child;
+  try {
+    child = startChild(nativeDir(), helper, args, io);
+  } catch (e) {
+    throw cannotRun(e as Error);
+  }
   child.exited.then(
     // Let the status fd drain first: the error line explains the exit.
     // Only before `started`: after it, a pending timer would hold the
@@ -151,7 +160,7 @@ export function spawnHelper(args: string[], opts: SpawnOptions): HelperRun {
     (code) => {
       if (!settled) setTimeout(() => fail(new UserError(`tsbox-helper exited with ${code} before the container started${stderr ? `: ${stderr.trim()}` : ''}`)), 20);
     },
-    (e) => fail(e as Error),
+    (e) => fail(cannotRun(e as Error)), // child_process reports a failed spawn here
   );
   return {
     exited: child.exited,

@@ -103,7 +103,7 @@ export function startWithAddon(a: SpawnAddon, file: string, args: string[], io: 
     pid = a.spawn(file, [file, ...args], fds);
   } catch (e) {
     for (const fd of ours) fs.closeSync(fd);
-    throw new Error(`cannot start ${file}: ${(e as Error).message}`);
+    throw e; // the caller names the file (helper.ts)
   } finally {
     for (const fd of theirs) fs.closeSync(fd);
   }

@@ -98,12 +98,12 @@ for (const [name, start] of transports) {
   });
 }
 
-test('tsbox-spawn.node: a file that cannot be run is an error that names it, and leaves no fd open', { skip: addon ? false : 'not built' }, () => {
+test('tsbox-spawn.node: a file that cannot be run is an error with its errno, and leaves no fd open', { skip: addon ? false : 'not built' }, () => {
   const fds = () => fs.readdirSync('/proc/self/fd').length;
   const before = fds();
   assert.throws(
     () => startWithAddon(addon!, '/nonexistent/helper', [], { inherit: false, extraFds: [], block: true, onStatus: () => {}, onStderr: () => {} }),
-    /cannot start \/nonexistent\/helper: spawn: No such file or directory/,
+    (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && /^spawn: No such file or directory$/.test(e.message),
   );
   assert.equal(fds(), before);
   // wrong arguments are TypeErrors, never a pid of undefined
@@ -138,3 +138,23 @@ test('the container starts with no signal ignored or blocked, whatever its calle
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+for (const noAddon of ['', '1']) {
+  test(`a helper that cannot be run is a user error that names it, and leaves no container${noAddon ? ' (child_process)' : ''}`, () => {
+    const root = makeRoot();
+    try {
+      const state = path.join(root, 'state');
+      const r = spawnSync(process.execPath, [BIN, '--root', state, 'run', '--rm', 'host', 'true'], {
+        encoding: 'utf8',
+        env: { ...process.env, TSBOX_HELPER: '/nonexistent/tsbox-helper', TSBOX_NO_ADDON: noAddon },
+      });
+      assert.equal(r.status, 125);
+      assert.match(r.stderr, /^Error: cannot run the helper \/nonexistent\/tsbox-helper: .*(No such file|ENOENT)/);
+      assert.doesNotMatch(r.stderr, /internal error|\n +at /);
+      const ps = spawnSync(process.execPath, [BIN, '--root', state, 'ps', '-a', '-q'], { encoding: 'utf8' });
+      assert.equal(ps.stdout, '');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+}
