@@ -40,25 +40,43 @@ export interface SpawnAddon {
   wait(pid: number): number;
 }
 
-let addon: SpawnAddon | null | undefined;
+/** By native dir: the module, or why it is not used. */
+const loaded = new Map<string, { addon?: SpawnAddon; notUsed: string }>();
 
-/** native/tsbox-spawn.node, when built (and not turned off by TSBOX_NO_ADDON=1, for tests of the fallback). */
-export function spawnAddon(nativeDir: string): SpawnAddon | undefined {
-  if (addon === undefined) {
-    addon = null;
+function load(nativeDir: string): { addon?: SpawnAddon; notUsed: string } {
+  let l = loaded.get(nativeDir);
+  if (!l) {
     const file = path.join(nativeDir, 'tsbox-spawn.node');
-    if (process.env.TSBOX_NO_ADDON !== '1' && fs.existsSync(file)) {
-      const mod = { exports: {} as SpawnAddon };
-      process.dlopen(mod, file);
-      addon = mod.exports;
+    if (process.env.TSBOX_NO_ADDON === '1') l = { notUsed: 'TSBOX_NO_ADDON=1' };
+    else if (!fs.existsSync(file)) l = { notUsed: 'not built' };
+    else {
+      try {
+        const mod = { exports: {} as SpawnAddon };
+        process.dlopen(mod, file);
+        l = { addon: mod.exports, notUsed: '' };
+      } catch (e) {
+        l = { notUsed: `cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
+      }
     }
+    loaded.set(nativeDir, l);
   }
-  return addon ?? undefined;
+  return l;
+}
+
+/**
+ * native/tsbox-spawn.node, when built (and not turned off by TSBOX_NO_ADDON=1,
+ * for tests of the fallback). One that cannot be loaded (built for another
+ * system, damaged) is not used: child_process does the same, and `tsbox
+ * info` says why.
+ */
+export function spawnAddon(nativeDir: string): SpawnAddon | undefined {
+  return load(nativeDir).addon;
 }
 
 /** How the helper is started here: for `tsbox info`. */
 export function spawnMethod(nativeDir: string): string {
-  return spawnAddon(nativeDir) ? 'posix_spawn (native/tsbox-spawn.node)' : 'child_process (native/tsbox-spawn.node not built)';
+  const l = load(nativeDir);
+  return l.addon ? 'posix_spawn (native/tsbox-spawn.node)' : `child_process (native/tsbox-spawn.node ${l.notUsed})`;
 }
 
 export function startChild(nativeDir: string, file: string, args: string[], io: ChildIo): Child {

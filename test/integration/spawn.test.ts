@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { nativeDir } from '../../src/engine/helper.js';
-import { spawnAddon, startWithAddon, startWithNode, type Child, type ChildIo } from '../../src/engine/spawn.js';
+import { spawnAddon, spawnMethod, startChild, startWithAddon, startWithNode, type Child, type ChildIo } from '../../src/engine/spawn.js';
 import { BIN, makeRoot } from '../lib/cli.js';
 
 const dir = nativeDir();
@@ -158,3 +158,14 @@ for (const noAddon of ['', '1']) {
     }
   });
 }
+
+test('a tsbox-spawn.node that cannot be loaded is not used: child_process starts the helper, and info says why', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-spawn-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'tsbox-spawn.node'), 'not a shared object');
+  assert.equal(spawnAddon(dir), undefined);
+  assert.match(spawnMethod(dir), /^child_process \(native\/tsbox-spawn\.node cannot be loaded: .*tsbox-spawn\.node: (file too short|invalid ELF header)/);
+  assert.match(spawnMethod(path.join(dir, 'missing')), /^child_process \(native\/tsbox-spawn\.node not built\)$/);
+  const child = startChild(dir, '/bin/sh', ['-c', 'exit 3'], { inherit: false, extraFds: [], block: false, onStatus: () => {}, onStderr: () => {} });
+  assert.equal(await child.exited, 3);
+});
