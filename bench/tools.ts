@@ -69,7 +69,7 @@ export function hyperfine(
   return cmds.map((c) => rows.find((r) => r.name === c.name)!);
 }
 
-function stats(ms: number[]): Omit<HyperfineRow, 'name'> {
+export function stats(ms: number[]): Omit<HyperfineRow, 'name'> {
   const sorted = [...ms].sort((a, b) => a - b);
   const n = sorted.length;
   const mean = sorted.reduce((a, b) => a + b, 0) / n;
