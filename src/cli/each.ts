@@ -4,7 +4,7 @@
 import type { Engine } from '../engine/engine.js';
 import { UserError, errorText, isUserError } from '../engine/errors.js';
 import type { ContainerRecord } from '../engine/types.js';
-import { bool, type Parsed } from './args.js';
+import { bool, type FlagSpec, type Parsed } from './args.js';
 import { print } from './output.js';
 
 export async function forEachContainer(
@@ -29,6 +29,9 @@ export async function forEachContainer(
 }
 
 export const isRunning = (r: ContainerRecord) => r.state === 'running' || r.state === 'paused';
+
+/** The --all flag of a command that takes containers (-a too where podman has it). */
+export const allFlag = (help: string, short: boolean): FlagSpec => ({ name: 'all', ...(short ? { short: 'a' } : {}), type: 'bool', help });
 
 /**
  * The containers a command acts on: those named, or with --all those `which`

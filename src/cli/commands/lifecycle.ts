@@ -4,11 +4,10 @@ import { readSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { bool, intFlag, str, type FlagSpec } from '../args.js';
-import { forEachContainer, isRunning, targets } from '../each.js';
+import { allFlag, forEachContainer, isRunning, targets } from '../each.js';
 import { UserError } from '../../engine/errors.js';
 
 const timeFlag: FlagSpec = { name: 'time', short: 't', type: 'string', arg: 'SECONDS', help: 'seconds to wait after SIGTERM before SIGKILL (default 10)' };
-const allFlag = (help: string, short: boolean): FlagSpec => ({ name: 'all', ...(short ? { short: 'a' } : {}), type: 'bool', help });
 
 export const start: Command = {
   name: 'start',

@@ -3,13 +3,13 @@
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { bool } from '../args.js';
-import { forEachContainer, targets } from '../each.js';
+import { allFlag, forEachContainer, targets } from '../each.js';
 
 export const pause: Command = {
   name: 'pause',
   summary: 'Pause all processes of containers',
   usage: 'tsbox pause [--all] CONTAINER...',
-  flags: [{ name: 'all', short: 'a', type: 'bool', help: 'pause every running container' }],
+  flags: [allFlag('pause every running container', true)],
   run: (p, g) => {
     const e = Engine.open(g);
     return forEachContainer(targets(p, e, (r) => r.state === 'running', true), 'pause', (r) => e.pause(r), { allFlag: bool(p, 'all') });
@@ -20,7 +20,7 @@ export const unpause: Command = {
   name: 'unpause',
   summary: 'Resume the processes of paused containers',
   usage: 'tsbox unpause [--all] CONTAINER...',
-  flags: [{ name: 'all', short: 'a', type: 'bool', help: 'unpause every paused container' }],
+  flags: [allFlag('unpause every paused container', true)],
   run: (p, g) => {
     const e = Engine.open(g);
     return forEachContainer(targets(p, e, (r) => r.state === 'paused', false), 'unpause', (r) => e.unpause(r), { allFlag: bool(p, 'all') });
