@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, bool, list, str, type FlagSpec, type Parsed } from './args.js';
 import { UserError } from '../engine/errors.js';
+import { mergeEnv } from '../engine/env.js';
 import type { Engine } from '../engine/engine.js';
 import { HOST_IMAGE } from '../engine/images.js';
 import { NAMESPACE_TYPES, type ContainerSpec, type NamespaceMode, type NamespaceType } from '../engine/types.js';
@@ -185,7 +186,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   const spec: ContainerSpec = {
     image,
     command: cmd,
-    env: dedupeEnv(env),
+    env: mergeEnv(env, []),
     workdir,
     user,
     hostname,
@@ -205,12 +206,6 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     labels,
   };
   return { name: str(p, 'name'), spec, detach: bool(p, 'detach') };
-}
-
-function dedupeEnv(env: string[]): string[] {
-  const m = new Map<string, string>();
-  for (const e of env) m.set(e.split('=')[0], e);
-  return [...m.values()];
 }
 
 /** For code that builds containers from argv arrays (tsbox demo). */

@@ -21,6 +21,7 @@ import { capsHex } from './capabilities.js';
 import { oomKillCount } from './cgroups/oom.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceType, type ResourceLimits } from './types.js';
 import { os } from './lazy.js';
+import { mergeEnv } from './env.js';
 
 export interface CreateOptions {
   name?: string;
@@ -741,13 +742,6 @@ function sameNamespace(type: NamespaceType, pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** Later entries win, by variable name. */
-export function mergeEnv(base: string[], extra: string[]): string[] {
-  const m = new Map<string, string>();
-  for (const e of [...base, ...extra]) m.set(e.split('=')[0], e);
-  return [...m.values()];
 }
 
 export function parseSignal(sig: string): NodeJS.Signals | number {

@@ -5,9 +5,11 @@
 import type { DeviceAccess } from '../probe/devices.js';
 /** One sample of a container's cgroup statistics, as src/probe/stats.ts reads it. */
 import type { ContainerStats } from '../probe/stats.js';
+import type { NamespaceView } from '../probe/namespaces.js';
+import type { ProcessSecurity as ProbedSecurity } from '../probe/process.js';
 import type { ContainerRecord, IdMapEntry, NamespaceType } from '../engine/types.js';
 
-export type { ContainerRecord, ContainerStats, IdMapEntry, NamespaceType };
+export type { ContainerRecord, ContainerStats, IdMapEntry, NamespaceType, NamespaceView };
 
 /** A value, or the plain reason it cannot be shown. Never a made-up value. */
 export type Avail<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -16,25 +18,11 @@ export const ok = <T>(value: T): Avail<T> => ({ ok: true, value });
 export const na = <T = never>(reason: string): Avail<T> => ({ ok: false, reason });
 
 
-export interface NamespaceView {
-  type: NamespaceType;
-  inode: number | null;
-  sharing: 'private' | 'host' | 'shared' | 'unknown';
-  sharedWith: string[];
-}
-
-export interface ProcessSecurity {
-  capEff: string[];
-  capBnd: string[];
-  seccomp: 'disabled' | 'strict' | 'filter' | 'unknown';
-  noNewPrivs: boolean;
-  label: string | null;
-  privileged: boolean;
-  uid: number[];
-  gid: number[];
+/** What the Security tab shows: the fields of the probe's reading it uses, and the devices the cgroups allow. */
+export type ProcessSecurity = Pick<ProbedSecurity, 'capEff' | 'capBnd' | 'seccomp' | 'noNewPrivs' | 'label' | 'privileged' | 'uid' | 'gid'> & {
   /** the devices it may open, from its cgroups (probe/devices.ts) */
   devices?: DeviceAccess;
-}
+};
 
 export interface IdRange {
   start: number;
