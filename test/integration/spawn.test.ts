@@ -36,10 +36,27 @@ const transports: Array<[string, Start | undefined]> = [
   ['child_process', startWithNode],
 ];
 
-/** Run `sh -c SCRIPT`; fd 3 (status) and stderr are collected. */
+const openFds = () => new Set(fs.readdirSync('/proc/self/fd'));
+
+/**
+ * Wait until the fds opened since BEFORE are closed again: the child's pipes
+ * are read to their end then (both transports close our end at end of file).
+ */
+async function pipesClosed(before: Set<string>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const open = [...openFds()].filter((fd) => !before.has(fd));
+    if (open.length === 0) return;
+    if (Date.now() > deadline) assert.fail(`fds ${open.join(', ')} still open ${ms} ms after the child exited`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Run `sh -c SCRIPT`; fd 3 (status) and stderr are collected to their end. */
 async function sh(start: Start, script: string, io: Partial<ChildIo> = {}, whileRunning?: (c: Child) => void): Promise<Outcome> {
   let status = '';
   let stderr = '';
+  const before = openFds();
   const child = start('/bin/sh', ['-c', script], {
     inherit: false,
     extraFds: [],
@@ -51,8 +68,8 @@ async function sh(start: Start, script: string, io: Partial<ChildIo> = {}, while
   assert.ok(child.pid > 0);
   whileRunning?.(child);
   const code = await child.exited;
-  // the fallback reports the exit before the last of the pipe, as child_process does
-  await new Promise((r) => setTimeout(r, 20));
+  // the fallback reports the exit before the last of the pipes, as child_process does
+  await pipesClosed(before);
   return { code, status, stderr };
 }
 
