@@ -23,6 +23,8 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { makeBusyboxRootfs, removeTree, tmpdir } from '../lib/busybox.js';
+import { notePath } from '../lib/suite-run.js';
+import { until } from '../lib/wait.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const HELPER = join(REPO, 'native', 'tsbox-helper');
@@ -147,15 +149,6 @@ function procStatus(pid: number): Record<string, string> {
     if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
   }
   return out;
-}
-
-/** Poll DONE every 10 ms until it holds; fail after MS, naming WHAT was awaited. */
-async function until(what: string, done: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timeout after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Wait until /proc/PID/comm shows COMM (the helper reports "started" before the exec'd image is visible). */
@@ -627,6 +620,7 @@ test('tsbox-helper', { skip }, async (t) => {
   await t.test('--cgroup places the init before the cgroup namespace is made', async () => {
     const f = fixture('cgroup');
     const cg = `/sys/fs/cgroup/pids/tsbox-test-${process.pid}-${Date.now()}`;
+    notePath(cg);
     let pid = 0;
     try {
       mkdirSync(cg);
@@ -701,6 +695,7 @@ test('tsbox-helper', { skip }, async (t) => {
   await t.test('exec --cgroup, and exec without --ns mnt is refused', async () => {
     const f = fixture('execcg');
     const cg = `/sys/fs/cgroup/pids/tsbox-test-${process.pid}-${Date.now()}`;
+    notePath(cg);
     let pid = 0;
     try {
       mkdirSync(cg);

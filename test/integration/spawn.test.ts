@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { nativeDir } from '../../src/engine/helper.js';
 import { spawnAddon, spawnMethod, startChild, startWithAddon, startWithNode, type Child, type ChildIo } from '../../src/engine/spawn.js';
 import { BIN, makeRoot } from '../lib/cli.js';
+import { notePath, tempDir } from '../lib/suite-run.js';
 
 const dir = nativeDir();
 const addon = spawnAddon(dir);
@@ -83,7 +83,7 @@ for (const [name, start] of transports) {
   });
 
   test(`${name}: extra fds from 4 on, then the block pipe; unblock(true) sends one byte, unblock(false) closes it`, { skip }, async (t) => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-spawn-'));
+    const tmp = tempDir('tsbox-spawn-');
     t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
     fs.writeFileSync(path.join(tmp, 'a'), 'from fd 4\n');
     const fd = fs.openSync(path.join(tmp, 'a'), 'r');
@@ -137,7 +137,9 @@ test('tsbox run --rm starts its helper without loading child_process, the stream
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   const probe = path.join(root, 'loaded.cjs');
   fs.writeFileSync(probe, "process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList)));\n");
-  const r = spawnSync(process.execPath, ['--require', probe, BIN, '--root', path.join(root, 'state'), 'run', '--rm', 'host', 'sh', '-c', 'echo ran'], { encoding: 'utf8' });
+  const state = path.join(root, 'state');
+  notePath(state);
+  const r = spawnSync(process.execPath, ['--require', probe, BIN, '--root', state, 'run', '--rm', 'host', 'sh', '-c', 'echo ran'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'ran\n');
   const loaded = JSON.parse(r.stderr) as string[];
@@ -148,7 +150,7 @@ test('the container starts with no signal ignored or blocked, whatever its calle
   const root = makeRoot();
   try {
     // a shell that ignores INT and QUIT, as one running a background job does
-    const r = spawnSync('sh', ['-c', `trap '' INT QUIT PIPE; exec "$0" "$@"`, process.execPath, BIN, '--root', path.join(root, 'state'), 'run', '--rm', 'host', 'grep', '-E', '^Sig(Ign|Blk)', '/proc/self/status'], { encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', `trap '' INT QUIT PIPE; exec "$0" "$@"`, process.execPath, BIN, '--root', root, 'run', '--rm', 'host', 'grep', '-E', '^Sig(Ign|Blk)', '/proc/self/status'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
   } finally {
@@ -161,6 +163,7 @@ for (const noAddon of ['', '1']) {
     const root = makeRoot();
     try {
       const state = path.join(root, 'state');
+      notePath(state);
       const r = spawnSync(process.execPath, [BIN, '--root', state, 'run', '--rm', 'host', 'true'], {
         encoding: 'utf8',
         env: { ...process.env, TSBOX_HELPER: '/nonexistent/tsbox-helper', TSBOX_NO_ADDON: noAddon },
@@ -177,7 +180,7 @@ for (const noAddon of ['', '1']) {
 }
 
 test('a tsbox-spawn.node that cannot be loaded is not used: child_process starts the helper, and info says why', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-spawn-'));
+  const dir = tempDir('tsbox-spawn-');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.writeFileSync(path.join(dir, 'tsbox-spawn.node'), 'not a shared object');
   assert.equal(spawnAddon(dir), undefined);

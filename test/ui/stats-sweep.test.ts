@@ -8,17 +8,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sweepStats } from '../../src/probe/stats.js';
+import { tempDir } from '../lib/suite-run.js';
 
 const RUNNING = fileURLToPath(new URL('../../../test/fixtures/cgroupv2/root/tsbox/9f2c4e7a1b3d5c6e8f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e', import.meta.url));
 const MiB = 1024 * 1024;
 
 /** Container cgroup directories copied from the fixture, removed after the test (with every file the sweeps keep open). */
 function cgroups(t: { after: (fn: () => void) => void }, ...ids: string[]): Record<string, string> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-sweep-'));
+  const root = tempDir('tsbox-sweep-');
   t.after(() => {
     sweepStats([]);
     fs.rmSync(root, { recursive: true, force: true });
