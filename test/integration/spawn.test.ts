@@ -36,18 +36,30 @@ const transports: Array<[string, Start | undefined]> = [
   ['child_process', startWithNode],
 ];
 
-const openFds = () => new Set(fs.readdirSync('/proc/self/fd'));
+/** Our open pipes, as fd=pipe:[inode] (other fds Node may open for itself and keep, /dev/null among them). */
+function openPipes(): Set<string> {
+  const pipes = new Set<string>();
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const what = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (what.startsWith('pipe:')) pipes.add(`${fd}=${what}`);
+    } catch {
+      /* the listing's own fd, closed by now */
+    }
+  }
+  return pipes;
+}
 
 /**
- * Wait until the fds opened since BEFORE are closed again: the child's pipes
- * are read to their end then (both transports close our end at end of file).
+ * Wait until the pipes opened since BEFORE are closed again: the child's are
+ * read to their end then (both transports close our end at end of file).
  */
 async function pipesClosed(before: Set<string>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const open = [...openFds()].filter((fd) => !before.has(fd));
+    const open = [...openPipes()].filter((p) => !before.has(p));
     if (open.length === 0) return;
-    if (Date.now() > deadline) assert.fail(`fds ${open.join(', ')} still open ${ms} ms after the child exited`);
+    if (Date.now() > deadline) assert.fail(`${open.join(', ')} still open ${ms} ms after the child exited`);
     await new Promise((r) => setTimeout(r, 1));
   }
 }
@@ -56,7 +68,7 @@ async function pipesClosed(before: Set<string>, ms = 10_000): Promise<void> {
 async function sh(start: Start, script: string, io: Partial<ChildIo> = {}, whileRunning?: (c: Child) => void): Promise<Outcome> {
   let status = '';
   let stderr = '';
-  const before = openFds();
+  const before = openPipes();
   const child = start('/bin/sh', ['-c', script], {
     inherit: false,
     extraFds: [],
