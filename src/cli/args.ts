@@ -1,11 +1,14 @@
 // A small podman-style flag parser: long and short flags, `--flag=value`,
 // bundled short booleans (-dit), repeatable flags, and `--` / first positional
-// ending the flags (so `run IMAGE CMD -x` passes -x to CMD).
+// ending the flags (so `run IMAGE CMD -x` passes -x to CMD). `--help` and
+// `-h` are every command's own flags, wherever they come among its flags;
+// after the flags end they are arguments like any other.
 import { UserError } from '../engine/errors.js';
 
 export interface FlagSpec {
-  /** long name without dashes, e.g. 'name' */
+  /** long name without dashes, e.g. 'name' ('help' is every command's) */
   name: string;
+  /** one letter ('h' is every command's --help) */
   short?: string;
   /** 'bool' takes no value; 'string' takes one; 'list' takes one and repeats */
   type: 'bool' | 'string' | 'list';
@@ -17,9 +20,18 @@ export interface FlagSpec {
 export interface Parsed {
   flags: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
+  /** --help or -h among the flags: the caller prints the command's help, and nothing else is parsed */
+  help?: boolean;
 }
 
-export function parseArgs(argv: string[], specs: FlagSpec[], opts: { stopAtPositional?: boolean } = {}): Parsed {
+export interface ParseOptions {
+  /** the flags end at the first positional (run IMAGE CMD...) */
+  stopAtPositional?: boolean;
+  /** the command, to name its help in errors (`tsbox run --help`) */
+  command?: string;
+}
+
+export function parseArgs(argv: string[], specs: FlagSpec[], opts: ParseOptions = {}): Parsed {
   const byLong = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
   const flags: Parsed['flags'] = {};
@@ -28,6 +40,8 @@ export function parseArgs(argv: string[], specs: FlagSpec[], opts: { stopAtPosit
     if (spec.type === 'list') ((flags[spec.name] ??= []) as string[]).push(value as string);
     else flags[spec.name] = value;
   };
+  const unknown = (flag: string, within?: string) =>
+    new UserError(`unknown flag: ${flag}${within ? ` (in ${within})` : ''}`, 125, `Run \`tsbox ${opts.command ? `${opts.command} ` : ''}--help\` for the flags it takes.`);
   let i = 0;
   const takeValue = (spec: FlagSpec, shown: string): string => {
     if (i + 1 >= argv.length) throw new UserError(`flag ${shown} needs a value${spec.arg ? ` (${spec.arg})` : ''}`);
@@ -42,8 +56,9 @@ export function parseArgs(argv: string[], specs: FlagSpec[], opts: { stopAtPosit
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      if (a === '--help') return { flags, positionals, help: true };
       const spec = byLong.get(name);
-      if (!spec) throw new UserError(`unknown flag: --${name}`, 125, 'See --help for the flags this command takes.');
+      if (!spec) throw unknown(`--${name}`);
       if (spec.type === 'bool') {
         if (eq >= 0) {
           const v = a.slice(eq + 1);
@@ -56,8 +71,9 @@ export function parseArgs(argv: string[], specs: FlagSpec[], opts: { stopAtPosit
     if (a.startsWith('-') && a.length > 1) {
       // bundled shorts: -dit, or -e K=V, or -eK=V
       for (let j = 1; j < a.length; j++) {
+        if (a[j] === 'h') return { flags, positionals, help: true };
         const spec = byShort.get(a[j]);
-        if (!spec) throw new UserError(`unknown flag: -${a[j]}`, 125, 'See --help for the flags this command takes.');
+        if (!spec) throw unknown(`-${a[j]}`, a.length > 2 ? a : undefined);
         if (spec.type === 'bool') {
           set(spec, true);
           continue;

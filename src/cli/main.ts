@@ -88,13 +88,11 @@ export async function main(argv: string[]): Promise<number> {
   const entry = findCommand(name);
   if (!entry) throw new UserError(`unknown command '${name}'`, 125, 'Run `tsbox --help` for the list of commands.');
   const cmd = await entry.load();
-  const helpIdx = args.findIndex((a) => a === '--help' || a === '-h');
-  const firstPositional = args.findIndex((a) => !a.startsWith('-'));
-  if (helpIdx >= 0 && (!cmd.stopAtPositional || firstPositional < 0 || helpIdx < firstPositional)) {
+  const parsed = parseArgs(args, cmd.flags, { stopAtPositional: cmd.stopAtPositional, command: cmd.name });
+  if (parsed.help) {
     print(`${cmd.summary}\n\nUsage: ${cmd.usage}\n${cmd.flags.length ? `\nFlags:\n${formatFlags(cmd.flags)}\n` : ''}`);
     return 0;
   }
-  const parsed = parseArgs(args, cmd.flags, { stopAtPositional: cmd.stopAtPositional });
   return cmd.run(parsed, globals);
 }
 

@@ -265,10 +265,11 @@ function sample(
   previous: ContainerStats | undefined,
   netByNs: Map<string, { rx: number; tx: number }>,
   settingsTtl: number,
+  now: () => number,
 ): ContainerStats | undefined {
   // none of its counter files could be opened: its cgroups are gone
   if (!p.cpuUsage && !p.memory && !p.pids && !p.io) return undefined;
-  const at = performance.timeOrigin + performance.now();
+  const at = now();
   if (!p.settings || at - p.settings.readAt >= settingsTtl) {
     p.settings = readSettings(p, at);
     if (!p.settings) return undefined;
@@ -352,7 +353,11 @@ export interface SweepOptions {
    * set at its next sample.
    */
   current?: ReadonlySet<string>;
+  /** the clock samples are taken by, ms since the epoch (tests set their own) */
+  now?: () => number;
 }
+
+const wallClock = () => performance.timeOrigin + performance.now();
 
 /**
  * Sample every container. `previous` (the last sweep's result) gives the CPU
@@ -372,7 +377,7 @@ export function sweepStats(containers: StatsTarget[], previous?: Map<string, Con
     }
     probe ??= buildProbe(c);
     const ttl = opts.current && !opts.current.has(c.id) ? BACKGROUND_SETTINGS_TTL_MS : SETTINGS_TTL_MS;
-    const s = sample(c.id, probe, previous?.get(c.id), netByNs, ttl);
+    const s = sample(c.id, probe, previous?.get(c.id), netByNs, ttl, opts.now ?? wallClock);
     if (s) {
       probes.set(c.id, probe);
       out.set(c.id, s);

@@ -19,6 +19,7 @@ import { bfqDevices } from '../../src/engine/cgroups/validate.js';
 import { UserError } from '../../src/engine/errors.js';
 import { sweepStats } from '../../src/probe/stats.js';
 import type { ResourceLimits } from '../../src/engine/types.js';
+import { notePath, tempDir } from '../lib/suite-run.js';
 
 const layout = detectLayout();
 const V1_USED = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'blkio', 'freezer', 'devices'];
@@ -34,7 +35,8 @@ const MiB = 1024 * 1024;
 const mounts = () => [...new Set([...Object.values(layout.v1), ...(layout.v2Root ? [layout.v2Root] : [])])];
 const created = new Map<string, string[]>();
 const children: ChildProcess[] = [];
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-cg-'));
+const scratch = tempDir('tsbox-cg-');
+for (const m of mounts()) notePath(path.join(m, PARENT));
 
 async function cleanup(): Promise<void> {
   sweepStats([]); // close the files stats keeps open

@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
+  constants,
   existsSync,
   mkdirSync,
   openSync,
@@ -15,12 +16,15 @@ import {
   rmdirSync,
   symlinkSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { makeBusyboxRootfs, removeTree, tmpdir } from '../lib/busybox.js';
+import { notePath } from '../lib/suite-run.js';
+import { until } from '../lib/wait.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const HELPER = join(REPO, 'native', 'tsbox-helper');
@@ -149,15 +153,13 @@ function procStatus(pid: number): Record<string, string> {
 
 /** Wait until /proc/PID/comm shows COMM (the helper reports "started" before the exec'd image is visible). */
 async function waitComm(pid: number, comm: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  await until(`pid ${pid} to become ${comm}`, () => {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return;
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm;
     } catch {
-      // not there yet / gone
+      return false; // not there yet / gone
     }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`pid ${pid} never became ${comm}`);
+  });
 }
 
 function killPid(pid: number): void {
@@ -168,13 +170,18 @@ function killPid(pid: number): void {
   }
 }
 
-async function waitFile(path: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!existsSync(path)) {
-    if (Date.now() > deadline) throw new Error(`timeout waiting for ${path}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitFile = (path: string) => until(path, () => existsSync(path));
+
+/** rmdir a cgroup whose last task was just killed: the kernel frees it a moment after the kill. */
+const removeCgroup = (cg: string) =>
+  until(`rmdir ${cg}`, () => {
+    try {
+      rmdirSync(cg);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+  });
 
 /** One cBPF instruction (struct sock_filter, little endian): return SECCOMP_RET_ALLOW. */
 function allowAllBpf(): Buffer {
@@ -402,17 +409,36 @@ test('tsbox-helper', { skip }, async (t) => {
 
   await t.test('--detach, --exit-file, --log (CRI format)', async () => {
     const f = fixture('detach');
+    const exitFile = join(f.dir, 'exit.json');
+    let pid = 0;
     try {
       const log = join(f.dir, 'ctr.log');
-      const exitFile = join(f.dir, 'exit.json');
+      // the container waits at this gate until the test has seen the helper detach
+      const gate = join(f.rootfs, 'gate');
+      assert.equal(spawnSync('mkfifo', [gate]).status, 0);
       const h = spawnHelper(['run', '--detach', '--rootfs', f.rootfs, '--ns', 'pid', '--log', log, '--exit-file', exitFile, PATH_ENV,
-        '--', 'sh', '-c', 'echo hello; echo oops >&2; printf "no newline"; sleep 0.3; exit 5']);
+        '--', 'sh', '-c', 'echo hello; echo oops >&2; printf "no newline"; read go < /gate; exit 5']);
+      pid = (await h.status.wait('pid')).pid as number;
       const code = await withTimeout(h.exited, 10000, 'detached helper exit');
       assert.equal(code, 0, h.stderr());
-      const pid = (await h.status.wait('pid')).pid as number;
       const monitor = (await h.status.wait('monitor')).monitor as number;
       await h.status.wait('started');
       assert.ok(pid > 0 && monitor > 0 && monitor !== h.child.pid);
+      assert.ok(!existsSync(exitFile), 'the helper returned while the container runs');
+      process.kill(monitor, 0); // and its monitor lives on
+      // a non-blocking open for writing succeeds once the container has the gate open for reading
+      let gateFd = -1;
+      await until('the container to open the gate', () => {
+        try {
+          gateFd = openSync(gate, constants.O_WRONLY | constants.O_NONBLOCK);
+          return true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw e;
+          return false;
+        }
+      });
+      writeSync(gateFd, 'go\n');
+      closeSync(gateFd);
       await waitFile(exitFile);
       const exit = JSON.parse(readFileSync(exitFile, 'utf8')) as { exitCode: number; signal: number; finishedAt: string };
       assert.equal(exit.exitCode, 5);
@@ -426,6 +452,7 @@ test('tsbox-helper', { skip }, async (t) => {
       assert.ok(text.includes('stderr oops|F'), JSON.stringify(lines));
       assert.ok(text.includes('stdout no newline|P'), JSON.stringify(lines));
     } finally {
+      if (pid && !existsSync(exitFile)) killPid(pid); // a failed test's container, still at the gate
       f.cleanup();
     }
   });
@@ -484,6 +511,50 @@ test('tsbox-helper', { skip }, async (t) => {
       assert.ok(!existsSync(join(f.rootfs, 'newfile')));
       assert.equal(readFileSync(join(upper, 'newfile'), 'utf8'), 'new\n');
       assert.deepEqual(readdirSync(merged), [], 'mount point still empty on the host');
+      assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(f.dir), 'no mount on the host');
+    } finally {
+      f.cleanup();
+    }
+  });
+
+  await t.test('argv that would smuggle mount options is refused before anything is made: a comma in --overlay, a quote in --mount-label', async () => {
+    const f = fixture('smuggle');
+    try {
+      const dirs = (prefix: string) => ['upper', 'work', 'merged'].map((d) => join(f.dir, `${prefix}${d}`));
+      // The attack: the helper joins the paths into one option string, and
+      // overlayfs takes the last lowerdir= it is given, so a workdir path with
+      // a comma could make the host's /etc the container's root. That string,
+      // mounted by hand in a private mount namespace, does so:
+      const [hu, hw, hm] = dirs('by-hand-');
+      for (const d of [hu, hw, hm]) mkdirSync(d);
+      const smuggled = `lowerdir=${f.rootfs},upperdir=${hu},workdir=${hw},lowerdir=/etc`;
+      const byHand = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t overlay overlay -o "$1" "$2" && test -e "$2/passwd" && ! test -e "$2/bin/busybox"', 'sh', smuggled, hm], { encoding: 'utf8' });
+      assert.equal(byHand.status, 0, `the smuggled lowerdir replaces the rootfs: ${byHand.stderr}`);
+
+      const [upper, work, merged] = dirs('');
+      for (const d of [upper, work, merged]) mkdirSync(d);
+      const overlay = '--overlay: paths must not contain `,`';
+      const refusals: Array<[string[], string]> = [
+        [['--rootfs', merged, '--overlay', `${f.rootfs}:${upper}:${work},lowerdir=/etc`], overlay],
+        [['--rootfs', merged, '--overlay', 'a,b:c:d'], overlay],
+        // context="LABEL" in the options of tmpfs, devpts and mqueue: a quote
+        // would end the quoted value (used only where SELinux is enforcing,
+        // which this kernel cannot be, so this one is refused argv only)
+        [['--rootfs', f.rootfs, '--mount-label', 'x"y'], '--mount-label: bad label `x"y`'],
+        [['--rootfs', f.rootfs, '--mount-label', 'system_u:object_r:container_file_t:s0",mode=0777,context="x'], '--mount-label: bad label `system_u:object_r:container_file_t:s0",mode=0777,context="x`'],
+        [['--rootfs', f.rootfs, '--mount-label', 'x\\y'], '--mount-label: bad label `x\\y`'],
+      ];
+      for (const [flags, error] of refusals) {
+        const r = await runAttached([...flags, '--ns', 'mnt', '--ns', 'pid', PATH_ENV, '--', 'touch', '/made']);
+        assert.equal(r.code, 125, flags.join(' '));
+        assert.deepEqual(r.status, [{ error, errno: 0, stage: 'argv' }], 'refused as bad argv, and no child was started (no pid)');
+        // without a status fd, the same words on stderr
+        const plain = spawnSync(HELPER, ['run', ...flags, '--', 'touch', '/made'], { encoding: 'utf8' });
+        assert.equal(plain.status, 125);
+        assert.equal(plain.stderr, `tsbox-helper: ${error}\n`);
+      }
+      for (const d of [upper, work, merged]) assert.deepEqual(readdirSync(d), [], `${d} untouched`);
+      assert.ok(!existsSync(join(f.rootfs, 'made')), 'CMD never ran');
       assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(f.dir), 'no mount on the host');
     } finally {
       f.cleanup();
@@ -549,6 +620,7 @@ test('tsbox-helper', { skip }, async (t) => {
   await t.test('--cgroup places the init before the cgroup namespace is made', async () => {
     const f = fixture('cgroup');
     const cg = `/sys/fs/cgroup/pids/tsbox-test-${process.pid}-${Date.now()}`;
+    notePath(cg);
     let pid = 0;
     try {
       mkdirSync(cg);
@@ -567,13 +639,7 @@ test('tsbox-helper', { skip }, async (t) => {
     } finally {
       if (pid) killPid(pid);
       f.cleanup();
-      for (let i = 0; i < 50 && existsSync(cg); i++) {
-        try {
-          rmdirSync(cg);
-        } catch {
-          await new Promise((r) => setTimeout(r, 20)); // the killed task may linger a moment
-        }
-      }
+      await removeCgroup(cg);
     }
   });
 
@@ -629,6 +695,7 @@ test('tsbox-helper', { skip }, async (t) => {
   await t.test('exec --cgroup, and exec without --ns mnt is refused', async () => {
     const f = fixture('execcg');
     const cg = `/sys/fs/cgroup/pids/tsbox-test-${process.pid}-${Date.now()}`;
+    notePath(cg);
     let pid = 0;
     try {
       mkdirSync(cg);
@@ -646,13 +713,7 @@ test('tsbox-helper', { skip }, async (t) => {
     } finally {
       if (pid) killPid(pid);
       f.cleanup();
-      for (let i = 0; i < 50 && existsSync(cg); i++) {
-        try {
-          rmdirSync(cg);
-        } catch {
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
+      await removeCgroup(cg);
     }
   });
 

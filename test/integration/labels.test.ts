@@ -16,6 +16,7 @@ import { allocateLevel, containerLabels, SHARED_FILE_LABEL } from '../../src/eng
 import type { ContainerRecord, ContainerState, VolumeSpec } from '../../src/engine/types.js';
 import { parseArgs } from '../../src/cli/args.js';
 import { captureOutput } from '../../src/cli/output.js';
+import { notePath, tempDir } from '../lib/suite-run.js';
 
 const XATTR = 'security.selinux';
 let helper = '';
@@ -43,7 +44,7 @@ function setfattr(p: string, value: string): void {
 
 /** A scratch tree on ext4 (/var/tmp) plus a tsbox root; removed after the test. */
 function scratch(t: { after: (fn: () => void) => void }): { dir: string; paths: Paths; tree: (name: string) => string } {
-  const dir = fs.mkdtempSync('/var/tmp/tsbox-labels-');
+  const dir = tempDir('tsbox-labels-', '/var/tmp');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const paths = resolvePaths(path.join(dir, 'root'));
   const tree = (name: string) => {
@@ -336,8 +337,9 @@ function tsboxCli(root: string, args: string[], env: Record<string, string> = {}
 }
 
 function e2e(t: { after: (fn: () => void) => void }) {
-  const dir = fs.mkdtempSync('/var/tmp/tsbox-labels-e2e-');
+  const dir = tempDir('tsbox-labels-e2e-', '/var/tmp');
   const root = path.join(dir, 'root');
+  notePath(root);
   const names: string[] = [];
   t.after(() => {
     for (const n of names) tsboxCli(root, ['rm', '-f', n]);

@@ -16,18 +16,20 @@
 //
 // The file runs itself inside `unshare -m` (TSBOX_ROOTLESS_CG_ROLE set);
 // that copy reports what it saw as JSON and the tests here check it. The
-// user, their /etc/subuid and /etc/subgid lines, the cgroups and the runtime
-// dir are removed afterwards.
+// user runs the built CLI and helper from a temp dir it can read
+// (test/lib/readable-install.ts). The user, their /etc/subuid and
+// /etc/subgid lines, the cgroups, that temp dir and the runtime dir are
+// removed afterwards.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN } from '../lib/cli.js';
+import { readableInstall, type Install } from '../lib/readable-install.js';
 import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
 import { detectLayout } from '../../src/engine/cgroups/index.js';
+import { notePath, tempDir } from '../lib/suite-run.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROLE = process.env.TSBOX_ROOTLESS_CG_ROLE;
@@ -47,6 +49,8 @@ interface Env {
   uid: number;
   home: string;
   runtime: string;
+  /** bin/tsbox.js of a copy the user can read (test/lib/readable-install.ts) */
+  bin: string;
 }
 
 /** The CLI as the user, from a shell first moved into cgroup LEAF (relative to /sys/fs/cgroup). */
@@ -55,7 +59,7 @@ function tsboxIn(env: Env, leaf: string, args: string[]) {
   for (const k of ['TSBOX_HELPER', 'NODE_OPTIONS']) if (process.env[k]) vars.push(`${k}=${process.env[k]}`);
   const r = spawnSync(
     'sh',
-    ['-c', 'echo $$ > "$1/cgroup.procs" && shift && exec runuser -u "$@"', 'sh', path.join('/sys/fs/cgroup', leaf), USER, '--', '/usr/bin/env', '-i', ...vars, process.execPath, BIN, ...args],
+    ['-c', 'echo $$ > "$1/cgroup.procs" && shift && exec runuser -u "$@"', 'sh', path.join('/sys/fs/cgroup', leaf), USER, '--', '/usr/bin/env', '-i', ...vars, process.execPath, env.bin, ...args],
     { encoding: 'utf8', timeout: 60000, cwd: env.home },
   );
   return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
@@ -154,22 +158,26 @@ function removeTree(dir: string): void {
 let uid = -1;
 let home = '';
 let runtime = '';
+let install: Install;
 let line = '';
 const original: Record<string, string> = {};
 
 if (!ROLE) {
   before(() => {
     if (opts.skip) return;
+    install = readableInstall();
+    notePath(path.join(hostLayout!.v2Root!, TOP));
     const add = sh('useradd', ['--create-home', '--shell', '/bin/sh', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', USER]);
     assert.equal(add.code, 0, add.stderr);
     uid = Number(sh('id', ['-u', USER]).stdout);
     const gid = Number(sh('id', ['-g', USER]).stdout);
     home = sh('sh', ['-c', `getent passwd ${USER} | cut -d: -f6`]).stdout.trim();
+    notePath(home);
     for (const f of ['/etc/subuid', '/etc/subgid']) original[f] = fs.readFileSync(f, 'utf8');
     const start = suggestFreeRange([...parseSubIdEntries(original['/etc/subuid']), ...parseSubIdEntries(original['/etc/subgid'])], COUNT).start;
     line = `${USER}:${start}:${COUNT}\n`;
     for (const f of ['/etc/subuid', '/etc/subgid']) fs.writeFileSync(f, original[f] + line);
-    runtime = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-rt-'));
+    runtime = tempDir('tsbox-rt-');
     fs.chownSync(runtime, uid, gid);
     fs.chmodSync(runtime, 0o700);
   });
@@ -190,12 +198,13 @@ if (!ROLE) {
     const del = sh('userdel', ['--remove', USER]);
     assert.ok(del.code === 0 || del.code === 12 /* mail spool absent */, del.stderr);
     fs.rmSync(runtime, { recursive: true, force: true });
+    fs.rmSync(install.dir, { recursive: true, force: true });
     assert.ok(!fs.existsSync(home), 'the home directory is gone');
   });
 
   test('rootless on cgroup v2 with a delegated subtree: the container gets a cgroup below it, pause and rm work', opts, () => {
     const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount -R /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$0" "$1"', process.execPath, SELF], {
-      env: { ...process.env, TSBOX_ROOTLESS_CG_ROLE: JSON.stringify({ uid, home, runtime }), TSBOX_ROOTLESS_CG_USER: USER, TSBOX_ROOTLESS_CG_TOP: TOP },
+      env: { ...process.env, TSBOX_ROOTLESS_CG_ROLE: JSON.stringify({ uid, home, runtime, bin: install.bin }), TSBOX_ROOTLESS_CG_USER: USER, TSBOX_ROOTLESS_CG_TOP: TOP },
       encoding: 'utf8',
       timeout: 120000,
     });

@@ -8,22 +8,26 @@
 // cannot be produced here without breaking every other test on the machine
 // (it is one global sysctl): test/unit/rootless.test.ts covers it with fixtures.
 //
-// Everything created is removed afterwards: the user (userdel -r), our
-// lines in /etc/subuid and /etc/subgid (byte for byte), temp dirs and state
-// roots, and the containers and processes the test user (or root) started.
+// The user runs a copy of the built CLI and helper in a temp dir it can read
+// (test/lib/readable-install.ts): the checkout may be closed to it (a clone
+// under /root). Everything created is removed afterwards: the user (userdel
+// -r), our lines in /etc/subuid and /etc/subgid (byte for byte), that copy,
+// temp dirs and state roots, and the containers and processes the test user
+// (or root) started.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BIN, REPO, cleanupRoot, inspect, makeRoot, tsbox as tsboxAt } from '../lib/cli.js';
+import { cleanupRoot, inspect, makeRoot, tsbox as tsboxAt } from '../lib/cli.js';
+import { readableInstall, type Install } from '../lib/readable-install.js';
 import { parseIdMap } from '../../src/probe/idmap.js';
 import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
 import { helperPath } from '../../src/engine/helper.js';
 import { runInUserNamespace } from '../../src/engine/userns.js';
 import { UserError } from '../../src/engine/errors.js';
 import { shiftOwners } from '../../src/engine/idmapped.js';
+import { notePath, tempDir } from '../lib/suite-run.js';
 
 const USER = `tsboxtest${process.pid}`;
 const SUBUID = '/etc/subuid';
@@ -49,6 +53,7 @@ let gid = -1;
 let home = '';
 let runtime = '';
 let scratch = '';
+let install: Install;
 let start = 0;
 const original: Record<string, string> = {};
 const line = () => `${USER}:${start}:${COUNT}\n`;
@@ -81,28 +86,33 @@ function asUser(argv: string[], o: RunOpts = {}) {
   return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-const tsbox = (args: string[], o: RunOpts = {}) => asUser([process.execPath, BIN, ...args], o);
+/** the CLI as the test user, from a copy the user can read (test/lib/readable-install.ts) */
+const tsbox = (args: string[], o: RunOpts = {}) => asUser([process.execPath, install.bin, ...args], o);
 
 before(() => {
   if (why) return;
+  install = readableInstall();
   const add = sh('useradd', ['--create-home', '--shell', '/bin/sh', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', USER]);
   assert.equal(add.code, 0, add.stderr);
   uid = Number(sh('id', ['-u', USER]).stdout);
   gid = Number(sh('id', ['-g', USER]).stdout);
   home = sh('sh', ['-c', `getent passwd ${USER} | cut -d: -f6`]).stdout.trim();
+  notePath(home);
   for (const f of [SUBUID, SUBGID]) {
     original[f] = fs.readFileSync(f, 'utf8');
     assert.ok(!original[f].split('\n').some((l) => l.startsWith(`${USER}:`)), `useradd gave ${USER} no range in ${f}`);
   }
   start = suggestFreeRange([...parseSubIdEntries(original[SUBUID]), ...parseSubIdEntries(original[SUBGID])], COUNT).start;
   addRange();
-  runtime = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-rt-'));
+  runtime = tempDir('tsbox-rt-');
   fs.chownSync(runtime, uid, gid);
   fs.chmodSync(runtime, 0o700);
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-rootless-'));
+  scratch = tempDir('tsbox-rootless-');
   fs.chmodSync(scratch, 0o755);
-  const readable = asUser(['/bin/sh', '-c', `test -r '${BIN}' && test -x '${helperPath()}' && test -r '${path.join(REPO, 'dist/src/cli/main.js')}'`]);
-  assert.equal(readable.code, 0, `${USER} cannot read ${BIN} or run ${helperPath()}: make the repository readable by others (chmod o+rX) to run the rootless tests`);
+  const node = asUser(['/bin/sh', '-c', `test -x '${process.execPath}'`]);
+  assert.equal(node.code, 0, `${USER} cannot run ${process.execPath}: the rootless tests need a Node that every user may run`);
+  const readable = asUser(['/bin/sh', '-c', `test -r '${install.bin}' && test -x '${install.helper}'`]);
+  assert.equal(readable.code, 0, `${USER} cannot read the copy of tsbox in ${install.dir}`);
 });
 
 after(() => {
@@ -124,6 +134,7 @@ after(() => {
   assert.ok(del.code === 0 || del.code === 12 /* mail spool absent */, del.stderr);
   fs.rmSync(runtime, { recursive: true, force: true });
   fs.rmSync(scratch, { recursive: true, force: true });
+  fs.rmSync(install.dir, { recursive: true, force: true });
   assert.ok(!fs.existsSync(home), 'the home directory is gone');
 });
 
@@ -254,7 +265,7 @@ test('newuidmap without its setuid bit: a clear error naming the file and the fi
 
 /** planUserNamespace run as the test user, against the real files and newuidmap. */
 function planAsUser(request: Record<string, unknown>): { uidMap?: unknown; error?: string; hint?: string } {
-  const mod = path.join(REPO, 'dist/src/engine/rootless.js');
+  const mod = path.join(install.dist, 'src/engine/rootless.js');
   const script =
     `const { planUserNamespace } = await import(${JSON.stringify(mod)});` +
     `const req = { uidmap: [], gidmap: [], rootless: true, uid: process.getuid(), gid: process.getgid(), containerId: (r) => r, ...${JSON.stringify(request)} };` +
@@ -331,7 +342,7 @@ test('rootless tsbox run: the container’s uid_map and gid_map, read from outsi
 });
 
 test('tsbox-helper without root: only inside a user namespace of its own, and it says so', opts, () => {
-  const helper = helperPath();
+  const helper = install.helper;
   let r = asUser([helper, 'run', '--rootfs', '/', '--', 'true']);
   assert.equal(r.code, 125);
   assert.match(r.stderr, /^tsbox-helper: tsbox-helper run without root needs --ns user/);
@@ -346,7 +357,7 @@ test('tsbox-helper without root: only inside a user namespace of its own, and it
 
 test('rootless run of an imported image: overlay in the user namespace, files land on your ids', opts, () => {
   const src = path.join(home, 'bbsrc');
-  const made = asUser([process.execPath, '--input-type=module', '-e', `(await import(${JSON.stringify(path.join(REPO, 'dist/test/lib/busybox.js'))})).makeBusyboxRootfs(${JSON.stringify(src)})`]);
+  const made = asUser([process.execPath, '--input-type=module', '-e', `(await import(${JSON.stringify(path.join(install.dist, 'test/lib/busybox.js'))})).makeBusyboxRootfs(${JSON.stringify(src)})`]);
   assert.equal(made.code, 0, made.stderr);
   assert.equal(tsbox(['image', 'import', src, '--name', 'bb']).code, 0);
   const r = tsbox(['run', '--name', 'b1', 'bb', 'sh', '-c', 'id -u; grep " / / " /proc/self/mountinfo; echo data > /root/f; touch /etc/f5; chown 5:5 /etc/f5; stat -c %u:%g /etc/f5']);
@@ -422,7 +433,7 @@ test('rootless --userns=auto: the container’s root is a subuid; its files are 
 
 test('rootless --userns=auto with an imported image: a private copy, each file on the container’s id for its owner', opts, () => {
   const src = path.join(home, 'autosrc');
-  const made = asUser([process.execPath, '--input-type=module', '-e', `(await import(${JSON.stringify(path.join(REPO, 'dist/test/lib/busybox.js'))})).makeBusyboxRootfs(${JSON.stringify(src)})`]);
+  const made = asUser([process.execPath, '--input-type=module', '-e', `(await import(${JSON.stringify(path.join(install.dist, 'test/lib/busybox.js'))})).makeBusyboxRootfs(${JSON.stringify(src)})`]);
   assert.equal(made.code, 0, made.stderr);
   const imported = tsbox(['image', 'import', src, '--name', 'bbauto']);
   assert.equal(imported.code, 0, imported.stderr);

@@ -7,14 +7,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultSeccompProgram } from '../../src/engine/seccomp.js';
 import { SYSCALLS, seccompArch } from '../../src/engine/seccomp-syscalls.js';
 import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
 import { readProcessSecurity } from '../../src/probe/process.js';
+import { tempDir } from '../lib/suite-run.js';
 
 const { EPERM, ENOSYS } = constants.errno;
 const arch = seccompArch(process.arch);
@@ -33,7 +34,7 @@ const started: ChildProcess[] = [];
 
 before(() => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'tsbox-seccomp-'));
+  dir = tempDir('tsbox-seccomp-');
   loader = join(dir, 'seccomp-loader');
   const src = new URL('../../../test/fixtures/seccomp-loader.c', import.meta.url).pathname;
   const b = spawnSync('cc', ['-Wall', '-Wextra', '-Werror', '-O2', '-o', loader, src], { encoding: 'utf8' });

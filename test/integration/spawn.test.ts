@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { nativeDir } from '../../src/engine/helper.js';
 import { spawnAddon, spawnMethod, startChild, startWithAddon, startWithNode, type Child, type ChildIo } from '../../src/engine/spawn.js';
 import { BIN, makeRoot } from '../lib/cli.js';
+import { notePath, tempDir } from '../lib/suite-run.js';
 
 const dir = nativeDir();
 const addon = spawnAddon(dir);
@@ -36,10 +36,39 @@ const transports: Array<[string, Start | undefined]> = [
   ['child_process', startWithNode],
 ];
 
-/** Run `sh -c SCRIPT`; fd 3 (status) and stderr are collected. */
+/** Our open pipes, as fd=pipe:[inode] (other fds Node may open for itself and keep, /dev/null among them). */
+function openPipes(): Set<string> {
+  const pipes = new Set<string>();
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const what = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (what.startsWith('pipe:')) pipes.add(`${fd}=${what}`);
+    } catch {
+      /* the listing's own fd, closed by now */
+    }
+  }
+  return pipes;
+}
+
+/**
+ * Wait until the pipes opened since BEFORE are closed again: the child's are
+ * read to their end then (both transports close our end at end of file).
+ */
+async function pipesClosed(before: Set<string>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const open = [...openPipes()].filter((p) => !before.has(p));
+    if (open.length === 0) return;
+    if (Date.now() > deadline) assert.fail(`${open.join(', ')} still open ${ms} ms after the child exited`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Run `sh -c SCRIPT`; fd 3 (status) and stderr are collected to their end. */
 async function sh(start: Start, script: string, io: Partial<ChildIo> = {}, whileRunning?: (c: Child) => void): Promise<Outcome> {
   let status = '';
   let stderr = '';
+  const before = openPipes();
   const child = start('/bin/sh', ['-c', script], {
     inherit: false,
     extraFds: [],
@@ -51,8 +80,8 @@ async function sh(start: Start, script: string, io: Partial<ChildIo> = {}, while
   assert.ok(child.pid > 0);
   whileRunning?.(child);
   const code = await child.exited;
-  // the fallback reports the exit before the last of the pipe, as child_process does
-  await new Promise((r) => setTimeout(r, 20));
+  // the fallback reports the exit before the last of the pipes, as child_process does
+  await pipesClosed(before);
   return { code, status, stderr };
 }
 
@@ -66,7 +95,7 @@ for (const [name, start] of transports) {
   });
 
   test(`${name}: extra fds from 4 on, then the block pipe; unblock(true) sends one byte, unblock(false) closes it`, { skip }, async (t) => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-spawn-'));
+    const tmp = tempDir('tsbox-spawn-');
     t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
     fs.writeFileSync(path.join(tmp, 'a'), 'from fd 4\n');
     const fd = fs.openSync(path.join(tmp, 'a'), 'r');
@@ -120,7 +149,9 @@ test('tsbox run --rm starts its helper without loading child_process, the stream
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   const probe = path.join(root, 'loaded.cjs');
   fs.writeFileSync(probe, "process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList)));\n");
-  const r = spawnSync(process.execPath, ['--require', probe, BIN, '--root', path.join(root, 'state'), 'run', '--rm', 'host', 'sh', '-c', 'echo ran'], { encoding: 'utf8' });
+  const state = path.join(root, 'state');
+  notePath(state);
+  const r = spawnSync(process.execPath, ['--require', probe, BIN, '--root', state, 'run', '--rm', 'host', 'sh', '-c', 'echo ran'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'ran\n');
   const loaded = JSON.parse(r.stderr) as string[];
@@ -131,7 +162,7 @@ test('the container starts with no signal ignored or blocked, whatever its calle
   const root = makeRoot();
   try {
     // a shell that ignores INT and QUIT, as one running a background job does
-    const r = spawnSync('sh', ['-c', `trap '' INT QUIT PIPE; exec "$0" "$@"`, process.execPath, BIN, '--root', path.join(root, 'state'), 'run', '--rm', 'host', 'grep', '-E', '^Sig(Ign|Blk)', '/proc/self/status'], { encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', `trap '' INT QUIT PIPE; exec "$0" "$@"`, process.execPath, BIN, '--root', root, 'run', '--rm', 'host', 'grep', '-E', '^Sig(Ign|Blk)', '/proc/self/status'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
   } finally {
@@ -144,6 +175,7 @@ for (const noAddon of ['', '1']) {
     const root = makeRoot();
     try {
       const state = path.join(root, 'state');
+      notePath(state);
       const r = spawnSync(process.execPath, [BIN, '--root', state, 'run', '--rm', 'host', 'true'], {
         encoding: 'utf8',
         env: { ...process.env, TSBOX_HELPER: '/nonexistent/tsbox-helper', TSBOX_NO_ADDON: noAddon },
@@ -160,7 +192,7 @@ for (const noAddon of ['', '1']) {
 }
 
 test('a tsbox-spawn.node that cannot be loaded is not used: child_process starts the helper, and info says why', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-spawn-'));
+  const dir = tempDir('tsbox-spawn-');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.writeFileSync(path.join(dir, 'tsbox-spawn.node'), 'not a shared object');
   assert.equal(spawnAddon(dir), undefined);

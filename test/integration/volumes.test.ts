@@ -15,13 +15,14 @@ import { resolvePaths } from '../../src/engine/paths.js';
 import { containerLabels } from '../../src/engine/selinux.js';
 import type { VolumeSpec } from '../../src/engine/types.js';
 import { chownVolumes, helperMountArgs, parseVolumeFlags, VOLUME_FLAGS, VolumeStore } from '../../src/engine/volumes.js';
+import { tempDir } from '../lib/suite-run.js';
 
 before(() => {
   assert.equal(process.getuid?.(), 0, 'these tests chown files and start containers: they need root');
 });
 
 function scratch(t: { after: (fn: () => void) => void }): string {
-  const dir = fs.mkdtempSync('/var/tmp/tsbox-volumes-');
+  const dir = tempDir('tsbox-volumes-', '/var/tmp');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -1,9 +1,10 @@
 // Test fixtures shared by integration tests: a minimal busybox rootfs and
 // temporary directories. Generic on purpose; nothing here knows about tsbox.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir as osTmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from './suite-run.js';
 
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox', '/usr/local/bin/busybox', '/sbin/busybox'];
 
@@ -44,9 +45,9 @@ export function makeBusyboxRootfs(dir: string): void {
   writeFileSync(join(dir, 'etc', 'hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost\n');
 }
 
-/** A new empty directory `<base>/<prefix>-XXXXXX` (base: os.tmpdir()). */
+/** A new empty directory `<base>/<prefix>-XXXXXX` (base: os.tmpdir()), noted as the run's (suite-run.ts). */
 export function tmpdir(prefix: string, base: string = osTmpdir()): string {
-  return mkdtempSync(join(base, `${prefix}-`));
+  return tempDir(`${prefix}-`, base);
 }
 
 /** rm -rf, for test cleanup. */

@@ -1,9 +1,9 @@
 // Running the real CLI (bin/tsbox.js) against a private state root.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './suite-run.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = path.join(REPO, 'bin/tsbox.js');
@@ -14,8 +14,9 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A new state root (mode 0700, as mkdtemp makes it), noted as the run's (test/lib/suite-run.ts). */
 export function makeRoot(prefix = 'tsbox-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 /** Synchronous run of `tsbox --root ROOT ARGS...` */
@@ -43,8 +44,10 @@ export function tsboxAsync(root: string, args: string[]): Promise<CliResult> {
 
 /**
  * The engine keeps its cgroup parent (`<hierarchy>/tsbox`) once made, as
- * podman keeps libpod_parent. Tests leave nothing behind: remove it again
- * when no container is left in it (rmdir refuses otherwise).
+ * podman keeps libpod_parent. The suite leaves nothing behind: test/zz
+ * removes it again when no container is left in it (rmdir refuses
+ * otherwise). Only there: between tests, another engine on the machine may
+ * have just made it for a container of its own.
  */
 export function removeEmptyCgroupParents(): void {
   for (const h of fs.readdirSync('/sys/fs/cgroup')) {
@@ -56,13 +59,12 @@ export function removeEmptyCgroupParents(): void {
   }
 }
 
-/** Remove every container under ROOT (force), the root itself, and empty cgroup parents. */
+/** Remove every container under ROOT (force), and the root itself. */
 export function cleanupRoot(root: string): void {
   const ps = tsbox(root, ['ps', '-a', '-q']);
   const ids = ps.stdout.split('\n').filter(Boolean);
   if (ids.length) tsbox(root, ['rm', '-f', ...ids]);
   fs.rmSync(root, { recursive: true, force: true });
-  removeEmptyCgroupParents();
 }
 
 export function inspect(root: string, name: string): Record<string, any> {

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Tmux, TSBOX, haveTmux, tsbox } from './tmux.js';
+import { tempDir } from '../lib/suite-run.js';
 
 const skip = !haveTmux() ? 'tmux is not installed' : process.getuid?.() !== 0 ? 'needs root to run containers' : false;
 
@@ -16,7 +16,7 @@ const skip = !haveTmux() ? 'tmux is not installed' : process.getuid?.() !== 0 ? 
 const row = (screen: string, name: string) => screen.split('\n').find((l) => new RegExp(`^[› ] ${name} `).test(l)) ?? '';
 
 function setup(names: string[]): { root: string; cleanup: () => void } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-tmux-'));
+  const root = tempDir('tsbox-tmux-');
   for (const n of names) tsbox(root, 'run', '-d', '--name', n, 'host', 'sleep', 'infinity');
   return {
     root,

@@ -127,6 +127,31 @@ test('every tab with data', async () => {
   w.app.unmount();
 });
 
+test('the Logs tab: control characters in container output are replaced, so no escape sequence of its reaches the terminal', async () => {
+  const w = world(80, 24);
+  await settle();
+  await w.app.press('/', 'w', 'e', 'b', KEYS.enter);
+  w.src.logLines = [
+    '\x1b[2J\x1b[Hclear screen',
+    '\x1b]0;new title\x07osc',
+    'bell\x07 back\x08 cr\r nul\x00 del\x7f',
+    'c1 \x9b2J csi',
+    'tab\tstop',
+  ];
+  await w.app.press('6');
+  const raw = w.app.raw();
+  assert.ok(raw.includes('clear screen'), 'the log is on screen');
+  // the only escapes are the dashboard's own styles (SGR), whole
+  assert.deepEqual(raw.match(/\x1b(?!\[[0-9;]*m)/g), null, 'an ESC that does not start an SGR code');
+  assert.doesNotMatch(raw, /[\x00-\x09\x0b-\x1a\x1c-\x1f\x7f-\x9f]/, 'a control character other than newline and SGR escapes');
+  const f = w.app.frame();
+  for (const shown of ['\ufffd[2J\ufffd[Hclear screen', '\ufffd]0;new title\ufffdosc', 'bell\ufffd back\ufffd cr\ufffd nul\ufffd del\ufffd', 'c1 \ufffd2J csi', 'tab stop']) {
+    assert.ok(f.includes(shown), `shown as ${JSON.stringify(shown)}`);
+  }
+  checkSize(w.app, 80, 24);
+  w.app.unmount();
+});
+
 test('tabs say "not available" plainly when their source is missing', async () => {
   const w = world(80, 24, (src) => {
     src.snapshot = () => ({ ...snapshot(src.containers), stats: na('the stats probe (src/probe/stats.ts) is not installed'), namespaces: na('the namespace probe is not installed'), nsColumn: {} });

@@ -45,13 +45,20 @@ test('the list first, then the rows on screen and the namespaces, then all stati
   assert.deepEqual(src.scopes[2].current, new Set([...onScreen, s.selectedId!]));
 });
 
-test('start: the second refresh comes right after the first frame, not an interval later', async () => {
+test('start: the second refresh comes right after the first frame, then one every interval until stop', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const { src, ctl } = setup();
   ctl.start();
   assert.deepEqual(src.scopes.map(kind), ['none']);
-  await new Promise((r) => setTimeout(r, 20));
+  t.mock.timers.tick(0);
+  assert.deepEqual(src.scopes.map(kind), ['none', 'some+ns'], 'not an interval later');
+  t.mock.timers.tick(59_999);
+  assert.equal(src.scopes.length, 2);
+  t.mock.timers.tick(1);
+  assert.equal(src.scopes.length, 3, 'the interval (60 s here) after that');
   ctl.stop();
-  assert.deepEqual(src.scopes.map(kind), ['none', 'some+ns']);
+  t.mock.timers.tick(600_000);
+  assert.equal(src.scopes.length, 3, 'none after stop');
 });
 
 test('scrolling moves what is read; sorting by a statistic reads all every time', () => {

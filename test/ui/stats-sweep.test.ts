@@ -8,17 +8,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sweepStats } from '../../src/probe/stats.js';
+import { tempDir } from '../lib/suite-run.js';
 
 const RUNNING = fileURLToPath(new URL('../../../test/fixtures/cgroupv2/root/tsbox/9f2c4e7a1b3d5c6e8f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e', import.meta.url));
 const MiB = 1024 * 1024;
 
 /** Container cgroup directories copied from the fixture, removed after the test (with every file the sweeps keep open). */
 function cgroups(t: { after: (fn: () => void) => void }, ...ids: string[]): Record<string, string> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-sweep-'));
+  const root = tempDir('tsbox-sweep-');
   t.after(() => {
     sweepStats([]);
     fs.rmSync(root, { recursive: true, force: true });
@@ -57,14 +57,27 @@ test('a container whose cgroups moved is read from the new ones', (t) => {
   assert.equal(sweepStats([{ id: 'x', pid: 0, cgroupPaths: [`${dirs.b}`] }]).get('x')?.pids, 7);
 });
 
-test('current: limits of containers nobody looks at are re-read less often', async (t) => {
+test('current: limits are re-read after 2 s on screen, after 30 s in the background', (t) => {
   const dirs = cgroups(t, 'x');
   const x = target('x', dirs.x);
-  assert.equal(sweepStats([x]).get('x')?.memLimit, 256 * MiB);
+  let clock = 1_000_000;
+  /** the limit a sweep at time NOW reads */
+  const at = (now: number, current?: ReadonlySet<string>) => {
+    clock = now;
+    return sweepStats([x], undefined, { now: () => now, current }).get('x')?.memLimit;
+  };
+  assert.equal(at(clock), 256 * MiB);
   // the open file is rewritten in place, as the kernel regenerates it
   fs.writeFileSync(path.join(dirs.x, 'memory.max'), `${128 * MiB}\n`);
-  await new Promise((r) => setTimeout(r, 2100)); // past the 2 s a shown limit may lag
-  assert.equal(sweepStats([x], undefined, { current: new Set() }).get('x')?.memLimit, 256 * MiB, 'in the background: not yet');
-  assert.equal(sweepStats([x], undefined, { current: new Set(['x']) }).get('x')?.memLimit, 128 * MiB, 'on screen: read again');
-  assert.equal(sweepStats([x]).get('x')?.memLimit, 128 * MiB);
+  const onScreen = new Set(['x']);
+  assert.equal(at(clock + 1999, onScreen), 256 * MiB, 'on screen, within 2 s: the limit as read');
+  assert.equal(at(clock + 1, new Set()), 256 * MiB, 'in the background at 2 s: not yet');
+  assert.equal(at(clock, onScreen), 128 * MiB, 'on screen at 2 s: read again');
+  fs.writeFileSync(path.join(dirs.x, 'memory.max'), `${64 * MiB}\n`);
+  assert.equal(at(clock + 29_999, new Set()), 128 * MiB, 'in the background, within 30 s: not yet');
+  assert.equal(at(clock + 1, new Set()), 64 * MiB, 'in the background at 30 s: read again');
+  // a caller that names no current set: every container is on screen
+  fs.writeFileSync(path.join(dirs.x, 'memory.max'), `${32 * MiB}\n`);
+  assert.equal(at(clock + 1999), 64 * MiB);
+  assert.equal(at(clock + 1), 32 * MiB);
 });

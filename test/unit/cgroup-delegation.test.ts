@@ -8,17 +8,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { findDelegation, v2CgroupOf } from '../../src/engine/cgroups/delegation.js';
 import { createContainerCgroups, type CgroupLayout } from '../../src/engine/cgroups/index.js';
 import { UserError } from '../../src/engine/errors.js';
+import { tempDir } from '../lib/suite-run.js';
 
 const MiB = 1024 * 1024;
 const OTHER = 4242; // a uid that is not ours: the test must tell owners apart
 
 function tree(t: { after: (fn: () => void) => void }): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-deleg-'));
+  const root = tempDir('tsbox-deleg-');
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   return root;
 }

@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { detectLayout, layoutFromMountinfo } from '../../src/engine/cgroups/layout.js';
 import { UserError } from '../../src/engine/errors.js';
+import { tempDir } from '../lib/suite-run.js';
 
 const BASE = [
   '21 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw',
@@ -110,7 +110,7 @@ test('a mount of the hierarchy root is preferred to a mount of a sub-cgroup', ()
 });
 
 test('detectLayout reads a mountinfo file and caches per path', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-layout-'));
+  const dir = tempDir('tsbox-layout-');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'mountinfo');
   fs.writeFileSync(file, V1.join('\n') + '\n');

@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { planLimitWrites, sharesToWeight, weightToShares, type CgroupFiles, type Placement } from '../../src/engine/cgroups/limits.js';
 import { bfqDevices, limitProblems, type HostFacts } from '../../src/engine/cgroups/validate.js';
 import type { CgroupLayout } from '../../src/engine/cgroups/layout.js';
 import { UserError } from '../../src/engine/errors.js';
+import { tempDir } from '../lib/suite-run.js';
 
 const MiB = 1024 * 1024;
 const V1: Placement = {
@@ -163,7 +163,7 @@ test('validation reads only the host facts its limits need (every container has 
 });
 
 test('bfqDevices reads the bracketed (active) scheduler of each block device', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-sysblock-'));
+  const dir = tempDir('tsbox-sysblock-');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const dev = (name: string, sched: string) => {
     fs.mkdirSync(path.join(dir, name, 'queue'), { recursive: true });

@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContainerCgroups, isFrozen, oomKillCount, updateLimits, type CgroupLayout } from '../../src/engine/cgroups/index.js';
 import { sweepStats } from '../../src/probe/stats.js';
+import { tempDir } from '../lib/suite-run.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/cgroupv2/root', import.meta.url));
 const RUNNING = '9f2c4e7a1b3d5c6e8f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e';
@@ -18,7 +18,7 @@ const MiB = 1024 * 1024;
 
 /** A private copy of the fixture tree and a v2 layout rooted at it. */
 function copyTree(t: { after: (fn: () => void) => void }): { root: string; layout: CgroupLayout } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-cgv2-'));
+  const root = tempDir('tsbox-cgv2-');
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   fs.cpSync(FIXTURE, root, { recursive: true });
   const v2Controllers = fs.readFileSync(path.join(root, 'cgroup.controllers'), 'utf8').trim().split(' ');

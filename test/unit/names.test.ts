@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { NameIndex } from '../../src/engine/names.js';
+import { tempDir } from '../lib/suite-run.js';
 
 const id = (n: number) => n.toString(16).padStart(64, '0');
 
 function setup(t: { after: (fn: () => void) => void }) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-names-'));
+  const dir = tempDir('tsbox-names-');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const records = new Map<string, string>(); // id -> name
   return { dir, records, index: new NameIndex(path.join(dir, 'names'), (i) => records.get(i)) };

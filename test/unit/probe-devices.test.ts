@@ -5,13 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { CgroupLayout } from '../../src/engine/cgroups/layout.js';
 import { describeDeviceRules, readDeviceAccess } from '../../src/probe/devices.js';
+import { tempDir } from '../lib/suite-run.js';
 
 test('v1 list, v2 program, neither, and a devices cgroup that is gone', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-devprobe-'));
+  const dir = tempDir('tsbox-devprobe-');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const devices = path.join(dir, 'devices');
   fs.mkdirSync(path.join(devices, 'tsbox', 'c1'), { recursive: true });

@@ -8,7 +8,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   DEFAULT_AUTO_POOL,
@@ -29,8 +28,9 @@ import {
 import { findInPath, usernsUnavailable } from '../../src/engine/userns.js';
 import { UserError } from '../../src/engine/errors.js';
 import type { ContainerRecord, IdMapEntry } from '../../src/engine/types.js';
+import { tempDir } from '../lib/suite-run.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-rootless-'));
+const dir = tempDir('tsbox-rootless-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const UID = 1001;

@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   SECCOMP_POLICY,
@@ -20,6 +19,7 @@ import {
 import { AUDIT_ARCH, SYSCALLS, type SeccompArch } from '../../src/engine/seccomp-syscalls.js';
 import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
 import { UserError } from '../../src/engine/errors.js';
+import { tempDir } from '../lib/suite-run.js';
 
 const ALLOW = 0x7fff0000;
 const KILL_PROCESS = 0x80000000;
@@ -100,7 +100,7 @@ function policyNumbers(arch: SeccompArch, caps: readonly string[] = DEFAULT_CAPS
 function cDefines(source: string): Map<string, number> | undefined {
   const cc = spawnSync('cc', ['--version']);
   if (cc.error) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'tsbox-seccomp-'));
+  const dir = tempDir('tsbox-seccomp-');
   try {
     writeFileSync(join(dir, 'p.c'), source);
     const b = spawnSync('cc', ['-o', join(dir, 'p'), join(dir, 'p.c')], { encoding: 'utf8' });

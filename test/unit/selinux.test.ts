@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../src/engine/errors.js';
 import {
@@ -19,6 +18,7 @@ import {
   selinuxState,
   typeOf,
 } from '../../src/engine/selinux.js';
+import { tempDir } from '../lib/suite-run.js';
 
 function withEnv(value: string | undefined, fn: () => void): void {
   const saved = process.env.TSBOX_SELINUX;
@@ -55,7 +55,7 @@ test('selinuxState on this kernel (no /sys/fs/selinux): auto is off, on labels b
 });
 
 test('selinuxState with an enforcing or permissive kernel (fixture enforce files)', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-enforce-'));
+  const dir = tempDir('tsbox-enforce-');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const enforcing = path.join(dir, 'enforcing');
   const permissive = path.join(dir, 'permissive');

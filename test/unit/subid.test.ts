@@ -2,11 +2,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { addRangeHint, identify, parseSubIdEntries, parseSubIds, readSubIds, suggestFreeRange, totalCount, userName } from '../../src/engine/subid.js';
+import { tempDir } from '../lib/suite-run.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-subid-'));
+const dir = tempDir('tsbox-subid-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const SUBUID = [

@@ -11,9 +11,10 @@ import { refuseProtectedPath } from '../../src/engine/host-paths.js';
 import { resolvePaths } from '../../src/engine/paths.js';
 import { helperMountArgs, parseVolumeFlags, VOLUME_FLAGS, VolumeStore } from '../../src/engine/volumes.js';
 import type { VolumeSpec } from '../../src/engine/types.js';
+import { tempDir } from '../lib/suite-run.js';
 
 function setup(t: { after: (fn: () => void) => void }) {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-vol-unit-')));
+  const dir = fs.realpathSync(tempDir('tsbox-vol-unit-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'src'));
   fs.mkdirSync(path.join(dir, 'cwd', 'rel'), { recursive: true });
