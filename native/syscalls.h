@@ -135,10 +135,21 @@ static inline int sys_pidfd_send_signal(int pidfd, int sig)
 #endif
 }
 
+/* A lookup that crosses `..` under RESOLVE_IN_ROOT (or _BENEATH) fails with
+ * EAGAIN when any rename or mount on the system raced with it: the kernel
+ * cannot then prove that `..` stayed inside the root, and asks the caller to
+ * try again. On a busy host that is not rare, so retry, a bounded number of
+ * times (each try is a fresh, complete lookup). */
+#define OPENAT2_EAGAIN_TRIES 64
+
 static inline int sys_openat2(int dirfd, const char *path, struct tsbox_open_how *how, size_t size)
 {
 #ifdef SYS_openat2
-  return (int) syscall(SYS_openat2, dirfd, path, how, size);
+  int fd, tries = 0;
+  do
+    fd = (int) syscall(SYS_openat2, dirfd, path, how, size);
+  while (fd < 0 && errno == EAGAIN && ++tries < OPENAT2_EAGAIN_TRIES);
+  return fd;
 #else
   (void) dirfd;
   (void) path;
