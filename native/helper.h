@@ -174,6 +174,12 @@ int apply_user_and_caps(const struct config *c, bool in_userns, struct error *e)
 int seccomp_read_program(struct config *c, struct error *e);
 int seccomp_load(const struct config *c, struct error *e);
 
-/* process.c: last steps of the child, common to run and exec */
+/* process.c: last steps of the child, common to run and exec.
+ * set_credentials: seccomp (without NNP), user, caps.
+ * exec_in_workdir: close every fd but stdio and the error pipe, cwd, label,
+ * NNP, seccomp (with NNP), execve.
+ * finish_and_exec: both, in one process (run's init). */
+void set_credentials(const struct config *c, bool in_userns);
+__attribute__((noreturn)) void exec_in_workdir(const struct config *c);
 __attribute__((noreturn)) void finish_and_exec(const struct config *c, bool in_userns);
 void child_reset_signals(void);
