@@ -287,6 +287,14 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
 
   child_report_fd = ch->report[1];
   child_reset_signals();
+  /* Sharing a pid namespace (joined, or the host's), we can be seen by
+   * others' processes while we hold host fds and every capability: only a
+   * ptracer with CAP_SYS_PTRACE in the host's user namespace may come near
+   * us now (execve makes CMD dumpable again). Rootless, those others are
+   * the caller's own processes, and newuidmap needs our /proc/PID to stay
+   * the caller's. */
+  if (!(c->ns_flags & CLONE_NEWPID) && !c->unprivileged && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    die_with_error("clone", "PR_SET_DUMPABLE");
   /* If the monitor dies during setup, so do we. Cleared before execve. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     die_with_error("clone", "PR_SET_PDEATHSIG");
@@ -502,11 +510,6 @@ int run_main(struct config *c)
 
   if (open_run_fds(c, &e) < 0)
     monitor_fail(&e);
-  procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (procfd < 0) {
-    fail(&e, "clone", "open `/proc`");
-    monitor_fail(&e);
-  }
   if (c->detach)
     detach(c);
   sigfd = monitor_setup_signals(&e);
@@ -580,6 +583,14 @@ int run_main(struct config *c)
   close_pair_end(ch.in, 0);
   close_pair_end(ch.sock, 1);
   close_pair_end(ch.init, 1);
+
+  /* Opened only now, so the child never holds the host's /proc (our mount
+   * namespace is the host's whatever we joined). */
+  procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (procfd < 0) {
+    fail(&e, "clone", "open `/proc`");
+    monitor_fail(&e);
+  }
 
   if (forks_init(c) && adopt_init(&ch, &pidfd, &e) < 0)
     monitor_fail(&e);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -109,6 +110,19 @@ static inline pid_t sys_clone3(struct tsbox_clone_args *args, size_t size)
   errno = ENOSYS;
   return -1;
 #endif
+}
+
+/* fork() whose child is our parent's child, not ours (CLONE_PARENT): our
+ * parent can wait for it and gets its exit status. Plain clone, not clone3:
+ * the default seccomp filter refuses clone3 (ENOSYS) and allows clone
+ * without CLONE_NEW* flags. Without CLONE_VM and with no stack given, the
+ * child returns 0 on a copy of our stack, as from fork(); the remaining
+ * arguments (tids, tls) are unused, so their per-arch order does not matter.
+ * The kernel gives the child the exit signal our parent gets for us
+ * (SIGCHLD), whatever the low byte of the flags says. */
+static inline pid_t sys_clone_parent(void)
+{
+  return (pid_t) syscall(SYS_clone, (unsigned long) CLONE_PARENT, NULL, NULL, NULL, NULL);
 }
 
 static inline int sys_pidfd_open(pid_t pid, unsigned int flags)
