@@ -337,16 +337,20 @@ test('--pid container:X --userns container:X: X, with CAP_SYS_PTRACE in its user
   ok(['run', '-d', '--name', 'px', '--userns', 'auto', '--cap-add', 'SYS_PTRACE', IMAGE, 'ptrace-scan', marker.rel]);
   try {
     await attackerLog('px');
-    for (let i = 0; i < 12; i++) ok(['run', '--rm', '--userns', 'container:px', '--pid', 'container:px', IMAGE, 'true']);
+    for (let i = 0; i < 30; i++) ok(['run', '--rm', '--userns', 'container:px', '--pid', 'container:px', IMAGE, 'true']);
     const log = await attackerLog('px');
     const sightings = log.filter((l) => /^(seen|denied) /.test(l));
     assert.ok(sightings.length > 0, 'the attacker saw a joining init before its execve (else this test proves nothing)');
     assert.deepEqual(log.filter((l) => /^(dir|ESCAPED) /.test(l)), [], 'no directory fd, no way out');
     // Non-dumpable from its first instruction, the init's /proc/PID/fd needs
-    // CAP_SYS_PTRACE in the host's user namespace (EACCES). What X may still
+    // CAP_SYS_PTRACE in the host's user namespace (EACCES). What X can still
     // list is the init inside its execve, once the new memory map is the
     // container's: then only what execve was given is left, stdio and the
     // error pipe (a target may read as empty, execve closing it meanwhile).
+    // A helper that took its host fds into execve (close-on-exec only) shows
+    // them all there: that is what this catches reliably; the shorter window
+    // between joining the user namespace and the release, which non-dumpable
+    // closes, it catches only by chance.
     for (const l of log.filter((x) => x.startsWith('denied '))) assert.match(l, / 13$/);
     for (const l of log.filter((x) => x.startsWith('seen '))) {
       const fds = l.split(' ').slice(4);
