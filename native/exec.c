@@ -13,8 +13,8 @@
  *                                   seccomp (no NNP), user, caps
  *                                   clone(CLONE_PARENT) ---------> close the pid pipe, setsid,
  *   <- CMD's pid (pid pipe)         _exit                           [tty], cwd, label, NNP,
- *   reap the intermediate                                           seccomp, execve
- *   {"pid"}; error pipe: EOF = started
+ *   {"pid"}; error pipe: EOF = started                              seccomp, execve
+ *   reap the intermediate
  *   copy output and input, forward signals, reap CMD
  *
  * The container is named by pid AND start time: pidfd_open() pins the
@@ -226,9 +226,9 @@ static int read_report(int fd, struct error *e)
   return -1;
 }
 
-/* CMD's pid, from the intermediate, which is then reaped. Its pipe was in
- * CMD's process for a moment, so the pid must prove itself: our child, and
- * not the intermediate (those are our only children). */
+/* CMD's pid, from the intermediate. Its pipe was in CMD's process for a
+ * moment, so the pid must prove itself: our child, and not the
+ * intermediate (those are our only children). */
 static pid_t receive_child_pid(struct exec_channels *ch, struct error *e)
 {
   siginfo_t si;
@@ -252,11 +252,18 @@ static pid_t receive_child_pid(struct exec_channels *ch, struct error *e)
   if (pid <= 0 || pid == intermediate_pid || waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
     return failx(e, "clone", "the intermediate process reported pid %d, which is not CMD's", (int) pid);
   child_pid = pid;
-  while (waitpid(intermediate_pid, &wstatus, 0) < 0)
+  return pid;
+}
+
+/* It exits right after telling us the pid: reaped once CMD runs, so that
+ * its exit is not on the way to CMD's start. */
+static int reap_intermediate(struct error *e)
+{
+  while (waitpid(intermediate_pid, NULL, 0) < 0)
     if (errno != EINTR)
       return fail(e, "clone", "waitpid");
   intermediate_pid = -1;
-  return pid;
+  return 0;
 }
 
 int exec_main(struct config *c)
@@ -344,6 +351,8 @@ int exec_main(struct config *c)
     exec_fail(&e);
   close_end(ch.report, 0);
   status_line("{\"started\":true}");
+  if (reap_intermediate(&e) < 0)
+    exec_fail(&e);
 
   struct monitor m = {
     .pid = child_pid, .pidfd = -1, .sigfd = sigfd, .log_fd = -1,

@@ -234,6 +234,22 @@ const PAUSED_FD = /^(pipe:\[\d+\]|\/dev\/null|\/dev\/pts\/\d+)$/;
 /** What the attacker may read of one: the same, or nothing (closed between its readdir and readlink). */
 const SEEN_FD = /^$|^(pipe:\[\d+\]|\/dev\/null|\/dev\/pts\/\d+)$/;
 
+/**
+ * The fds of each `seen` line of an attacker's log, as [number, target],
+ * without the directories it found to be the container's own (`inside`:
+ * CMD's process opens / and its workdir to enter it).
+ */
+function seenFds(log: string[]): { line: string; caps: string; fds: [string, string][] }[] {
+  const inside = new Set(log.filter((l) => l.startsWith('inside ')).map((l) => l.split(' ').slice(1, 3).join(' ')));
+  return log
+    .filter((l) => l.startsWith('seen '))
+    .map((line) => {
+      const [, pid, caps, , ...fds] = line.split(' ');
+      const pairs = fds.map((f): [string, string] => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]);
+      return { line, caps, fds: pairs.filter(([n]) => !inside.has(`${pid} ${n}`)) };
+    });
+}
+
 test('at its execve, CMD\'s process holds only stdio and the error pipe, and already CMD\'s credentials', { skip: skip || noStrace }, async () => {
   const env = { TSBOX_HELPER: pausingHelper() };
   ok(['run', '-d', '--name', 'fds', '--cap-add', 'SYS_PTRACE', IMAGE, 'sleep', '1000']);
@@ -319,12 +335,12 @@ test('a container with CAP_SYS_PTRACE watching its pid namespace finds no host f
     assert.ok(seen.length > 0, 'the attacker saw exec\'d processes before their execve (else this test proves nothing)');
     assert.deepEqual(log.filter((l) => /^(dir|ESCAPED) /.test(l)), [], 'no directory fd, no way out');
     assert.ok(!fs.existsSync(path.join(marker.dir, 'pwned')), 'nothing was created on the host');
-    // what it saw: stdio and the error pipe, with the container's own capabilities
+    // what it saw: stdio and the error pipe (and the container's own / or
+    // workdir being entered), with the container's own capabilities
     const ownCaps = procStatus(inspect(root, 'ptr').State.Pid).CapEff;
-    for (const l of seen) {
-      const [, , caps, , ...fds] = l.split(' ');
-      assert.equal(caps, ownCaps, `no more capabilities than the container: ${l}`);
-      for (const f of fds) assert.match(f.slice(f.indexOf('=') + 1), SEEN_FD, l);
+    for (const { line, caps, fds } of seenFds(log)) {
+      assert.equal(caps, ownCaps, `no more capabilities than the container: ${line}`);
+      for (const [, target] of fds) assert.match(target, SEEN_FD, line);
     }
   } finally {
     run(['rm', '-f', 'ptr']);
@@ -352,10 +368,9 @@ test('--pid container:X --userns container:X: X, with CAP_SYS_PTRACE in its user
     // between joining the user namespace and the release, which non-dumpable
     // closes, it catches only by chance.
     for (const l of log.filter((x) => x.startsWith('denied '))) assert.match(l, / 13$/);
-    for (const l of log.filter((x) => x.startsWith('seen '))) {
-      const fds = l.split(' ').slice(4);
-      assert.ok(fds.length <= 4, `stdio and the error pipe only: ${l}`);
-      for (const f of fds) assert.match(f.slice(f.indexOf('=') + 1), SEEN_FD, l);
+    for (const { line, fds } of seenFds(log)) {
+      assert.ok(fds.length <= 4, `stdio and the error pipe only: ${line}`);
+      for (const [, target] of fds) assert.match(target, SEEN_FD, line);
     }
     assert.ok(!fs.existsSync(path.join(marker.dir, 'pwned')));
   } finally {

