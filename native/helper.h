@@ -159,11 +159,15 @@ struct monitor {
   size_t n_streams;
   int log_fd;
   int in_fd; /* caller's stdin to forward, or -1 */
-  int in_to; /* where to (pty master) */
+  int in_to; /* where to: the pty master or CMD's stdin pipe; -1 when done */
+  bool in_to_pty;
+  char in_buf[4096]; /* read from in_fd, not yet all written to in_to */
+  size_t in_len, in_off;
   int winsize_from, winsize_to;
 };
 int monitor_setup_signals(struct error *e);
 int monitor_attach_terminal(struct monitor *m, int master, bool keep_stdin, struct error *e);
+void monitor_attach_pipes(struct monitor *m, int out, int err, int in);
 int monitor_loop(struct monitor *m, int *wstatus, struct error *e);
 void wstatus_to_code(int wstatus, int *code, int *sig);
 
@@ -174,6 +178,12 @@ int apply_user_and_caps(const struct config *c, bool in_userns, struct error *e)
 int seccomp_read_program(struct config *c, struct error *e);
 int seccomp_load(const struct config *c, struct error *e);
 
-/* process.c: last steps of the child, common to run and exec */
+/* process.c: last steps of the child, common to run and exec.
+ * set_credentials: seccomp (without NNP), user, caps.
+ * exec_in_workdir: close every fd but stdio and the error pipe, cwd, label,
+ * NNP, seccomp (with NNP), execve.
+ * finish_and_exec: both, in one process (run's init). */
+void set_credentials(const struct config *c, bool in_userns);
+__attribute__((noreturn)) void exec_in_workdir(const struct config *c);
 __attribute__((noreturn)) void finish_and_exec(const struct config *c, bool in_userns);
 void child_reset_signals(void);

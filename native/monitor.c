@@ -75,21 +75,59 @@ static bool pump(struct monitor *m, struct stream *s)
   }
 }
 
-static void forward_input(struct monitor *m)
+/* The caller's input ended (or CMD stopped reading it): a pipe is closed,
+ * so CMD reads EOF; a pty master stays, it is CMD's terminal. */
+static void end_input(struct monitor *m)
 {
-  char buf[4096];
-  ssize_t n = read(m->in_fd, buf, sizeof buf);
+  m->in_fd = -1;
+  m->in_len = m->in_off = 0;
+  if (m->in_to >= 0 && !m->in_to_pty)
+    close(m->in_to);
+  m->in_to = -1;
+}
+
+/* One chunk at a time: read the caller's input only once the last chunk is
+ * all written, and write only when CMD's side has room (in_to is
+ * non-blocking). A CMD that does not read its stdin thus never blocks us,
+ * and we keep copying its output meanwhile. */
+static void read_input(struct monitor *m)
+{
+  ssize_t n = read(m->in_fd, m->in_buf, sizeof m->in_buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return;
-  if (n == 0 && isatty(m->in_to)) {
-    /* End of a piped input into a pty: type the EOF character, so CMD
-     * sees end of input like on a terminal. */
-    struct termios t;
-    if (tcgetattr(m->in_to, &t) == 0)
-      (void) write_all(m->in_to, &t.c_cc[VEOF], 1);
+  if (n > 0) {
+    m->in_len = (size_t) n;
+    m->in_off = 0;
+    return;
   }
-  if (n <= 0 || write_all(m->in_to, buf, (size_t) n) < 0)
-    m->in_fd = -1; /* caller's input ended: stop forwarding, keep running */
+  /* End of a piped input into a pty: type the EOF character, so CMD sees
+   * end of input like on a terminal. */
+  struct termios t;
+  m->in_fd = -1;
+  if (m->in_to_pty && tcgetattr(m->in_to, &t) == 0) {
+    m->in_buf[0] = (char) t.c_cc[VEOF];
+    m->in_len = 1;
+    m->in_off = 0;
+    return;
+  }
+  end_input(m);
+}
+
+static void write_input(struct monitor *m)
+{
+  ssize_t n = write(m->in_to, m->in_buf + m->in_off, m->in_len - m->in_off);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n < 0) {
+    end_input(m); /* EPIPE: CMD closed its stdin; the rest is not wanted */
+    return;
+  }
+  m->in_off += (size_t) n;
+  if (m->in_off == m->in_len) {
+    m->in_len = m->in_off = 0;
+    if (m->in_fd < 0)
+      end_input(m);
+  }
 }
 
 static void handle_signal(struct monitor *m)
@@ -124,8 +162,22 @@ int monitor_attach_terminal(struct monitor *m, int master, bool keep_stdin, stru
   if (keep_stdin) {
     m->in_fd = 0;
     m->in_to = master;
+    m->in_to_pty = true;
   }
   return 0;
+}
+
+/* Without a pty: CMD's stdout and stderr pipes are copied to ours, and our
+ * stdin to IN (CMD's stdin pipe, closed at the end of ours), if IN >= 0. */
+void monitor_attach_pipes(struct monitor *m, int out, int err, int in)
+{
+  m->streams[m->n_streams++] = (struct stream){ out, "stdout", 1 };
+  m->streams[m->n_streams++] = (struct stream){ err, "stderr", 2 };
+  if (in >= 0) {
+    m->in_fd = 0;
+    m->in_to = in;
+    m->in_to_pty = false;
+  }
 }
 
 int monitor_loop(struct monitor *m, int *wstatus, struct error *e)
@@ -135,10 +187,14 @@ int monitor_loop(struct monitor *m, int *wstatus, struct error *e)
   for (size_t i = 0; i < m->n_streams; i++)
     if (m->streams[i].fd >= 0 && set_nonblock(m->streams[i].fd) < 0)
       return fail(e, "clone", "set O_NONBLOCK");
+  /* (not our stdin: its file description is the caller's too) */
+  if (m->in_to >= 0 && set_nonblock(m->in_to) < 0)
+    return fail(e, "clone", "set O_NONBLOCK");
 
   while (!exited) {
     struct pollfd pfd[5];
     int idx_stream[2] = { -1, -1 }, idx_in = -1, idx_sig = -1, idx_pid = -1;
+    bool pending = m->in_len > m->in_off;
     nfds_t n = 0;
 
     for (size_t i = 0; i < m->n_streams; i++)
@@ -146,9 +202,10 @@ int monitor_loop(struct monitor *m, int *wstatus, struct error *e)
         idx_stream[i] = (int) n;
         pfd[n++] = (struct pollfd){ .fd = m->streams[i].fd, .events = POLLIN };
       }
-    if (m->in_fd >= 0) {
+    if (m->in_to >= 0 && (pending || m->in_fd >= 0)) {
       idx_in = (int) n;
-      pfd[n++] = (struct pollfd){ .fd = m->in_fd, .events = POLLIN };
+      pfd[n++] = pending ? (struct pollfd){ .fd = m->in_to, .events = POLLOUT }
+                         : (struct pollfd){ .fd = m->in_fd, .events = POLLIN };
     }
     if (m->sigfd >= 0) {
       idx_sig = (int) n;
@@ -164,11 +221,17 @@ int monitor_loop(struct monitor *m, int *wstatus, struct error *e)
     }
     for (size_t i = 0; i < m->n_streams; i++)
       if (idx_stream[i] >= 0 && pfd[idx_stream[i]].revents && !pump(m, &m->streams[i])) {
+        if (m->in_to == m->streams[i].fd)
+          end_input(m); /* the pty is gone: nothing to type into */
         close(m->streams[i].fd);
         m->streams[i].fd = -1;
       }
-    if (idx_in >= 0 && pfd[idx_in].revents)
-      forward_input(m);
+    if (idx_in >= 0 && pfd[idx_in].revents && m->in_to >= 0) {
+      if (pending)
+        write_input(m);
+      else
+        read_input(m);
+    }
     if (idx_sig >= 0 && pfd[idx_sig].revents)
       handle_signal(m);
     if (pfd[idx_pid].revents) {

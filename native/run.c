@@ -42,6 +42,7 @@ struct channels {
   int report[2]; /* child -> monitor: struct child_report, or EOF at execve */
   int out[2];    /* container stdout (no tty) */
   int err[2];    /* container stderr (no tty) */
+  int in[2];     /* container stdin (attached --stdin, no tty) */
   int sock[2];   /* child -> monitor: the pty master (SCM_RIGHTS) */
   int init[2];   /* forked init -> monitor: one byte whose SCM_CREDENTIALS
                     carry its pid (joined user namespace, see below) */
@@ -177,7 +178,7 @@ static void detach(struct config *c)
   exit(read_full(p[0], &code, 1) == 1 ? code : 125);
 }
 
-static int make_channels(struct channels *ch, bool tty, bool forked_init, struct error *e)
+static int make_channels(struct channels *ch, const struct config *c, bool forked_init, struct error *e)
 {
   if (pipe2(ch->sync, O_CLOEXEC) < 0 || pipe2(ch->report, O_CLOEXEC) < 0)
     return fail(e, "clone", "pipe");
@@ -190,12 +191,17 @@ static int make_channels(struct channels *ch, bool tty, bool forked_init, struct
     if (setsockopt(ch->init[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
       return fail(e, "clone", "SO_PASSCRED");
   }
-  if (tty) {
+  if (c->tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->sock) < 0)
       return fail(e, "clone", "socketpair");
-  } else if (pipe2(ch->out, O_CLOEXEC) < 0 || pipe2(ch->err, O_CLOEXEC) < 0) {
-    return fail(e, "clone", "pipe");
+    return 0;
   }
+  if (pipe2(ch->out, O_CLOEXEC) < 0 || pipe2(ch->err, O_CLOEXEC) < 0)
+    return fail(e, "clone", "pipe");
+  /* The caller's stdin is copied into a pipe, never handed over: CMD (or
+   * what it leaves behind) would keep the caller's terminal after we exit. */
+  if (c->keep_stdin && !c->detach && pipe2(ch->in, O_CLOEXEC) < 0)
+    return fail(e, "clone", "pipe");
   return 0;
 }
 
@@ -281,6 +287,14 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
 
   child_report_fd = ch->report[1];
   child_reset_signals();
+  /* Sharing a pid namespace (joined, or the host's), we can be seen by
+   * others' processes while we hold host fds and every capability: only a
+   * ptracer with CAP_SYS_PTRACE in the host's user namespace may come near
+   * us now (execve makes CMD dumpable again). Rootless, those others are
+   * the caller's own processes, and newuidmap needs our /proc/PID to stay
+   * the caller's. */
+  if (!(c->ns_flags & CLONE_NEWPID) && !c->unprivileged && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    die_with_error("clone", "PR_SET_DUMPABLE");
   /* If the monitor dies during setup, so do we. Cleared before execve. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     die_with_error("clone", "PR_SET_PDEATHSIG");
@@ -288,6 +302,7 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
   close_pair_end(ch->report, 0);
   close_pair_end(ch->out, 0);
   close_pair_end(ch->err, 0);
+  close_pair_end(ch->in, 1);
   close_pair_end(ch->sock, 0);
   close_pair_end(ch->init, 0);
   /* Exact modes for the nodes and dirs we create; CMD gets 022. */
@@ -308,17 +323,19 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
     join_user_namespace(c, ch, user_fd);
 
   /* stdio: pipes to the monitor, or /dev/null until the pty exists. The
-   * caller's terminal is never handed to the container. */
+   * caller's fds (its terminal) are never handed to the container. */
   if (!c->tty) {
-    if (dup2(ch->out[1], 1) < 0 || dup2(ch->err[1], 2) < 0)
-      die_with_error("clone", "dup2 stdout/stderr");
+    if (dup2(ch->in[0] >= 0 ? ch->in[0] : c->devnull_fd, 0) < 0 || dup2(ch->out[1], 1) < 0 ||
+        dup2(ch->err[1], 2) < 0)
+      die_with_error("clone", "dup2 stdin/stdout/stderr");
+    close_pair_end(ch->in, 0);
     close_pair_end(ch->out, 1);
     close_pair_end(ch->err, 1);
-  } else if (dup2(c->devnull_fd, 1) < 0 || dup2(c->devnull_fd, 2) < 0) {
-    die_with_error("clone", "dup2 /dev/null");
+  } else {
+    for (int fd = 0; fd < 3; fd++)
+      if (dup2(c->devnull_fd, fd) < 0)
+        die_with_error("clone", "dup2 /dev/null");
   }
-  if (!(c->keep_stdin && !c->detach && !c->tty) && dup2(c->devnull_fd, 0) < 0)
-    die_with_error("clone", "dup2 /dev/null");
 
   do
     n = read(ch->sync[0], &go, 1);
@@ -485,7 +502,7 @@ static void write_exit_file(const char *path, int code, int sig)
 int run_main(struct config *c)
 {
   struct error e = { 0 };
-  struct channels ch = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+  struct channels ch = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
   unsigned long long start;
   int procfd, sigfd, pidfd = -1, master = -1, wstatus, code, sig;
   int clone_flags;
@@ -493,11 +510,6 @@ int run_main(struct config *c)
 
   if (open_run_fds(c, &e) < 0)
     monitor_fail(&e);
-  procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (procfd < 0) {
-    fail(&e, "clone", "open `/proc`");
-    monitor_fail(&e);
-  }
   if (c->detach)
     detach(c);
   sigfd = monitor_setup_signals(&e);
@@ -518,7 +530,7 @@ int run_main(struct config *c)
     }
   }
 
-  if (make_channels(&ch, c->tty, forks_init(c), &e) < 0)
+  if (make_channels(&ch, c, forks_init(c), &e) < 0)
     monitor_fail(&e);
   /* The forked init is orphaned when the child that forked it exits: as a
    * child subreaper we become its parent, and can reap it (see adopt_init). */
@@ -568,8 +580,17 @@ int run_main(struct config *c)
   close_pair_end(ch.report, 1);
   close_pair_end(ch.out, 1);
   close_pair_end(ch.err, 1);
+  close_pair_end(ch.in, 0);
   close_pair_end(ch.sock, 1);
   close_pair_end(ch.init, 1);
+
+  /* Opened only now, so the child never holds the host's /proc (our mount
+   * namespace is the host's whatever we joined). */
+  procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (procfd < 0) {
+    fail(&e, "clone", "open `/proc`");
+    monitor_fail(&e);
+  }
 
   if (forks_init(c) && adopt_init(&ch, &pidfd, &e) < 0)
     monitor_fail(&e);
@@ -637,9 +658,11 @@ int run_main(struct config *c)
   } else if (c->tty) {
     if (monitor_attach_terminal(&m, master, c->keep_stdin, &e) < 0)
       monitor_fail(&e);
+  } else if (c->detach) {
+    m.streams[m.n_streams++] = (struct stream){ ch.out[0], "stdout", -1 };
+    m.streams[m.n_streams++] = (struct stream){ ch.err[0], "stderr", -1 };
   } else {
-    m.streams[m.n_streams++] = (struct stream){ ch.out[0], "stdout", c->detach ? -1 : 1 };
-    m.streams[m.n_streams++] = (struct stream){ ch.err[0], "stderr", c->detach ? -1 : 2 };
+    monitor_attach_pipes(&m, ch.out[0], ch.err[0], ch.in[1]);
   }
 
   /* From here on the container runs: errors no longer kill it. */

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -111,6 +112,19 @@ static inline pid_t sys_clone3(struct tsbox_clone_args *args, size_t size)
 #endif
 }
 
+/* fork() whose child is our parent's child, not ours (CLONE_PARENT): our
+ * parent can wait for it and gets its exit status. Plain clone, not clone3:
+ * the default seccomp filter refuses clone3 (ENOSYS) and allows clone
+ * without CLONE_NEW* flags. Without CLONE_VM and with no stack given, the
+ * child returns 0 on a copy of our stack, as from fork(); the remaining
+ * arguments (tids, tls) are unused, so their per-arch order does not matter.
+ * The kernel gives the child the exit signal our parent gets for us
+ * (SIGCHLD), whatever the low byte of the flags says. */
+static inline pid_t sys_clone_parent(void)
+{
+  return (pid_t) syscall(SYS_clone, (unsigned long) CLONE_PARENT, NULL, NULL, NULL, NULL);
+}
+
 static inline int sys_pidfd_open(pid_t pid, unsigned int flags)
 {
 #ifdef SYS_pidfd_open
@@ -135,10 +149,21 @@ static inline int sys_pidfd_send_signal(int pidfd, int sig)
 #endif
 }
 
+/* A lookup that crosses `..` under RESOLVE_IN_ROOT (or _BENEATH) fails with
+ * EAGAIN when any rename or mount on the system raced with it: the kernel
+ * cannot then prove that `..` stayed inside the root, and asks the caller to
+ * try again. On a busy host that is not rare, so retry, a bounded number of
+ * times (each try is a fresh, complete lookup). */
+#define OPENAT2_EAGAIN_TRIES 64
+
 static inline int sys_openat2(int dirfd, const char *path, struct tsbox_open_how *how, size_t size)
 {
 #ifdef SYS_openat2
-  return (int) syscall(SYS_openat2, dirfd, path, how, size);
+  int fd, tries = 0;
+  do
+    fd = (int) syscall(SYS_openat2, dirfd, path, how, size);
+  while (fd < 0 && errno == EAGAIN && ++tries < OPENAT2_EAGAIN_TRIES);
+  return fd;
 #else
   (void) dirfd;
   (void) path;

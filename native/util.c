@@ -141,13 +141,38 @@ void kill_and_reap(pid_t pid)
 
 void cloexec_fds_from_3(void)
 {
-  if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-    return;
-  for (int fd = 3; fd < 1024; fd++) {
-    int flags = fcntl(fd, F_GETFD);
-    if (flags >= 0)
-      fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  /* Linux >= 5.11; an older kernel is refused before we get here. A helper
+   * that cannot do this must not go on: CMD would inherit the engine's fds. */
+  if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    fprintf(stderr, "tsbox-helper: close_range(CLOSE_RANGE_CLOEXEC): %s\n", strerror(errno));
+    exit(125);
   }
+}
+
+int close_fds_except(const int *keep, size_t n, struct error *e)
+{
+  int sorted[8];
+  unsigned int from = 3;
+
+  if (n > sizeof sorted / sizeof sorted[0])
+    return failx(e, "clone", "close_fds_except: too many fds to keep");
+  /* insertion sort: a handful of fds */
+  for (size_t i = 0; i < n; i++) {
+    size_t j = i;
+    for (; j > 0 && sorted[j - 1] > keep[i]; j--)
+      sorted[j] = sorted[j - 1];
+    sorted[j] = keep[i];
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (sorted[i] < (int) from)
+      continue; /* stdio, or kept twice */
+    if ((unsigned int) sorted[i] > from && sys_close_range(from, (unsigned int) sorted[i] - 1, 0) < 0)
+      return fail(e, "clone", "close_range %u-%d", from, sorted[i] - 1);
+    from = (unsigned int) sorted[i] + 1;
+  }
+  if (sys_close_range(from, ~0U, 0) < 0)
+    return fail(e, "clone", "close_range %u-", from);
+  return 0;
 }
 
 int write_all(int fd, const void *buf, size_t len)

@@ -61,8 +61,15 @@ void kill_and_reap(pid_t pid);
 
 /* Mark every inherited fd above stderr close-on-exec, so that nothing the
  * engine passed us (status fd, seccomp fd, block pipe) reaches CMD; the status
- * fd's EOF is also how the engine learns that CMD was exec'd. */
+ * fd's EOF is also how the engine learns that CMD was exec'd. Exits 125 if
+ * the kernel refuses. */
 void cloexec_fds_from_3(void);
+
+/* Close every fd above stderr but the N in KEEP (at most 8). Close-on-exec
+ * is not enough where the process can still be reached before execve: a
+ * directory fd of the host, inherited, is a way out of the container through
+ * /proc/self/fd/N (a working directory, a ptracer's pidfd_getfd). */
+int close_fds_except(const int *keep, size_t n, struct error *e);
 
 static inline void cleanup_freep(void *p)
 {

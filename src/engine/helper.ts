@@ -70,6 +70,7 @@ function codeFor(msg: StatusMessage): number {
 function hintFor(msg: StatusMessage): string | undefined {
   if (msg.stage === 'exec' && msg.errno === 2) return 'Check the command name and that it exists in the image (and in $PATH).';
   if (msg.stage === 'exec') return 'Check that the command is an executable file in the image.';
+  if (msg.stage === 'cwd') return 'Choose an existing directory of the container with -w/--workdir.';
   return undefined;
 }
 

@@ -1,12 +1,13 @@
 // tsbox exec: run a command in a running container. The helper joins every
 // namespace and the cgroup of the container; with -t it gives the command a
-// new pty inside the container and proxies it (never our own terminal).
-import { spawn } from 'node:child_process';
-import os from 'node:os';
+// new pty inside the container and proxies it, without -t pipes: never our
+// own terminal or other fds. Its errors come on the status fd, and are
+// shown as run shows them.
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../engine/errors.js';
+import { spawnHelper } from '../../engine/helper.js';
 import { bool, list, str } from '../args.js';
 import { resolveUser } from '../run-flags.js';
 import { HOST_IMAGE } from '../../engine/images.js';
@@ -32,7 +33,7 @@ export const exec: Command = {
     const etc = rec.spec.image === HOST_IMAGE ? '/etc' : path.join(engine.images.rootfs(rec.spec.image), 'etc');
     const workdir = str(p, 'workdir');
     if (workdir !== undefined && !workdir.startsWith('/')) throw new UserError(`--workdir must be an absolute path, not '${workdir}'`);
-    const { file, args } = engine.execCommand(rec.id, cmd, {
+    const { args } = engine.execCommand(rec.id, cmd, {
       tty: bool(p, 'tty'),
       interactive: bool(p, 'interactive'),
       user: userSpec ? resolveUser(userSpec, etc) : undefined,
@@ -41,11 +42,10 @@ export const exec: Command = {
     });
     const ignore = () => {};
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, ignore);
-    const child = spawn(file, args, { stdio: [bool(p, 'interactive') || bool(p, 'tty') ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
-    return await new Promise<number>((resolve, reject) => {
-      child.on('error', reject);
-      // the helper exits with CMD's code (128 + N after signal N); killed itself, it says so the same way
-      child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 + (os.constants.signals[sig] ?? 0) : 125)));
-    });
+    // The helper exits with CMD's code (128 + N after signal N); killed
+    // itself, it says so the same way (spawn.ts).
+    const helper = spawnHelper([args[0], '--status-fd', '3', ...args.slice(1)], { stdio: 'inherit' });
+    await helper.started;
+    return await helper.exited;
   },
 };
