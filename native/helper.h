@@ -11,17 +11,26 @@
 
 #define PROTOCOL_VERSION 1
 
+/* The oldest kernel run and exec accept (main.c: check_kernel) */
+#define KERNEL_FLOOR_MAJOR 5
+#define KERNEL_FLOOR_MINOR 12
+
 enum mount_kind { MOUNT_BIND, MOUNT_TMPFS };
 
 struct mount_entry {
   enum mount_kind kind;
-  const char *src; /* host path (bind) */
+  const char *src; /* host path: as given (--bind), or what the engine's fd
+                      names (--bind-fd), for messages */
   const char *dst; /* path inside the rootfs */
   bool ro;
-  int src_fd;  /* O_PATH on the host source, opened before anything else */
-  int tree_fd; /* open_tree(OPEN_TREE_CLONE) of it: a detached copy the
-                  child can attach in its own mount namespace; -1 when the
+  int src_fd;  /* O_PATH on the host source: the engine's (--bind-fd), or
+                  opened before anything else (--bind) */
+  int tree_fd; /* detached copy of it, read-only when ro and private, that
+                  the child attaches in its own mount namespace; -1 when the
                   monitor is unprivileged (the child clones it then) */
+  char *canon; /* the path src_fd names (readlink, no symlink in it): for
+                  --bind-fd always, for --bind when unprivileged, as the
+                  child re-opens it in its copy of the mount tree */
 };
 
 struct ns_join {
@@ -39,7 +48,8 @@ struct config {
   /* run */
   const char *rootfs;
   int rootfs_fd;
-  char *overlay_opts; /* "lowerdir=...,upperdir=...,workdir=..." */
+  /* --overlay: lowerdir (dirs separated by ':'), upperdir, workdir */
+  char *overlay_lower, *overlay_upper, *overlay_work;
   struct ns_join joins[8];
   size_t n_joins;
   int userns_block_fd;
@@ -119,7 +129,11 @@ int userns_main(int argc, char **argv);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);
-int resolve_or_create(int rootfd, const char *path, bool want_dir, struct error *e);
+/* A detached copy of the mount tree at FD (recursive), read-only if RO, and
+ * private: what every bind becomes before it is attached. */
+int detached_tree(int fd, bool ro, const char *what, struct error *e);
+/* The path FD names (readlink of /proc/self/fd/FD), malloc'd. */
+char *fd_path(int fd, struct error *e);
 /* which namespaces the container owns, as far as mounting is concerned */
 struct ns_plan {
   bool in_userns;  /* new or joined user namespace */

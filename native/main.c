@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 
 #include "helper.h"
@@ -80,19 +81,18 @@ static int parse_groups(struct config *c, const char *s, struct error *e)
   return 0;
 }
 
-/* LOWER[+LOWER...]:UPPER:WORK -> overlayfs options. The paths go into a
- * comma-separated option string, so commas (and colons in upper/work) would
- * let one path smuggle in other options: refuse them. */
+/* LOWER[+LOWER...]:UPPER:WORK -> overlayfs lowerdir, upperdir, workdir.
+ * Kernels before 6.5 pass them on as one comma-separated option string, so
+ * a comma (and a colon in upper/work) would let one path smuggle in other
+ * options: refuse them. */
 static int parse_overlay(struct config *c, const char *s, struct error *e)
 {
-  cleanup_free char *copy = strdup(s);
   char *lower, *upper, *work;
-  size_t len;
-  if (copy == NULL)
-    return fail(e, "argv", "strdup");
-  if (strchr(copy, ',') != NULL)
+  if (strchr(s, ',') != NULL)
     return failx(e, "argv", "--overlay: paths must not contain `,`");
-  lower = copy;
+  lower = strdup(s);
+  if (lower == NULL)
+    return fail(e, "argv", "strdup");
   upper = strchr(lower, ':');
   if (upper == NULL)
     return failx(e, "argv", "--overlay: expected LOWER:UPPER:WORK");
@@ -106,15 +106,15 @@ static int parse_overlay(struct config *c, const char *s, struct error *e)
   for (char *p = lower; *p; p++)
     if (*p == '+')
       *p = ':';
-  len = strlen(lower) + strlen(upper) + strlen(work) + 64;
-  c->overlay_opts = malloc(len);
-  if (c->overlay_opts == NULL)
-    return fail(e, "argv", "malloc");
-  snprintf(c->overlay_opts, len, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+  c->overlay_lower = lower;
+  c->overlay_upper = upper;
+  c->overlay_work = work;
   return 0;
 }
 
-static int add_mount(struct config *c, enum mount_kind kind, const char *arg, bool ro, struct error *e)
+/* --bind SRC:DST (split on the last colon, so host paths may hold colons),
+ * --bind-fd FD:DST (split on the first: FD is digits), --tmpfs DST */
+static int add_mount(struct config *c, enum mount_kind kind, const char *arg, bool ro, bool by_fd, struct error *e)
 {
   struct mount_entry *m = &c->mounts[c->n_mounts];
   memset(m, 0, sizeof *m);
@@ -123,8 +123,17 @@ static int add_mount(struct config *c, enum mount_kind kind, const char *arg, bo
   m->src_fd = m->tree_fd = -1;
   if (kind == MOUNT_TMPFS) {
     m->dst = arg;
+  } else if (by_fd) {
+    const char *colon = strchr(arg, ':');
+    cleanup_free char *fd = colon ? strndup(arg, (size_t) (colon - arg)) : NULL;
+    if (colon == NULL || colon[1] == '\0')
+      return failx(e, "argv", "--bind-fd: expected FD:DST, got `%s`", arg);
+    if (fd == NULL)
+      return fail(e, "argv", "strndup");
+    if (!parse_fd(fd, &m->src_fd))
+      return failx(e, "argv", "--bind-fd: bad fd `%s`", fd);
+    m->dst = colon + 1;
   } else {
-    /* SRC:DST, split on the last colon so host paths may hold colons */
     const char *colon = strrchr(arg, ':');
     if (colon == NULL || colon == arg || colon[1] == '\0')
       return failx(e, "argv", "--bind: expected SRC:DST, got `%s`", arg);
@@ -241,14 +250,11 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
         return failx(e, "argv", "--device-rule is for run: exec joins the container's cgroups, and their allowlist");
       if (parse_device_rule(c, val, e) < 0)
         return -1;
-    } else if (OPT("--bind")) {
-      if (add_mount(c, MOUNT_BIND, val, false, e) < 0)
-        return -1;
-    } else if (OPT("--bind-ro")) {
-      if (add_mount(c, MOUNT_BIND, val, true, e) < 0)
+    } else if (OPT("--bind") || OPT("--bind-ro") || OPT("--bind-fd") || OPT("--bind-ro-fd")) {
+      if (add_mount(c, MOUNT_BIND, val, strstr(opt, "-ro") != NULL, strstr(opt, "-fd") != NULL, e) < 0)
         return -1;
     } else if (OPT("--tmpfs")) {
-      if (add_mount(c, MOUNT_TMPFS, val, false, e) < 0)
+      if (add_mount(c, MOUNT_TMPFS, val, false, false, e) < 0)
         return -1;
     } else if (OPT("--mount-label")) {
       /* goes into mount options as context="LABEL" */
@@ -299,7 +305,7 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
   if (c->is_exec) {
     if (c->pid == 0 || !c->has_pid_start)
       return failx(e, "argv", "exec needs --pid and --pid-start");
-    if (c->rootfs || c->overlay_opts || c->n_mounts || c->n_joins || c->detach || c->log_path ||
+    if (c->rootfs || c->overlay_lower || c->n_mounts || c->n_joins || c->detach || c->log_path ||
         c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0)
       return failx(e, "argv", "option not valid for exec");
     /* Without the container's mount namespace CMD would run on the host's
@@ -386,6 +392,28 @@ static int check_unprivileged(const struct config *c, struct error *e)
     return failx(e, "argv",
                  "tsbox-helper run without root needs --ns user (or --join-ns user:PATH): "
                  "only the root of a user namespace may mount and pivot_root");
+  return 0;
+}
+
+/* The kernel floor: Linux 5.12. Every bind is made read-only and private
+ * on its detached tree (mount_setattr, 5.12) before it is attached, which
+ * leaves no remount that looks a destination up a second time; paths
+ * beneath a volume are resolved with openat2 (5.6); clone3 with
+ * CLONE_NEWTIME, pidfd_open and setns on a pidfd are 5.8. Older kernels are
+ * refused here, with the reason, rather than with weaker fallbacks. */
+static int check_kernel(struct error *e)
+{
+  struct utsname u;
+  unsigned int major, minor;
+  if (uname(&u) < 0)
+    return fail(e, "kernel", "uname");
+  if (sscanf(u.release, "%u.%u", &major, &minor) != 2)
+    return failx(e, "kernel", "cannot read the kernel version `%s`", u.release);
+  if (major < KERNEL_FLOOR_MAJOR || (major == KERNEL_FLOOR_MAJOR && minor < KERNEL_FLOOR_MINOR))
+    return failx(e, "kernel",
+                 "tsbox needs Linux %d.%d or later (mount_setattr, openat2, clone3); this kernel is %s: "
+                 "run tsbox on a newer kernel",
+                 KERNEL_FLOOR_MAJOR, KERNEL_FLOOR_MINOR, u.release);
   return 0;
 }
 
@@ -482,7 +510,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[i], "--status-fd") == 0 && !parse_fd(argv[i + 1], &status_fd))
       status_fd = -1;
 
-  if (parse_args(&c, argc, argv, &e) < 0)
+  if (check_kernel(&e) < 0 || parse_args(&c, argc, argv, &e) < 0)
     goto fail;
   c.unprivileged = !host_root();
   if (c.unprivileged && check_unprivileged(&c, &e) < 0)
