@@ -9,9 +9,9 @@
 
 #include "util.h"
 
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
 
-/* The oldest kernel run and exec accept (main.c: check_kernel) */
+/* The oldest kernel run, exec, xattr and chown accept (main.c: check_kernel) */
 #define KERNEL_FLOOR_MAJOR 5
 #define KERNEL_FLOOR_MINOR 12
 
@@ -121,10 +121,11 @@ extern const struct ns_name ns_names[8];
 /* main.c: things both run and exec open on the host before changing anything */
 int open_common_fds(struct config *c, struct error *e);
 
-/* run.c / exec.c / xattr.c */
+/* run.c / exec.c / xattr.c / chown.c */
 int run_main(struct config *c);
 int exec_main(struct config *c);
 int xattr_main(int argc, char **argv);
+int chown_main(int argc, char **argv);
 int userns_main(int argc, char **argv);
 
 /* mounts.c */
@@ -142,6 +143,31 @@ struct ns_plan {
   bool ipc_new;
 };
 int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error *e);
+
+/* tree.c: trees of host files beneath an O_PATH fd the engine opened (the
+ * sources of :U and :z/:Z volumes), never leaving them */
+struct stat;
+struct tree_root {
+  int fd;
+  dev_t dev; /* the walk does not enter other filesystems */
+};
+struct tree_entry {
+  const char *path; /* relative to the root, "." for the root itself */
+  int fd;           /* O_PATH on exactly this entry (a symlink: the link) */
+  const struct stat *st;
+};
+struct tree_walker {
+  int (*entry)(const struct tree_entry *t, void *ctx, struct error *e); /* -1 stops the walk */
+  void (*mount_point)(const char *path, void *ctx);                     /* not entered */
+  void *ctx;
+};
+/* argv FD: an open fd (a symlink is a tree of one entry, the link) */
+int tree_root_arg(const char *s, struct tree_root *root, struct error *e);
+/* O_PATH fd of PATH beneath ROOT, or -1/errno (tree_gone(errno): not there) */
+int tree_open(const struct tree_root *root, const char *path);
+bool tree_gone(int err);
+/* Every entry, the root first, parents before children, names sorted. */
+int tree_walk(const struct tree_root *root, const struct tree_walker *w, struct error *e);
 
 /* devices.c */
 int parse_device_rule(struct config *c, const char *val, struct error *e);

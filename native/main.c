@@ -21,9 +21,8 @@ static void usage(FILE *f)
 {
   fputs("usage: tsbox-helper run  [OPTIONS] -- CMD [ARG...]\n"
         "       tsbox-helper exec [OPTIONS] -- CMD [ARG...]\n"
-        "       tsbox-helper xattr get PATH NAME\n"
-        "       tsbox-helper xattr set PATH NAME VALUE\n"
-        "       tsbox-helper xattr remove PATH NAME\n"
+        "       tsbox-helper xattr NAME FD... < OPERATIONS\n"
+        "       tsbox-helper chown UID GID FD...\n"
         "       tsbox-helper userns --status-fd FD --userns-block-fd FD [--clear-groups] -- CMD [ARG...]\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
@@ -490,8 +489,13 @@ int main(int argc, char **argv)
     usage(stdout);
     return 0;
   }
-  if (strcmp(argv[1], "xattr") == 0)
-    return xattr_main(argc, argv);
+  if (strcmp(argv[1], "xattr") == 0 || strcmp(argv[1], "chown") == 0) {
+    if (check_kernel(&e) < 0) {
+      fprintf(stderr, "tsbox-helper: %s\n", e.msg);
+      return 125;
+    }
+    return argv[1][0] == 'x' ? xattr_main(argc, argv) : chown_main(argc, argv);
+  }
   if (strcmp(argv[1], "userns") == 0)
     return userns_main(argc, argv); /* rootless: no root check */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {

@@ -1,9 +1,11 @@
-// Volumes that cannot be redirected (issue 18, item 7) and the kernel
-// floor, attacked for real as root: a sibling container flipping a
-// directory and a symlink in a shared volume while another container's
-// start mounts beneath it (:ro, the CVE-2021-30465 class), and a kernel
+// Volumes that cannot be redirected (issue 18, items 6 and 7) and the kernel
+// floor, attacked for real as root: sources swapped for symlinks between
+// create and start (:U, :Z), a sibling container flipping a directory and a
+// symlink in a shared volume while another container's start walks it (:U,
+// :Z) or mounts beneath it (:ro, the CVE-2021-30465 class), and a kernel
 // that reports itself as 2.6. Each attack is checked against the kernel's
-// view: /proc/self/mountinfo of the started containers. The attacker is test/fixtures/swap-racer.c, run in a container
+// view: stat owners, getfattr labels, /proc/self/mountinfo of the started
+// containers. The attacker is test/fixtures/swap-racer.c, run in a container
 // of the host image.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,11 +14,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { BIN, REPO, cleanupRoot, makeRoot, tsbox } from '../lib/cli.js';
+import { BIN, REPO, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
 import { makeBusyboxRootfs } from '../lib/busybox.js';
 
 const HELPER = path.join(REPO, 'native', 'tsbox-helper');
+const XATTR = 'security.selinux';
 const O_PATH = 0o10000000;
+const SELINUX = { TSBOX_SELINUX: 'on' };
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : spawnSync('cc', ['--version']).error ? 'needs a C compiler for the attacker' : false;
 
@@ -47,6 +51,32 @@ function scratch(name: string): string {
   return dir;
 }
 
+/** A root-owned tree that must never change: DIR/vol/{a, sub/b}, plus DIR/secret. */
+function hostTree(dir: string): string {
+  fs.mkdirSync(path.join(dir, 'vol', 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'vol', 'a'), 'a');
+  fs.writeFileSync(path.join(dir, 'vol', 'sub', 'b'), 'b');
+  fs.writeFileSync(path.join(dir, 'secret'), 's');
+  return dir;
+}
+
+/** [path, uid, gid] of every file of a tree (lstat: symlinks themselves). */
+function owners(dir: string): Array<[string, number, number]> {
+  const out: Array<[string, number, number]> = [];
+  const walk = (p: string) => {
+    const st = fs.lstatSync(p);
+    out.push([p, st.uid, st.gid]);
+    if (st.isDirectory()) for (const n of fs.readdirSync(p).sort()) walk(path.join(p, n));
+  };
+  walk(dir);
+  return out;
+}
+
+/** Every security.selinux label in a tree, as getfattr dumps them (empty: none). */
+function labels(dir: string): string {
+  return spawnSync('getfattr', ['-R', '-h', '-d', '-m', `^${XATTR.replace('.', '\\.')}$`, '--absolute-names', dir], { encoding: 'utf8' }).stdout;
+}
+
 const noStack = (stderr: string) => assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
 
 /** A named volume's host directory. */
@@ -75,6 +105,129 @@ async function waitForFlips(file: string): Promise<void> {
   }
   assert.deepEqual([...seen].sort(), ['dir', 'link'], `${file} flips between a directory and a symlink`);
 }
+
+// ------------------------------------------------ (a), (b): swapped since create
+
+for (const [opt, env, what] of [
+  ['U', {}, 'owners'],
+  ['Z', SELINUX, 'labels'],
+] as const) {
+  test(`:${opt} refuses a source whose parent, or itself, was swapped for a symlink to a root-owned tree since create; the tree keeps its ${what}`, { skip }, () => {
+    const dir = scratch(`swap-${opt}`);
+    const victim = hostTree(path.join(dir, 'victim'));
+    const parent = path.join(dir, 'parent');
+    const src = path.join(parent, 'vol');
+    fs.mkdirSync(src, { recursive: true });
+    const name = `swap-${opt}`;
+    const c = tsbox(root, ['create', '--name', name, '--user', '4321:4321', '-v', `${src}:/data:${opt}`, 'host', 'true'], { env });
+    assert.equal(c.code, 0, c.stderr);
+    const ownersBefore = owners(victim);
+    assert.ok(ownersBefore.every(([, uid, gid]) => uid === 0 && gid === 0));
+    assert.equal(labels(victim), '');
+
+    // the attack: the parent becomes a symlink to the root-owned tree
+    fs.renameSync(parent, `${parent}.orig`);
+    fs.symlinkSync(victim, parent);
+    assert.equal(fs.realpathSync(src), path.join(victim, 'vol'), 'precondition: the recorded path now leads into the root-owned tree');
+    let r = tsbox(root, ['start', name], { env });
+    assert.equal(r.code, 125, r.stderr);
+    assert.match(r.stderr, new RegExp(`the source ${src} of the volume at /data changed since the container was created: it now leads to ${victim}/vol`));
+    noStack(r.stderr);
+    assert.deepEqual(owners(victim), ownersBefore);
+    assert.equal(labels(victim), '', 'no label written');
+    assert.equal(inspect(root, name).State.Status, 'created');
+
+    // the source itself swapped for a symlink
+    fs.unlinkSync(parent);
+    fs.renameSync(`${parent}.orig`, parent);
+    fs.renameSync(src, `${src}.orig`);
+    fs.symlinkSync(path.join(victim, 'vol'), src);
+    r = tsbox(root, ['start', name], { env });
+    assert.equal(r.code, 125, r.stderr);
+    assert.match(r.stderr, new RegExp(`changed since the container was created: it is now a symlink to ${victim}/vol`));
+    assert.deepEqual(owners(victim), ownersBefore);
+    assert.equal(labels(victim), '');
+
+    // put back, the start goes through, on the real source only
+    fs.unlinkSync(src);
+    fs.renameSync(`${src}.orig`, src);
+    r = tsbox(root, ['start', name], { env });
+    assert.equal(r.code, 0, r.stderr);
+    if (opt === 'U') assert.equal(fs.statSync(src).uid, 4321);
+    else assert.match(labels(src), /container_file_t/);
+    assert.deepEqual(owners(victim), ownersBefore);
+    assert.equal(labels(victim), '');
+    assert.equal(tsbox(root, ['rm', '-f', name]).code, 0);
+  });
+}
+
+// ------------------------------------------------ (c): raced during the walk
+
+/**
+ * What chownVolumes did before the fix: lstat, readdir and lchown by path.
+ * A control: the same racer leads it out of the volume.
+ */
+function pathWalkChown(dir: string, uid: number): void {
+  const stack = [dir];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    try {
+      const st = fs.lstatSync(p);
+      fs.lchownSync(p, uid, uid);
+      if (st.isDirectory()) for (const n of fs.readdirSync(p)) stack.push(path.join(p, n));
+    } catch {
+      /* raced away */
+    }
+  }
+}
+
+test('a sibling container swapping directories for symlinks during the :U and :Z walks of a big shared volume changes nothing outside it', { skip }, async (t) => {
+  const dir = scratch('walk-race');
+  const canary = hostTree(path.join(dir, 'canary'));
+  assert.equal(tsbox(root, ['volume', 'create', 'racy']).code, 0);
+  t.after(() => {
+    tsbox(root, ['rm', '-f', 'walker']);
+    tsbox(root, ['volume', 'rm', '-f', 'racy']);
+  });
+  const data = volumePath('racy');
+  const tree = path.join(data, 'tree');
+  const pairs: string[] = [];
+  for (let d = 0; d < 40; d++) {
+    fs.mkdirSync(path.join(tree, `d${d}`), { recursive: true });
+    for (let f = 0; f < 100; f++) fs.writeFileSync(path.join(tree, `d${d}`, `f${f}`), '');
+    if (d % 10 === 5) {
+      // the symlink's text is a host path: whoever follows it on the host lands in the canary
+      fs.symlinkSync(canary, path.join(tree, `l${d}`));
+      pairs.push(`/data/tree/d${d}`, `/data/tree/l${d}`);
+    }
+  }
+  const ownersBefore = owners(canary);
+  startRacer('walker', 'racy', pairs);
+  await waitForFlips(path.join(tree, 'd5'));
+
+  for (const [opt, env] of [
+    ['U', {}],
+    ['Z', SELINUX],
+  ] as const) {
+    for (let i = 0; i < 4; i++) {
+      const r = tsbox(root, ['run', '--rm', '--user', '4321:4321', '-v', `racy:/data:${opt}`, 'host', 'true'], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(owners(canary), ownersBefore, `:${opt} run ${i}: the canary's owners`);
+      assert.equal(labels(canary), '', `:${opt} run ${i}: the canary's labels`);
+    }
+  }
+  // the walks did their work inside the volume
+  assert.equal(fs.statSync(path.join(tree, 'd0', 'f0')).uid, 4321);
+  assert.match(labels(path.join(tree, 'd0')), /container_file_t:s0:c\d+,c\d+/);
+
+  // control: the old walk by path, under the same racer, is led out of the volume
+  let escaped = false;
+  for (let i = 0; i < 100 && !escaped; i++) {
+    pathWalkChown(data, 999);
+    escaped = fs.statSync(path.join(canary, 'secret')).uid === 999;
+  }
+  assert.ok(escaped, 'precondition: a walk that follows paths is led into the canary by this racer');
+});
 
 // ------------------------------------------------ (d): the :ro race
 
@@ -230,6 +383,35 @@ test('helper without root: a --bind-ro-fd source is cloned by the container root
   assert.deepEqual(fs.readdirSync(src), ['f']);
 });
 
+test('helper chown: each failure and each mount point is a record, and the walk stops at a failure', { skip }, () => {
+  const dir = scratch('chown-records');
+  fs.chmodSync(work, 0o711);
+  fs.chmodSync(dir, 0o755);
+  const tree = path.join(dir, 'tree');
+  fs.mkdirSync(path.join(tree, 'mnt'), { recursive: true });
+  fs.writeFileSync(path.join(tree, 'f'), '');
+  spawnSync('chown', ['-R', '65534:65534', tree]);
+  assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tsbox-test', path.join(tree, 'mnt')]).status, 0);
+  const fd = fs.openSync(tree, O_PATH);
+  try {
+    const chown = (uid: number, as?: number) =>
+      spawnSync(HELPER, ['chown', String(uid), String(uid), '3'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd], ...(as === undefined ? {} : { uid: as, gid: as }) });
+    // without root, ids other than one's own cannot be given away (rootless): EPERM on the first file, nothing after it
+    let r = chown(0, 65534);
+    assert.equal(r.status, 1, r.stderr);
+    assert.deepEqual(r.stdout.split('\0'), ['!', '3', '.', '1', 'Operation not permitted', '']);
+    assert.equal(fs.statSync(path.join(tree, 'f')).uid, 65534);
+    r = chown(4321);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.split('\0'), ['#', '3', 'mnt', '']);
+    assert.equal(fs.statSync(path.join(tree, 'f')).uid, 4321);
+    assert.equal(fs.statSync(path.join(tree, 'mnt')).uid, 0, 'the tmpfs root was not entered');
+  } finally {
+    fs.closeSync(fd);
+    spawnSync('umount', [path.join(tree, 'mnt')]);
+  }
+});
+
 // ------------------------------------------------ kernel floor
 
 test('kernel floor: a kernel older than 5.12 is refused with what to do (exit 125), and tsbox info shows the floor', { skip }, () => {
@@ -243,6 +425,10 @@ test('kernel floor: a kernel older than 5.12 is refused with what to do (exit 12
   assert.match(r.stderr, /tsbox needs Linux 5\.12 or later \(mount_setattr, openat2, clone3\); this kernel is 2\.6\.\S+: run tsbox on a newer kernel \[kernel\]/);
   noStack(r.stderr);
   assert.equal(tsbox(root, ['ps', '-a', '-q', '--filter', 'name=oldkernel']).stdout, '', 'no container left');
+  // the helper's own subcommands too
+  const x = old(HELPER, ['xattr', XATTR, '0']);
+  assert.equal(x.status, 125);
+  assert.match(x.stderr, /tsbox needs Linux 5\.12 or later/);
 
   const info = (run: typeof old | null) => {
     const out = run ? run(process.execPath, [BIN, '--root', root, 'info', '--format', 'json']) : spawnSync(process.execPath, [BIN, '--root', root, 'info', '--format', 'json'], { encoding: 'utf8' });
