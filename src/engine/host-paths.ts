@@ -86,6 +86,15 @@ export function openPath(file: string): number | undefined {
   }
 }
 
+/** " to TARGET" of a symlink, for messages ('' when it is gone again). */
+function linkTarget(file: string): string {
+  try {
+    return ` to ${fs.readlinkSync(file)}`;
+  } catch {
+    return '';
+  }
+}
+
 /** An fd on a host path, and the path it was checked to name. */
 export interface OpenedPath {
   fd: number;
@@ -103,7 +112,7 @@ export function openExact(file: string, expected = file): OpenedPath | { changed
   const fd = openPath(file);
   if (fd === undefined) return { changed: 'it no longer exists', gone: true };
   let changed = '';
-  if (fs.fstatSync(fd).isSymbolicLink()) changed = `it is now a symlink to ${fs.readlinkSync(file)}`;
+  if (fs.fstatSync(fd).isSymbolicLink()) changed = `it is now a symlink${linkTarget(file)}`;
   else {
     const now = fs.readlinkSync(`/proc/self/fd/${fd}`);
     if (now !== expected) changed = `it now leads to ${now}`;

@@ -249,7 +249,13 @@ export function openVolumeSources(vols: VolumeSpec[]): VolumeSources {
   try {
     for (const v of vols) {
       if (v.type === 'tmpfs') continue;
-      const r = openExact(v.source, expectedSource(v));
+      let r: ReturnType<typeof openExact>;
+      try {
+        r = openExact(v.source, expectedSource(v));
+      } catch (e) {
+        // EACCES and the like: nothing tsbox can check, or bind
+        throw new UserError(`cannot open the source ${v.source} of the volume at ${v.destination}: ${(e as Error).message}`, 125, 'Check that it exists and that you may reach it.');
+      }
       if ('changed' in r)
         throw new UserError(
           `the source ${v.source} of the volume at ${v.destination} changed since the container was created: ${r.changed}`,
