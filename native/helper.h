@@ -9,19 +9,28 @@
 
 #include "util.h"
 
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
+
+/* The oldest kernel run, exec, xattr and chown accept (main.c: check_kernel) */
+#define KERNEL_FLOOR_MAJOR 5
+#define KERNEL_FLOOR_MINOR 12
 
 enum mount_kind { MOUNT_BIND, MOUNT_TMPFS };
 
 struct mount_entry {
   enum mount_kind kind;
-  const char *src; /* host path (bind) */
+  const char *src; /* host path: as given (--bind), or what the engine's fd
+                      names (--bind-fd), for messages */
   const char *dst; /* path inside the rootfs */
   bool ro;
-  int src_fd;  /* O_PATH on the host source, opened before anything else */
-  int tree_fd; /* open_tree(OPEN_TREE_CLONE) of it: a detached copy the
-                  child can attach in its own mount namespace; -1 when the
+  int src_fd;  /* O_PATH on the host source: the engine's (--bind-fd), or
+                  opened before anything else (--bind) */
+  int tree_fd; /* detached copy of it, read-only when ro and private, that
+                  the child attaches in its own mount namespace; -1 when the
                   monitor is unprivileged (the child clones it then) */
+  char *canon; /* the path src_fd names (readlink, no symlink in it): for
+                  --bind-fd always, for --bind when unprivileged, as the
+                  child re-opens it in its copy of the mount tree */
 };
 
 struct ns_join {
@@ -39,7 +48,8 @@ struct config {
   /* run */
   const char *rootfs;
   int rootfs_fd;
-  char *overlay_opts; /* "lowerdir=...,upperdir=...,workdir=..." */
+  /* --overlay: lowerdir (dirs separated by ':'), upperdir, workdir */
+  char *overlay_lower, *overlay_upper, *overlay_work;
   struct ns_join joins[8];
   size_t n_joins;
   int userns_block_fd;
@@ -111,15 +121,20 @@ extern const struct ns_name ns_names[8];
 /* main.c: things both run and exec open on the host before changing anything */
 int open_common_fds(struct config *c, struct error *e);
 
-/* run.c / exec.c / xattr.c */
+/* run.c / exec.c / xattr.c / chown.c */
 int run_main(struct config *c);
 int exec_main(struct config *c);
 int xattr_main(int argc, char **argv);
+int chown_main(int argc, char **argv);
 int userns_main(int argc, char **argv);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);
-int resolve_or_create(int rootfd, const char *path, bool want_dir, struct error *e);
+/* A detached copy of the mount tree at FD (recursive), read-only if RO, and
+ * private: what every bind becomes before it is attached. */
+int detached_tree(int fd, bool ro, const char *what, struct error *e);
+/* The path FD names (readlink of /proc/self/fd/FD), malloc'd. */
+char *fd_path(int fd, struct error *e);
 /* which namespaces the container owns, as far as mounting is concerned */
 struct ns_plan {
   bool in_userns;  /* new or joined user namespace */
@@ -128,6 +143,31 @@ struct ns_plan {
   bool ipc_new;
 };
 int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error *e);
+
+/* tree.c: trees of host files beneath an O_PATH fd the engine opened (the
+ * sources of :U and :z/:Z volumes), never leaving them */
+struct stat;
+struct tree_root {
+  int fd;
+  dev_t dev; /* the walk does not enter other filesystems */
+};
+struct tree_entry {
+  const char *path; /* relative to the root, "." for the root itself */
+  int fd;           /* O_PATH on exactly this entry (a symlink: the link) */
+  const struct stat *st;
+};
+struct tree_walker {
+  int (*entry)(const struct tree_entry *t, void *ctx, struct error *e); /* -1 stops the walk */
+  void (*mount_point)(const char *path, void *ctx);                     /* not entered */
+  void *ctx;
+};
+/* argv FD: an open fd (a symlink is a tree of one entry, the link) */
+int tree_root_arg(const char *s, struct tree_root *root, struct error *e);
+/* O_PATH fd of PATH beneath ROOT, or -1/errno (tree_gone(errno): not there) */
+int tree_open(const struct tree_root *root, const char *path);
+bool tree_gone(int err);
+/* Every entry, the root first, parents before children, names sorted. */
+int tree_walk(const struct tree_root *root, const struct tree_walker *w, struct error *e);
 
 /* devices.c */
 int parse_device_rule(struct config *c, const char *val, struct error *e);

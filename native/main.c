@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 
 #include "helper.h"
@@ -20,9 +21,8 @@ static void usage(FILE *f)
 {
   fputs("usage: tsbox-helper run  [OPTIONS] -- CMD [ARG...]\n"
         "       tsbox-helper exec [OPTIONS] -- CMD [ARG...]\n"
-        "       tsbox-helper xattr get PATH NAME\n"
-        "       tsbox-helper xattr set PATH NAME VALUE\n"
-        "       tsbox-helper xattr remove PATH NAME\n"
+        "       tsbox-helper xattr NAME FD... < OPERATIONS\n"
+        "       tsbox-helper chown UID GID FD...\n"
         "       tsbox-helper userns --status-fd FD --userns-block-fd FD [--clear-groups] -- CMD [ARG...]\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
@@ -80,19 +80,18 @@ static int parse_groups(struct config *c, const char *s, struct error *e)
   return 0;
 }
 
-/* LOWER[+LOWER...]:UPPER:WORK -> overlayfs options. The paths go into a
- * comma-separated option string, so commas (and colons in upper/work) would
- * let one path smuggle in other options: refuse them. */
+/* LOWER[+LOWER...]:UPPER:WORK -> overlayfs lowerdir, upperdir, workdir.
+ * Kernels before 6.5 pass them on as one comma-separated option string, so
+ * a comma (and a colon in upper/work) would let one path smuggle in other
+ * options: refuse them. */
 static int parse_overlay(struct config *c, const char *s, struct error *e)
 {
-  cleanup_free char *copy = strdup(s);
   char *lower, *upper, *work;
-  size_t len;
-  if (copy == NULL)
-    return fail(e, "argv", "strdup");
-  if (strchr(copy, ',') != NULL)
+  if (strchr(s, ',') != NULL)
     return failx(e, "argv", "--overlay: paths must not contain `,`");
-  lower = copy;
+  lower = strdup(s);
+  if (lower == NULL)
+    return fail(e, "argv", "strdup");
   upper = strchr(lower, ':');
   if (upper == NULL)
     return failx(e, "argv", "--overlay: expected LOWER:UPPER:WORK");
@@ -106,15 +105,15 @@ static int parse_overlay(struct config *c, const char *s, struct error *e)
   for (char *p = lower; *p; p++)
     if (*p == '+')
       *p = ':';
-  len = strlen(lower) + strlen(upper) + strlen(work) + 64;
-  c->overlay_opts = malloc(len);
-  if (c->overlay_opts == NULL)
-    return fail(e, "argv", "malloc");
-  snprintf(c->overlay_opts, len, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+  c->overlay_lower = lower;
+  c->overlay_upper = upper;
+  c->overlay_work = work;
   return 0;
 }
 
-static int add_mount(struct config *c, enum mount_kind kind, const char *arg, bool ro, struct error *e)
+/* --bind SRC:DST (split on the last colon, so host paths may hold colons),
+ * --bind-fd FD:DST (split on the first: FD is digits), --tmpfs DST */
+static int add_mount(struct config *c, enum mount_kind kind, const char *arg, bool ro, bool by_fd, struct error *e)
 {
   struct mount_entry *m = &c->mounts[c->n_mounts];
   memset(m, 0, sizeof *m);
@@ -123,8 +122,17 @@ static int add_mount(struct config *c, enum mount_kind kind, const char *arg, bo
   m->src_fd = m->tree_fd = -1;
   if (kind == MOUNT_TMPFS) {
     m->dst = arg;
+  } else if (by_fd) {
+    const char *colon = strchr(arg, ':');
+    cleanup_free char *fd = colon ? strndup(arg, (size_t) (colon - arg)) : NULL;
+    if (colon == NULL || colon[1] == '\0')
+      return failx(e, "argv", "--bind-fd: expected FD:DST, got `%s`", arg);
+    if (fd == NULL)
+      return fail(e, "argv", "strndup");
+    if (!parse_fd(fd, &m->src_fd))
+      return failx(e, "argv", "--bind-fd: bad fd `%s`", fd);
+    m->dst = colon + 1;
   } else {
-    /* SRC:DST, split on the last colon so host paths may hold colons */
     const char *colon = strrchr(arg, ':');
     if (colon == NULL || colon == arg || colon[1] == '\0')
       return failx(e, "argv", "--bind: expected SRC:DST, got `%s`", arg);
@@ -241,14 +249,11 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
         return failx(e, "argv", "--device-rule is for run: exec joins the container's cgroups, and their allowlist");
       if (parse_device_rule(c, val, e) < 0)
         return -1;
-    } else if (OPT("--bind")) {
-      if (add_mount(c, MOUNT_BIND, val, false, e) < 0)
-        return -1;
-    } else if (OPT("--bind-ro")) {
-      if (add_mount(c, MOUNT_BIND, val, true, e) < 0)
+    } else if (OPT("--bind") || OPT("--bind-ro") || OPT("--bind-fd") || OPT("--bind-ro-fd")) {
+      if (add_mount(c, MOUNT_BIND, val, strstr(opt, "-ro") != NULL, strstr(opt, "-fd") != NULL, e) < 0)
         return -1;
     } else if (OPT("--tmpfs")) {
-      if (add_mount(c, MOUNT_TMPFS, val, false, e) < 0)
+      if (add_mount(c, MOUNT_TMPFS, val, false, false, e) < 0)
         return -1;
     } else if (OPT("--mount-label")) {
       /* goes into mount options as context="LABEL" */
@@ -299,7 +304,7 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
   if (c->is_exec) {
     if (c->pid == 0 || !c->has_pid_start)
       return failx(e, "argv", "exec needs --pid and --pid-start");
-    if (c->rootfs || c->overlay_opts || c->n_mounts || c->n_joins || c->detach || c->log_path ||
+    if (c->rootfs || c->overlay_lower || c->n_mounts || c->n_joins || c->detach || c->log_path ||
         c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0)
       return failx(e, "argv", "option not valid for exec");
     /* Without the container's mount namespace CMD would run on the host's
@@ -389,6 +394,28 @@ static int check_unprivileged(const struct config *c, struct error *e)
   return 0;
 }
 
+/* The kernel floor: Linux 5.12. Every bind is made read-only and private
+ * on its detached tree (mount_setattr, 5.12) before it is attached, which
+ * leaves no remount that looks a destination up a second time; paths
+ * beneath a volume are resolved with openat2 (5.6); clone3 with
+ * CLONE_NEWTIME, pidfd_open and setns on a pidfd are 5.8. Older kernels are
+ * refused here, with the reason, rather than with weaker fallbacks. */
+static int check_kernel(struct error *e)
+{
+  struct utsname u;
+  unsigned int major, minor;
+  if (uname(&u) < 0)
+    return fail(e, "kernel", "uname");
+  if (sscanf(u.release, "%u.%u", &major, &minor) != 2)
+    return failx(e, "kernel", "cannot read the kernel version `%s`", u.release);
+  if (major < KERNEL_FLOOR_MAJOR || (major == KERNEL_FLOOR_MAJOR && minor < KERNEL_FLOOR_MINOR))
+    return failx(e, "kernel",
+                 "tsbox needs Linux %d.%d or later (mount_setattr, openat2, clone3); this kernel is %s: "
+                 "run tsbox on a newer kernel",
+                 KERNEL_FLOOR_MAJOR, KERNEL_FLOOR_MINOR, u.release);
+  return 0;
+}
+
 /* Opened on the host, before any namespace is entered. */
 int open_common_fds(struct config *c, struct error *e)
 {
@@ -462,8 +489,13 @@ int main(int argc, char **argv)
     usage(stdout);
     return 0;
   }
-  if (strcmp(argv[1], "xattr") == 0)
-    return xattr_main(argc, argv);
+  if (strcmp(argv[1], "xattr") == 0 || strcmp(argv[1], "chown") == 0) {
+    if (check_kernel(&e) < 0) {
+      fprintf(stderr, "tsbox-helper: %s\n", e.msg);
+      return 125;
+    }
+    return argv[1][0] == 'x' ? xattr_main(argc, argv) : chown_main(argc, argv);
+  }
   if (strcmp(argv[1], "userns") == 0)
     return userns_main(argc, argv); /* rootless: no root check */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
@@ -482,7 +514,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[i], "--status-fd") == 0 && !parse_fd(argv[i + 1], &status_fd))
       status_fd = -1;
 
-  if (parse_args(&c, argc, argv, &e) < 0)
+  if (check_kernel(&e) < 0 || parse_args(&c, argc, argv, &e) < 0)
     goto fail;
   c.unprivileged = !host_root();
   if (c.unprivileged && check_unprivileged(&c, &e) < 0)

@@ -3,14 +3,25 @@
  * Rule: a path inside the rootfs is never handed to the kernel as a string.
  * It is resolved with openat2(rootfd, path, RESOLVE_IN_ROOT |
  * RESOLVE_NO_MAGICLINKS), so symlinks in the image (even "/etc" or
- * "../../..") stay inside the rootfs, and the mount then targets
- * /proc/self/fd/N of the resolved fd. Host paths (bind sources, /dev nodes,
- * /sys) come from the engine or are fixed, and are trusted. */
+ * "../../..") stay inside the rootfs, and the mount then targets the
+ * resolved fd. A destination beneath a volume (or another bind) is resolved
+ * beneath that mount without following any symlink: other containers may
+ * write a shared volume, and must not steer where our mounts land.
+ *
+ * Every bind (the rootfs, volumes, /sys from the host, the read-only /proc
+ * entries) is a detached tree, made read-only and private with
+ * mount_setattr before move_mount attaches it to the destination fd that
+ * was resolved once. No destination is ever looked up a second time, so
+ * nothing that changes the tree meanwhile (a symlink raced into a shared
+ * volume, CVE-2021-30465) can send a read-only or propagation change to
+ * another mount. Host paths (bind sources the engine names, /dev nodes,
+ * /sys) come from the engine or are fixed, and are trusted; volume sources
+ * come as fds the engine opened and checked. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
 #include "helper.h"
@@ -30,15 +41,16 @@ int open_in_root(int rootfd, const char *path, int flags, struct error *e)
   return fd;
 }
 
-/* Resolve PATH inside the rootfs, creating missing components one at a time:
- * directories, and for the last one a directory or an empty file. Each new
- * component is created with mkdirat/openat relative to its parent's fd,
- * which was itself resolved in the root, so nothing is ever created outside
- * the rootfs. Returns an O_PATH fd. */
-int resolve_or_create(int rootfd, const char *path, bool want_dir, struct error *e)
+/* Resolve PATH beneath BASE with RESOLVE (RESOLVE_IN_ROOT from the rootfs,
+ * or RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS from a mount made before),
+ * creating missing components one at a time: directories, and for the last
+ * one a directory or an empty file. Each new component is created with
+ * mkdirat/openat relative to its parent's fd, which was itself resolved
+ * that way, so nothing is ever created outside. Returns an O_PATH fd. */
+static int resolve_or_create(int base, const char *path, uint64_t resolve, bool want_dir, struct error *e)
 {
   cleanup_free char *buf = strdup(path);
-  cleanup_fd int cur = -1; /* the prefix resolved so far; -1 = the root */
+  cleanup_fd int cur = -1; /* the prefix resolved so far; -1 = BASE */
   char *p;
 
   if (buf == NULL)
@@ -46,10 +58,7 @@ int resolve_or_create(int rootfd, const char *path, bool want_dir, struct error 
   for (p = buf;;) {
     char *end, *rest, saved;
     bool last;
-    struct tsbox_open_how how = {
-      .flags = O_PATH | O_CLOEXEC,
-      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
+    struct tsbox_open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = resolve };
     int fd;
 
     while (*p == '/')
@@ -65,9 +74,9 @@ int resolve_or_create(int rootfd, const char *path, bool want_dir, struct error 
         ;
     last = *rest == '\0';
 
-    fd = sys_openat2(rootfd, buf, &how, sizeof how);
+    fd = sys_openat2(base, buf, &how, sizeof how);
     if (fd < 0 && errno == ENOENT) {
-      int dirfd = cur >= 0 ? cur : rootfd;
+      int dirfd = cur >= 0 ? cur : base;
       int r;
       if (!last || want_dir) {
         r = mkdirat(dirfd, p, 0755);
@@ -78,7 +87,7 @@ int resolve_or_create(int rootfd, const char *path, bool want_dir, struct error 
       }
       if (r < 0 && errno != EEXIST)
         return fail(e, "mount", "create `%s` in the rootfs", buf);
-      fd = sys_openat2(rootfd, buf, &how, sizeof how);
+      fd = sys_openat2(base, buf, &how, sizeof how);
       if (fd < 0 && errno == ENOENT)
         return failx(e, "mount", "`%s` in the rootfs is a dangling symlink", buf);
     }
@@ -91,7 +100,7 @@ int resolve_or_create(int rootfd, const char *path, bool want_dir, struct error 
     p = end;
   }
   if (cur < 0) {
-    cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+    cur = fcntl(base, F_DUPFD_CLOEXEC, 3);
     if (cur < 0)
       return fail(e, "mount", "dup rootfs fd");
   }
@@ -122,54 +131,59 @@ static int mount_on_fd(const char *src, int fd, const char *fstype, unsigned lon
   return 0;
 }
 
-static int bind_fd_on_fd(int srcfd, int dstfd, bool recursive, const char *what, struct error *e)
+int detached_tree(int fd, bool ro, const char *what, struct error *e)
 {
-  char src[64];
-  FD_PATH(src, srcfd);
-  return mount_on_fd(src, dstfd, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL, what, e);
+  struct tsbox_mount_attr attr = { .attr_set = ro ? MOUNT_ATTR_RDONLY : 0, .propagation = MS_PRIVATE };
+  cleanup_fd int tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+
+  if (tree < 0)
+    return fail(e, "mount", "clone the mount tree of `%s`", what);
+  /* Set on the copy while nobody can see it, for every mount in it: a
+   * read-only volume is read-only wherever it is attached, and mounts made
+   * below a copy of a shared host mount would otherwise propagate back to
+   * the host. */
+  if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return fail(e, "mount", "make the mount tree of `%s` %sprivate", what, ro ? "read-only and " : "");
+  return steal_fd(&tree);
 }
 
-/* Make the mount whose root FD is read-only. mount_setattr() keeps the other
- * (possibly locked, in a user namespace) flags as they are; the remount
- * fallback for old kernels re-applies them from statvfs. */
-static int make_readonly_fd(int fd, bool recursive, const char *what, struct error *e)
+static int attach_tree(int tree, int dst, const char *what, struct error *e)
 {
-  struct tsbox_mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-  struct statvfs sv;
-  unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
-  char target[64];
-
-  if (sys_mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) == 0)
-    return 0;
-  if (errno != ENOSYS)
-    return fail(e, "mount", "make `%s` read-only", what);
-  if (fstatvfs(fd, &sv) < 0)
-    return fail(e, "mount", "statvfs `%s`", what);
-  if (sv.f_flag & ST_NOSUID)
-    flags |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV)
-    flags |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC)
-    flags |= MS_NOEXEC;
-  if (sv.f_flag & ST_RELATIME)
-    flags |= MS_RELATIME;
-  if (sv.f_flag & ST_NOATIME)
-    flags |= MS_NOATIME;
-  FD_PATH(target, fd);
-  if (mount(NULL, target, NULL, flags, NULL) < 0)
-    return fail(e, "mount", "remount `%s` read-only", what);
+  if (sys_move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return fail(e, "mount", "mount `%s`", what);
   return 0;
 }
 
-/* Re-resolve PATH (now crossing into the mount just made on it) and make
- * that mount read-only. No container process exists yet, so nothing can
- * swap the path between the two resolutions. */
-static int make_readonly_in_root(int rootfd, const char *path, bool recursive, struct error *e)
+/* FD (resolved once) covered by a read-only copy of its own mount tree. */
+static int bind_readonly_onto_itself(int fd, const char *what, struct error *e)
 {
-  cleanup_fd int fd = open_in_root(rootfd, path, O_PATH, e);
-  if (fd < 0)
+  cleanup_fd int tree = detached_tree(fd, true, what, e);
+  if (tree < 0)
     return -1;
-  return make_readonly_fd(fd, recursive, path, e);
+  return attach_tree(tree, fd, what, e);
+}
+
+char *fd_path(int fd, struct error *e)
+{
+  char link[64];
+  char *buf = malloc(PATH_MAX);
+  ssize_t n;
+
+  if (buf == NULL) {
+    fail(e, "mount", "malloc");
+    return NULL;
+  }
+  FD_PATH(link, fd);
+  n = readlink(link, buf, PATH_MAX);
+  if (n < 0 || n == PATH_MAX) {
+    if (n == PATH_MAX)
+      errno = ENAMETOOLONG;
+    fail(e, "mount", "read the path of fd %d", fd);
+    free(buf);
+    return NULL;
+  }
+  buf[n] = '\0';
+  return buf;
 }
 
 /* tmpfs/devpts/mqueue options, with context= only when SELinux enforces. */
@@ -291,7 +305,7 @@ static int mask_proc(int rootfd, struct error *e)
         continue;
       return -1;
     }
-    if (bind_fd_on_fd(fd, fd, true, ro[i], e) < 0 || make_readonly_in_root(rootfd, ro[i], true, e) < 0)
+    if (bind_readonly_onto_itself(fd, ro[i], e) < 0)
       return -1;
   }
   for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
@@ -310,74 +324,149 @@ static int mask_proc(int rootfd, struct error *e)
 /* The clone of a bind source, made here in the child when the monitor could
  * not (unprivileged: open_tree(OPEN_TREE_CLONE) needs CAP_SYS_ADMIN over the
  * mount namespace it copies from). We are root of our own user namespace,
- * and our mount namespace is a copy of the host's, so the engine-given path
- * names the same file here; it is re-opened and checked to be the very
- * object the monitor opened on the host, as the rootfs is. The copy of the
- * tree the kernel gave our namespace keeps the host's mounts locked
- * together, and open_tree clones it recursively, so nothing hidden under a
- * host mount is revealed. */
+ * and our mount namespace is a copy of the host's, so the path the
+ * monitor's fd named there names the same file here. It has no symlink in
+ * it (the kernel's name for the fd), and is re-opened without following
+ * any, then checked to be the very object the monitor opened, as the
+ * rootfs is. The copy of the tree the kernel gave our namespace keeps the
+ * host's mounts locked together, and open_tree clones it recursively, so
+ * nothing hidden under a host mount is revealed. */
 static int clone_bind_source(const struct mount_entry *m, struct error *e)
 {
-  cleanup_fd int fd = open(m->src, O_PATH | O_CLOEXEC);
+  struct tsbox_open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+  cleanup_fd int fd = sys_openat2(AT_FDCWD, m->canon, &how, sizeof how);
   struct stat st, st0;
-  int tree;
 
   if (fd < 0)
-    return fail(e, "mount", "open bind source `%s`", m->src);
+    return fail(e, "mount", "open bind source `%s`", m->canon);
   if (fstat(fd, &st) < 0 || fstat(m->src_fd, &st0) < 0)
-    return fail(e, "mount", "stat bind source `%s`", m->src);
+    return fail(e, "mount", "stat bind source `%s`", m->canon);
   if (st.st_dev != st0.st_dev || st.st_ino != st0.st_ino)
-    return failx(e, "mount", "bind source `%s` was replaced during setup", m->src);
-  tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-  if (tree < 0)
-    return fail(e, "mount", "clone the mount tree of bind source `%s`", m->src);
-  return tree;
+    return failx(e, "mount", "bind source `%s` was replaced during setup", m->canon);
+  return detached_tree(fd, m->ro, m->src, e);
 }
 
+/* The remainder of DST below PARENT when PARENT's components are the first
+ * ones of DST ("" when they are all), else NULL. */
+static const char *below(const char *dst, const char *parent)
+{
+  for (;;) {
+    size_t n;
+    while (*parent == '/')
+      parent++;
+    while (*dst == '/')
+      dst++;
+    if (*parent == '\0')
+      return dst;
+    n = strcspn(parent, "/");
+    if (strncmp(dst, parent, n) != 0 || (dst[n] != '/' && dst[n] != '\0'))
+      return NULL;
+    parent += n;
+    dst += n;
+  }
+}
+
+/* The mount of TREES[0..i) (binds made so far; -1: none) that DST is
+ * deepest beneath, or -1; its remainder in *REST. */
+static int enclosing_bind(const struct config *c, const int *trees, size_t i, const char **rest)
+{
+  int best = -1;
+  for (size_t j = 0; j < i; j++) {
+    const char *r = trees[j] >= 0 ? below(c->mounts[i].dst, c->mounts[j].dst) : NULL;
+    if (r != NULL && (best < 0 || strlen(r) <= strlen(*rest))) {
+      best = (int) j;
+      *rest = r;
+    }
+  }
+  return best;
+}
+
+/* Binds and tmpfs, in argv order. A destination beneath an earlier bind
+ * (-v shared:/data -v other:/data/sub) is resolved beneath that mount's
+ * root fd with RESOLVE_NO_SYMLINKS: what the shared volume holds (a
+ * symlink a sibling container flips) cannot send the mount elsewhere. */
 static int user_mounts(int rootfd, const struct config *c, struct error *e)
 {
-  for (size_t i = 0; i < c->n_mounts; i++) {
+  cleanup_free int *trees = calloc(c->n_mounts + 1, sizeof *trees); /* the attached trees' roots */
+  cleanup_free bool *owned = calloc(c->n_mounts + 1, sizeof *owned);
+  int r = 0;
+
+  if (trees == NULL || owned == NULL)
+    return fail(e, "mount", "calloc");
+  for (size_t i = 0; i < c->n_mounts; i++)
+    trees[i] = -1;
+  for (size_t i = 0; i < c->n_mounts && r == 0; i++) {
     const struct mount_entry *m = &c->mounts[i];
+    const char *rest = m->dst;
+    uint64_t resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    int base = rootfd, parent = enclosing_bind(c, trees, i, &rest);
     cleanup_fd int dst = -1;
-    cleanup_fd int own_tree = -1;
-    int tree = m->tree_fd;
+    struct stat st;
     char data[1024];
 
+    if (parent >= 0) {
+      base = trees[parent];
+      resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    }
+    if (m->kind == MOUNT_BIND && fstat(m->src_fd, &st) < 0) {
+      r = fail(e, "mount", "stat `%s`", m->src);
+      break;
+    }
+    dst = resolve_or_create(base, rest, resolve, m->kind == MOUNT_TMPFS || S_ISDIR(st.st_mode), e);
+    if (dst < 0) {
+      if (parent >= 0 && (errno == ELOOP || errno == EXDEV))
+        failx(e, "mount", "the destination `%s` goes through a symlink (or `..`) inside the mount at `%s`: "
+              "a destination beneath a volume must be a plain path in it", m->dst, c->mounts[parent].dst);
+      r = -1;
+      break;
+    }
     if (m->kind == MOUNT_TMPFS) {
-      dst = resolve_or_create(rootfd, m->dst, true, e);
-      if (dst < 0)
-        return -1;
       fs_data(data, sizeof data, "mode=1777", c);
-      if (mount_on_fd("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, data, m->dst, e) < 0)
-        return -1;
+      r = mount_on_fd("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, data, m->dst, e);
       continue;
     }
-
-    struct stat st;
-    if (fstat(m->src_fd, &st) < 0)
-      return fail(e, "mount", "stat `%s`", m->src);
-    if (tree < 0) {
-      own_tree = clone_bind_source(m, e);
-      if (own_tree < 0)
-        return -1;
-      tree = own_tree;
+    trees[i] = m->tree_fd;
+    if (trees[i] < 0) {
+      trees[i] = clone_bind_source(m, e);
+      owned[i] = true;
     }
-    dst = resolve_or_create(rootfd, m->dst, S_ISDIR(st.st_mode), e);
-    if (dst < 0)
-      return -1;
-    if (sys_move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-      return fail(e, "mount", "bind `%s` on `%s`", m->src, m->dst);
-    /* Normally already private (the monitor used mount_setattr, or the
-     * child cloned from its tree made private in setup_rootfs); this is for
-     * kernels without mount_setattr. */
-    close(steal_fd(&dst));
-    dst = open_in_root(rootfd, m->dst, O_PATH, e);
-    if (dst < 0 || mount_on_fd(NULL, dst, NULL, MS_REC | MS_PRIVATE, NULL, m->dst, e) < 0)
-      return -1;
-    if (m->ro && make_readonly_in_root(rootfd, m->dst, true, e) < 0)
-      return -1;
+    if (trees[i] < 0 || attach_tree(trees[i], dst, m->dst, e) < 0)
+      r = -1;
   }
-  return 0;
+  for (size_t i = 0; i < c->n_mounts; i++)
+    if (owned[i] && trees[i] >= 0)
+      close(trees[i]);
+  return r;
+}
+
+/* The overlay rootfs as a detached mount (fsopen/fsmount), so the root of
+ * the mount is an fd we hold rather than a path to look up again. */
+static int overlay_tree(const struct config *c, struct error *e)
+{
+  const char *keys[] = { "source", "lowerdir", "upperdir", "workdir" };
+  const char *values[] = { "overlay", c->overlay_lower, c->overlay_upper, c->overlay_work };
+  cleanup_fd int fs = sys_fsopen("overlay", TSBOX_FSOPEN_CLOEXEC);
+  int mnt;
+
+  if (fs < 0)
+    return fail(e, "mount", "fsopen overlay");
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, keys[i], values[i], 0) < 0)
+      return fail(e, "mount", "overlay option %s=`%s`", keys[i], values[i]);
+  if (sys_fsconfig(fs, TSBOX_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+    /* the kernel's own words on what is wrong (a lower dir missing, ...)
+     * wait in the context's log */
+    int err = errno;
+    char log[256];
+    ssize_t n = read(fs, log, sizeof log - 1);
+    log[n > 0 ? n : 0] = '\0';
+    errno = err;
+    return fail(e, "mount", "mount overlay on `%s`%s%s%s", c->rootfs, n > 0 ? " (" : "", log, n > 0 ? ")" : "");
+  }
+  mnt = sys_fsmount(fs, TSBOX_FSMOUNT_CLOEXEC, 0);
+  if (mnt < 0)
+    return fail(e, "mount", "fsmount overlay on `%s`", c->rootfs);
+  return mnt;
 }
 
 int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error *e)
@@ -409,18 +498,11 @@ int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error 
     return failx(e, "mount", "rootfs `%s` was replaced during setup", c->rootfs);
 
   /* The rootfs must be a mount point for pivot_root: overlay it, or bind it
-   * onto itself. */
-  if (c->overlay_opts) {
-    if (mount_on_fd("overlay", fd, "overlay", 0, c->overlay_opts, c->rootfs, e) < 0)
-      return -1;
-  } else if (bind_fd_on_fd(fd, fd, true, c->rootfs, e) < 0) {
+   * onto itself. Either way ROOT is the new mount's root, held as an fd. */
+  root = c->overlay_lower ? overlay_tree(c, e) : detached_tree(fd, false, c->rootfs, e);
+  if (root < 0 || attach_tree(root, fd, c->rootfs, e) < 0)
     return -1;
-  }
   close(steal_fd(&fd));
-  /* Walk the path again to land on the new mount. */
-  root = open(c->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (root < 0)
-    return fail(e, "mount", "open `%s`", c->rootfs);
 
   fd = open_system_dir(root, "proc", e);
   if (fd < 0 || mount_on_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e) < 0)
@@ -432,16 +514,21 @@ int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error 
     return -1;
   /* sysfs shows the network namespace of its mounter, and only the owner
    * of that namespace may mount it. With the host's network (or one we may
-   * not mount for): a read-only view of the host's /sys. */
+   * not mount for): a read-only copy of the host's /sys. */
   bool sysfs = false;
   if (ns->net_new || ns->net_joined) {
     sysfs = mount_on_fd("sysfs", fd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys", e) == 0;
     if (!sysfs && (ns->net_new || errno != EPERM))
       return -1;
   }
-  if (!sysfs && (mount_on_fd("/sys", fd, NULL, MS_BIND | MS_REC, NULL, "/sys", e) < 0 ||
-                 make_readonly_in_root(root, "sys", true, e) < 0))
-    return -1;
+  if (!sysfs) {
+    cleanup_fd int host = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cleanup_fd int tree = host < 0 ? -1 : detached_tree(host, true, "/sys", e);
+    if (host < 0)
+      return fail(e, "mount", "open the host's `/sys`");
+    if (tree < 0 || attach_tree(tree, fd, "/sys", e) < 0)
+      return -1;
+  }
   close(steal_fd(&fd));
 
   if (setup_dev(root, c, ns->in_userns, ns->ipc_new, e) < 0)
@@ -462,12 +549,11 @@ int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error 
   if (chdir("/") < 0)
     return fail(e, "pivot", "chdir `/`");
 
+  /* ROOT still names the rootfs mount, now "/" */
   if (c->ro_root) {
-    fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-      return fail(e, "mount", "open `/`");
-    if (make_readonly_fd(fd, false, "/", e) < 0)
-      return -1;
+    struct tsbox_mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+    if (sys_mount_setattr(root, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+      return fail(e, "mount", "make `/` read-only");
   }
   return 0;
 }

@@ -76,28 +76,41 @@ static int open_run_fds(struct config *c, struct error *e)
     return fail(e, "mount", "open rootfs `%s`", c->rootfs);
   for (size_t i = 0; i < c->n_mounts; i++) {
     struct mount_entry *m = &c->mounts[i];
+    struct stat st;
     if (m->kind != MOUNT_BIND)
       continue;
-    m->src_fd = open(m->src, O_PATH | O_CLOEXEC);
-    if (m->src_fd < 0)
-      return fail(e, "mount", "open bind source `%s`", m->src);
+    if (m->src_fd < 0) {
+      /* --bind: a path of tsbox's own (the host image's /usr, a
+       * container's /etc files), opened now, before anything changes */
+      m->src_fd = open(m->src, O_PATH | O_CLOEXEC);
+      if (m->src_fd < 0)
+        return fail(e, "mount", "open bind source `%s`", m->src);
+    } else {
+      /* --bind-fd: the engine opened it (O_NOFOLLOW) and checked what it
+       * names; a symlink would be a source swapped for one */
+      if (fstat(m->src_fd, &st) < 0)
+        return fail(e, "mount", "stat bind fd %d", m->src_fd);
+      if (S_ISLNK(st.st_mode))
+        return failx(e, "mount", "bind fd %d (for `%s`) is a symlink", m->src_fd, m->dst);
+      m->src = m->canon = fd_path(m->src_fd, e);
+      if (m->canon == NULL)
+        return -1;
+    }
     /* Cloning a tree of the host's mount namespace needs CAP_SYS_ADMIN in
      * the host's user namespace. Without it the child clones the source
-     * from its own copy of the tree (mounts.c: clone_bind_source) and
-     * checks it against src_fd. */
-    if (c->unprivileged)
+     * from its own copy of the tree (mounts.c: clone_bind_source), found by
+     * the path src_fd has there, and checks it against src_fd. */
+    if (c->unprivileged) {
+      if (m->canon == NULL && (m->canon = fd_path(m->src_fd, e)) == NULL)
+        return -1;
       continue;
-    /* An fd on a mount of the host namespace cannot be bind-mounted from the
-     * child's new namespace; a detached clone of the tree can be attached. */
-    m->tree_fd = sys_open_tree(m->src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    }
+    /* An fd on a mount of the host namespace cannot be bind-mounted from
+     * the child's new namespace; a detached clone of the tree can be
+     * attached. It is read-only (when asked) and private from here on. */
+    m->tree_fd = detached_tree(m->src_fd, m->ro, m->src, e);
     if (m->tree_fd < 0)
-      return fail(e, "mount", "clone the mount tree of bind source `%s`", m->src);
-    /* The clone would stay a peer of a shared host mount, and mounts made
-     * below it in the container would propagate to the host. Cut it off.
-     * (Kernels without mount_setattr: the child does it after attaching.) */
-    struct tsbox_mount_attr attr = { .propagation = MS_PRIVATE };
-    if (sys_mount_setattr(m->tree_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 && errno != ENOSYS)
-      return fail(e, "mount", "make the bind source `%s` private", m->src);
+      return -1;
   }
   for (size_t i = 0; i < c->n_joins; i++) {
     c->joins[i].fd = open(c->joins[i].path, O_RDONLY | O_CLOEXEC);

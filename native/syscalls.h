@@ -245,3 +245,51 @@ static inline int sys_close_range(unsigned int first, unsigned int last, unsigne
   return -1;
 #endif
 }
+
+/* The new mount API's context calls (Linux 5.2), for an overlay made as a
+ * detached mount (mounts.c). Kernel ABI values, under names of our own so as
+ * not to clash with the enum glibc's <sys/mount.h> declares. */
+#define TSBOX_FSOPEN_CLOEXEC 0x00000001
+#define TSBOX_FSMOUNT_CLOEXEC 0x00000001
+#define TSBOX_FSCONFIG_SET_STRING 1
+#define TSBOX_FSCONFIG_CMD_CREATE 6
+
+static inline int sys_fsopen(const char *fsname, unsigned int flags)
+{
+#ifdef SYS_fsopen
+  return (int) syscall(SYS_fsopen, fsname, flags);
+#else
+  (void) fsname;
+  (void) flags;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+static inline int sys_fsconfig(int fd, unsigned int cmd, const char *key, const void *value, int aux)
+{
+#ifdef SYS_fsconfig
+  return (int) syscall(SYS_fsconfig, fd, cmd, key, value, aux);
+#else
+  (void) fd;
+  (void) cmd;
+  (void) key;
+  (void) value;
+  (void) aux;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+static inline int sys_fsmount(int fd, unsigned int flags, unsigned int attr_flags)
+{
+#ifdef SYS_fsmount
+  return (int) syscall(SYS_fsmount, fd, flags, attr_flags);
+#else
+  (void) fd;
+  (void) flags;
+  (void) attr_flags;
+  errno = ENOSYS;
+  return -1;
+#endif
+}

@@ -20,6 +20,7 @@ import { helperPath } from './helper.js';
 import { capsHex } from './capabilities.js';
 import { oomKillCount } from './cgroups/oom.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceType, type ResourceLimits } from './types.js';
+import type { VolumeSources } from './volumes.js';
 import { os } from './lazy.js';
 import { mergeEnv } from './env.js';
 
@@ -344,7 +345,17 @@ export class Engine {
     return deviceRules({ privileged: spec.privileged, rootless: isRootless() });
   }
 
-  private helperArgs(o: typeof import('./ops.js'), rec: ContainerRecord, attach: boolean, cgroupPaths: string[]): { args: string[]; fds: number[] } {
+  /**
+   * The helper's argv, and the fds it gets from fd 4 on: the seccomp program
+   * (`opened` here, for the caller to close) and the volume sources.
+   */
+  private helperArgs(
+    o: typeof import('./ops.js'),
+    rec: ContainerRecord,
+    attach: boolean,
+    cgroupPaths: string[],
+    sources: VolumeSources,
+  ): { args: string[]; fds: number[]; opened: number[] } {
     const s = rec.spec;
     const dir = this.dir(rec.id);
     const args = ['run', '--status-fd', '3', '--log', path.join(dir, 'ctr.log'), '--exit-file', this.exitFile(rec.id)];
@@ -369,26 +380,32 @@ export class Engine {
     // the helper enforces them on the v2 cgroup; a v1 devices cgroup has them from createContainerCgroups
     const v2Root = o.detectLayout().v2Root;
     if (v2Root && cgroupPaths.some((p) => p.startsWith(`${v2Root}/`))) for (const r of this.devicesOf(s) ?? []) args.push('--device-rule', r);
-    args.push(...o.helperMountArgs(s.volumes));
+    const fds: number[] = [];
+    const opened: number[] = [];
+    const pass = (fd: number) => 3 + fds.push(fd); // its number in the helper (extra fds from 4 on)
+    // the volumes are bound from the fds their sources were checked on (start)
+    args.push(...o.helperMountArgs(s.volumes, (v) => pass(sources.get(v)!.fd)));
     if (s.readOnlyRoot) args.push('--ro-root');
     if (s.labels.mount && !s.labels.disabled) args.push('--mount-label', s.labels.mount);
     if (s.labels.process && !s.labels.disabled) args.push('--process-label', s.labels.process);
     args.push('--caps', capsHex(s.capabilities));
     if (s.noNewPrivileges) args.push('--no-new-privs');
-    const fds: number[] = [];
     if (s.seccomp !== 'unconfined') {
-      fds.push(fs.openSync(path.join(dir, 'seccomp.bpf'), 'r'));
-      args.push('--seccomp-fd', '4');
+      opened.push(fs.openSync(path.join(dir, 'seccomp.bpf'), 'r'));
+      args.push('--seccomp-fd', String(pass(opened[0])));
     }
     if (s.tty) args.push('--tty');
     if (s.interactive) args.push('--stdin');
     args.push('--', ...s.command);
-    return { args, fds };
+    return { args, fds, opened };
   }
 
-  /** The helper argv an attached start would use: for benchmarks (the helper alone) and debugging. */
+  /** The helper argv an attached start would use, and the fds it gets (the caller closes them): for benchmarks (the helper alone) and debugging. */
   async helperPlan(ref: string, cgroupPaths: string[] = []): Promise<{ args: string[]; fds: number[] }> {
-    return this.helperArgs(await this.ops(), this.get(ref), true, cgroupPaths);
+    const o = await this.ops();
+    const rec = this.get(ref);
+    const plan = this.helperArgs(o, rec, true, cgroupPaths, o.openVolumeSources(rec.spec.volumes));
+    return { args: plan.args, fds: plan.fds };
   }
 
   /**
@@ -404,15 +421,6 @@ export class Engine {
     for (const p of rec.cgroupPaths) await o.removeContainerCgroups([p]); // leftovers of an earlier run
     unlinkIfExists(this.exitFile(rec.id));
     fs.mkdirSync(this.runDir(rec.id), { recursive: true, mode: 0o700 });
-    const volumes = new o.VolumeStore(this.paths);
-    for (const v of s.volumes) if (v.type === 'volume' && v.name) volumes.ensure(v.name);
-    o.chownVolumes(s.volumes, s.uidMap, s.gidMap, s.user);
-    // the other running containers matter only to volumes that get relabeled
-    // (conflict warnings); listing them reads every container's record
-    const relabels = s.labels.mount && !s.labels.disabled && s.volumes.some((v) => v.relabel);
-    const others = relabels ? this.list({ all: false }).filter((r) => r.id !== rec.id) : [];
-    const warnings = relabels ? o.relabelVolumes(rec, s.volumes, s.labels.mount!, { paths: this.paths, others, helper: this.helperPath }).warnings : [];
-    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     await o.shiftRootless(this.dir(rec.id), s, this.images, this.helperPath, (other) => this.readRecord(other)?.spec);
     // Rootless on v1 (or without delegation) there is no cgroup of our own to
     // make; validateLimits has already refused any limit in that case.
@@ -422,16 +430,35 @@ export class Engine {
       process.stderr.write('warning: this host has no devices cgroup and no cgroup v2: the device allowlist is not enforced\n');
     }
     const cgroupPaths = isRootless() && layout.kind !== 'v2' ? [] : o.createContainerCgroups(rec.id, s.resources, { devices });
-    let fds: number[] = [];
+    // Each volume source is opened once, and refused if it is no longer the
+    // path recorded at create: the U chown, the relabel and the bind all
+    // work on these fds, never on the path again.
+    let sources: VolumeSources = new Map();
+    let opened: number[] = [];
+    const closeFds = () => {
+      for (const fd of opened.splice(0)) fs.closeSync(fd);
+      o.closeVolumeSources(sources);
+    };
     try {
-      const plan = this.helperArgs(o, rec, !!opts.attach, cgroupPaths);
-      fds = plan.fds;
+      const volumes = new o.VolumeStore(this.paths);
+      for (const v of s.volumes) if (v.type === 'volume' && v.name) volumes.ensure(v.name);
+      sources = o.openVolumeSources(s.volumes);
+      const warnings = o.chownVolumes(s.volumes, { uidMap: s.uidMap, gidMap: s.gidMap, user: s.user }, { helper: this.helperPath, sources }).warnings;
+      // the other running containers matter only to volumes that get relabeled
+      // (conflict warnings); listing them reads every container's record
+      const relabels = s.labels.mount && !s.labels.disabled && s.volumes.some((v) => v.relabel);
+      const others = relabels ? this.list({ all: false }).filter((r) => r.id !== rec.id) : [];
+      if (relabels) warnings.push(...o.relabelVolumes(rec, s.volumes, s.labels.mount!, { paths: this.paths, others, helper: this.helperPath, sources }).warnings);
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      const plan = this.helperArgs(o, rec, !!opts.attach, cgroupPaths, sources);
+      opened = plan.opened;
       const userns = s.namespaces.user.kind === 'private';
       const run = o.spawnHelper(plan.args, {
         stdio: opts.attach ? 'inherit' : 'detached',
-        extraFds: fds,
+        extraFds: plan.fds,
         onPid: userns ? (pid) => o.writeIdMaps(pid, s.uidMap, s.gidMap) : undefined,
       });
+      closeFds(); // the helper has its own copies
       const { pid, start, monitor } = await run.started;
       const nsInodes: ContainerRecord['nsInodes'] = {};
       for (const t of NAMESPACE_TYPES) {
@@ -476,7 +503,7 @@ export class Engine {
       });
       throw e;
     } finally {
-      for (const fd of fds) fs.closeSync(fd);
+      closeFds();
     }
   }
 

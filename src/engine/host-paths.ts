@@ -1,6 +1,9 @@
-// Guards for operations that rewrite a whole host tree (relabel with :z/:Z,
-// chown with :U): which trees must never be touched, and a walk that cannot be
-// led out of the tree (no symlinks followed, no other filesystems entered).
+// Guards for host paths the engine hands to the helper: which trees must
+// never be rewritten (relabel with :z/:Z, chown with :U), and opening a path
+// once, as an fd that is checked to be that very path. The helper then works
+// beneath that fd (the walk of native/tree.c follows no symlink and enters no
+// other filesystem) and binds it: what was checked is what gets changed and
+// mounted, whatever is renamed or swapped for a symlink afterwards.
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from './errors.js';
@@ -69,36 +72,52 @@ export function refuseProtectedPath(target: string, action: string, hint: string
   }
 }
 
-export interface WalkResult {
-  /** every path in the tree, the root first, parents before children */
-  paths: string[];
-  /** directories where another filesystem is mounted: not entered */
-  mountPoints: string[];
+/** O_PATH: an fd that names a file without opening it (Linux; node's fs.constants lacks it). */
+const O_PATH = 0o10000000;
+
+/** An O_PATH fd on `file` as it is now (a final symlink: the link itself), or undefined when there is none. */
+export function openPath(file: string): number | undefined {
+  try {
+    return fs.openSync(file, O_PATH | fs.constants.O_NOFOLLOW); // libuv adds O_CLOEXEC
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/** " to TARGET" of a symlink, for messages ('' when it is gone again). */
+function linkTarget(file: string): string {
+  try {
+    return ` to ${fs.readlinkSync(file)}`;
+  } catch {
+    return '';
+  }
+}
+
+/** An fd on a host path, and the path it was checked to name. */
+export interface OpenedPath {
+  fd: number;
+  path: string;
 }
 
 /**
- * All paths under `root` (itself included), found with lstat: symlinks are
- * listed but never followed, and mount points of other filesystems are not
- * entered, so a bind mount inside the tree cannot lead the walk to /usr.
+ * Open `file` once (O_PATH, a final symlink not followed) and check that the
+ * fd names `expected` (default: `file`) exactly: the kernel's name for it
+ * has no symlink in it, so a component swapped for a symlink since
+ * `expected` was recorded shows up as another path. Returns the fd, or what
+ * is there instead (`gone`: nothing).
  */
-export function walkTree(root: string): WalkResult {
-  const rootStat = fs.lstatSync(root);
-  const paths: string[] = [];
-  const mountPoints: string[] = [];
-  const stack: Array<{ p: string; st: fs.Stats }> = [{ p: root, st: rootStat }];
-  while (stack.length > 0) {
-    const { p, st } = stack.pop()!;
-    if (st.dev !== rootStat.dev) {
-      mountPoints.push(p);
-      continue;
-    }
-    paths.push(p);
-    if (!st.isDirectory()) continue;
-    const names = fs.readdirSync(p).sort().reverse();
-    for (const name of names) {
-      const child = path.join(p, name);
-      stack.push({ p: child, st: fs.lstatSync(child) });
-    }
+export function openExact(file: string, expected = file): OpenedPath | { changed: string; gone: boolean } {
+  const fd = openPath(file);
+  if (fd === undefined) return { changed: 'it no longer exists', gone: true };
+  let changed = '';
+  if (fs.fstatSync(fd).isSymbolicLink()) changed = `it is now a symlink${linkTarget(file)}`;
+  else {
+    const now = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    if (now !== expected) changed = `it now leads to ${now}`;
   }
-  return { paths, mountPoints };
+  if (!changed) return { fd, path: expected };
+  fs.closeSync(fd);
+  return { changed, gone: false };
 }

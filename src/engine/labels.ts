@@ -4,6 +4,10 @@
 //
 // Labels are the security.selinux xattr. Node has no xattr API, so reads and
 // writes go through `tsbox-helper xattr`, many files to one spawn. The
+// helper never gets a host path: each tree is an fd the engine opened and
+// checked (host-paths.ts openExact; a volume's is the one it is bound from),
+// and files are paths beneath it, resolved without following a symlink or
+// leaving the tree (native/tree.c). The walk of a tree happens there too. The
 // helper prints a label without the NUL that SELinux kernels end it with
 // (it is not part of the context) and writes it without one: on a kernel
 // without SELinux, an original stored with a NUL comes back without it.
@@ -12,64 +16,147 @@
 //   { root, entries: { PATH: { original: LABEL | null, applied: LABEL } } }
 // `original` is the label before tsbox first changed PATH (null: it had none);
 // `applied` is what tsbox last wrote. A path relabeled again keeps its first
-// original, whichever tree it was recorded under.
+// original, whichever tree it was recorded under. ROOT and the paths are
+// the kernel's names of the opened trees (no symlinks in them).
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
-import { refuseProtectedPath, walkTree } from './host-paths.js';
+import { openExact, openPath, refuseProtectedPath, type OpenedPath } from './host-paths.js';
 import { withLock } from './lock.js';
 import { childProcess, crypto } from './lazy.js';
 import type { Paths } from './paths.js';
 import { levelCategories, levelOf, SHARED_FILE_LABEL, typeOf } from './selinux.js';
 import type { ContainerRecord, VolumeSpec } from './types.js';
+import type { VolumeSources } from './volumes.js';
 
 const XATTR = 'security.selinux';
 
 // ------------------------------------------------------------ helper calls
 
-type XattrOp = { op: 'get'; file: string } | { op: 'set'; file: string; value: string } | { op: 'remove'; file: string };
-/** value: the label (get), null for none (get, remove); error: what failed */
-type XattrAnswer = { value: string | null; error?: undefined } | { value?: undefined; error: string };
+/** A file beneath an opened tree: `rel` is '.' for the tree's root itself. */
+interface Beneath {
+  root: OpenedPath;
+  rel: string;
+}
+const fullPath = (b: Beneath) => (b.rel === '.' ? b.root.path : `${b.root.path}/${b.rel}`);
 
-/** Run `ops` in one `tsbox-helper xattr` (native/xattr.c has the protocol). */
-function xattrBatch(helper: string, ops: XattrOp[]): XattrAnswer[] {
+type XattrOp = (Beneath & ({ op: 'get' } | { op: 'set'; value: string } | { op: 'remove' })) | { op: 'walk'; root: OpenedPath };
+/** value: the label (get), null for none (get, remove); gone: not beneath the root (any more); error: what failed */
+type XattrAnswer = { value: string | null; gone?: undefined; error?: undefined } | { gone: true; error?: undefined } | { error: string; gone?: undefined };
+/** A walk: every file of the tree with its label, and the mount points not entered. */
+interface TreeLabels {
+  files: Array<{ rel: string; answer: XattrAnswer }>;
+  mountPoints: string[];
+}
+
+function answerOf(field: string): XattrAnswer {
+  if (field.startsWith('!')) return { error: field.slice(1) };
+  if (field === '?') return { gone: true };
+  return { value: field.startsWith('=') ? field.slice(1) : null };
+}
+
+/** Run `ops` in one `tsbox-helper xattr` (native/xattr.c has the protocol); walks answer with TreeLabels. */
+function xattrRun(helper: string, ops: XattrOp[]): Array<XattrAnswer | TreeLabels> {
   if (ops.length === 0) return [];
-  const input = ops.map((o) => (o.op === 'set' ? `s\0${o.file}\0${o.value}\0` : `${o.op[0]}\0${o.file}\0`)).join('');
-  const r = childProcess().spawnSync(helper, ['xattr', XATTR], { input, encoding: 'utf8', maxBuffer: 256 << 20 });
-  if (r.error) throw new UserError(`cannot run ${helper}: ${r.error.message}`, 125, 'Build the helper with `make -C native`.');
-  const lines = r.stdout.split('\n').slice(0, -1);
-  if (r.status !== 0 || lines.length !== ops.length) throw new UserError(`tsbox-helper xattr failed: ${r.stderr.trim() || `exit ${r.status}`}`);
-  return lines.map((l) => (l.startsWith('!') ? { error: l.slice(1) } : { value: l.startsWith('=') ? l.slice(1) : null }));
-}
-
-/** The SELinux labels of `files` (of the link itself for a symlink), null for none. */
-function readLabels(files: string[], helper: string): Array<string | null> {
-  return xattrBatch(helper, files.map((file) => ({ op: 'get', file }))).map((a, i) => {
-    if (a.error !== undefined) throw new UserError(`cannot read the SELinux label of ${files[i]}: ${a.error}`);
-    return a.value;
+  // the roots go to the helper from fd 3 on, each once
+  const fds = [...new Set(ops.map((o) => o.root.fd))];
+  const childFd = (root: OpenedPath) => String(3 + fds.indexOf(root.fd));
+  const input = ops
+    .map((o) => (o.op === 'walk' ? `w\0${childFd(o.root)}\0` : `${o.op[0]}\0${childFd(o.root)}\0${o.rel}\0${o.op === 'set' ? `${o.value}\0` : ''}`))
+    .join('');
+  const r = childProcess().spawnSync(helper, ['xattr', XATTR, ...fds.map((_, i) => String(3 + i))], {
+    input,
+    stdio: ['pipe', 'pipe', 'pipe', ...fds],
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
   });
+  if (r.error) throw new UserError(`cannot run ${helper}: ${r.error.message}`, 125, 'Build the helper with `npm run build`.');
+  const fields = r.stdout.split('\0');
+  let at = 0;
+  const next = () => {
+    if (at >= fields.length - 1) throw new UserError(`tsbox-helper xattr failed: ${r.stderr.trim() || `exit ${r.status}`}`);
+    return fields[at++];
+  };
+  const answers = ops.map((o): XattrAnswer | TreeLabels => {
+    if (o.op !== 'walk') return answerOf(next());
+    const tree: TreeLabels = { files: [], mountPoints: [] };
+    for (let rel = next(); rel !== ''; rel = next()) {
+      const a = next();
+      if (a === '#') tree.mountPoints.push(rel);
+      else tree.files.push({ rel, answer: answerOf(a) });
+    }
+    const end = next();
+    if (end !== 'ok') throw new UserError(`cannot read the SELinux labels under ${o.root.path}: ${end.slice(1)}`);
+    return tree;
+  });
+  if (r.status !== 0 || at !== fields.length - 1) throw new UserError(`tsbox-helper xattr failed: ${r.stderr.trim() || `exit ${r.status}`}`);
+  return answers;
 }
 
-export function readLabel(file: string, helper: string): string | null {
-  return readLabels([file], helper)[0];
+function labelOrThrow(a: XattrAnswer, file: string): string | null {
+  if (a.error !== undefined) throw new UserError(`cannot read the SELinux label of ${file}: ${a.error}`);
+  if (a.gone) throw new UserError(`cannot read the SELinux label of ${file}: it changed while tsbox read it`);
+  return a.value;
 }
 
-/** The labels of those of `files` that exist, by file, in one run of the helper. */
+/** `files` opened as they are now, to read (a final symlink not followed): the missing ones are left out. */
+function openFiles(files: string[]): Map<string, OpenedPath> {
+  const opened = new Map<string, OpenedPath>();
+  try {
+    for (const f of new Set(files)) {
+      const fd = openPath(f);
+      if (fd !== undefined) opened.set(f, { fd, path: f });
+    }
+  } catch (e) {
+    closeFiles(opened);
+    throw e;
+  }
+  return opened;
+}
+
+function closeFiles(opened: Map<string, OpenedPath>): void {
+  for (const o of opened.values()) fs.closeSync(o.fd);
+}
+
+/** The labels of those of `files` that exist (of the link itself for a symlink), by file, in one run of the helper. */
 function labelsOfExisting(files: string[], helper: string): Map<string, string | null> {
-  const present = [...new Set(files)].filter((f) => fs.existsSync(f));
-  if (present.length === 0) return new Map();
-  const labels = readLabels(present, helper);
-  return new Map(present.map((f, i) => [f, labels[i]]));
+  const opened = openFiles(files);
+  try {
+    const present = [...opened.entries()];
+    const answers = xattrRun(
+      helper,
+      present.map(([, root]) => ({ op: 'get', root, rel: '.' })),
+    ) as XattrAnswer[];
+    return new Map(present.map(([f], i) => [f, labelOrThrow(answers[i], f)]));
+  } finally {
+    closeFiles(opened);
+  }
 }
 
-/** Set each file's label (null: remove it). Every change is tried; the first failure is thrown. */
-function writeLabels(changes: Array<{ file: string; label: string | null }>, helper: string): void {
-  const ops: XattrOp[] = changes.map((c) => (c.label === null ? { op: 'remove', file: c.file } : { op: 'set', file: c.file, value: c.label }));
-  const answers = xattrBatch(helper, ops);
+/** The SELinux label of `file` (of the link itself for a symlink), null for none. */
+export function readLabel(file: string, helper: string): string | null {
+  const labels = labelsOfExisting([file], helper);
+  if (!labels.has(file)) throw new UserError(`cannot read the SELinux label of ${file}: it does not exist`);
+  return labels.get(file)!;
+}
+
+interface LabelChange extends Beneath {
+  label: string | null;
+}
+
+/**
+ * Set each file's label (null: remove it). Every change is tried; the first
+ * failure is thrown. Files no longer where they were (moved, removed, or a
+ * component now a symlink) are left alone and returned.
+ */
+function writeLabels(changes: LabelChange[], helper: string): string[] {
+  const ops: XattrOp[] = changes.map((c) => (c.label === null ? { op: 'remove', root: c.root, rel: c.rel } : { op: 'set', root: c.root, rel: c.rel, value: c.label }));
+  const answers = xattrRun(helper, ops) as XattrAnswer[];
   const failed = answers.findIndex((a) => a.error !== undefined);
-  if (failed < 0) return;
-  throw new UserError(`cannot set the SELinux label of ${changes[failed].file}: ${answers[failed].error}`, 125, 'Relabeling needs root (CAP_SYS_ADMIN) and a filesystem with xattrs.');
+  if (failed >= 0)
+    throw new UserError(`cannot set the SELinux label of ${fullPath(changes[failed])}: ${answers[failed].error}`, 125, 'Relabeling needs root (CAP_SYS_ADMIN) and a filesystem with xattrs.');
+  return changes.filter((_, i) => answers[i].gone).map(fullPath);
 }
 
 // ----------------------------------------------------------------- records
@@ -212,33 +299,45 @@ export function checkRelabelable(vols: VolumeSpec[]): VolumeSpec[] {
  * :z to container_file_t:s0. Every source is checked before any file is
  * touched (system trees are refused), and the previous labels are recorded
  * before they change. Files that already carry the label are left alone.
+ * `sources` are the opened volume sources (volumes.ts openVolumeSources):
+ * the trees walked and relabeled are those the container gets bound.
  */
 export function relabelVolumes(
   container: { id: string; name: string },
   vols: VolumeSpec[],
   mountLabel: string,
-  ctx: { paths: Paths; others: ContainerRecord[]; helper: string },
+  ctx: { paths: Paths; others: ContainerRecord[]; helper: string; sources: VolumeSources },
 ): { warnings: string[] } {
   const todo = checkRelabelable(vols);
   if (todo.length === 0) return { warnings: [] };
   if (!mountLabel && todo.some((v) => v.relabel === 'Z')) throw new Error('relabelVolumes: :Z needs the container mount label');
   const warnings = conflictWarnings(container, todo, mountLabel, ctx.others);
+  const roots = todo.map((v) => {
+    const s = ctx.sources.get(v);
+    if (!s) throw new Error(`relabelVolumes: the source of ${v.destination} is not open`);
+    return s;
+  });
   withLabelLock(ctx.paths, () => {
     const records = loadRecords(ctx.paths);
     const recordedIn = new Map<string, RecordFile>();
     for (const rec of records.values()) for (const p of Object.keys(rec.entries)) recordedIn.set(p, rec);
-    const changes: Array<{ file: string; label: string }> = [];
+    const changes: LabelChange[] = [];
     const dirty = new Set<RecordFile>();
-    for (const v of todo) {
+    // read phase: every file of every tree, in one run
+    const trees = xattrRun(
+      ctx.helper,
+      roots.map((root) => ({ op: 'walk', root })),
+    ) as TreeLabels[];
+    for (const [i, v] of todo.entries()) {
+      const root = roots[i];
       const label = v.relabel === 'Z' ? mountLabel : SHARED_FILE_LABEL;
-      const recFile = path.join(recordsDir(ctx.paths), recordName(v.source));
-      const own = records.get(recFile) ?? { root: v.source, entries: {} };
+      const recFile = path.join(recordsDir(ctx.paths), recordName(root.path));
+      const own = records.get(recFile) ?? { root: root.path, entries: {} };
       records.set(recFile, own);
-      const { paths: files, mountPoints } = walkTree(v.source);
-      for (const mp of mountPoints) warnings.push(`did not relabel ${mp}: another filesystem is mounted there`);
-      const labels = readLabels(files, ctx.helper);
-      for (const [i, file] of files.entries()) {
-        const current = labels[i];
+      for (const mp of trees[i].mountPoints) warnings.push(`did not relabel ${fullPath({ root, rel: mp })}: another filesystem is mounted there`);
+      for (const { rel, answer } of trees[i].files) {
+        const file = fullPath({ root, rel });
+        const current = labelOrThrow(answer, file);
         if (current === label) continue;
         const prev = recordedIn.get(file);
         if (prev) {
@@ -249,12 +348,13 @@ export function relabelVolumes(
           recordedIn.set(file, own);
           dirty.add(own);
         }
-        changes.push({ file, label });
+        changes.push({ root, rel, label });
       }
     }
     // Every record that changed is on disk before the first label changes.
     for (const [file, rec] of records) if (dirty.has(rec)) saveRecord(file, rec);
-    writeLabels(changes, ctx.helper);
+    for (const moved of writeLabels(changes, ctx.helper))
+      warnings.push(`did not relabel ${moved}: it was moved, removed or replaced by a symlink while tsbox relabeled its volume`);
   });
   return { warnings };
 }
@@ -273,26 +373,28 @@ export interface RestoreResult {
 }
 
 /**
- * Which of `paths` (recorded in `entries`) to set back, and to what. Gone
- * files and files someone else relabeled since are counted, not changed.
+ * Which of `paths` (recorded in `entries`, all beneath `root`) to set back,
+ * and to what. Gone files and files someone else relabeled since are
+ * counted, not changed.
  */
-function planRestore(paths: string[], entries: Record<string, Entry>, helper: string, result: RestoreResult): Array<{ file: string; label: string | null }> {
-  const present = paths.filter((p) => {
-    try {
-      fs.lstatSync(p);
-      return true;
-    } catch {
+function planRestore(root: OpenedPath, paths: string[], entries: Record<string, Entry>, helper: string, result: RestoreResult): LabelChange[] {
+  const files = paths.map((p) => ({ root, rel: p === root.path ? '.' : p.slice(root.path.length + 1) }));
+  const current = xattrRun(
+    helper,
+    files.map((f) => ({ op: 'get', ...f })),
+  ) as XattrAnswer[];
+  const changes: LabelChange[] = [];
+  for (const [i, p] of paths.entries()) {
+    const a = current[i];
+    if (a.gone) {
       result.gone++;
-      return false;
+      continue;
     }
-  });
-  const current = readLabels(present, helper);
-  const changes: Array<{ file: string; label: string | null }> = [];
-  for (const [i, p] of present.entries()) {
+    const label = labelOrThrow(a, p);
     const e = entries[p];
-    if (current[i] === e.original) continue;
-    if (current[i] !== e.applied) result.skipped.push({ path: p, label: current[i] });
-    else changes.push({ file: p, label: e.original });
+    if (label === e.original) continue;
+    if (label !== e.applied) result.skipped.push({ path: p, label });
+    else changes.push({ ...files[i], label: e.original });
   }
   return changes;
 }
@@ -300,7 +402,9 @@ function planRestore(paths: string[], entries: Record<string, Entry>, helper: st
 /**
  * Put back the labels tsbox changed under `target`: the recorded original, or
  * no label at all when there was none. A file whose label is no longer the one
- * tsbox wrote was changed since by someone else, and is left alone.
+ * tsbox wrote was changed since by someone else, and is left alone. Each
+ * recorded tree is opened once, and must still be the tree that was
+ * relabeled: files are set beneath it, never through a symlink.
  */
 export function restoreLabels(target: string, ctx: { paths: Paths; helper: string }): RestoreResult {
   const t = canonical(target);
@@ -311,13 +415,24 @@ export function restoreLabels(target: string, ctx: { paths: Paths; helper: strin
         .filter((p) => within(p, t))
         .sort();
       if (mine.length === 0) continue;
+      const root = openExact(rec.root);
+      if ('changed' in root && !root.gone)
+        throw new UserError(
+          `cannot restore the labels tsbox set under ${rec.root}: ${root.changed}`,
+          125,
+          `Put ${rec.root} back where it was first, or give a path that is not under it.`,
+        );
       try {
-        const changes = planRestore(mine, rec.entries, ctx.helper, result);
-        writeLabels(changes, ctx.helper);
-        for (const c of changes) result.restoredPaths.push(c.file);
-        result.restored += changes.length;
+        if ('fd' in root) {
+          const changes = planRestore(root, mine, rec.entries, ctx.helper, result);
+          const moved = new Set(writeLabels(changes, ctx.helper));
+          for (const c of changes) if (!moved.has(fullPath(c))) result.restoredPaths.push(fullPath(c));
+          result.restored += changes.length - moved.size;
+          result.gone += moved.size;
+        } else result.gone += mine.length; // the whole tree was removed
         for (const p of mine) delete rec.entries[p];
       } finally {
+        if ('fd' in root) fs.closeSync(root.fd);
         // Saved once, also after an error: what is left is what remains to do. Were
         // tsbox killed before this, a later restore finds those files already
         // back at their original and just drops their records.

@@ -17,6 +17,6 @@ export {
   updateLimits,
   validateLimits,
 } from './cgroups/index.js';
-export { chownVolumes, helperMountArgs, VolumeStore } from './volumes.js';
+export { chownVolumes, closeVolumeSources, helperMountArgs, openVolumeSources, VolumeStore } from './volumes.js';
 export { relabelVolumes } from './labels.js';
 export { callerNamespace, usernsHost } from './rootless.js';

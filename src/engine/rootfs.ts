@@ -101,7 +101,16 @@ export function prepareRootfs(containerDir: string, image: string, images: Image
   if (fs.existsSync('/etc/alternatives')) fs.mkdirSync(path.join(etc, 'alternatives'));
 }
 
-/** Helper arguments that put the rootfs together in the new mount namespace. */
+/**
+ * Helper arguments that put the rootfs together in the new mount namespace.
+ * Its binds name their sources by path (--bind), unlike volumes (--bind-fd,
+ * volumes.ts), because nothing but root and tsbox can change those paths:
+ * the host image's /usr, /lib* and /etc/alternatives are system
+ * directories, bound read-only, so no container can plant a symlink in
+ * them; the /etc files are in the container's own directory (mode 0700),
+ * and the container only ever sees those files, never the directory that
+ * holds them. The helper opens each path once, before anything else.
+ */
 export function rootfsArgs(containerDir: string, image: string, images: ImageStore): string[] {
   const rootfs = path.join(containerDir, 'rootfs');
   const args = ['--rootfs', rootfs];

@@ -1,13 +1,15 @@
-// Volumes: parsing -v/--mount into VolumeSpecs, turning them into helper
-// argv, named volumes kept under tsbox's root, and the :U chown.
+// Volumes: parsing -v/--mount into VolumeSpecs, opening their sources once
+// at start, turning them into helper argv, named volumes kept under tsbox's
+// root, and the :U chown.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FlagSpec, Parsed } from '../cli/args.js';
 import { list } from '../cli/args.js';
 import { UserError } from './errors.js';
 import { writeJsonAtomic, readJsonIfExists } from './fsutil.js';
-import { refuseProtectedPath, walkTree } from './host-paths.js';
+import { openExact, refuseProtectedPath, type OpenedPath } from './host-paths.js';
 import { forgetLabels } from './labels.js';
+import { childProcess } from './lazy.js';
 import type { Paths } from './paths.js';
 import type { IdMapEntry, VolumeSpec } from './types.js';
 
@@ -83,10 +85,9 @@ function hostSource(src: string, cwd: string, where: string): string {
       throw new UserError(`the source ${abs} of ${where} does not exist`, 125, `Create it first (mkdir -p ${abs}), or give a named volume instead of a path.`);
     throw new UserError(`cannot use the source ${abs} of ${where}: ${(e as Error).message}`);
   }
-  // Resolve symlinks so relabel/chown guards see the real target.
-  const real = fs.realpathSync(abs);
-  if (real.includes(':')) throw new UserError(`the source ${real} of ${where} contains ':', which tsbox cannot pass to the helper`, 125, 'Use a path without colons.');
-  return real;
+  // Resolve symlinks so relabel/chown guards see the real target, and the
+  // start can check the source is still this path (openVolumeSources).
+  return fs.realpathSync(abs);
 }
 
 function destination(dst: string | undefined, where: string): string {
@@ -223,11 +224,64 @@ export function parseVolumeFlags(p: Parsed, ctx: { cwd: string; store: VolumeSto
   return vols;
 }
 
+/** The sources of a container's volumes (all but tmpfs), each opened once at start. */
+export type VolumeSources = Map<VolumeSpec, OpenedPath>;
+
+/**
+ * The path a volume's source must still have at start. A bind's source was
+ * resolved (realpath) at create. A named volume lives in tsbox's own
+ * directory, which no container can reach: resolving that directory now is
+ * safe, and only `_data`, which containers write below, is held to its name.
+ */
+function expectedSource(v: VolumeSpec): string {
+  return v.type === 'volume' ? `${fs.realpathSync(path.dirname(v.source))}/_data` : v.source;
+}
+
+/**
+ * Open the source of every volume once, checking that it is still the path
+ * recorded at create (no component swapped for a symlink since, nothing
+ * moved there). The U chown, the relabel and the bind all use these fds, so
+ * what is changed and mounted is what was checked. Close them with
+ * closeVolumeSources.
+ */
+export function openVolumeSources(vols: VolumeSpec[]): VolumeSources {
+  const sources: VolumeSources = new Map();
+  try {
+    for (const v of vols) {
+      if (v.type === 'tmpfs') continue;
+      let r: ReturnType<typeof openExact>;
+      try {
+        r = openExact(v.source, expectedSource(v));
+      } catch (e) {
+        // EACCES and the like: nothing tsbox can check, or bind
+        throw new UserError(`cannot open the source ${v.source} of the volume at ${v.destination}: ${(e as Error).message}`, 125, 'Check that it exists and that you may reach it.');
+      }
+      if ('changed' in r)
+        throw new UserError(
+          `the source ${v.source} of the volume at ${v.destination} changed since the container was created: ${r.changed}`,
+          125,
+          r.gone ? 'Create it again, or remove the container.' : 'Put it back as it was, or remove the container and create it again to mount what is there now.',
+        );
+      sources.set(v, r);
+    }
+  } catch (e) {
+    closeVolumeSources(sources);
+    throw e;
+  }
+  return sources;
+}
+
+export function closeVolumeSources(sources: VolumeSources): void {
+  for (const s of sources.values()) fs.closeSync(s.fd);
+  sources.clear();
+}
+
 /**
  * Helper argv for the volumes, parents before children (the helper mounts in
- * argv order, and /a must be in place before /a/b goes on it).
+ * argv order, and /a must be in place before /a/b goes on it). A bind's
+ * source is its fd, numbered for the helper by `fdFor`.
  */
-export function helperMountArgs(vols: VolumeSpec[]): string[] {
+export function helperMountArgs(vols: VolumeSpec[], fdFor: (v: VolumeSpec) => number): string[] {
   const depth = (v: VolumeSpec) => v.destination.split('/').filter(Boolean).length;
   const args: string[] = [];
   for (const v of [...vols].sort((a, b) => depth(a) - depth(b))) {
@@ -235,9 +289,9 @@ export function helperMountArgs(vols: VolumeSpec[]): string[] {
       args.push('--tmpfs', v.destination);
       continue;
     }
-    // The helper splits SRC:DST at the colon; parse refuses colons, records from disk are checked again here.
-    if (v.source.includes(':') || v.destination.includes(':')) throw new UserError(`cannot mount ${v.source} at ${v.destination}: a path contains ':'`);
-    args.push(v.readOnly ? '--bind-ro' : '--bind', `${v.source}:${v.destination}`);
+    // parse refuses colons in destinations; records from disk are checked again here
+    if (v.destination.includes(':')) throw new UserError(`cannot mount ${v.source} at ${v.destination}: the destination contains ':'`);
+    args.push(v.readOnly ? '--bind-ro-fd' : '--bind-fd', `${fdFor(v)}:${v.destination}`);
   }
   return args;
 }
@@ -338,10 +392,11 @@ export class VolumeStore {
     if (opts.inUseBy.length > 0 && !opts.force)
       throw new UserError(`volume ${name} is in use by ${opts.inUseBy.join(', ')}`, 125, 'Remove those containers first, or use --force.');
     const dir = this.dir(name);
+    const data = `${fs.realpathSync(dir)}/_data`; // as label records name it (the fd's path at relabel)
     const doomed = path.join(this.paths.volumes, `.${name}.removing.${process.pid}`);
     fs.renameSync(dir, doomed);
     fs.rmSync(doomed, { recursive: true, force: true });
-    forgetLabels(path.join(dir, '_data'), this.paths);
+    forgetLabels(data, this.paths);
   }
 
   /** Removes every volume not in `inUse`; returns their names. */
@@ -372,25 +427,58 @@ function hostId(id: number, map: IdMapEntry[], kind: 'uid' | 'gid'): number {
  * The U option: chown every file of the source, recursively and without
  * following symlinks, to the host ids of the container's user (root unless
  * `user` says otherwise), so it can write there from its user namespace.
- * System trees are refused before anything changes.
+ * System trees are refused before anything changes. `tsbox-helper chown`
+ * walks the opened sources (native/chown.c): nothing outside them is
+ * reached, however a container sharing one changes it meanwhile.
+ * Set-user-ID and set-group-ID bits that chown clears stay cleared (see
+ * there why). Returns warnings for mount points it did not enter.
  */
-export function chownVolumes(vols: VolumeSpec[], uidMap: IdMapEntry[], gidMap: IdMapEntry[], user: { uid: number; gid: number } = { uid: 0, gid: 0 }): void {
+export function chownVolumes(
+  vols: VolumeSpec[],
+  ids: { uidMap: IdMapEntry[]; gidMap: IdMapEntry[]; user?: { uid: number; gid: number } },
+  ctx: { helper: string; sources: VolumeSources },
+): { warnings: string[] } {
   const todo = vols.filter((v) => v.chown && v.type !== 'tmpfs');
-  if (todo.length === 0) return;
-  const uid = hostId(user.uid, uidMap, 'uid');
-  const gid = hostId(user.gid, gidMap, 'gid');
+  if (todo.length === 0) return { warnings: [] };
+  const user = ids.user ?? { uid: 0, gid: 0 };
+  const uid = hostId(user.uid, ids.uidMap, 'uid');
+  const gid = hostId(user.gid, ids.gidMap, 'gid');
   const hint = 'Mount a directory made for the container, or drop the U option.';
   for (const v of todo) refuseProtectedPath(v.source, 'chown', hint);
-  for (const v of todo) {
-    for (const p of walkTree(v.source).paths) {
-      try {
-        fs.lchownSync(p, uid, gid);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'EPERM' && code !== 'EACCES') throw e;
-        // Rootless: only ids of our own may be given away from the host side.
-        throw new UserError(`cannot chown ${p} to ${uid}:${gid} for the U option: ${code}`, 125, 'Rootless, U works for ids you own; otherwise chown the volume inside your namespace first: tsbox unshare chown -R UID:GID DIR.');
-      }
+  const roots = todo.map((v) => {
+    const s = ctx.sources.get(v);
+    if (!s) throw new Error(`chownVolumes: the source of ${v.destination} is not open`);
+    return s;
+  });
+  const r = childProcess().spawnSync(ctx.helper, ['chown', String(uid), String(gid), ...roots.map((_, i) => String(3 + i))], {
+    stdio: ['ignore', 'pipe', 'pipe', ...roots.map((s) => s.fd)],
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (r.error) throw new UserError(`cannot run ${ctx.helper}: ${r.error.message}`, 125, 'Build the helper with `npm run build`.');
+  const fields = r.stdout.split('\0');
+  const where = (fd: string, rel: string) => {
+    const root = roots[Number(fd) - 3]?.path ?? '?';
+    return rel === '.' ? root : `${root}/${rel}`;
+  };
+  const warnings: string[] = [];
+  for (let i = 0; i + 2 < fields.length; ) {
+    const [kind, fd, rel] = fields.slice(i, i + 3);
+    if (kind === '#') {
+      warnings.push(`did not chown ${where(fd, rel)}: another filesystem is mounted there`);
+      i += 3;
+      continue;
     }
+    const [errno, msg] = fields.slice(i + 3, i + 5);
+    // EPERM/EACCES rootless: only ids of our own may be given away from the host side
+    if (errno === '1' || errno === '13')
+      throw new UserError(
+        `cannot chown ${where(fd, rel)} to ${uid}:${gid} for the U option: ${msg}`,
+        125,
+        'Rootless, U works for ids you own; otherwise chown the volume inside your namespace first: tsbox unshare chown -R UID:GID DIR.',
+      );
+    throw new UserError(`cannot chown ${where(fd, rel)} for the U option: ${msg}`);
   }
+  if (r.status !== 0) throw new UserError(`tsbox-helper chown failed: ${r.stderr.trim() || `exit ${r.status}`}`);
+  return { warnings };
 }

@@ -214,7 +214,7 @@ test('tsbox-helper', { skip }, async (t) => {
   await t.test('version', () => {
     const r = spawnSync(HELPER, ['version'], { encoding: 'utf8' });
     assert.equal(r.status, 0);
-    assert.equal(r.stdout.trim(), '1');
+    assert.equal(r.stdout.trim(), '2');
   });
 
   await t.test('all eight namespaces differ from the host; hostname, uid maps', async () => {
@@ -717,46 +717,87 @@ test('tsbox-helper', { skip }, async (t) => {
     }
   });
 
-  await t.test('xattr: many files in one run, answers in order', async () => {
+  await t.test('xattr: many files in one run beneath root fds, answers in order', async () => {
     const dir = tmpdir('tsbox-xattr', '/var/tmp');
+    const O_PATH = 0o10000000;
+    const roots: number[] = [];
     try {
       const file = join(dir, 'f');
       writeFileSync(file, 'x');
-      const odd = join(dir, 'a name\nwith a newline');
-      writeFileSync(odd, 'y');
-      const link = join(dir, 'link');
-      symlinkSync(file, link);
+      const odd = 'a name\nwith a newline';
+      writeFileSync(join(dir, odd), 'y');
+      symlinkSync(file, join(dir, 'link'));
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'sub', 'g'), 'z');
+      symlinkSync('/etc', join(dir, 'etc-link'));
+      const root = openSync(dir, O_PATH);
+      roots.push(root);
       const label = 'system_u:object_r:container_file_t:s0:c1,c2';
-      const xattr = (name: string, ops: string[][]) =>
-        spawnSync(HELPER, ['xattr', name], { input: ops.map((o) => o.map((f) => `${f}\0`).join('')).join(''), encoding: 'utf8' });
+      // the roots are fds 3.. of the helper; each op names its root by that number
+      const xattr = (name: string, ops: string[][], fds = [root]) =>
+        spawnSync(HELPER, ['xattr', name, ...fds.map((_, i) => String(3 + i))], {
+          input: ops.map((o) => o.map((f) => `${f}\0`).join('')).join(''),
+          encoding: 'utf8',
+          stdio: ['pipe', 'pipe', 'pipe', ...fds],
+        });
       let r = xattr('security.selinux', [
-        ['s', file, label],
-        ['g', file],
-        ['s', odd, label],
-        ['g', odd],
-        ['s', link, 'system_u:object_r:link_t:s0'], // the link itself, never its target
-        ['g', link],
-        ['r', odd],
-        ['g', odd],
-        ['r', odd],
-        ['g', join(dir, 'missing')],
+        ['s', '3', 'f', label],
+        ['g', '3', 'f'],
+        ['s', '3', odd, label],
+        ['g', '3', odd],
+        ['s', '3', 'link', 'system_u:object_r:link_t:s0'], // the link itself, never its target
+        ['g', '3', 'link'],
+        ['r', '3', odd],
+        ['g', '3', odd],
+        ['r', '3', odd],
+        ['g', '3', 'missing'],
+        ['s', '3', 'etc-link/hostname', label], // through a symlink: not beneath the root
+        ['g', '3', '../f'],
+        ['g', '3', '/etc/hostname'],
       ]);
       assert.equal(r.status, 0, r.stderr);
-      assert.deepEqual(r.stdout.split('\n'), ['ok', `=${label}`, 'ok', `=${label}`, 'ok', '=system_u:object_r:link_t:s0', 'ok', '-', '-', '!No such file or directory', '']);
-      // the kernel holds what the helper says
+      assert.deepEqual(r.stdout.split('\0'), ['ok', `=${label}`, 'ok', `=${label}`, 'ok', '=system_u:object_r:link_t:s0', 'ok', '-', '-', '?', '?', '?', `!${'Invalid argument'}`, '']);
+      // the kernel holds what the helper says, and /etc was not reached
       const gf = spawnSync('getfattr', ['--absolute-names', '-n', 'security.selinux', '--only-values', file], { encoding: 'utf8' });
-      if (gf.error === undefined) assert.equal(gf.stdout.replace(/\0$/, ''), label);
-      r = xattr('user.tsbox.absent', [['g', file]]);
-      assert.equal(r.stdout, '-\n');
-      // a truncated operation or an unknown one is the caller's bug: 125, nothing done
-      r = xattr('security.selinux', [['s', file]]);
+      assert.equal(gf.stdout.replace(/\0$/, ''), label);
+      assert.doesNotMatch(spawnSync('getfattr', ['-d', '-m', '-', '--absolute-names', '/etc/hostname'], { encoding: 'utf8' }).stdout, /container_file_t/);
+
+      // a walk: every entry with its label, root first, names sorted, symlinks not followed
+      r = xattr('security.selinux', [['w', '3']]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(r.stdout.split('\0'), [
+        '.', '-', odd, '-', 'etc-link', '-', 'f', `=${label}`, 'link', '=system_u:object_r:link_t:s0', 'sub', '-', 'sub/g', '-', '', 'ok', '',
+      ]);
+      // another filesystem inside is reported, not entered
+      mkdirSync(join(dir, 'mnt'));
+      assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tsbox-test', join(dir, 'mnt')]).status, 0);
+      try {
+        writeFileSync(join(dir, 'mnt', 'inside'), '');
+        r = xattr('security.selinux', [['w', '3'], ['g', '3', 'mnt/inside']]);
+        const fields = r.stdout.split('\0');
+        assert.equal(fields[fields.indexOf('mnt') + 1], '#');
+        assert.ok(!fields.includes('mnt/inside'));
+        assert.equal(fields.at(-2), '?', 'a path into another mount is not beneath the root');
+      } finally {
+        spawnSync('umount', [join(dir, 'mnt')]);
+      }
+
+      r = xattr('user.tsbox.absent', [['g', '3', 'f']]);
+      assert.equal(r.stdout, '-\0');
+      // a truncated operation, an unknown one, or a root that was not given is the caller's bug: 125, nothing done
+      r = xattr('security.selinux', [['s', '3', 'f']]);
       assert.equal(r.status, 125);
       assert.match(r.stderr, /ends before its last field/);
-      r = xattr('security.selinux', [['x', file]]);
+      r = xattr('security.selinux', [['x', '3', 'f']]);
       assert.equal(r.status, 125);
-      assert.equal(xattr('security.selinux', [['g', file]]).stdout, `=${label}\n`, 'unchanged');
-      assert.equal(spawnSync(HELPER, ['xattr'], { encoding: 'utf8' }).status, 125);
+      r = xattr('security.selinux', [['g', '9', 'f']]);
+      assert.equal(r.status, 125);
+      assert.match(r.stderr, /not one of the root fds/);
+      assert.equal(xattr('security.selinux', [['g', '3', 'f']]).stdout, `=${label}\0`, 'unchanged');
+      assert.equal(spawnSync(HELPER, ['xattr', 'security.selinux'], { encoding: 'utf8' }).status, 125);
+      assert.equal(spawnSync(HELPER, ['xattr', 'security.selinux', '77'], { encoding: 'utf8' }).status, 125, 'a root fd that is not open');
     } finally {
+      for (const fd of roots) closeSync(fd);
       removeTree(dir);
     }
   });

@@ -14,6 +14,7 @@ import { readLabel, relabelVolumes, restoreLabels, volumeLabelReport, pathLabelR
 import { resolvePaths, type Paths } from '../../src/engine/paths.js';
 import { allocateLevel, containerLabels, SHARED_FILE_LABEL } from '../../src/engine/selinux.js';
 import type { ContainerRecord, ContainerState, VolumeSpec } from '../../src/engine/types.js';
+import { closeVolumeSources, openVolumeSources } from '../../src/engine/volumes.js';
 import { parseArgs } from '../../src/cli/args.js';
 import { captureOutput } from '../../src/cli/output.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
@@ -90,8 +91,14 @@ function container(name: string, level: string | null, volumes: VolumeSpec[], st
   return { id, name, state, spec: { volumes, labels } } as unknown as ContainerRecord;
 }
 
+/** As the engine's start does: the sources opened once, relabeled through those fds. */
 function relabel(c: ContainerRecord, paths: Paths, others: ContainerRecord[] = []) {
-  return relabelVolumes(c, c.spec.volumes, c.spec.labels.mount ?? '', { paths, others, helper });
+  const sources = openVolumeSources(c.spec.volumes);
+  try {
+    return relabelVolumes(c, c.spec.volumes, c.spec.labels.mount ?? '', { paths, others, helper, sources });
+  } finally {
+    closeVolumeSources(sources);
+  }
 }
 
 test(':Z gives each container its own category pair, on every file, read the same by the helper and getfattr', (t) => {

@@ -14,7 +14,7 @@ import { relabelVolumes, recordedOriginal } from '../../src/engine/labels.js';
 import { resolvePaths } from '../../src/engine/paths.js';
 import { containerLabels } from '../../src/engine/selinux.js';
 import type { VolumeSpec } from '../../src/engine/types.js';
-import { chownVolumes, helperMountArgs, parseVolumeFlags, VOLUME_FLAGS, VolumeStore } from '../../src/engine/volumes.js';
+import { chownVolumes, closeVolumeSources, helperMountArgs, openVolumeSources, parseVolumeFlags, VOLUME_FLAGS, VolumeStore, type VolumeSources } from '../../src/engine/volumes.js';
 import { tempDir } from '../lib/suite-run.js';
 
 before(() => {
@@ -76,7 +76,9 @@ test('removing a named volume forgets the labels recorded under it', (t) => {
   const v = store.create('labeled');
   fs.writeFileSync(path.join(v.mountpoint, 'f'), 'x');
   const spec: VolumeSpec = { source: v.mountpoint, destination: '/d', readOnly: false, relabel: 'Z', chown: false, type: 'volume', name: 'labeled' };
-  relabelVolumes({ id: 'c1', name: 'c1' }, [spec], containerLabels('s0:c1,c2').mount, { paths, others: [], helper: helperPath() });
+  const sources = openVolumeSources([spec]);
+  relabelVolumes({ id: 'c1', name: 'c1' }, [spec], containerLabels('s0:c1,c2').mount, { paths, others: [], helper: helperPath(), sources });
+  closeVolumeSources(sources);
   assert.equal(recordedOriginal(path.join(v.mountpoint, 'f'), paths), null, 'recorded: it had no label');
   store.remove('labeled', { force: false, inUseBy: [] });
   assert.equal(recordedOriginal(path.join(v.mountpoint, 'f'), paths), undefined);
@@ -88,6 +90,10 @@ test('U chowns the source to the host ids of container root, without following s
   const src = path.join(dir, 'src');
   fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
   fs.writeFileSync(path.join(src, 'sub', 'f'), 'x');
+  fs.writeFileSync(path.join(src, 'setuid'), 'x', { mode: 0o6755 });
+  fs.chmodSync(path.join(src, 'setuid'), 0o6755);
+  fs.mkdirSync(path.join(src, 'setgid-dir'), { mode: 0o2755 });
+  fs.chmodSync(path.join(src, 'setgid-dir'), 0o2755);
   fs.symlinkSync('/etc/hostname', path.join(src, 'link'));
   const untouched = path.join(dir, 'other');
   fs.mkdirSync(untouched);
@@ -95,29 +101,54 @@ test('U chowns the source to the host ids of container root, without following s
   const map = [{ container: 0, host: 100000, size: 65536 }];
   const p = parseArgs(['-v', `${src}:/data:U`, '-v', `${untouched}:/other`], VOLUME_FLAGS);
   const vols = parseVolumeFlags(p, { cwd: dir, store: new VolumeStore(resolvePaths(path.join(dir, 'root'))) });
+  const sources = openVolumeSources(vols);
+  t.after(() => closeVolumeSources(sources));
+  const chown = (uidMap: typeof map, gidMap: typeof map, user?: { uid: number; gid: number }, s: VolumeSources = sources, v = vols) =>
+    chownVolumes(v, { uidMap, gidMap, user }, { helper: helperPath(), sources: s });
 
-  chownVolumes(vols, map, map);
-  for (const f of [src, path.join(src, 'sub'), path.join(src, 'sub', 'f'), path.join(src, 'link')]) {
+  assert.deepEqual(chown(map, map), { warnings: [] });
+  for (const f of [src, path.join(src, 'sub'), path.join(src, 'sub', 'f'), path.join(src, 'link'), path.join(src, 'setuid')]) {
     const st = fs.lstatSync(f);
     assert.deepEqual([st.uid, st.gid], [100000, 100000], f);
   }
+  // chown clears setuid/setgid on files, and they stay cleared (native/chown.c says why); a directory keeps its setgid
+  assert.equal(fs.statSync(path.join(src, 'setuid')).mode & 0o7777, 0o755);
+  assert.equal(fs.statSync(path.join(src, 'setgid-dir')).mode & 0o7777, 0o2755);
   assert.equal(fs.statSync(untouched).uid, 0, 'volumes without U are left alone');
   const hostnameAfter = fs.statSync('/etc/hostname');
   assert.deepEqual([hostnameAfter.uid, hostnameAfter.gid], [hostnameBefore.uid, hostnameBefore.gid], 'the symlink target is not chowned');
 
   // the container's own user, when it is not root
-  chownVolumes(vols, map, [{ container: 0, host: 200000, size: 65536 }], { uid: 1000, gid: 50 });
+  chown(map, [{ container: 0, host: 200000, size: 65536 }], { uid: 1000, gid: 50 });
   const st = fs.statSync(path.join(src, 'sub', 'f'));
   assert.deepEqual([st.uid, st.gid], [101000, 200050]);
 
   // no user namespace: ids are the host's
-  chownVolumes(vols, [], [], { uid: 7, gid: 8 });
+  chown([], [], { uid: 7, gid: 8 });
   assert.equal(fs.statSync(src).uid, 7);
 
-  assert.throws(() => chownVolumes(vols, [{ container: 0, host: 100000, size: 10 }], map, { uid: 1000, gid: 0 }), isUserError(/container uid 1000 is not mapped/));
+  assert.throws(() => chown([{ container: 0, host: 100000, size: 10 }], map, { uid: 1000, gid: 0 }), isUserError(/container uid 1000 is not mapped/));
   const system: VolumeSpec = { source: '/usr', destination: '/u', readOnly: false, relabel: '', chown: true, type: 'bind' };
-  assert.throws(() => chownVolumes([vols[0], system], map, map), isUserError(/refusing to chown \/usr/));
+  assert.throws(() => chown(map, map, undefined, sources, [vols[0], system]), isUserError(/refusing to chown \/usr/));
   assert.equal(fs.statSync(src).uid, 7, 'refused before anything changed');
+
+  // another filesystem mounted inside the tree is not entered, and said
+  const inner = path.join(src, 'mnt');
+  fs.mkdirSync(inner);
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', 'tsbox-test', inner]);
+  assert.equal(mounted.status, 0, mounted.stderr?.toString());
+  try {
+    fs.writeFileSync(path.join(inner, 'f'), 'x');
+    const fresh = openVolumeSources([vols[0]]);
+    try {
+      assert.deepEqual(chown(map, map, undefined, fresh, [vols[0]]).warnings, [`did not chown ${inner}: another filesystem is mounted there`]);
+    } finally {
+      closeVolumeSources(fresh);
+    }
+    assert.equal(fs.statSync(path.join(inner, 'f')).uid, 0, 'not entered');
+  } finally {
+    spawnSync('umount', [inner]);
+  }
 });
 
 test('ro volumes are read-only inside a container, rw ones writable (tsbox-helper run)', (t) => {
@@ -140,10 +171,15 @@ test('ro volumes are read-only inside a container, rw ones writable (tsbox-helpe
     store: new VolumeStore(resolvePaths(path.join(dir, 'root'))),
   });
   const script = 'cat /ro/f; echo; if touch /ro/x 2>/dev/null; then echo ro-writable; else echo ro-refused; fi; touch /rw/y && echo rw-ok; touch /scratch/z && echo tmpfs-ok';
-  const r = spawnSync(helperPath(), ['run', '--rootfs', rootfs, '--bind-ro', '/usr:/usr', ...helperMountArgs(vols), '--', '/bin/sh', '-c', script], {
+  const sources = openVolumeSources(vols);
+  const fds = [...sources.values()].map((s) => s.fd);
+  const args = helperMountArgs(vols, (v) => 3 + fds.indexOf(sources.get(v)!.fd));
+  const r = spawnSync(helperPath(), ['run', '--rootfs', rootfs, '--bind-ro', '/usr:/usr', ...args, '--', '/bin/sh', '-c', script], {
     encoding: 'utf8',
     timeout: 20000,
+    stdio: ['ignore', 'pipe', 'pipe', ...fds],
   });
+  closeVolumeSources(sources);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(r.stdout.trim().split('\n'), ['hello', 'ro-refused', 'rw-ok', 'tmpfs-ok']);
   assert.deepEqual(fs.readdirSync(data).sort(), ['f', 'y'], 'the rw write reached the host, the ro one did not');

@@ -114,9 +114,18 @@ test('--mount errors', (t) => {
 
 test('helperMountArgs: parents before children, ro and tmpfs flags', () => {
   const v = (destination: string, extra: Partial<VolumeSpec> = {}): VolumeSpec => ({ source: `/h${destination}`, destination, readOnly: false, relabel: '', chown: false, type: 'bind', ...extra });
-  const args = helperMountArgs([v('/a/b/c'), v('/a', { readOnly: true }), { ...v('/a/t'), type: 'tmpfs', source: '' }, v('/z')]);
-  assert.deepEqual(args, ['--bind-ro', '/h/a:/a', '--bind', '/h/z:/z', '--tmpfs', '/a/t', '--bind', '/h/a/b/c:/a/b/c']);
-  assert.throws(() => helperMountArgs([v('/x', { source: '/odd:path' })]), /contains ':'/);
+  const fdOf = (x: VolumeSpec) => 10 + x.destination.length; // any numbering the caller chooses
+  const args = helperMountArgs([v('/a/b/c'), v('/a', { readOnly: true }), { ...v('/a/t'), type: 'tmpfs', source: '' }, v('/z')], fdOf);
+  assert.deepEqual(args, ['--bind-ro-fd', '12:/a', '--bind-fd', '12:/z', '--tmpfs', '/a/t', '--bind-fd', '16:/a/b/c']);
+  assert.throws(() => helperMountArgs([v('/x:y')], fdOf), /contains ':'/);
+});
+
+test('a --mount source may hold colons: it goes to the helper as an fd, not in SRC:DST', (t) => {
+  const { dir, parse } = setup(t);
+  fs.mkdirSync(path.join(dir, 'a:b'));
+  const [v] = parse(['--mount', `type=bind,src=${dir}/a:b,dst=/b`]);
+  assert.equal(v.source, path.join(dir, 'a:b'));
+  assert.deepEqual(helperMountArgs([v], () => 5), ['--bind-fd', '5:/b']);
 });
 
 test('refuseProtectedPath: system trees, what holds them, shared dirs and homes', () => {

@@ -9,6 +9,7 @@ import { readSubIds } from '../../engine/subid.js';
 import { NAMESPACE_TYPES } from '../../engine/types.js';
 import { isRootless } from '../../engine/paths.js';
 import { nativeDir } from '../../engine/helper.js';
+import { KERNEL_FLOOR, meetsKernelFloor } from '../../engine/kernel.js';
 import { spawnMethod } from '../../engine/spawn.js';
 import { formatFlag, json } from '../format.js';
 import { str } from '../args.js';
@@ -52,6 +53,7 @@ export function hostInfo(engineRoot?: string): Record<string, unknown> {
     host: {
       hostname: os.hostname(),
       kernel: os.release(),
+      kernelFloor: { required: `${KERNEL_FLOOR.major}.${KERNEL_FLOOR.minor}`, met: meetsKernelFloor(os.release()) },
       arch: process.arch,
       rootless: isRootless(),
       cgroups: { layout: layout.kind, v1: layout.v1, v2Root: layout.v2Root ?? null, v2Controllers: layout.v2Controllers },
