@@ -114,7 +114,7 @@ function saveRecord(file: string, rec: RecordFile): void {
 }
 
 /** Record changes happen under their own lock: the engine may hold its state lock while relabeling. */
-function withLabelLock<T>(paths: Paths, fn: () => T): T {
+function withLabelLock<T>(paths: Paths, fn: () => T): Promise<T> {
   fs.mkdirSync(recordsDir(paths), { recursive: true, mode: 0o700 });
   return withLock(path.join(paths.labels, 'lock'), fn);
 }
@@ -143,10 +143,10 @@ export function recordedOriginal(file: string, paths: Paths): string | null | un
 }
 
 /** Drop the records under `target` without touching files (its files were deleted, e.g. `volume rm`). */
-export function forgetLabels(target: string, paths: Paths): void {
+export async function forgetLabels(target: string, paths: Paths): Promise<void> {
   const t = path.resolve(target);
   if (!fs.existsSync(recordsDir(paths))) return;
-  withLabelLock(paths, () => {
+  await withLabelLock(paths, () => {
     for (const [file, rec] of loadRecords(paths)) {
       const before = Object.keys(rec.entries).length;
       for (const p of Object.keys(rec.entries)) if (within(p, t)) delete rec.entries[p];
@@ -213,17 +213,17 @@ export function checkRelabelable(vols: VolumeSpec[]): VolumeSpec[] {
  * touched (system trees are refused), and the previous labels are recorded
  * before they change. Files that already carry the label are left alone.
  */
-export function relabelVolumes(
+export async function relabelVolumes(
   container: { id: string; name: string },
   vols: VolumeSpec[],
   mountLabel: string,
   ctx: { paths: Paths; others: ContainerRecord[]; helper: string },
-): { warnings: string[] } {
+): Promise<{ warnings: string[] }> {
   const todo = checkRelabelable(vols);
   if (todo.length === 0) return { warnings: [] };
   if (!mountLabel && todo.some((v) => v.relabel === 'Z')) throw new Error('relabelVolumes: :Z needs the container mount label');
   const warnings = conflictWarnings(container, todo, mountLabel, ctx.others);
-  withLabelLock(ctx.paths, () => {
+  await withLabelLock(ctx.paths, () => {
     const records = loadRecords(ctx.paths);
     const recordedIn = new Map<string, RecordFile>();
     for (const rec of records.values()) for (const p of Object.keys(rec.entries)) recordedIn.set(p, rec);
@@ -302,10 +302,10 @@ function planRestore(paths: string[], entries: Record<string, Entry>, helper: st
  * no label at all when there was none. A file whose label is no longer the one
  * tsbox wrote was changed since by someone else, and is left alone.
  */
-export function restoreLabels(target: string, ctx: { paths: Paths; helper: string }): RestoreResult {
+export async function restoreLabels(target: string, ctx: { paths: Paths; helper: string }): Promise<RestoreResult> {
   const t = canonical(target);
   const result: RestoreResult = { restored: 0, restoredPaths: [], skipped: [], gone: 0 };
-  withLabelLock(ctx.paths, () => {
+  await withLabelLock(ctx.paths, () => {
     for (const [recFile, rec] of loadRecords(ctx.paths)) {
       const mine = Object.keys(rec.entries)
         .filter((p) => within(p, t))

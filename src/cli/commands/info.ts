@@ -9,7 +9,7 @@ import { readSubIds } from '../../engine/subid.js';
 import { NAMESPACE_TYPES } from '../../engine/types.js';
 import { isRootless } from '../../engine/paths.js';
 import { nativeDir } from '../../engine/helper.js';
-import { spawnMethod } from '../../engine/spawn.js';
+import { lockMethod, spawnMethod } from '../../engine/spawn.js';
 import { formatFlag, json } from '../format.js';
 import { str } from '../args.js';
 import { print } from '../output.js';
@@ -66,7 +66,7 @@ export function hostInfo(engineRoot?: string): Record<string, unknown> {
       devices: deviceControl(layout),
     },
     store: { data: engine.paths.data, run: engine.paths.run, containers: engine.list({ all: true }).length, images: engine.images.list().length },
-    tsbox: { helper: engine.helperPath, helperStart: spawnMethod(nativeDir()) },
+    tsbox: { helper: engine.helperPath, helperStart: spawnMethod(nativeDir()), stateLock: lockMethod(nativeDir()) },
   };
 }
 
