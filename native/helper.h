@@ -127,6 +127,7 @@ int exec_main(struct config *c);
 int xattr_main(int argc, char **argv);
 int chown_main(int argc, char **argv);
 int userns_main(int argc, char **argv);
+int lock_main(int argc, char **argv);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);

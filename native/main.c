@@ -24,6 +24,7 @@ static void usage(FILE *f)
         "       tsbox-helper xattr NAME FD... < OPERATIONS\n"
         "       tsbox-helper chown UID GID FD...\n"
         "       tsbox-helper userns --status-fd FD --userns-block-fd FD [--clear-groups] -- CMD [ARG...]\n"
+        "       tsbox-helper lock [--try] 3<LOCKFILE\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);
@@ -498,6 +499,8 @@ int main(int argc, char **argv)
   }
   if (strcmp(argv[1], "userns") == 0)
     return userns_main(argc, argv); /* rootless: no root check */
+  if (strcmp(argv[1], "lock") == 0)
+    return lock_main(argc, argv); /* the caller's own lock file: no privilege */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
     usage(stderr);
     return 125;

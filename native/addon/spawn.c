@@ -1,54 +1,32 @@
-/* tsbox-spawn.node: how the engine starts tsbox-helper, when it is built.
+/* How the engine starts tsbox-helper (part of tsbox-spawn.node, module.c).
  *
  * Node's child_process pulls net, stream and dgram into the process, and its
  * first spawn compiles much of them: 5-7 ms of every `tsbox run`, measured
  * against the ~60 ms the whole command takes. The engine needs none of that:
  * it reads the helper's status pipe with fs.read and waits for one exit. So
- * this Node-API module does the three things it needs, with no state:
+ * these three calls do what it needs, with no state:
  *
  *   spawn(file, argv, fds) -> pid   posix_spawn; fds[i] becomes the child's
  *                                   fd i; signals default and unblocked
  *   pipe() -> [read, write]         both close-on-exec
  *   wait(pid) -> code               blocks; the exit code, or 128 + signal
  *
- * It runs inside the CLI with the CLI's privileges: it is not part of the
- * privilege boundary (tsbox-helper is). src/engine/spawn.ts falls back to
- * child_process where this is not built (Node's headers missing). */
+ * src/engine/spawn.ts falls back to child_process where the module is not
+ * built (Node's headers missing). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NAPI_VERSION 8
-#include <node_api.h>
+#include "addon.h"
 
 extern char **environ;
 
 /* fds past the highest one a helper gets (status 3, seccomp, userns block) */
 #define MAX_FDS 16
-
-/* Throws a JS Error with code "E..." (like Node's own) and returns NULL.
- * WHAT is a short constant. */
-static napi_value throw_errno(napi_env env, int err, const char *what)
-{
-  char msg[256];
-  const char *name = strerrorname_np(err);
-
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  napi_throw_error(env, name ? name : "EIO", msg);
-  return NULL;
-}
-
-static napi_value throw_type(napi_env env, const char *msg)
-{
-  napi_throw_type_error(env, NULL, msg);
-  return NULL;
-}
 
 /* A JS string as a malloc'd C string, or NULL (with a JS exception pending). */
 static char *string_arg(napi_env env, napi_value v)
@@ -237,19 +215,10 @@ static napi_value js_wait(napi_env env, napi_callback_info info)
   return out;
 }
 
-static int export_function(napi_env env, napi_value exports, const char *name, napi_callback fn)
-{
-  napi_value f;
-
-  return napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f) == napi_ok && napi_set_named_property(env, exports, name, f) == napi_ok
-             ? 0
-             : -1;
-}
-
-NAPI_MODULE_INIT()
+int spawn_exports(napi_env env, napi_value exports)
 {
   if (export_function(env, exports, "spawn", js_spawn) < 0 || export_function(env, exports, "pipe", js_pipe) < 0 ||
       export_function(env, exports, "wait", js_wait) < 0)
-    return NULL;
-  return exports;
+    return -1;
+  return 0;
 }

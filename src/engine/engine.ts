@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { GlobalOptions } from '../cli/command.js';
 import { UserError } from './errors.js';
 import { delay, readJsonIfExists, removeTree, unlinkIfExists, writeJsonAtomic } from './fsutil.js';
-import { withLock } from './lock.js';
+import { tryWithLock, withLock } from './lock.js';
 import { NAME_RE, NameIndex } from './names.js';
 import { randomId, randomInt } from './random.js';
 import { deviceRules } from './devices.js';
@@ -132,7 +132,8 @@ export class Engine {
     writeJsonAtomic(path.join(this.dir(rec.id), 'state.json'), rec);
   }
 
-  private locked<T>(fn: () => T): T {
+  /** fn under the state lock (src/engine/lock.ts), waited for without blocking the event loop. */
+  private locked<T>(fn: () => T): Promise<T> {
     return withLock(this.paths.lock, fn);
   }
 
@@ -143,7 +144,7 @@ export class Engine {
   }
 
   /** Apply a change to a record under the lock, re-reading it first. */
-  private mutate(id: string, change: (rec: ContainerRecord) => void): ContainerRecord {
+  private mutate(id: string, change: (rec: ContainerRecord) => void): Promise<ContainerRecord> {
     return this.locked(() => {
       const rec = this.readFresh(id);
       if (!rec) throw new UserError(`no such container: ${id}`);
@@ -173,6 +174,11 @@ export class Engine {
    * What the kernel says now. A running record whose pid is gone (or is
    * another process now, or is from an earlier boot) has exited: its monitor's
    * exit file says how. Persisted only when something changed.
+   *
+   * Reads (list, get) run this, the dashboard every second, and must never
+   * wait: the change is saved only if the state lock is free right now. If
+   * another process holds it, the view is returned unsaved, and a later read
+   * saves it (the exit file stays until the next start).
    */
   private reconcile(rec: ContainerRecord): ContainerRecord {
     if (rec.state !== 'running' && rec.state !== 'paused') return rec;
@@ -184,24 +190,34 @@ export class Engine {
     const exit = sameBoot ? readJsonIfExists<ExitInfo>(this.exitFile(rec.id)) : undefined;
     // The init is gone but its monitor has not written the exit yet: a moment.
     if (!exit && sameBoot && isSameProcessAlive(rec.monitorPid, rec.monitorStart)) return rec;
-    const updated = this.locked(() => {
+    const exited = (r: ContainerRecord): ContainerRecord => {
+      r.state = 'exited';
+      r.exitCode = exit ? exit.exitCode : 255;
+      r.finishedAt = exit ? exit.finishedAt : new Date().toISOString();
+      if (!exit) r.error = sameBoot ? 'the container monitor died without recording an exit' : 'the host was restarted while the container ran';
+      r.oomKilled = sameBoot && r.exitCode === 137 && oomKillCount(r.cgroupPaths) > 0;
+      r.pid = 0;
+      r.pidStart = 0;
+      return r;
+    };
+    const saved = tryWithLock(this.paths.lock, () => {
       const cur = this.readFresh(rec.id);
       if (!cur || (cur.state !== 'running' && cur.state !== 'paused') || cur.pid !== rec.pid) return cur ?? rec;
-      cur.state = 'exited';
-      cur.exitCode = exit ? exit.exitCode : 255;
-      cur.finishedAt = exit ? exit.finishedAt : new Date().toISOString();
-      if (!exit) cur.error = sameBoot ? 'the container monitor died without recording an exit' : 'the host was restarted while the container ran';
-      cur.oomKilled = sameBoot && cur.exitCode === 137 && oomKillCount(cur.cgroupPaths) > 0;
-      cur.pid = 0;
-      cur.pidStart = 0;
-      this.save(cur);
+      this.save(exited(cur));
       return cur;
     });
-    if (updated.spec.autoRemove && updated.state === 'exited') {
-      this.removeFiles(updated).catch(() => {});
+    const updated = saved ? saved.value : exited({ ...rec });
+    if (updated.spec.autoRemove && updated.state === 'exited' && !this.removing.has(updated.id)) {
+      this.removing.add(updated.id);
+      this.removeFiles(updated)
+        .catch(() => {})
+        .finally(() => this.removing.delete(updated.id));
     }
     return updated;
   }
+
+  /** --rm containers whose removal a read has started (reads come every second; one removal each is enough). */
+  private readonly removing = new Set<string>();
 
   /** pid -> start time and when /proc last confirmed it (ms). */
   private readonly verified = new Map<number, { start: number; at: number }>();
@@ -285,7 +301,7 @@ export class Engine {
       o.prepareRootfs(dir, spec.image, this.images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
       o.prepareForUserns(dir, spec, this.images, (other) => this.readRecord(other)?.spec);
       if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), o.defaultSeccompProgram(process.arch, spec.capabilities));
-      return this.locked(() => {
+      return await this.locked(() => {
         let finalName = name;
         if (opts.name !== undefined) {
           if (this.nameTaken(name)) {
@@ -448,7 +464,7 @@ export class Engine {
       // (conflict warnings); listing them reads every container's record
       const relabels = s.labels.mount && !s.labels.disabled && s.volumes.some((v) => v.relabel);
       const others = relabels ? this.list({ all: false }).filter((r) => r.id !== rec.id) : [];
-      if (relabels) warnings.push(...o.relabelVolumes(rec, s.volumes, s.labels.mount!, { paths: this.paths, others, helper: this.helperPath, sources }).warnings);
+      if (relabels) warnings.push(...(await o.relabelVolumes(rec, s.volumes, s.labels.mount!, { paths: this.paths, others, helper: this.helperPath, sources })).warnings);
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
       const plan = this.helperArgs(o, rec, !!opts.attach, cgroupPaths, sources);
       opened = plan.opened;
@@ -468,7 +484,7 @@ export class Engine {
           break; // exited already: there are no namespaces left to see
         }
       }
-      const started = this.mutate(rec.id, (r) => {
+      const started = await this.mutate(rec.id, (r) => {
         r.state = 'running';
         r.pid = pid;
         r.pidStart = start || (processStartTime(pid) ?? 0);
@@ -498,9 +514,10 @@ export class Engine {
       return { ...(final ? this.reconcile(final) : started), attachedExit: code };
     } catch (e) {
       await o.removeContainerCgroups(cgroupPaths);
-      this.mutate(rec.id, (r) => {
+      // recorded if it can be: the error to report is the start's
+      await this.mutate(rec.id, (r) => {
         r.error = e instanceof Error ? e.message : String(e);
-      });
+      }).catch(() => {});
       throw e;
     } finally {
       closeFds();
@@ -568,7 +585,7 @@ export class Engine {
     if (rec.state !== 'running') throw new UserError(`container ${rec.name} is ${rec.state}, not running`, 125, 'Only running containers can be paused.');
     if (rec.cgroupPaths.length === 0) throw new UserError(`container ${rec.name} has no cgroup of its own, so it cannot be frozen`, 125, 'Rootless containers get cgroups only on cgroup v2 with a delegated subtree.');
     await (await this.ops()).setFrozen(rec.cgroupPaths, true);
-    this.mutate(rec.id, (r) => {
+    await this.mutate(rec.id, (r) => {
       r.state = 'paused';
     });
   }
@@ -577,7 +594,7 @@ export class Engine {
     const rec = this.get(ref);
     if (rec.state !== 'paused') throw new UserError(`container ${rec.name} is not paused`, 125, `Its state is ${rec.state}.`);
     await (await this.ops()).setFrozen(rec.cgroupPaths, false);
-    this.mutate(rec.id, (r) => {
+    await this.mutate(rec.id, (r) => {
       r.state = 'running';
     });
   }
@@ -595,7 +612,7 @@ export class Engine {
   // ---------------------------------------------------------------- rename
 
   /** Give a container another name; its hostname, id and namespaces stay. */
-  rename(ref: string, name: string): ContainerRecord {
+  async rename(ref: string, name: string): Promise<ContainerRecord> {
     checkName(name);
     const { id, name: old } = this.get(ref);
     if (old === name) return this.get(id);
@@ -622,7 +639,7 @@ export class Engine {
     // gone for every reader, and its files are only garbage to collect.
     const dir = this.dir(rec.id);
     const trash = `${dir}.removing`;
-    const mine = this.locked(() => {
+    const mine = await this.locked(() => {
       try {
         fs.renameSync(dir, trash);
       } catch (e) {

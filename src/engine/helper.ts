@@ -24,6 +24,11 @@ export function helperPath(): string {
   return process.env.TSBOX_HELPER || path.join(nativeDir(), 'tsbox-helper');
 }
 
+/** The error for a helper that could not be started at all (missing, not executable). */
+export function cannotRunHelper(helper: string, e: Error): UserError {
+  return new UserError(`cannot run the helper ${helper}: ${e.message}`, EXIT_ERROR, 'Build it with `npm run build` (make -C native), or check TSBOX_HELPER.');
+}
+
 export interface StatusMessage {
   pid?: number;
   start?: number;
@@ -128,8 +133,7 @@ export function spawnHelper(args: string[], opts: SpawnOptions): HelperRun {
   };
 
   const helper = helperPath();
-  const cannotRun = (e: Error) =>
-    new UserError(`cannot run the helper ${helper}: ${e.message}`, EXIT_ERROR, 'Build it with `npm run build` (make -C native), or check TSBOX_HELPER.');
+  const cannotRun = (e: Error) => cannotRunHelper(helper, e);
   const io: ChildIo = {
     inherit: opts.stdio === 'inherit',
     extraFds,

@@ -201,7 +201,7 @@ function saveRecord(file: string, rec: RecordFile): void {
 }
 
 /** Record changes happen under their own lock: the engine may hold its state lock while relabeling. */
-function withLabelLock<T>(paths: Paths, fn: () => T): T {
+function withLabelLock<T>(paths: Paths, fn: () => T): Promise<T> {
   fs.mkdirSync(recordsDir(paths), { recursive: true, mode: 0o700 });
   return withLock(path.join(paths.labels, 'lock'), fn);
 }
@@ -230,10 +230,10 @@ export function recordedOriginal(file: string, paths: Paths): string | null | un
 }
 
 /** Drop the records under `target` without touching files (its files were deleted, e.g. `volume rm`). */
-export function forgetLabels(target: string, paths: Paths): void {
+export async function forgetLabels(target: string, paths: Paths): Promise<void> {
   const t = path.resolve(target);
   if (!fs.existsSync(recordsDir(paths))) return;
-  withLabelLock(paths, () => {
+  await withLabelLock(paths, () => {
     for (const [file, rec] of loadRecords(paths)) {
       const before = Object.keys(rec.entries).length;
       for (const p of Object.keys(rec.entries)) if (within(p, t)) delete rec.entries[p];
@@ -302,12 +302,12 @@ export function checkRelabelable(vols: VolumeSpec[]): VolumeSpec[] {
  * `sources` are the opened volume sources (volumes.ts openVolumeSources):
  * the trees walked and relabeled are those the container gets bound.
  */
-export function relabelVolumes(
+export async function relabelVolumes(
   container: { id: string; name: string },
   vols: VolumeSpec[],
   mountLabel: string,
   ctx: { paths: Paths; others: ContainerRecord[]; helper: string; sources: VolumeSources },
-): { warnings: string[] } {
+): Promise<{ warnings: string[] }> {
   const todo = checkRelabelable(vols);
   if (todo.length === 0) return { warnings: [] };
   if (!mountLabel && todo.some((v) => v.relabel === 'Z')) throw new Error('relabelVolumes: :Z needs the container mount label');
@@ -317,7 +317,7 @@ export function relabelVolumes(
     if (!s) throw new Error(`relabelVolumes: the source of ${v.destination} is not open`);
     return s;
   });
-  withLabelLock(ctx.paths, () => {
+  await withLabelLock(ctx.paths, () => {
     const records = loadRecords(ctx.paths);
     const recordedIn = new Map<string, RecordFile>();
     for (const rec of records.values()) for (const p of Object.keys(rec.entries)) recordedIn.set(p, rec);
@@ -406,10 +406,10 @@ function planRestore(root: OpenedPath, paths: string[], entries: Record<string, 
  * recorded tree is opened once, and must still be the tree that was
  * relabeled: files are set beneath it, never through a symlink.
  */
-export function restoreLabels(target: string, ctx: { paths: Paths; helper: string }): RestoreResult {
+export async function restoreLabels(target: string, ctx: { paths: Paths; helper: string }): Promise<RestoreResult> {
   const t = canonical(target);
   const result: RestoreResult = { restored: 0, restoredPaths: [], skipped: [], gone: 0 };
-  withLabelLock(ctx.paths, () => {
+  await withLabelLock(ctx.paths, () => {
     for (const [recFile, rec] of loadRecords(ctx.paths)) {
       const mine = Object.keys(rec.entries)
         .filter((p) => within(p, t))

@@ -40,10 +40,20 @@ export interface SpawnAddon {
   wait(pid: number): number;
 }
 
-/** By native dir: the module, or why it is not used. */
-const loaded = new Map<string, { addon?: SpawnAddon; notUsed: string }>();
+/** The state lock's half of the module (native/addon/flock.c). */
+export interface LockAddon {
+  /** flock(LOCK_EX|LOCK_NB): false when another open file holds it */
+  tryLock(fd: number): boolean;
+  /** flock(LOCK_EX) waited for on a thread of its own; the lock then stays with fd */
+  lock(fd: number): Promise<void>;
+}
 
-function load(nativeDir: string): { addon?: SpawnAddon; notUsed: string } {
+type Addon = SpawnAddon & LockAddon;
+
+/** By native dir: the module, or why it is not used. */
+const loaded = new Map<string, { addon?: Addon; notUsed: string }>();
+
+function load(nativeDir: string): { addon?: Addon; notUsed: string } {
   let l = loaded.get(nativeDir);
   if (!l) {
     const file = path.join(nativeDir, 'tsbox-spawn.node');
@@ -51,7 +61,7 @@ function load(nativeDir: string): { addon?: SpawnAddon; notUsed: string } {
     else if (!fs.existsSync(file)) l = { notUsed: 'not built' };
     else {
       try {
-        const mod = { exports: {} as SpawnAddon };
+        const mod = { exports: {} as Addon };
         process.dlopen(mod, file);
         l = { addon: mod.exports, notUsed: '' };
       } catch (e) {
@@ -73,10 +83,27 @@ export function spawnAddon(nativeDir: string): SpawnAddon | undefined {
   return load(nativeDir).addon;
 }
 
+/**
+ * The same module's lock calls, under the same conditions; where it is not
+ * used, src/engine/lock.ts has `tsbox-helper lock` take the flock instead.
+ */
+export function lockAddon(nativeDir: string): LockAddon | undefined {
+  const a = load(nativeDir).addon;
+  // a module built before it had them (copied rather than rebuilt) still spawns
+  return typeof a?.tryLock === 'function' ? a : undefined;
+}
+
 /** How the helper is started here: for `tsbox info`. */
 export function spawnMethod(nativeDir: string): string {
   const l = load(nativeDir);
   return l.addon ? 'posix_spawn (native/tsbox-spawn.node)' : `child_process (native/tsbox-spawn.node ${l.notUsed})`;
+}
+
+/** How the state lock is taken here: for `tsbox info`. */
+export function lockMethod(nativeDir: string): string {
+  if (lockAddon(nativeDir)) return 'flock (native/tsbox-spawn.node)';
+  const l = load(nativeDir);
+  return `flock by tsbox-helper lock (native/tsbox-spawn.node ${l.addon ? 'has no lock calls: rebuild it' : l.notUsed})`;
 }
 
 export function startChild(nativeDir: string, file: string, args: string[], io: ChildIo): Child {

@@ -387,7 +387,7 @@ export class VolumeStore {
   }
 
   /** `inUseBy`: names of the containers that mount it; removing such a volume needs force. */
-  remove(name: string, opts: { force: boolean; inUseBy: string[] }): void {
+  async remove(name: string, opts: { force: boolean; inUseBy: string[] }): Promise<void> {
     this.inspect(name);
     if (opts.inUseBy.length > 0 && !opts.force)
       throw new UserError(`volume ${name} is in use by ${opts.inUseBy.join(', ')}`, 125, 'Remove those containers first, or use --force.');
@@ -396,15 +396,15 @@ export class VolumeStore {
     const doomed = path.join(this.paths.volumes, `.${name}.removing.${process.pid}`);
     fs.renameSync(dir, doomed);
     fs.rmSync(doomed, { recursive: true, force: true });
-    forgetLabels(data, this.paths);
+    await forgetLabels(data, this.paths);
   }
 
   /** Removes every volume not in `inUse`; returns their names. */
-  prune(inUse: Set<string>): string[] {
+  async prune(inUse: Set<string>): Promise<string[]> {
     const removed: string[] = [];
     for (const v of this.list()) {
       if (inUse.has(v.name)) continue;
-      this.remove(v.name, { force: true, inUseBy: [] });
+      await this.remove(v.name, { force: true, inUseBy: [] });
       removed.push(v.name);
     }
     return removed;

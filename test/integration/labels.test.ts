@@ -101,7 +101,7 @@ function relabel(c: ContainerRecord, paths: Paths, others: ContainerRecord[] = [
   }
 }
 
-test(':Z gives each container its own category pair, on every file, read the same by the helper and getfattr', (t) => {
+test(':Z gives each container its own category pair, on every file, read the same by the helper and getfattr', async (t) => {
   const { paths, tree } = scratch(t);
   const [srcA, srcB] = [tree('a'), tree('b')];
   const levelA = allocateLevel([]);
@@ -110,8 +110,8 @@ test(':Z gives each container its own category pair, on every file, read the sam
   const a = container('alpha', levelA, [vol(srcA, 'Z')]);
   const b = container('beta', levelB, [vol(srcB, 'Z')]);
   const hostnameBefore = getfattr('/etc/hostname');
-  assert.deepEqual(relabel(a, paths).warnings, []);
-  assert.deepEqual(relabel(b, paths).warnings, []);
+  assert.deepEqual((await relabel(a, paths)).warnings, []);
+  assert.deepEqual((await relabel(b, paths)).warnings, []);
   for (const [src, c] of [[srcA, a], [srcB, b]] as const) {
     for (const f of filesOf(src)) {
       assert.equal(getfattr(f), hex(c.spec.labels.mount!), f);
@@ -122,7 +122,7 @@ test(':Z gives each container its own category pair, on every file, read the sam
   assert.equal(getfattr('/etc/hostname'), hostnameBefore, 'the symlink was labeled itself, its target left alone');
 });
 
-test('a tree of 1000 files, odd names included, is relabeled and restored whole', (t) => {
+test('a tree of 1000 files, odd names included, is relabeled and restored whole', async (t) => {
   const { dir, paths } = scratch(t);
   const src = path.join(dir, 'big');
   for (let d = 0; d < 20; d++) {
@@ -131,42 +131,42 @@ test('a tree of 1000 files, odd names included, is relabeled and restored whole'
   }
   setfattr(path.join(src, 'd3', 'f1'), 'system_u:object_r:user_home_t:s0');
   const c = container('big', allocateLevel([]), [vol(src, 'Z')]);
-  relabel(c, paths);
+  await relabel(c, paths);
   const files = filesOf(src);
   assert.equal(files.length, 1 + 20 + 1000);
   for (const f of files) assert.equal(getfattr(f), hex(c.spec.labels.mount!), f);
-  const r = restoreLabels(src, { paths, helper });
+  const r = await restoreLabels(src, { paths, helper });
   assert.equal(r.restored, files.length);
   assert.equal(getfattr(path.join(src, 'd3', 'f1')), hex('system_u:object_r:user_home_t:s0'));
   for (const f of files) if (!f.endsWith(path.join('d3', 'f1'))) assert.equal(getfattr(f), null, f);
 });
 
-test(':z gives container_file_t:s0 without categories', (t) => {
+test(':z gives container_file_t:s0 without categories', async (t) => {
   const { paths, tree } = scratch(t);
   const src = tree('shared');
   const c = container('gamma', allocateLevel([]), [vol(src, 'z')]);
-  relabel(c, paths);
+  await relabel(c, paths);
   for (const f of filesOf(src)) assert.equal(getfattr(f), hex(SHARED_FILE_LABEL), f);
   assert.equal(SHARED_FILE_LABEL, 'system_u:object_r:container_file_t:s0');
 });
 
-test('volumes without z/Z, and tmpfs, are not touched', (t) => {
+test('volumes without z/Z, and tmpfs, are not touched', async (t) => {
   const { paths, tree } = scratch(t);
   const src = tree('plain');
   const c = container('delta', allocateLevel([]), [vol(src, ''), vol('', '', { type: 'tmpfs', destination: '/t' })]);
-  assert.deepEqual(relabel(c, paths).warnings, []);
+  assert.deepEqual((await relabel(c, paths)).warnings, []);
   for (const f of filesOf(src)) assert.equal(getfattr(f), null, f);
   assert.equal(fs.existsSync(path.join(paths.labels, 'records')), false, 'nothing recorded');
 });
 
-test('system directories are refused with exit 125 before anything changes', (t) => {
+test('system directories are refused with exit 125 before anything changes', async (t) => {
   const { dir, paths, tree } = scratch(t);
   const ok = tree('fine');
   const watched = ['/usr', '/etc', '/', '/var', '/home', '/tmp', '/root'];
   const before = watched.map(getfattr);
   for (const bad of ['/usr', '/etc', '/', '/var', '/home', '/root', '/usr/share', dir.replace(/\/[^/]+$/, '') /* /var/tmp */, process.env.HOME ?? '/root']) {
     const c = container('epsilon', allocateLevel([]), [vol(ok, 'Z'), vol(bad, 'z', { destination: '/bad' })]);
-    assert.throws(
+    await assert.rejects(
       () => relabel(c, paths),
       (e: unknown) => e instanceof UserError && e.code === 125 && /refusing to relabel/.test(e.message) && /label=disable/.test(e.hint ?? ''),
       bad,
@@ -177,16 +177,16 @@ test('system directories are refused with exit 125 before anything changes', (t)
   assert.equal(fs.existsSync(path.join(paths.labels, 'records')), false, 'nothing recorded');
 });
 
-test(':Z over a path a live container uses with other categories warns and names it', (t) => {
+test(':Z over a path a live container uses with other categories warns and names it', async (t) => {
   const { paths, tree } = scratch(t);
   const src = tree('contested');
   const first = container('first', allocateLevel([]), [vol(src, 'Z')]);
-  relabel(first, paths);
+  await relabel(first, paths);
   const inner = container('inner', allocateLevel([first.spec.labels.process!]), [vol(path.join(src, 'sub'), '', { destination: '/x' })]);
   const stopped = container('stopped', allocateLevel([]), [vol(src, 'Z')], 'exited');
   const unconfined = container('unconfined', null, [vol(src, '')]);
   const second = container('second', allocateLevel([first.spec.labels.process!, inner.spec.labels.process!]), [vol(src, 'Z')]);
-  const { warnings } = relabel(second, paths, [first, inner, stopped, unconfined, second]);
+  const { warnings } = await relabel(second, paths, [first, inner, stopped, unconfined, second]);
   assert.equal(warnings.length, 2, warnings.join('\n'));
   assert.match(warnings[0], /container first \([0-9a-f]{12}, s0:c\d+,c\d+\) also mounts it and has just lost access/);
   assert.match(warnings[1], new RegExp(`container inner .* also mounts ${src}/sub`));
@@ -195,10 +195,10 @@ test(':Z over a path a live container uses with other categories warns and names
 
   // :z takes nobody's access away (s0 is within every pair): no warning
   const third = container('third', allocateLevel([]), [vol(src, 'z')]);
-  assert.deepEqual(relabel(third, paths, [first, second]).warnings, []);
+  assert.deepEqual((await relabel(third, paths, [first, second])).warnings, []);
 });
 
-test('restore puts back the originals byte for byte, absent ones included, keeping the first original', (t) => {
+test('restore puts back the originals byte for byte, absent ones included, keeping the first original', async (t) => {
   const { paths, tree } = scratch(t);
   const src = tree('restore');
   setfattr(src, 'unconfined_u:object_r:user_tmp_t:s0');
@@ -210,46 +210,46 @@ test('restore puts back the originals byte for byte, absent ones included, keepi
 
   const one = container('one', allocateLevel([]), [vol(src, 'Z')]);
   const two = container('two', allocateLevel([one.spec.labels.process!]), [vol(src, 'Z')]);
-  relabel(one, paths);
-  relabel(two, paths); // relabeled twice: the original is still the first one
+  await relabel(one, paths);
+  await relabel(two, paths); // relabeled twice: the original is still the first one
   for (const f of files) assert.equal(getfattr(f), hex(two.spec.labels.mount!), f);
   assert.equal(recordedOriginal(path.join(src, 'a.txt'), paths), 'system_u:object_r:var_t:s0:c5');
   assert.equal(recordedOriginal(path.join(src, 'sub', 'deeper'), paths), null);
 
   // restoring a subtree restores only that subtree
-  const sub = restoreLabels(path.join(src, 'sub'), { paths, helper });
+  const sub = await restoreLabels(path.join(src, 'sub'), { paths, helper });
   assert.equal(sub.restored, 4); // sub, b.txt, deeper, c.txt
   assert.equal(getfattr(path.join(src, 'a.txt')), hex(two.spec.labels.mount!));
 
-  const all = restoreLabels(src, { paths, helper });
+  const all = await restoreLabels(src, { paths, helper });
   assert.equal(all.restored, files.length - 4);
   assert.deepEqual(all.skipped, []);
   for (const f of files) assert.equal(getfattr(f), before.get(f), `${f} is back as it was`);
   assert.equal(recordedOriginal(path.join(src, 'a.txt'), paths), undefined, 'records are dropped once restored');
-  assert.deepEqual(restoreLabels(src, { paths, helper }), { restored: 0, restoredPaths: [], skipped: [], gone: 0 });
+  assert.deepEqual(await restoreLabels(src, { paths, helper }), { restored: 0, restoredPaths: [], skipped: [], gone: 0 });
 });
 
-test('restore leaves alone a label someone changed after tsbox, and counts deleted files', (t) => {
+test('restore leaves alone a label someone changed after tsbox, and counts deleted files', async (t) => {
   const { paths, tree } = scratch(t);
   const src = tree('changed');
   const c = container('zeta', allocateLevel([]), [vol(src, 'z')]);
-  relabel(c, paths);
+  await relabel(c, paths);
   setfattr(path.join(src, 'a.txt'), 'system_u:object_r:admin_chose_t:s0');
   fs.rmSync(path.join(src, 'sub', 'deeper'), { recursive: true });
-  const r = restoreLabels(src, { paths, helper });
+  const r = await restoreLabels(src, { paths, helper });
   assert.deepEqual(r.skipped, [{ path: path.join(src, 'a.txt'), label: 'system_u:object_r:admin_chose_t:s0' }]);
   assert.equal(r.gone, 2);
   assert.equal(getfattr(path.join(src, 'a.txt')), hex('system_u:object_r:admin_chose_t:s0'));
   assert.equal(getfattr(path.join(src, 'sub', 'b.txt')), null);
 });
 
-test('volumeLabelReport: current and needed labels, agreement, who else mounts it', (t) => {
+test('volumeLabelReport: current and needed labels, agreement, who else mounts it', async (t) => {
   const { paths, tree } = scratch(t);
   const src = tree('report');
   const plain = tree('plain');
   const a = container('reader', allocateLevel([]), [vol(src, 'Z'), vol(plain, '', { destination: '/p', readOnly: true }), vol('', '', { type: 'tmpfs', destination: '/t' })]);
   const b = container('thief', allocateLevel([a.spec.labels.process!]), [vol(src, 'Z', { destination: '/stolen' })]);
-  relabel(a, paths);
+  await relabel(a, paths);
   let rows = volumeLabelReport(a, [a, b], { helper });
   assert.equal(rows.length, 2, 'tmpfs has no host path');
   assert.deepEqual(rows[0], {
@@ -269,7 +269,7 @@ test('volumeLabelReport: current and needed labels, agreement, who else mounts i
   assert.equal(rows[1].agrees, false, 'an unlabeled path is not usable by a confined container');
   assert.match(rows[1].warnings[0], /add :z or :Z/);
 
-  relabel(b, paths, [a]);
+  await relabel(b, paths, [a]);
   rows = volumeLabelReport(a, [a, b], { helper });
   assert.equal(rows[0].current, b.spec.labels.mount);
   assert.equal(rows[0].agrees, false);
@@ -300,7 +300,7 @@ test('tsbox label show / restore (CLI)', async (t) => {
   const root = path.join(dir, 'root');
   setfattr(path.join(src, 'a.txt'), 'system_u:object_r:user_tmp_t:s0');
   const c = container('cli', allocateLevel([]), [vol(src, 'Z')]);
-  relabel(c, resolvePaths(root));
+  await relabel(c, resolvePaths(root));
 
   const out: string[] = [];
   const err: string[] = [];

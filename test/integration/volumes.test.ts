@@ -31,7 +31,7 @@ function isUserError(re: RegExp) {
   return (e: unknown) => e instanceof UserError && e.code === 125 && re.test(e.message);
 }
 
-test('named volumes: create, list, inspect, ensure, in-use protection, rm, prune', (t) => {
+test('named volumes: create, list, inspect, ensure, in-use protection, rm, prune', async (t) => {
   const dir = scratch(t);
   const paths = resolvePaths(path.join(dir, 'root'));
   const store = new VolumeStore(paths);
@@ -55,21 +55,21 @@ test('named volumes: create, list, inspect, ensure, in-use protection, rm, prune
   assert.deepEqual(store.list().map((v) => v.name), ['cache', 'web']);
   assert.deepEqual(store.inspect('web'), web);
 
-  assert.throws(() => store.remove('cache', { force: false, inUseBy: ['app'] }), isUserError(/volume cache is in use by app/));
+  await assert.rejects(() => store.remove('cache', { force: false, inUseBy: ['app'] }), isUserError(/volume cache is in use by app/));
   assert.ok(store.exists('cache'));
-  store.remove('cache', { force: true, inUseBy: ['app'] });
+  await store.remove('cache', { force: true, inUseBy: ['app'] });
   assert.equal(store.exists('cache'), false);
   assert.equal(fs.existsSync(path.join(paths.volumes, 'cache')), false, 'the data is gone');
-  assert.throws(() => store.remove('cache', { force: false, inUseBy: [] }), isUserError(/no such volume/));
+  await assert.rejects(() => store.remove('cache', { force: false, inUseBy: [] }), isUserError(/no such volume/));
 
   store.create('a');
   store.create('b');
-  assert.deepEqual(store.prune(new Set(['a'])), ['b', 'web']);
+  assert.deepEqual(await store.prune(new Set(['a'])), ['b', 'web']);
   assert.deepEqual(store.list().map((v) => v.name), ['a']);
   assert.deepEqual(fs.readdirSync(paths.volumes), ['a'], 'no leftovers of removal');
 });
 
-test('removing a named volume forgets the labels recorded under it', (t) => {
+test('removing a named volume forgets the labels recorded under it', async (t) => {
   const dir = scratch(t);
   const paths = resolvePaths(path.join(dir, 'root'));
   const store = new VolumeStore(paths);
@@ -77,10 +77,10 @@ test('removing a named volume forgets the labels recorded under it', (t) => {
   fs.writeFileSync(path.join(v.mountpoint, 'f'), 'x');
   const spec: VolumeSpec = { source: v.mountpoint, destination: '/d', readOnly: false, relabel: 'Z', chown: false, type: 'volume', name: 'labeled' };
   const sources = openVolumeSources([spec]);
-  relabelVolumes({ id: 'c1', name: 'c1' }, [spec], containerLabels('s0:c1,c2').mount, { paths, others: [], helper: helperPath(), sources });
+  await relabelVolumes({ id: 'c1', name: 'c1' }, [spec], containerLabels('s0:c1,c2').mount, { paths, others: [], helper: helperPath(), sources });
   closeVolumeSources(sources);
   assert.equal(recordedOriginal(path.join(v.mountpoint, 'f'), paths), null, 'recorded: it had no label');
-  store.remove('labeled', { force: false, inUseBy: [] });
+  await store.remove('labeled', { force: false, inUseBy: [] });
   assert.equal(recordedOriginal(path.join(v.mountpoint, 'f'), paths), undefined);
   assert.deepEqual(fs.readdirSync(path.join(paths.labels, 'records')), []);
 });

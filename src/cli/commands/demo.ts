@@ -76,7 +76,7 @@ async function clean(engine: Engine): Promise<number> {
   if (volumes.exists(DEMO_VOLUME)) {
     const users = engine.list({ all: true }).filter((r) => r.spec.volumes.some((v) => v.name === DEMO_VOLUME));
     try {
-      volumes.remove(DEMO_VOLUME, { force: false, inUseBy: users.map((r) => r.name) });
+      await volumes.remove(DEMO_VOLUME, { force: false, inUseBy: users.map((r) => r.name) });
       print(`removed volume ${DEMO_VOLUME}\n`);
     } catch (e) {
       failed++;

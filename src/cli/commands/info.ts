@@ -10,7 +10,7 @@ import { NAMESPACE_TYPES } from '../../engine/types.js';
 import { isRootless } from '../../engine/paths.js';
 import { nativeDir } from '../../engine/helper.js';
 import { KERNEL_FLOOR, meetsKernelFloor } from '../../engine/kernel.js';
-import { spawnMethod } from '../../engine/spawn.js';
+import { lockMethod, spawnMethod } from '../../engine/spawn.js';
 import { formatFlag, json } from '../format.js';
 import { str } from '../args.js';
 import { print } from '../output.js';
@@ -68,7 +68,7 @@ export function hostInfo(engineRoot?: string): Record<string, unknown> {
       devices: deviceControl(layout),
     },
     store: { data: engine.paths.data, run: engine.paths.run, containers: engine.list({ all: true }).length, images: engine.images.list().length },
-    tsbox: { helper: engine.helperPath, helperStart: spawnMethod(nativeDir()) },
+    tsbox: { helper: engine.helperPath, helperStart: spawnMethod(nativeDir()), stateLock: lockMethod(nativeDir()) },
   };
 }
 

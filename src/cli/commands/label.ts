@@ -49,7 +49,7 @@ export const label: Command = {
       case 'restore': {
         if (args.length !== 1) throw new UserError('label restore takes one path', 125, 'Usage: tsbox label restore PATH');
         if (p.flags.format !== undefined) throw new UserError('--format does not apply to label restore');
-        const r = restoreLabels(args[0], ctx);
+        const r = await restoreLabels(args[0], ctx);
         for (const s of r.skipped)
           process.stderr.write(`warning: left ${s.path} as it is: its label changed after tsbox set it (now ${s.label ?? 'none'})\n`);
         if (r.gone > 0) process.stderr.write(`note: ${r.gone} relabeled file(s) under ${args[0]} no longer exist\n`);

@@ -113,7 +113,7 @@ export const rename: Command = {
   flags: [],
   run: async (p, g) => {
     if (p.positionals.length !== 2) throw new UserError('rename takes a container and its new name', 125, 'Usage: tsbox rename CONTAINER NEWNAME');
-    Engine.open(g).rename(p.positionals[0], p.positionals[1]);
+    await Engine.open(g).rename(p.positionals[0], p.positionals[1]);
     return 0;
   },
 };

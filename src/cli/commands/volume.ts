@@ -70,7 +70,7 @@ function inspect(p: Parsed, args: string[], g: GlobalOptions): number {
   return 0;
 }
 
-function rm(p: Parsed, args: string[], g: GlobalOptions): number {
+async function rm(p: Parsed, args: string[], g: GlobalOptions): Promise<number> {
   if (args.length === 0) throw new UserError('volume rm needs a volume name', 125, 'Usage: tsbox volume rm [-f] NAME...');
   const { store, containers } = open(g);
   const force = bool(p, 'force');
@@ -79,17 +79,17 @@ function rm(p: Parsed, args: string[], g: GlobalOptions): number {
     // Deleting the data under a running container is never what --force means.
     const live = users.filter(isLive);
     if (live.length > 0) throw new UserError(`volume ${name} is mounted by running container ${live.map((c) => c.name).join(', ')}`, 125, 'Stop it first: tsbox stop NAME.');
-    store.remove(name, { force, inUseBy: users.map((c) => c.name) });
+    await store.remove(name, { force, inUseBy: users.map((c) => c.name) });
     print(`${name}\n`);
   }
   return 0;
 }
 
-function prune(args: string[], g: GlobalOptions): number {
+async function prune(args: string[], g: GlobalOptions): Promise<number> {
   if (args.length > 0) throw new UserError('volume prune takes no arguments', 125, 'It removes every volume no container uses.');
   const { store, containers } = open(g);
   const inUse = new Set(containers.flatMap((c) => c.spec.volumes.filter((v) => v.type === 'volume' && v.name).map((v) => v.name!)));
-  for (const name of store.prune(inUse)) print(`${name}\n`);
+  for (const name of await store.prune(inUse)) print(`${name}\n`);
   return 0;
 }
 
