@@ -262,6 +262,7 @@ export class Engine {
     const o = await this.ops();
     const spec = opts.spec;
     this.images.get(spec.image); // image must exist
+    this.images.closeToOthers();
     const layout = o.detectLayout();
     if (spec.resources.pidsLimit === undefined && !isRootless() && (layout.v1.pids || layout.v2Controllers.includes('pids'))) {
       spec.resources = { ...spec.resources, pidsLimit: DEFAULT_PIDS_LIMIT };
@@ -281,7 +282,7 @@ export class Engine {
       if (opts.name !== undefined) checkName(name);
       const hostname = spec.hostname || (opts.name ?? id.slice(0, 12)).slice(0, 63);
       o.prepareRootfs(dir, spec.image, this.images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
-      o.prepareForUserns(dir, spec, this.images, (other) => this.readRecord(other)?.spec);
+      o.prepareForUserns(dir, spec, (other) => this.readRecord(other)?.spec);
       if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), o.defaultSeccompProgram(process.arch, spec.capabilities));
       return this.locked(() => {
         let finalName = name;
@@ -401,6 +402,7 @@ export class Engine {
     const o = await this.ops();
     const s = rec.spec;
     for (const p of rec.cgroupPaths) await o.removeContainerCgroups([p]); // leftovers of an earlier run
+    this.images.closeToOthers();
     unlinkIfExists(this.exitFile(rec.id));
     fs.mkdirSync(this.runDir(rec.id), { recursive: true, mode: 0o700 });
     const volumes = new o.VolumeStore(this.paths);

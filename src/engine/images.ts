@@ -1,6 +1,12 @@
 // The image store: images/<name>/rootfs plus image.json. The built-in image
 // `host` is not stored: it is a read-only view of the host's /usr, /bin,
-// /sbin and /lib* (see hostimage.ts), so it needs no download.
+// /sbin and /lib* (see rootfs.ts), so it needs no download.
+//
+// images/ and images/<name> are 0700, always: an image is someone else's
+// tree, setuid-root files included, and a local user who could reach one
+// could run it and be root. Only root (or, rootless, the store's owner) and
+// the mounts it makes for a container use them; a container in a user
+// namespace of root's runs on its own copy (prepareRootfs).
 import fs from 'node:fs';
 import path from 'node:path';
 import { childProcess } from './lazy.js';
@@ -36,8 +42,34 @@ function dirSize(dir: string): number {
   return total;
 }
 
+/** Group and other bits: none on the store's image directories. */
+const SHARED_BITS = 0o077;
+
 export class ImageStore {
   constructor(private readonly paths: Paths) {}
+
+  /**
+   * Close images/ and each images/<name> that an older tsbox opened to
+   * others (it gave them o+x for user namespace containers). One stat when
+   * there is nothing to do: called when the store is about to change, not
+   * by read-only commands.
+   */
+  closeToOthers(): void {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(this.paths.images);
+    } catch {
+      return; // no images yet
+    }
+    if ((st.mode & SHARED_BITS) === 0) return;
+    // the names first, images/ last: a run cut short is found and finished by the next
+    for (const n of fs.readdirSync(this.paths.images)) {
+      const d = path.join(this.paths.images, n);
+      const m = fs.lstatSync(d);
+      if (m.isDirectory() && m.mode & SHARED_BITS) fs.chmodSync(d, m.mode & 0o7700);
+    }
+    fs.chmodSync(this.paths.images, st.mode & 0o7700);
+  }
 
   private dir(name: string): string {
     return path.join(this.paths.images, name);
@@ -88,7 +120,8 @@ export class ImageStore {
     } else if (!st.isDirectory()) {
       throw new UserError(`cannot import '${source}': not a directory or a tar archive`);
     }
-    fs.mkdirSync(this.paths.images, { recursive: true });
+    fs.mkdirSync(this.paths.images, { recursive: true, mode: 0o700 });
+    this.closeToOthers();
     const staging = fs.mkdtempSync(path.join(this.paths.images, `.import-${name}-`));
     try {
       const rootfs = path.join(staging, 'rootfs');
