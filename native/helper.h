@@ -116,6 +116,7 @@ int run_main(struct config *c);
 int exec_main(struct config *c);
 int xattr_main(int argc, char **argv);
 int userns_main(int argc, char **argv);
+int read_file_main(int argc, char **argv);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);

@@ -24,6 +24,7 @@ static void usage(FILE *f)
         "       tsbox-helper xattr set PATH NAME VALUE\n"
         "       tsbox-helper xattr remove PATH NAME\n"
         "       tsbox-helper userns --status-fd FD --userns-block-fd FD [--clear-groups] -- CMD [ARG...]\n"
+        "       tsbox-helper read-file (--root DIR | --pid N --pid-start T) --max BYTES PATH\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);
@@ -466,6 +467,8 @@ int main(int argc, char **argv)
     return xattr_main(argc, argv);
   if (strcmp(argv[1], "userns") == 0)
     return userns_main(argc, argv); /* rootless: no root check */
+  if (strcmp(argv[1], "read-file") == 0)
+    return read_file_main(argc, argv); /* reads as the caller, for the caller */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
     usage(stderr);
     return 125;

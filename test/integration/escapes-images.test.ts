@@ -18,6 +18,7 @@ import { BIN, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
 import { makeBusyboxRootfs } from '../lib/busybox.js';
 import { detectLayout } from '../../src/engine/cgroups/index.js';
 import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
+import { helperPath } from '../../src/engine/helper.js';
 
 const USER = `tsboxesc${process.pid}`;
 const layout = detectLayout();
@@ -245,4 +246,170 @@ test('on cgroup v2 the BPF device program alone refuses the console node', { ski
     [true, true],
     r.stdout,
   );
+});
+
+// ------------------------------------------------------------ -u NAME reads /etc/passwd inside the root
+
+
+function readFile(where: string[], file: string, max = 4 << 20) {
+  const t0 = Date.now();
+  const r = spawnSync(helperPath(), ['read-file', ...where, '--max', String(max), file], { encoding: 'utf8', timeout: 20000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0, timedOut: r.error !== undefined };
+}
+
+/** A busybox tree whose etc/passwd is made by MAKE (after the regular one is removed). */
+function treeWithPasswd(name: string, make: (passwd: string, tree: string) => void): string {
+  const tree = path.join(work, name);
+  makeBusyboxRootfs(tree);
+  fs.rmSync(path.join(tree, 'etc/passwd'));
+  make(path.join(tree, 'etc/passwd'), tree);
+  return tree;
+}
+
+test('read-file resolves inside the root and reads only regular files, never the host file, never waiting', opts, () => {
+  // the preconditions: as plain paths these lead to host files, and root may read them
+  assert.match(fs.readFileSync('/proc/self/root/etc/passwd', 'utf8'), /^root:/m);
+  assert.match(fs.readFileSync('/etc/shadow', 'utf8'), /^root:/m);
+  const trees = {
+    zero: treeWithPasswd('rf-zero', (p) => fs.symlinkSync('/dev/zero', p)),
+    zeroNode: treeWithPasswd('rf-zero-node', (p, t) => {
+      fs.symlinkSync('/dev/zero', p);
+      assert.equal(sh('mknod', [path.join(t, 'dev/zero'), 'c', '1', '5']).code, 0);
+    }),
+    shadow: treeWithPasswd('rf-shadow', (p, t) => {
+      fs.symlinkSync('../../../../../../../../etc/shadow', p);
+      fs.writeFileSync(path.join(t, 'etc/shadow'), 'ghost:x:1234:4321::/:/bin/sh\n');
+    }),
+    magic: treeWithPasswd('rf-magic', (p) => fs.symlinkSync('/proc/self/root/etc/passwd', p)),
+    fifo: treeWithPasswd('rf-fifo', (p) => assert.equal(sh('mkfifo', [p]).code, 0)),
+    big: treeWithPasswd('rf-big', (p) => {
+      fs.writeFileSync(p, '');
+      fs.truncateSync(p, 5 << 20);
+    }),
+    dir: treeWithPasswd('rf-dir', (p) => fs.mkdirSync(p)),
+  };
+  const at = (t: string) => ['--root', t];
+  const cases: Array<[string, number, RegExp]> = [
+    [trees.zero, 1, /no such file/], // the tree has no dev/zero: nothing to read, and never the host's
+    [trees.zeroNode, 125, /is a character device, not a regular file/],
+    [trees.magic, 1, /no such file/], // the tree's own /proc is empty
+    [trees.fifo, 125, /is a FIFO, not a regular file/],
+    [trees.big, 125, /is 5242880 bytes, more than the 4194304 this reads/],
+    [trees.dir, 125, /is a directory, not a regular file/],
+  ];
+  for (const [tree, code, msg] of cases) {
+    const r = readFile(at(tree), '/etc/passwd');
+    assert.ok(!r.timedOut && r.ms < 5000, `${tree}: answered in ${r.ms} ms`);
+    assert.equal(r.code, code, `${tree}: ${r.stderr}`);
+    assert.match(r.stderr, msg, tree);
+    assert.equal(r.stdout, '', `${tree}: nothing printed`);
+  }
+  const shadow = readFile(at(trees.shadow), '/etc/passwd');
+  assert.equal(shadow.code, 0, shadow.stderr);
+  assert.equal(shadow.stdout, 'ghost:x:1234:4321::/:/bin/sh\n', "the image's own etc/shadow, not the host's");
+  assert.equal(readFile(at(trees.shadow), '/../../../etc/passwd').stdout, shadow.stdout, '.. stops at the root');
+  // a bad argv, and the cap's own bounds
+  assert.equal(readFile(['--root', trees.shadow, '--pid', '1'], '/etc/passwd').code, 125);
+  assert.equal(readFile(at(trees.shadow), '/etc/passwd', 0).code, 125);
+  assert.equal(readFile(at(trees.shadow), '/etc/passwd', 65 << 20).code, 125);
+});
+
+test("read-file --pid reads a running container's own root, refuses magic links and device nodes there, and a reused pid", opts, () => {
+  const r = tsbox(root, ['run', '-d', '--name', 'rf-live', 'host', 'sh', '-c', 'echo "live:x:7:7::/:/bin/sh" >> /etc/passwd; ln -s /proc/1/root/etc/passwd /etc/magic; ln -s /proc/self/root/etc/passwd /etc/self; exec sleep 1000']);
+  assert.equal(r.code, 0, r.stderr);
+  try {
+    const { Pid: pid } = inspect(root, 'rf-live').State;
+    const start = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+    const at = ['--pid', String(pid), '--pid-start', start];
+    let own = readFile(at, '/etc/passwd');
+    for (let i = 0; i < 50 && !own.stdout.includes('live:'); i++, own = readFile(at, '/etc/passwd')) spawnSync('sleep', ['0.05']);
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(own.stdout, /^live:x:7:7:/m, "the container's /etc/passwd as it is now");
+    assert.doesNotMatch(fs.readFileSync('/etc/passwd', 'utf8'), /^live:/m, 'not the host one');
+    const magic = readFile(at, '/etc/magic');
+    assert.equal(magic.code, 125);
+    assert.match(magic.stderr, /magic link/);
+    // the helper is no process of the container's pid namespace: its /proc/self leads nowhere
+    const self = readFile(at, '/etc/self');
+    assert.equal(self.code, 1, self.stderr);
+    const zero = readFile(at, '/dev/zero');
+    assert.equal(zero.code, 125, 'the real /dev/zero of the container is not read');
+    assert.match(zero.stderr, /character device/);
+    const kmsg = readFile(at, '/proc/kmsg');
+    assert.ok(!kmsg.timedOut && kmsg.ms < 5000, 'a file without a size is not waited on');
+    assert.equal(kmsg.stdout, '');
+    const reused = readFile(['--pid', String(pid), '--pid-start', String(Number(start) + 1)], '/etc/passwd');
+    assert.equal(reused.code, 125);
+    assert.match(reused.stderr, /is not the container's process anymore/);
+  } finally {
+    tsbox(root, ['rm', '-f', 'rf-live']);
+  }
+});
+
+test("-u NAME at create and exec: the image's and the container's files, read inside them or refused clearly", opts, () => {
+  const images: Array<[string, (p: string, t: string) => void]> = [
+    ['u-zero', (p, t) => {
+      fs.symlinkSync('/dev/zero', p);
+      assert.equal(sh('mknod', [path.join(t, 'dev/zero'), 'c', '1', '5']).code, 0);
+    }],
+    ['u-shadow', (p, t) => {
+      fs.symlinkSync('../../../../etc/shadow', p);
+      fs.writeFileSync(path.join(t, 'etc/shadow'), 'ghost:x:1234:4321::/:/bin/sh\n');
+    }],
+    ['u-magic', (p) => fs.symlinkSync('/proc/self/root/etc/passwd', p)],
+  ];
+  for (const [name, make] of images) {
+    const r = tsbox(root, ['image', 'import', treeWithPasswd(`${name}-tree`, make), '--name', name]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const run = (args: string[]) => {
+    const t0 = Date.now();
+    const r = tsbox(root, args);
+    assert.ok(Date.now() - t0 < 20000, `${args.join(' ')} took ${Date.now() - t0} ms`);
+    return r;
+  };
+  const zero = run(['create', '--name', 'u-zero-c', '-u', 'root', 'u-zero', 'true']);
+  assert.equal(zero.code, 125);
+  assert.match(zero.stderr, /^Error: cannot read the image's \/etc\/passwd: `\/etc\/passwd` is a character device, not a regular file\n/);
+  assert.equal(tsbox(root, ['ps', '-a', '-q', '--filter', 'name=u-zero-c']).stdout, '', 'no container was made');
+  // the host's shadow has a root line whose 3rd field is a number: read from the host, root would resolve
+  assert.match(fs.readFileSync('/etc/shadow', 'utf8'), /^root:[^:]*:\d+:/m);
+  const shadow = run(['run', '--rm', '-u', 'root', 'u-shadow', 'id']);
+  assert.equal(shadow.code, 125);
+  assert.match(shadow.stderr, /unknown user 'root' in the image's \/etc\/passwd/);
+  const ghost = run(['run', '--rm', '-u', 'ghost', 'u-shadow', 'id', '-u']);
+  assert.equal(ghost.code, 0, ghost.stderr);
+  assert.equal(ghost.stdout, '1234\n', "the image's own etc/shadow, through the image's symlink");
+  const magic = run(['run', '--rm', '-u', 'root', 'u-magic', 'id']);
+  assert.equal(magic.code, 125);
+  assert.match(magic.stderr, /unknown user 'root' in the image's \/etc\/passwd/);
+  // a numeric user and group need no file: the character device is not even looked at
+  // (and nothing in the container may look at it either: id(1) would read /dev/zero forever)
+  const numeric = run(['run', '--rm', '-u', '5:6', 'u-zero', 'grep', '-E', '^(Uid|Gid):', '/proc/self/status']);
+  assert.equal(numeric.code, 0, numeric.stderr);
+  assert.match(numeric.stdout, /^Uid:\t5\t5\t5\t5\nGid:\t6\t6\t6\t6\n$/);
+
+  // exec reads the running container's files, not the image's
+  const live = run(['run', '-d', '--name', 'u-live', 'u-magic', 'sleep', '1000']);
+  assert.equal(live.code, 0, live.stderr);
+  try {
+    // /proc/self is no process of the helper's there, and /proc/1/root is a magic link
+    const selfLive = run(['exec', '-u', 'root', 'u-live', 'id']);
+    assert.equal(selfLive.code, 125);
+    assert.match(selfLive.stderr, /^Error: unknown user 'root' in the container's \/etc\/passwd\n/);
+    assert.equal(run(['exec', 'u-live', 'sh', '-c', 'rm /etc/passwd && ln -s /proc/1/root/etc/passwd /etc/passwd']).code, 0);
+    const magicLive = run(['exec', '-u', 'root', 'u-live', 'id']);
+    assert.equal(magicLive.code, 125);
+    assert.match(magicLive.stderr, /^Error: cannot read the container's \/etc\/passwd: `\/etc\/passwd` leads through a magic link/);
+    assert.equal(run(['exec', 'u-live', 'sh', '-c', 'rm /etc/passwd && ln -s /dev/zero /etc/passwd']).code, 0);
+    const zeroLive = run(['exec', '-u', 'root', 'u-live', 'id']);
+    assert.equal(zeroLive.code, 125);
+    assert.match(zeroLive.stderr, /`\/etc\/passwd` is a character device, not a regular file/);
+    assert.equal(run(['exec', 'u-live', 'sh', '-c', 'rm /etc/passwd && echo "neo:x:4321:6::/:/bin/sh" > /etc/passwd']).code, 0);
+    const neo = run(['exec', '-u', 'neo', 'u-live', 'id']);
+    assert.equal(neo.code, 0, neo.stderr);
+    assert.match(neo.stdout, /^uid=4321\(neo\) gid=6/, 'a user the container added');
+  } finally {
+    tsbox(root, ['rm', '-f', 'u-live']);
+  }
 });

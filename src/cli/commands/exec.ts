@@ -3,13 +3,11 @@
 // new pty inside the container and proxies it (never our own terminal).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../engine/errors.js';
 import { bool, list, str } from '../args.js';
-import { resolveUser } from '../run-flags.js';
-import { HOST_IMAGE } from '../../engine/images.js';
+import { containerUserDb, resolveUser } from '../run-flags.js';
 
 export const exec: Command = {
   name: 'exec',
@@ -29,13 +27,12 @@ export const exec: Command = {
     const engine = Engine.open(g);
     const rec = engine.get(ref);
     const userSpec = str(p, 'user');
-    const etc = rec.spec.image === HOST_IMAGE ? '/etc' : path.join(engine.images.rootfs(rec.spec.image), 'etc');
     const workdir = str(p, 'workdir');
     if (workdir !== undefined && !workdir.startsWith('/')) throw new UserError(`--workdir must be an absolute path, not '${workdir}'`);
     const { file, args } = engine.execCommand(rec.id, cmd, {
       tty: bool(p, 'tty'),
       interactive: bool(p, 'interactive'),
-      user: userSpec ? resolveUser(userSpec, etc) : undefined,
+      user: userSpec ? resolveUser(userSpec, containerUserDb(engine, rec)) : undefined,
       env: list(p, 'env'),
       workdir,
     });
