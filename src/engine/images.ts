@@ -13,7 +13,7 @@ import { childProcess } from './lazy.js';
 import { randomId } from './random.js';
 import { UserError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
-import { checkTarEntries, readTarEntries } from './tarcheck.js';
+import { checkTarArchive } from './tarcheck.js';
 import type { Paths } from './paths.js';
 import type { ImageRecord } from './types.js';
 
@@ -101,8 +101,13 @@ export class ImageStore {
     return rec;
   }
 
-  /** Import a rootfs directory or a tar(.gz) archive, e.g. `docker export` output. */
-  import(source: string, name: string): ImageRecord {
+  /**
+   * Import a rootfs directory or a tar(.gz) archive, e.g. `docker export`
+   * output. An archive is checked as a stream first (tarcheck.ts: memory
+   * bounded whatever its size) and only then extracted, by tar, from the
+   * same open file.
+   */
+  async import(source: string, name: string): Promise<ImageRecord> {
     if (!NAME_RE.test(name)) throw new UserError(`invalid image name '${name}'`, 125, 'Use lower-case letters, digits, ".", "_" and "-".');
     if (name === HOST_IMAGE) throw new UserError(`'${HOST_IMAGE}' is the built-in image and cannot be replaced`);
     let st: fs.Stats;
@@ -111,28 +116,37 @@ export class ImageStore {
     } catch {
       throw new UserError(`cannot import '${source}': no such file or directory`);
     }
+    if (!st.isFile() && !st.isDirectory()) throw new UserError(`cannot import '${source}': not a directory or a tar archive`);
     const dir = this.dir(name);
     if (fs.existsSync(dir)) throw new UserError(`image '${name}' already exists`, 125, `Remove it first with tsbox rmi ${name}.`);
-    let entries: ReturnType<typeof readTarEntries> | undefined;
-    if (st.isFile()) {
-      entries = readTarEntries(source);
-      checkTarEntries(entries); // refuse before anything is written
-    } else if (!st.isDirectory()) {
-      throw new UserError(`cannot import '${source}': not a directory or a tar archive`);
+    const archive = st.isFile() ? fs.openSync(source, 'r') : undefined;
+    try {
+      // refuse before anything is written; tar then reads what was checked, not whatever the path holds by then
+      const gzip = archive === undefined ? false : (await checkTarArchive(archive, source)).gzip;
+      return this.store(name, source, (rootfs) => {
+        if (archive !== undefined) {
+          // GNU tar also refuses `..` and strips `/`; the check above is ours.
+          const args = ['-x', ...(gzip ? ['-z'] : []), '-f', '-', '-C', rootfs, '--numeric-owner', '--no-overwrite-dir'];
+          childProcess().execFileSync('tar', args, { stdio: [archive, 'ignore', 'pipe'] });
+        } else {
+          // -a keeps symlinks as symlinks: nothing outside the source is read through them
+          childProcess().execFileSync('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { stdio: ['ignore', 'ignore', 'pipe'] });
+        }
+      });
+    } finally {
+      if (archive !== undefined) fs.closeSync(archive);
     }
+  }
+
+  /** Fill a new rootfs with FILL in a staging dir, record it, and move it into place as image NAME. */
+  private store(name: string, source: string, fill: (rootfs: string) => void): ImageRecord {
     fs.mkdirSync(this.paths.images, { recursive: true, mode: 0o700 });
     this.closeToOthers();
-    const staging = fs.mkdtempSync(path.join(this.paths.images, `.import-${name}-`));
+    const staging = fs.mkdtempSync(path.join(this.paths.images, `.import-${name}-`)); // 0700, as the image dir stays
     try {
       const rootfs = path.join(staging, 'rootfs');
       fs.mkdirSync(rootfs, { mode: 0o755 });
-      if (entries) {
-        // GNU tar also refuses `..` and strips `/`; the check above is ours.
-        childProcess().execFileSync('tar', ['-x', '-f', source, '-C', rootfs, '--numeric-owner', '--no-overwrite-dir'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      } else {
-        // -a keeps symlinks as symlinks: nothing outside the source is read through them
-        childProcess().execFileSync('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { stdio: ['ignore', 'ignore', 'pipe'] });
-      }
+      fill(rootfs);
       const rec: ImageRecord = {
         name,
         id: randomId(),
@@ -142,7 +156,7 @@ export class ImageStore {
         source: path.resolve(source),
       };
       writeJsonAtomic(path.join(staging, 'image.json'), rec);
-      fs.renameSync(staging, dir);
+      fs.renameSync(staging, this.dir(name));
       return rec;
     } catch (e) {
       fs.rmSync(staging, { recursive: true, force: true });
