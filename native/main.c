@@ -269,6 +269,10 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       c->seccomp_file = val;
     } else if (OPT("--log")) {
       c->log_path = val;
+    } else if (OPT("--log-max")) {
+      /* below a few records' worth, every line would rotate the log */
+      if (!parse_u64(val, 10, UINT64_MAX / 2, &c->log_max) || c->log_max < 4096)
+        return failx(e, "argv", "--log-max: bad size `%s` (bytes, at least 4096)", val);
     } else if (OPT("--exit-file")) {
       c->exit_file = val;
     } else if (OPT("--status-fd")) {
@@ -300,7 +304,7 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
   if (c->is_exec) {
     if (c->pid == 0 || !c->has_pid_start)
       return failx(e, "argv", "exec needs --pid and --pid-start");
-    if (c->rootfs || c->overlay_opts || c->n_mounts || c->n_joins || c->detach || c->log_path ||
+    if (c->rootfs || c->overlay_opts || c->n_mounts || c->n_joins || c->detach || c->log_path || c->log_max ||
         c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0)
       return failx(e, "argv", "option not valid for exec");
     /* Without the container's mount namespace CMD would run on the host's

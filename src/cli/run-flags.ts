@@ -15,6 +15,7 @@ import { checkRelabelable } from '../engine/labels.js';
 import { isRootless } from '../engine/paths.js';
 import { planUserNamespace } from '../engine/rootless.js';
 import { readFileInRoot } from '../engine/read-in-root.js';
+import { LOG_FLAGS, parseLogOpts } from '../engine/logfile.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -45,6 +46,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   ...RESOURCE_FLAGS,
   ...SECURITY_FLAGS,
   ...VOLUME_FLAGS,
+  ...LOG_FLAGS,
 ];
 
 function parseNsMode(flag: string, value: string, engine: Engine): NamespaceMode {
@@ -236,6 +238,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     volumes,
     resources,
     labels,
+    logMaxSize: parseLogOpts(list(p, 'log-opt')),
   };
   return { name: str(p, 'name'), spec, detach: bool(p, 'detach') };
 }

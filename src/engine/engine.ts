@@ -12,6 +12,7 @@ import { withLock } from './lock.js';
 import { NAME_RE, NameIndex } from './names.js';
 import { randomId, randomInt } from './random.js';
 import { deviceRules } from './devices.js';
+import { DEFAULT_LOG_MAX, LOG_FILE } from './logfile.js';
 import { DEFAULT_PIDS_LIMIT } from './resources.js';
 import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
 import { resolvePaths, isRootless, type Paths } from './paths.js';
@@ -88,8 +89,9 @@ export class Engine {
     return `${this.runDir(id)}/exit.json`;
   }
 
+  /** The container's log file; logfile.ts reads it with the one rotated before it. */
   logPath(ref: string): string {
-    return path.join(this.dir(this.get(ref).id), 'ctr.log');
+    return `${this.dir(this.get(ref).id)}/${LOG_FILE}`;
   }
 
   /**
@@ -347,7 +349,7 @@ export class Engine {
   private helperArgs(o: typeof import('./ops.js'), rec: ContainerRecord, attach: boolean, cgroupPaths: string[]): { args: string[]; fds: number[] } {
     const s = rec.spec;
     const dir = this.dir(rec.id);
-    const args = ['run', '--status-fd', '3', '--log', path.join(dir, 'ctr.log'), '--exit-file', this.exitFile(rec.id)];
+    const args = ['run', '--status-fd', '3', '--log', `${dir}/${LOG_FILE}`, '--log-max', String(s.logMaxSize ?? DEFAULT_LOG_MAX), '--exit-file', this.exitFile(rec.id)];
     if (!attach) args.push('--detach');
     args.push(...o.rootfsArgs(dir, s.image, this.images));
     for (const t of NAMESPACE_TYPES) {
@@ -712,11 +714,18 @@ export class Engine {
       Namespaces: ns,
       NamespaceModes: rec.spec.namespaces,
       Cgroups: rec.cgroupPaths,
-      LogPath: path.join(dir, 'ctr.log'),
+      LogPath: `${dir}/${LOG_FILE}`,
       Bundle: dir,
       ProcessLabel: rec.spec.labels.disabled ? '' : (rec.spec.labels.process ?? ''),
       MountLabel: rec.spec.labels.disabled ? '' : (rec.spec.labels.mount ?? ''),
-      HostConfig: { Resources: rec.spec.resources, Privileged: rec.spec.privileged, CapAdd: rec.spec.capabilities, Seccomp: rec.spec.seccomp },
+      HostConfig: {
+        Resources: rec.spec.resources,
+        Privileged: rec.spec.privileged,
+        CapAdd: rec.spec.capabilities,
+        Seccomp: rec.spec.seccomp,
+        // as podman shows it; Size in bytes, for ctr.log and again for ctr.log.1
+        LogConfig: { Type: 'k8s-file', Path: `${dir}/${LOG_FILE}`, Size: rec.spec.logMaxSize ?? DEFAULT_LOG_MAX },
+      },
       Mounts: rec.spec.volumes,
       Config: rec.spec,
       OCIConfig: readOciConfig(path.join(dir, 'config.json')),

@@ -413,3 +413,93 @@ test("-u NAME at create and exec: the image's and the container's files, read in
     tsbox(root, ['rm', '-f', 'u-live']);
   }
 });
+
+// ------------------------------------------------------------ logs: capped on disk, and shown, not obeyed, on a terminal
+
+const sleepMs = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+test('a container that writes 20 times its log cap: neither file ever passes it, and `logs` ends with the newest lines whole', opts, () => {
+  const CAP = 64 * 1024;
+  const script = [
+    `awk 'BEGIN { for (i = 0; i < 16000; i++) printf "line %05d %s end\\n", i, "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz" }'`,
+    // 30000 bytes: several of the monitor's reads, so P records, maybe on both sides of a rotation
+    `head -c 30000 /dev/zero | tr '\\0' x; echo`,
+    'echo last',
+  ].join('; ');
+  const r = tsbox(root, ['run', '-d', '--name', 'log-cap', '--log-opt', 'max-size=64k', 'host', 'sh', '-c', script]);
+  assert.equal(r.code, 0, r.stderr);
+  const { Bundle: bundle, State } = inspect(root, 'log-cap');
+  assert.equal(inspect(root, 'log-cap').HostConfig.LogConfig.Size, CAP);
+  const files = [`${bundle}/ctr.log`, `${bundle}/ctr.log.1`];
+  const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+  let samples = 0;
+  let largest = 0;
+  while (fs.existsSync(`/proc/${State.Pid}`) || samples === 0) {
+    for (const f of files) largest = Math.max(largest, size(f));
+    samples++;
+    sleepMs(2);
+  }
+  assert.equal(tsbox(root, ['wait', 'log-cap']).code, 0);
+  for (const f of files) largest = Math.max(largest, size(f));
+  assert.ok(largest <= CAP, `a log file reached ${largest} bytes (cap ${CAP}; ${samples} samples while it ran)`);
+  assert.ok(size(files[1]) > CAP / 2, 'it was rotated');
+  const fileBytes = files.reduce((n, f) => n + size(f), 0);
+  assert.ok(fileBytes <= 2 * CAP, `${fileBytes} bytes on disk`);
+
+  const out = tsbox(root, ['logs', 'log-cap']);
+  assert.equal(out.code, 0, out.stderr);
+  const shown = out.stdout.split('\n');
+  assert.deepEqual(shown.slice(-3), ['x'.repeat(30000), 'last', ''], 'the last lines, the long one whole');
+  const numbered = shown.slice(0, -3);
+  assert.ok(numbered.length > 100, `${numbered.length} lines`);
+  numbered.forEach((l, i) => assert.match(l, /^line (\d{5}) abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz end$/, `line ${i} is whole`));
+  const nums = numbered.map((l) => Number(l.slice(5, 10)));
+  assert.equal(nums.at(-1), 15999);
+  assert.deepEqual(nums, nums.map((_, i) => nums[0] + i), 'from ctr.log.1 on into ctr.log, none missing');
+  const tail = tsbox(root, ['logs', '--tail', '2', 'log-cap']);
+  assert.equal(tail.stdout, `${'x'.repeat(30000)}\nlast\n`);
+  assert.equal(tsbox(root, ['rm', 'log-cap']).code, 0);
+});
+
+test('at the smallest cap (4k) a line longer than the cap is cut into pieces that fit, and the files still never pass it', opts, () => {
+  const r = tsbox(root, ['run', '--name', 'log-small', '--log-opt', 'max-size=4k', 'host', 'sh', '-c', "head -c 40000 /dev/zero | tr '\\0' y; echo; echo end"]);
+  assert.equal(r.code, 0, r.stderr);
+  const bundle = inspect(root, 'log-small').Bundle;
+  for (const f of ['ctr.log', 'ctr.log.1']) assert.ok(fs.statSync(`${bundle}/${f}`).size <= 4096, f);
+  const recs = fs.readFileSync(`${bundle}/ctr.log.1`, 'utf8') + fs.readFileSync(`${bundle}/ctr.log`, 'utf8');
+  for (const l of recs.trimEnd().split('\n')) assert.match(l, /^\S+ stdout [FP] (y+|end)?$/, 'records whole');
+  assert.match(tsbox(root, ['logs', 'log-small']).stdout, /y+\nend\n$/);
+  assert.equal(tsbox(root, ['rm', 'log-small']).code, 0);
+});
+
+test("escape sequences in a log are shown, not obeyed, on a terminal (logs and the dashboard's Logs tab); --raw and pipes get the bytes", opts, async () => {
+  // colour, a window title, clear screen, BEL, a line that overwrites itself, C1 CSI, and a tty's CRLF
+  const printed = 'red \x1b[31mX\x1b[0m\n\x1b]0;pwned\x07\x1b[2J\nsafe\rhidden\n\u009b6n\ncrlf\r\n';
+  const r = tsbox(root, ['run', '--name', 'log-esc', 'host', 'sh', '-c', `printf '%s' "$1"; printf 'to stderr \\033[5m\\n' >&2`, 'sh', printed]);
+  assert.equal(r.code, 0, r.stderr);
+  const bundle = inspect(root, 'log-esc').Bundle;
+  assert.ok(fs.readFileSync(`${bundle}/ctr.log`).includes(0x1b), 'the log holds the raw escapes (what a terminal would obey)');
+  // through a pipe: the bytes, for scripts
+  const piped = spawnSync(process.execPath, [BIN, '--root', root, 'logs', 'log-esc'], { encoding: 'latin1' });
+  assert.equal(piped.stdout, Buffer.from(printed).toString('latin1'));
+  assert.equal(piped.stderr, 'to stderr \x1b[5m\n');
+  // on a terminal (script(1) gives the command one; it turns \n into \r\n)
+  const onTty = (flags: string[]) => spawnSync('script', ['-qec', [process.execPath, BIN, '--root', root, 'logs', ...flags, 'log-esc'].join(' '), '/dev/null'], { encoding: 'utf8' }).stdout.replace(/\r\n/g, '\n');
+  const shown = onTty([]);
+  assert.equal(shown, 'red ^[[31mX^[[0m\n^[]0;pwned^G^[[2J\nsafe^Mhidden\n^[[6n\ncrlf\nto stderr ^[[5m\n');
+  assert.doesNotMatch(shown, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'no control character reaches the terminal');
+  assert.match(onTty(['--raw']), /red \x1b\[31mX/, '--raw passes them, as podman does');
+  // the dashboard's Logs tab reads the same log through the same sanitiser
+  const { createEngineSource } = await import('../../src/ui/source.js');
+  const source = await createEngineSource({ root });
+  const snap = source.snapshot();
+  assert.ok(snap.containers.ok);
+  const rec = snap.containers.value.find((c) => c.name === 'log-esc')!;
+  const tab = source.readLogs(rec, null);
+  assert.ok(tab.ok, tab.ok ? '' : tab.reason);
+  assert.deepEqual(
+    tab.value.lines.map((l) => l.text),
+    ['red ^[[31mX^[[0m', '^[]0;pwned^G^[[2J', 'safe^Mhidden', '^[[6n', 'crlf', 'to stderr ^[[5m'],
+  );
+  assert.equal(tsbox(root, ['rm', 'log-esc']).code, 0);
+});
