@@ -133,7 +133,7 @@ class TarScanner {
     this.offset += buf.length;
     if (this.phase === 'header') this.header(buf, at);
     else if (this.phase === 'meta') this.meta(buf.subarray(0, this.metaSize), at);
-    else this.sparse(buf, at);
+    else this.sparse(buf);
   }
 
   /** Any chunk of the stream: the parts to see are gathered, the rest skipped. */
@@ -235,7 +235,7 @@ class TarScanner {
     this.next('header');
   }
 
-  private sparse(block: Buffer, _at: number): void {
+  private sparse(block: Buffer): void {
     // byte 504 of a sparse map block: another one follows
     if (block[504] !== 0) return this.next('sparse');
     this.next('data', round(this.dataAfterSparse));
