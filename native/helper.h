@@ -60,6 +60,7 @@ struct config {
   const char *mount_label;
   bool detach;
   const char *log_path;
+  uint64_t log_max; /* 0: no cap */
   int log_fd;
   const char *exit_file;
 
@@ -128,6 +129,7 @@ int xattr_main(int argc, char **argv);
 int chown_main(int argc, char **argv);
 int userns_main(int argc, char **argv);
 int lock_main(int argc, char **argv);
+int read_file_main(int argc, char **argv);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);
@@ -183,7 +185,9 @@ int term_make_raw(int fd, struct error *e);
 void term_restore(void);
 void copy_winsize(int from, int to);
 
-/* log.c */
+/* log.c: the monitor's one log. Opens PATH (appending); with MAX > 0 it is
+ * rotated to PATH.1 before it would pass MAX bytes. Returns the fd. */
+int log_open(const char *path, uint64_t max, struct error *e);
 void log_record(int fd, const char *stream, const char *buf, size_t len);
 
 /* monitor.c: the I/O and signal loop shared by run's monitor and exec */

@@ -25,6 +25,7 @@ static void usage(FILE *f)
         "       tsbox-helper chown UID GID FD...\n"
         "       tsbox-helper userns --status-fd FD --userns-block-fd FD [--clear-groups] -- CMD [ARG...]\n"
         "       tsbox-helper lock [--try] 3<LOCKFILE\n"
+        "       tsbox-helper read-file (--root DIR | --pid N --pid-start T) --max BYTES PATH\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);
@@ -274,6 +275,10 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       c->seccomp_file = val;
     } else if (OPT("--log")) {
       c->log_path = val;
+    } else if (OPT("--log-max")) {
+      /* below a few records' worth, every line would rotate the log */
+      if (!parse_u64(val, 10, UINT64_MAX / 2, &c->log_max) || c->log_max < 4096)
+        return failx(e, "argv", "--log-max: bad size `%s` (bytes, at least 4096)", val);
     } else if (OPT("--exit-file")) {
       c->exit_file = val;
     } else if (OPT("--status-fd")) {
@@ -305,7 +310,7 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
   if (c->is_exec) {
     if (c->pid == 0 || !c->has_pid_start)
       return failx(e, "argv", "exec needs --pid and --pid-start");
-    if (c->rootfs || c->overlay_lower || c->n_mounts || c->n_joins || c->detach || c->log_path ||
+    if (c->rootfs || c->overlay_lower || c->n_mounts || c->n_joins || c->detach || c->log_path || c->log_max ||
         c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0)
       return failx(e, "argv", "option not valid for exec");
     /* Without the container's mount namespace CMD would run on the host's
@@ -501,6 +506,8 @@ int main(int argc, char **argv)
     return userns_main(argc, argv); /* rootless: no root check */
   if (strcmp(argv[1], "lock") == 0)
     return lock_main(argc, argv); /* the caller's own lock file: no privilege */
+  if (strcmp(argv[1], "read-file") == 0)
+    return read_file_main(argc, argv); /* reads as the caller, for the caller */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
     usage(stderr);
     return 125;

@@ -118,9 +118,11 @@ static int open_run_fds(struct config *c, struct error *e)
       return fail(e, "clone", "open namespace `%s`", c->joins[i].path);
   }
   if (c->log_path) {
-    c->log_fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    c->log_fd = log_open(c->log_path, c->log_max, e);
     if (c->log_fd < 0)
-      return fail(e, "clone", "open log `%s`", c->log_path);
+      return -1;
+  } else if (c->log_max) {
+    return failx(e, "argv", "--log-max needs --log");
   }
   return 0;
 }

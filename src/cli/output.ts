@@ -13,6 +13,11 @@ export function print(text: string): void {
   sink(text);
 }
 
+/** Bytes as they are (a container's output), to stdout or stderr. */
+export function writeBytes(fd: 1 | 2, buf: Buffer): void {
+  writeAll(fd, buf);
+}
+
 /** Tests: collect what is printed instead of writing it. Returns the function that undoes this. */
 export function captureOutput(into: string[]): () => void {
   const previous = sink;

@@ -2,13 +2,12 @@
 // validation happens here, before anything is created: a bad value is a
 // UserError (exit 125) that says which flag and what would be accepted.
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs, bool, list, str, type FlagSpec, type Parsed } from './args.js';
 import { UserError } from '../engine/errors.js';
 import { mergeEnv } from '../engine/env.js';
 import type { Engine } from '../engine/engine.js';
 import { HOST_IMAGE } from '../engine/images.js';
-import { NAMESPACE_TYPES, type ContainerSpec, type NamespaceMode, type NamespaceType } from '../engine/types.js';
+import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceMode, type NamespaceType } from '../engine/types.js';
 import { RESOURCE_FLAGS, parseResourceFlags } from '../engine/resources.js';
 import { SECURITY_FLAGS, parseSecurityFlags } from '../engine/security-flags.js';
 import { VOLUME_FLAGS, parseVolumeFlags, VolumeStore } from '../engine/volumes.js';
@@ -16,6 +15,8 @@ import { allocateLevel, containerLabels, levelOf, parseLabelOpts, selinuxSetting
 import { checkRelabelable } from '../engine/labels.js';
 import { isRootless } from '../engine/paths.js';
 import { planUserNamespace } from '../engine/rootless.js';
+import { readFileInRoot } from '../engine/read-in-root.js';
+import { LOG_FLAGS, parseLogOpts } from '../engine/logfile.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -46,6 +47,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   ...RESOURCE_FLAGS,
   ...SECURITY_FLAGS,
   ...VOLUME_FLAGS,
+  ...LOG_FLAGS,
 ];
 
 function parseNsMode(flag: string, value: string, engine: Engine): NamespaceMode {
@@ -58,44 +60,78 @@ function parseNsMode(flag: string, value: string, engine: Engine): NamespaceMode
   throw new UserError(`invalid --${flag} '${value}'`, 125, `Use private, host, or container:NAME.`);
 }
 
-/** Resolve USER[:GROUP] against the image's /etc/passwd and /etc/group. */
-export function resolveUser(spec: string | undefined, etcDir: string): ContainerSpec['user'] {
+/** Where -u looks names up: the text of the tree's /etc/passwd or /etc/group (undefined: there is none), and whose files they are, for messages. */
+export interface UserDb {
+  read(file: 'passwd' | 'group'): string | undefined;
+  /** "the image's", "the container's" */
+  whose: string;
+}
+
+/** /etc/passwd or /etc/group as fields per line. */
+function entries(text: string | undefined): string[][] {
+  return (text ?? '')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(':'));
+}
+
+/**
+ * Resolve USER[:GROUP]. A file is read only for what is not numeric: a
+ * name, or the primary group of a uid given without one.
+ */
+export function resolveUser(spec: string | undefined, db: UserDb): ContainerSpec['user'] {
   if (!spec) return { uid: 0, gid: 0, groups: [], spec: '' };
   const [u, g] = spec.split(':', 2);
-  const readDb = (file: string) => {
-    try {
-      return fs
-        .readFileSync(path.join(etcDir, file), 'utf8')
-        .split('\n')
-        .filter((l) => l && !l.startsWith('#'))
-        .map((l) => l.split(':'));
-    } catch {
-      return [];
-    }
-  };
-  const passwd = readDb('passwd');
-  const groups = readDb('group');
   let uid: number;
-  let gid: number;
-  if (/^\d+$/.test(u)) {
-    uid = Number(u);
-    gid = Number(passwd.find((p) => Number(p[2]) === uid)?.[3] ?? uid);
-  } else {
-    const p = passwd.find((p) => p[0] === u);
-    if (!p) throw new UserError(`unknown user '${u}' in the image's /etc/passwd`, 125, 'Give a numeric uid, or a user that exists in the image.');
+  let gid: number | undefined;
+  if (/^\d+$/.test(u)) uid = Number(u);
+  else {
+    const p = entries(db.read('passwd')).find((p) => p[0] === u);
+    if (!p) throw new UserError(`unknown user '${u}' in ${db.whose} /etc/passwd`, 125, 'Give a numeric uid, or the name of a user listed there.');
     uid = Number(p[2]);
     gid = Number(p[3]);
   }
   if (g !== undefined) {
     if (/^\d+$/.test(g)) gid = Number(g);
     else {
-      const gr = groups.find((x) => x[0] === g);
-      if (!gr) throw new UserError(`unknown group '${g}' in the image's /etc/group`, 125, 'Give a numeric gid, or a group that exists in the image.');
+      const gr = entries(db.read('group')).find((x) => x[0] === g);
+      if (!gr) throw new UserError(`unknown group '${g}' in ${db.whose} /etc/group`, 125, 'Give a numeric gid, or the name of a group listed there.');
       gid = Number(gr[2]);
     }
   }
-  if (uid > 0xfffffffe || gid > 0xfffffffe) throw new UserError(`invalid user '${spec}'`);
+  gid ??= Number(entries(db.read('passwd')).find((p) => Number(p[2]) === uid)?.[3] ?? uid);
+  if (!(uid <= 0xfffffffe && gid <= 0xfffffffe)) throw new UserError(`invalid user '${spec}'`, 125, 'Give a user and group that exist in the image, or numbers below 4294967295.');
   return { uid, gid, groups: [], spec };
+}
+
+/** The image's user database, read inside its tree (or the host's own /etc for the built-in image). */
+export function imageUserDb(engine: Engine, image: string): UserDb {
+  if (image === HOST_IMAGE) return { whose: "the host's", read: (f) => readIfExists(`/etc/${f}`) };
+  const dir = engine.images.rootfs(image);
+  return { whose: "the image's", read: (f) => readFileInRoot(engine.helperPath, { dir }, `/etc/${f}`, `the image's /etc/${f}`) };
+}
+
+/**
+ * A running container's own user database (exec -u): its /etc as its init
+ * sees it now, through /proc/PID/root, with users it may have added since.
+ */
+export function containerUserDb(engine: Engine, rec: ContainerRecord): UserDb {
+  return {
+    whose: "the container's",
+    read: (f) => {
+      if (rec.state !== 'running') throw new UserError(`container ${rec.name} is ${rec.state}, not running`, 125, `Start it first: tsbox start ${rec.name}`);
+      return readFileInRoot(engine.helperPath, { pid: rec.pid, pidStart: rec.pidStart }, `/etc/${f}`, `the container's /etc/${f}`);
+    },
+  };
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
 }
 
 function parseEnv(values: string[]): string[] {
@@ -159,11 +195,10 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     }
   }
   const { uidMap, gidMap } = userns;
-  const etcDir = image === HOST_IMAGE ? '/etc' : path.join(engine.images.rootfs(image), 'etc');
   const user =
     str(p, 'user') === undefined && userns.defaultUser
       ? { ...userns.defaultUser, groups: [], spec: `${userns.defaultUser.uid}:${userns.defaultUser.gid}` }
-      : resolveUser(str(p, 'user'), etcDir);
+      : resolveUser(str(p, 'user'), imageUserDb(engine, image));
   const tty = bool(p, 'tty');
   const workdir = str(p, 'workdir') ?? '/';
   if (!workdir.startsWith('/')) throw new UserError(`--workdir must be an absolute path, not '${workdir}'`);
@@ -204,6 +239,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     volumes,
     resources,
     labels,
+    logMaxSize: parseLogOpts(list(p, 'log-opt')),
   };
   return { name: str(p, 'name'), spec, detach: bool(p, 'detach') };
 }

@@ -1,11 +1,16 @@
-// The device nodes a container may create and open: runc's and podman's
-// default allowlist. Without one, a container given CAP_MKNOD (--cap-add
-// MKNOD) could make a node for the host's disk and read it; the kernel
-// checks every mknod and open of a device node against the container's
-// cgroup. The rules are in the syntax of a v1 devices.allow file. On v1 the
-// engine writes them (cgroups/create.ts); on v2, where the kernel asks a BPF
-// program instead, the helper builds and attaches one from the same rules
-// (--device-rule, native/devices.c).
+// The device nodes a container may create and open: those tsbox makes in
+// its /dev (null, zero, full, random, urandom, tty: native/mounts.c) and its
+// own devpts (ptmx, pts/*), and nothing else. Like podman's list, it has no
+// /dev/console (5:1): tsbox makes none, so such a node could only come from
+// the image, and opening it would reach the host's console. Without a list,
+// a container given CAP_MKNOD (--cap-add MKNOD) could make a node for the
+// host's disk and read it; the kernel checks every mknod and open of a
+// device node against the container's cgroup. The rules are in the syntax
+// of a v1 devices.allow file. On v1 the engine writes them
+// (cgroups/create.ts); on v2, where the kernel asks a BPF program instead,
+// the helper builds and attaches one from the same rules (--device-rule,
+// native/devices.c). tsbox has no --device flag yet: this list is all a
+// container gets.
 //
 // Privileged containers get every device, as with podman; rootless ones
 // need none: the kernel refuses device nodes made in a user namespace, and
@@ -20,7 +25,6 @@ export const DEFAULT_DEVICE_RULES: readonly string[] = Object.freeze([
   'c 1:8 rwm', // /dev/random
   'c 1:9 rwm', // /dev/urandom
   'c 5:0 rwm', // /dev/tty
-  'c 5:1 rwm', // /dev/console
   'c 5:2 rwm', // /dev/ptmx
   'c 136:* rwm', // /dev/pts/*
 ]);

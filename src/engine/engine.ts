@@ -12,6 +12,7 @@ import { tryWithLock, withLock } from './lock.js';
 import { NAME_RE, NameIndex } from './names.js';
 import { randomId, randomInt } from './random.js';
 import { deviceRules } from './devices.js';
+import { DEFAULT_LOG_MAX, LOG_FILE } from './logfile.js';
 import { DEFAULT_PIDS_LIMIT } from './resources.js';
 import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
 import { resolvePaths, isRootless, type Paths } from './paths.js';
@@ -90,8 +91,9 @@ export class Engine {
     return `${this.runDir(id)}/exit.json`;
   }
 
+  /** The container's log file; logfile.ts reads it with the one rotated before it. */
   logPath(ref: string): string {
-    return path.join(this.dir(this.get(ref).id), 'ctr.log');
+    return `${this.dir(this.get(ref).id)}/${LOG_FILE}`;
   }
 
   /**
@@ -280,6 +282,7 @@ export class Engine {
     const o = await this.ops();
     const spec = opts.spec;
     this.images.get(spec.image); // image must exist
+    this.images.closeToOthers();
     const layout = o.detectLayout();
     if (spec.resources.pidsLimit === undefined && !isRootless() && (layout.v1.pids || layout.v2Controllers.includes('pids'))) {
       spec.resources = { ...spec.resources, pidsLimit: DEFAULT_PIDS_LIMIT };
@@ -299,7 +302,7 @@ export class Engine {
       if (opts.name !== undefined) checkName(name);
       const hostname = spec.hostname || (opts.name ?? id.slice(0, 12)).slice(0, 63);
       o.prepareRootfs(dir, spec.image, this.images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
-      o.prepareForUserns(dir, spec, this.images, (other) => this.readRecord(other)?.spec);
+      o.prepareForUserns(dir, spec, (other) => this.readRecord(other)?.spec);
       if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), o.defaultSeccompProgram(process.arch, spec.capabilities));
       return await this.locked(() => {
         let finalName = name;
@@ -374,7 +377,7 @@ export class Engine {
   ): { args: string[]; fds: number[]; opened: number[] } {
     const s = rec.spec;
     const dir = this.dir(rec.id);
-    const args = ['run', '--status-fd', '3', '--log', path.join(dir, 'ctr.log'), '--exit-file', this.exitFile(rec.id)];
+    const args = ['run', '--status-fd', '3', '--log', `${dir}/${LOG_FILE}`, '--log-max', String(s.logMaxSize ?? DEFAULT_LOG_MAX), '--exit-file', this.exitFile(rec.id)];
     if (!attach) args.push('--detach');
     args.push(...o.rootfsArgs(dir, s.image, this.images));
     for (const t of NAMESPACE_TYPES) {
@@ -435,6 +438,7 @@ export class Engine {
     const o = await this.ops();
     const s = rec.spec;
     for (const p of rec.cgroupPaths) await o.removeContainerCgroups([p]); // leftovers of an earlier run
+    this.images.closeToOthers();
     unlinkIfExists(this.exitFile(rec.id));
     fs.mkdirSync(this.runDir(rec.id), { recursive: true, mode: 0o700 });
     await o.shiftRootless(this.dir(rec.id), s, this.images, this.helperPath, (other) => this.readRecord(other)?.spec);
@@ -755,11 +759,18 @@ export class Engine {
       Namespaces: ns,
       NamespaceModes: rec.spec.namespaces,
       Cgroups: rec.cgroupPaths,
-      LogPath: path.join(dir, 'ctr.log'),
+      LogPath: `${dir}/${LOG_FILE}`,
       Bundle: dir,
       ProcessLabel: rec.spec.labels.disabled ? '' : (rec.spec.labels.process ?? ''),
       MountLabel: rec.spec.labels.disabled ? '' : (rec.spec.labels.mount ?? ''),
-      HostConfig: { Resources: rec.spec.resources, Privileged: rec.spec.privileged, CapAdd: rec.spec.capabilities, Seccomp: rec.spec.seccomp },
+      HostConfig: {
+        Resources: rec.spec.resources,
+        Privileged: rec.spec.privileged,
+        CapAdd: rec.spec.capabilities,
+        Seccomp: rec.spec.seccomp,
+        // as podman shows it; Size in bytes, for ctr.log and again for ctr.log.1
+        LogConfig: { Type: 'k8s-file', Path: `${dir}/${LOG_FILE}`, Size: rec.spec.logMaxSize ?? DEFAULT_LOG_MAX },
+      },
       Mounts: rec.spec.volumes,
       Config: rec.spec,
       OCIConfig: readOciConfig(path.join(dir, 'config.json')),

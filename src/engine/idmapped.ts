@@ -17,8 +17,12 @@
 //  - the container's directory becomes root:<container gid 0>, mode 0710:
 //    its root group may pass through, nobody else may (state.json, the log
 //    and the seccomp program stay private).
-//  - the store's own directories on the way (the data dir, containers/,
-//    the image's directories) get o+x: traverse only, no listing.
+//  - the store's own directories on the way (the data dir, containers/)
+//    get o+x: traverse only, no listing. Never images/: an image may hold
+//    setuid-root files, which any local user could run if they could reach
+//    them, so images/ and images/NAME stay 0700 (images.ts). The container
+//    runs on a private copy (prepareRootfs), made by root on the host, and
+//    never opens the image.
 //  - directories above the store (/var/lib, a --root DIR) are the admin's:
 //    they are checked, and an untraversable one is refused with the fix.
 //
@@ -125,27 +129,21 @@ function checkAncestors(from: string, uid: number, gid: number): void {
  * user namespace its container runs in, when that is not the host's. Root
  * only; a no-op for rootless callers and for containers without one.
  */
-export function prepareForUserns(containerDir: string, spec: ContainerSpec, images: ImageStore, specOf: (id: string) => ContainerSpec | undefined): void {
+export function prepareForUserns(containerDir: string, spec: ContainerSpec, specOf: (id: string) => ContainerSpec | undefined): void {
   if (isRootless()) return rootlessReach(containerDir, spec, specOf);
   const maps = namespaceMaps(spec, specOf);
   if (!maps) return;
   const { uid, gid } = rootIds(maps);
 
-  // the store: <data>/containers/<id> and, for an imported image, <data>/images/<name>/rootfs
+  // the store: <data>/containers/<id>, and in it the container's own copy of its image
   const containers = path.dirname(containerDir);
   const data = path.dirname(containers);
   checkAncestors(data, uid, gid); // before changing anything
-  const storeDirs = [containers, data];
-  if (spec.image !== HOST_IMAGE) {
-    const imageDir = path.dirname(images.rootfs(spec.image));
-    storeDirs.push(imageDir, path.dirname(imageDir));
-  }
-  for (const d of storeDirs) allowTraverse(d);
+  for (const d of [containers, data]) allowTraverse(d);
 
-  for (const name of ['rootfs', 'upper', 'work', 'etc']) {
-    const p = path.join(containerDir, name);
-    if (fs.existsSync(p)) shiftOwners(p, maps);
-  }
+  // An overlay's lower dir would be the image itself, which this root must not reach.
+  if (fs.existsSync(path.join(containerDir, 'upper'))) throw new Error('a user namespace container of root without a private copy of its image');
+  for (const name of ['rootfs', 'etc']) shiftOwners(path.join(containerDir, name), maps);
   fs.chownSync(containerDir, 0, gid);
   fs.chmodSync(containerDir, 0o710);
 }

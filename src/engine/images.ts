@@ -1,13 +1,19 @@
 // The image store: images/<name>/rootfs plus image.json. The built-in image
 // `host` is not stored: it is a read-only view of the host's /usr, /bin,
-// /sbin and /lib* (see hostimage.ts), so it needs no download.
+// /sbin and /lib* (see rootfs.ts), so it needs no download.
+//
+// images/ and images/<name> are 0700, always: an image is someone else's
+// tree, setuid-root files included, and a local user who could reach one
+// could run it and be root. Only root (or, rootless, the store's owner) and
+// the mounts it makes for a container use them; a container in a user
+// namespace of root's runs on its own copy (prepareRootfs).
 import fs from 'node:fs';
 import path from 'node:path';
 import { childProcess } from './lazy.js';
 import { randomId } from './random.js';
 import { UserError } from './errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
-import { checkTarEntries, readTarEntries } from './tarcheck.js';
+import { checkTarArchive } from './tarcheck.js';
 import type { Paths } from './paths.js';
 import type { ImageRecord } from './types.js';
 
@@ -36,8 +42,34 @@ function dirSize(dir: string): number {
   return total;
 }
 
+/** Group and other bits: none on the store's image directories. */
+const SHARED_BITS = 0o077;
+
 export class ImageStore {
   constructor(private readonly paths: Paths) {}
+
+  /**
+   * Close images/ and each images/<name> that an older tsbox opened to
+   * others (it gave them o+x for user namespace containers). One stat when
+   * there is nothing to do: called when the store is about to change, not
+   * by read-only commands.
+   */
+  closeToOthers(): void {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(this.paths.images);
+    } catch {
+      return; // no images yet
+    }
+    if ((st.mode & SHARED_BITS) === 0) return;
+    // the names first, images/ last: a run cut short is found and finished by the next
+    for (const n of fs.readdirSync(this.paths.images)) {
+      const d = path.join(this.paths.images, n);
+      const m = fs.lstatSync(d);
+      if (m.isDirectory() && m.mode & SHARED_BITS) fs.chmodSync(d, m.mode & 0o7700);
+    }
+    fs.chmodSync(this.paths.images, st.mode & 0o7700);
+  }
 
   private dir(name: string): string {
     return path.join(this.paths.images, name);
@@ -69,8 +101,13 @@ export class ImageStore {
     return rec;
   }
 
-  /** Import a rootfs directory or a tar(.gz) archive, e.g. `docker export` output. */
-  import(source: string, name: string): ImageRecord {
+  /**
+   * Import a rootfs directory or a tar(.gz) archive, e.g. `docker export`
+   * output. An archive is checked as a stream first (tarcheck.ts: memory
+   * bounded whatever its size) and only then extracted, by tar, from the
+   * same open file.
+   */
+  async import(source: string, name: string): Promise<ImageRecord> {
     if (!NAME_RE.test(name)) throw new UserError(`invalid image name '${name}'`, 125, 'Use lower-case letters, digits, ".", "_" and "-".');
     if (name === HOST_IMAGE) throw new UserError(`'${HOST_IMAGE}' is the built-in image and cannot be replaced`);
     let st: fs.Stats;
@@ -79,27 +116,37 @@ export class ImageStore {
     } catch {
       throw new UserError(`cannot import '${source}': no such file or directory`);
     }
+    if (!st.isFile() && !st.isDirectory()) throw new UserError(`cannot import '${source}': not a directory or a tar archive`);
     const dir = this.dir(name);
     if (fs.existsSync(dir)) throw new UserError(`image '${name}' already exists`, 125, `Remove it first with tsbox rmi ${name}.`);
-    let entries: ReturnType<typeof readTarEntries> | undefined;
-    if (st.isFile()) {
-      entries = readTarEntries(source);
-      checkTarEntries(entries); // refuse before anything is written
-    } else if (!st.isDirectory()) {
-      throw new UserError(`cannot import '${source}': not a directory or a tar archive`);
+    const archive = st.isFile() ? fs.openSync(source, 'r') : undefined;
+    try {
+      // refuse before anything is written; tar then reads what was checked, not whatever the path holds by then
+      const gzip = archive === undefined ? false : (await checkTarArchive(archive, source)).gzip;
+      return this.store(name, source, (rootfs) => {
+        if (archive !== undefined) {
+          // GNU tar also refuses `..` and strips `/`; the check above is ours.
+          const args = ['-x', ...(gzip ? ['-z'] : []), '-f', '-', '-C', rootfs, '--numeric-owner', '--no-overwrite-dir'];
+          childProcess().execFileSync('tar', args, { stdio: [archive, 'ignore', 'pipe'] });
+        } else {
+          // -a keeps symlinks as symlinks: nothing outside the source is read through them
+          childProcess().execFileSync('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { stdio: ['ignore', 'ignore', 'pipe'] });
+        }
+      });
+    } finally {
+      if (archive !== undefined) fs.closeSync(archive);
     }
-    fs.mkdirSync(this.paths.images, { recursive: true });
-    const staging = fs.mkdtempSync(path.join(this.paths.images, `.import-${name}-`));
+  }
+
+  /** Fill a new rootfs with FILL in a staging dir, record it, and move it into place as image NAME. */
+  private store(name: string, source: string, fill: (rootfs: string) => void): ImageRecord {
+    fs.mkdirSync(this.paths.images, { recursive: true, mode: 0o700 });
+    this.closeToOthers();
+    const staging = fs.mkdtempSync(path.join(this.paths.images, `.import-${name}-`)); // 0700, as the image dir stays
     try {
       const rootfs = path.join(staging, 'rootfs');
       fs.mkdirSync(rootfs, { mode: 0o755 });
-      if (entries) {
-        // GNU tar also refuses `..` and strips `/`; the check above is ours.
-        childProcess().execFileSync('tar', ['-x', '-f', source, '-C', rootfs, '--numeric-owner', '--no-overwrite-dir'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      } else {
-        // -a keeps symlinks as symlinks: nothing outside the source is read through them
-        childProcess().execFileSync('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { stdio: ['ignore', 'ignore', 'pipe'] });
-      }
+      fill(rootfs);
       const rec: ImageRecord = {
         name,
         id: randomId(),
@@ -109,7 +156,7 @@ export class ImageStore {
         source: path.resolve(source),
       };
       writeJsonAtomic(path.join(staging, 'image.json'), rec);
-      fs.renameSync(staging, dir);
+      fs.renameSync(staging, this.dir(name));
       return rec;
     } catch (e) {
       fs.rmSync(staging, { recursive: true, force: true });

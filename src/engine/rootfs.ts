@@ -59,10 +59,13 @@ function writeEtcFiles(dir: string, hostname: string): void {
 
 /**
  * Build the container's filesystem pieces on disk (at create time).
- * `privateCopy`: copy the image instead of layering over it, for a container
- * whose user namespace does not map the image's owners (root with --uidmap
- * or --userns=auto): its copy gets its files' owners shifted through the maps
- * (idmapped.ts), as podman's storage does, so container root owns its /etc.
+ * `privateCopy`: copy the image instead of layering over it, for every
+ * container of root's in a user namespace (--uidmap, --userns=auto,
+ * --userns=container:NAME). Its root is an unprivileged host uid that must
+ * never reach the image (images.ts keeps it closed: it may hold setuid-root
+ * files), and whose namespace does not map the image's owners: the copy,
+ * made here by root, gets its owners shifted through the maps (idmapped.ts),
+ * as podman's storage does, so container root owns its /etc.
  */
 export function prepareRootfs(containerDir: string, image: string, images: ImageStore, hostname: string, opts: { privateCopy?: boolean } = {}): void {
   const rootfs = path.join(containerDir, 'rootfs');

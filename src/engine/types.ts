@@ -72,6 +72,8 @@ export interface ContainerSpec {
   volumes: VolumeSpec[];
   resources: ResourceLimits;
   labels: { process?: string; mount?: string; disabled: boolean };
+  /** cap of the log file in bytes (--log-opt max-size; logfile.ts); records of an older tsbox lack it: the default */
+  logMaxSize?: number;
 }
 
 export interface ContainerRecord {

@@ -59,6 +59,8 @@ export interface LogLine {
 /** Where a log read stopped, so the next read continues from there. */
 export interface LogCursor {
   path: string;
+  /** which file the log was when read (logfile.ts LogPosition): another one at that path means it was rotated */
+  file: string;
   offset: number;
   /** a partial (P) line waiting for the rest */
   pending: LogLine | null;

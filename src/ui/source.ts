@@ -6,12 +6,12 @@
 // The probes are imported statically: in the dashboard's bundle they are
 // then part of ui.js, where loading them as separate modules cost ~20 ms of
 // the time to the first frame.
-import fs from 'node:fs';
 import os from 'node:os';
 import type { GlobalOptions } from '../cli/command.js';
-import { parseLogLine } from '../cli/commands/logs.js';
+import { visible } from '../cli/visible.js';
 import { Engine } from '../engine/engine.js';
 import { errorText } from '../engine/errors.js';
+import { parseLogLine, readLog } from '../engine/logfile.js';
 import { volumeLabelReport } from '../engine/labels.js';
 import { readSubIds } from '../engine/subid.js';
 import { readIdMaps, toContainer, toHost } from '../probe/idmap.js';
@@ -72,6 +72,7 @@ export interface DashboardSource {
 /** How much of an existing log the Logs tab reads first. */
 const LOG_TAIL_BYTES = 256 * 1024;
 
+/** CRI records to lines: P records joined to the F that ends them, control characters made visible (src/cli/visible.ts). */
 function parseCri(text: string, cursor: LogCursor): LogLine[] {
   const out: LogLine[] = [];
   for (const raw of text.split('\n')) {
@@ -79,7 +80,7 @@ function parseCri(text: string, cursor: LogCursor): LogLine[] {
     const rec = parseLogLine(raw);
     if (!rec) {
       // Not CRI: show it as it is rather than drop it.
-      out.push({ time: '', stream: 'stdout', text: raw });
+      out.push({ time: '', stream: 'stdout', text: visible(raw) });
       continue;
     }
     if (rec.partial) {
@@ -87,24 +88,10 @@ function parseCri(text: string, cursor: LogCursor): LogLine[] {
       cursor.pending = { time: cursor.pending?.time ?? rec.time, stream: rec.stream, text: (cursor.pending?.text ?? '') + rec.text };
       continue;
     }
-    out.push({ time: cursor.pending?.time ?? rec.time, stream: rec.stream, text: (cursor.pending?.text ?? '') + rec.text });
+    out.push({ time: cursor.pending?.time ?? rec.time, stream: rec.stream, text: visible((cursor.pending?.text ?? '') + rec.text) });
     cursor.pending = null;
   }
   return out;
-}
-
-/** Whole lines of `file` from `offset` to the last newline, and the offset after it. */
-function readWholeLines(file: string, from: number, size: number): { text: string; end: number } {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(size - from);
-    const n = fs.readSync(fd, buf, 0, buf.length, from);
-    const last = buf.subarray(0, n).lastIndexOf(0x0a);
-    if (last < 0) return { text: '', end: from };
-    return { text: buf.subarray(0, last).toString('utf8'), end: from + last + 1 };
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 export async function createEngineSource(globals: GlobalOptions): Promise<DashboardSource> {
@@ -214,21 +201,10 @@ class EngineSource implements DashboardSource {
   readLogs(r: ContainerRecord, cursor: LogCursor | null): Avail<LogChunk> {
     try {
       const file = cursor?.path ?? this.engine.logPath(r.id);
-      let size: number;
-      try {
-        size = fs.statSync(file).size;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        return ok({ lines: [], cursor: { path: file, offset: 0, pending: null }, reset: cursor === null });
-      }
-      const fresh = cursor === null || size < cursor.offset;
-      const next: LogCursor = fresh ? { path: file, offset: Math.max(0, size - LOG_TAIL_BYTES), pending: null } : { ...cursor };
-      if (size === next.offset) return ok({ lines: [], cursor: next, reset: fresh });
-      let { text, end } = readWholeLines(file, next.offset, size);
-      // Reading from the middle of the file: the first line is a fragment.
-      if (fresh && next.offset > 0) text = text.slice(text.indexOf('\n') + 1);
-      next.offset = end;
-      return ok({ lines: parseCri(text, next), cursor: next, reset: fresh });
+      // ctr.log and, rotated, ctr.log.1 (src/engine/logfile.ts), from where the last read stopped
+      const chunk = readLog(file, cursor && { file: cursor.file, offset: cursor.offset }, LOG_TAIL_BYTES);
+      const next: LogCursor = { path: file, ...chunk.pos, pending: chunk.reset ? null : (cursor?.pending ?? null) };
+      return ok({ lines: parseCri(chunk.data.toString('utf8'), next), cursor: next, reset: chunk.reset });
     } catch (e) {
       return na(errorText(e));
     }

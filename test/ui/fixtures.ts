@@ -135,7 +135,7 @@ export class FakeSource implements DashboardSource {
   readLogs(_r: ContainerRecord, cursor: LogChunk['cursor'] | null): Avail<LogChunk> {
     const from = cursor?.offset ?? 0;
     const lines = this.logLines.slice(from).map((text, i) => ({ time: new Date(T0 + (from + i) * 1000).toISOString(), stream: 'stdout' as const, text }));
-    return ok({ lines, cursor: { path: 'fake', offset: this.logLines.length, pending: null }, reset: cursor === null });
+    return ok({ lines, cursor: { path: 'fake', file: '', offset: this.logLines.length, pending: null }, reset: cursor === null });
   }
   translateUid(maps: { uid: { container: number; host: number; size: number }[] }, id: number): string {
     const e = maps.uid[0];

@@ -3,14 +3,12 @@
 // new pty inside the container and proxies it, without -t pipes: never our
 // own terminal or other fds. Its errors come on the status fd, and are
 // shown as run shows them.
-import path from 'node:path';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../engine/errors.js';
 import { spawnHelper } from '../../engine/helper.js';
 import { bool, list, str } from '../args.js';
-import { resolveUser } from '../run-flags.js';
-import { HOST_IMAGE } from '../../engine/images.js';
+import { containerUserDb, resolveUser } from '../run-flags.js';
 
 export const exec: Command = {
   name: 'exec',
@@ -30,13 +28,12 @@ export const exec: Command = {
     const engine = Engine.open(g);
     const rec = engine.get(ref);
     const userSpec = str(p, 'user');
-    const etc = rec.spec.image === HOST_IMAGE ? '/etc' : path.join(engine.images.rootfs(rec.spec.image), 'etc');
     const workdir = str(p, 'workdir');
     if (workdir !== undefined && !workdir.startsWith('/')) throw new UserError(`--workdir must be an absolute path, not '${workdir}'`);
     const { args } = engine.execCommand(rec.id, cmd, {
       tty: bool(p, 'tty'),
       interactive: bool(p, 'interactive'),
-      user: userSpec ? resolveUser(userSpec, etc) : undefined,
+      user: userSpec ? resolveUser(userSpec, containerUserDb(engine, rec)) : undefined,
       env: list(p, 'env'),
       workdir,
     });

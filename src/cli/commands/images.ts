@@ -63,7 +63,7 @@ export const image: Command = {
       case 'import': {
         const name = str(p, 'name');
         if (rest.length !== 1 || !name) throw new UserError('usage: tsbox image import PATH --name NAME', 125, 'PATH is a rootfs directory or a tar(.gz) archive such as `docker export` output.');
-        const rec = Engine.open(g).images.import(rest[0], name);
+        const rec = await Engine.open(g).images.import(rest[0], name);
         print(`${rec.name} ${rec.id}\n`);
         return 0;
       }

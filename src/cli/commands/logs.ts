@@ -1,73 +1,77 @@
-// tsbox logs: the monitor's CRI-format log ('TIMESTAMP STREAM F|P TEXT').
-import fs from 'node:fs';
+// tsbox logs: the container's log (src/engine/logfile.ts), both its files,
+// records as the container wrote them; on a terminal, with control
+// characters made visible (src/cli/visible.ts).
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../engine/errors.js';
+import { parseLogLine, readLog, type LogPosition, type LogRecord } from '../../engine/logfile.js';
 import { bool, intFlag } from '../args.js';
-import { print } from '../output.js';
+import { writeBytes } from '../output.js';
+import { visible } from '../visible.js';
 
-export interface LogRecord {
-  time: string;
-  stream: 'stdout' | 'stderr';
-  partial: boolean;
-  text: string;
+/**
+ * Where records go: to stdout or stderr as the record says, as bytes, or
+ * (that stream a terminal, no --raw) as visible text, decoded per stream so
+ * that a character split between two P records stays whole.
+ */
+function writer(raw: boolean, timestamps: boolean): (r: LogRecord) => void {
+  const { isatty } = process.getBuiltinModule('node:tty') as typeof import('node:tty');
+  const { StringDecoder } = process.getBuiltinModule('node:string_decoder') as typeof import('node:string_decoder');
+  const shown = { stdout: !raw && isatty(1), stderr: !raw && isatty(2) };
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  return (r) => {
+    const fd = r.stream === 'stdout' ? 1 : 2;
+    const prefix = timestamps ? `${r.time} ` : '';
+    const end = r.partial ? '' : '\n';
+    const bytes = Buffer.from(r.text, 'latin1'); // read as latin1: one char per byte
+    if (!shown[r.stream]) return writeBytes(fd, Buffer.concat([Buffer.from(prefix), bytes, Buffer.from(end)]));
+    const d = decoders[r.stream];
+    writeBytes(fd, Buffer.from(`${visible(prefix + d.write(bytes) + (r.partial ? '' : d.end()))}${end}`));
+  };
 }
 
-export function parseLogLine(line: string): LogRecord | null {
-  const a = line.indexOf(' ');
-  const b = line.indexOf(' ', a + 1);
-  const c = line.indexOf(' ', b + 1);
-  if (a < 0 || b < 0) return null;
-  const stream = line.slice(a + 1, b);
-  if (stream !== 'stdout' && stream !== 'stderr') return null;
-  const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
-  return { time: line.slice(0, a), stream, partial: tag === 'P', text: c < 0 ? '' : line.slice(c + 1) };
-}
-
-function emit(r: LogRecord, timestamps: boolean): void {
-  const text = `${timestamps ? `${r.time} ` : ''}${r.text}${r.partial ? '' : '\n'}`;
-  if (r.stream === 'stderr') process.stderr.write(text);
-  else print(text);
+/** Where the last N lines start: a line is its P records and the F that ends it (unended P records at the end are a line too). */
+function lastLines(recs: LogRecord[], n: number): number {
+  let ended = 0; // lines passed, from the end
+  for (let i = recs.length - 1; i >= 0; i--) {
+    if (recs[i].partial && i !== recs.length - 1) continue;
+    if (ended === n) return i + 1;
+    ended++;
+  }
+  return 0;
 }
 
 export const logs: Command = {
   name: 'logs',
   summary: "Show a container's output",
-  usage: 'tsbox logs [-f] [-t] [--tail N] CONTAINER',
+  usage: 'tsbox logs [-f] [-t] [--tail N] [--raw] CONTAINER',
   flags: [
     { name: 'follow', short: 'f', type: 'bool', help: 'keep printing new output until the container exits' },
     { name: 'timestamps', short: 't', type: 'bool', help: 'prefix each line with its time' },
     { name: 'tail', type: 'string', arg: 'N', help: 'only the last N lines' },
+    {
+      name: 'raw',
+      type: 'bool',
+      help: 'print escape sequences and other control characters as they are; without it a terminal shows them as ^[ and the like (podman passes them always; to a pipe or file tsbox does too)',
+    },
   ],
   async run(p, g) {
     if (p.positionals.length !== 1) throw new UserError('logs takes exactly one container');
     const engine = Engine.open(g);
     const ref = p.positionals[0];
     const file = engine.logPath(ref);
-    const ts = bool(p, 'timestamps');
+    const emit = writer(bool(p, 'raw'), bool(p, 'timestamps'));
     const tail = intFlag(p, 'tail');
-    let pos = 0;
-    let pending = '';
+    let pos: LogPosition | null = null;
     const readNew = (limit?: number) => {
-      let fd: number;
-      try {
-        fd = fs.openSync(file, 'r');
-      } catch {
-        return; // no output yet
-      }
-      try {
-        const size = fs.fstatSync(fd).size;
-        if (size <= pos) return;
-        const buf = Buffer.alloc(size - pos);
-        fs.readSync(fd, buf, 0, buf.length, pos);
-        pos = size;
-        const lines = (pending + buf.toString('utf8')).split('\n');
-        pending = lines.pop() ?? '';
-        const recs = lines.map(parseLogLine).filter((r): r is LogRecord => r !== null);
-        for (const r of limit !== undefined ? recs.slice(Math.max(0, recs.length - limit)) : recs) emit(r, ts);
-      } finally {
-        fs.closeSync(fd);
-      }
+      const chunk = readLog(file, pos);
+      pos = chunk.pos;
+      const recs = chunk.data
+        .toString('latin1')
+        .split('\n')
+        .map(parseLogLine)
+        .filter((r): r is LogRecord => r !== null);
+      for (const r of limit !== undefined ? recs.slice(lastLines(recs, limit)) : recs) emit(r);
     };
     readNew(tail);
     if (!bool(p, 'follow')) return 0;
