@@ -92,10 +92,10 @@ function container(name: string, level: string | null, volumes: VolumeSpec[], st
 }
 
 /** As the engine's start does: the sources opened once, relabeled through those fds. */
-function relabel(c: ContainerRecord, paths: Paths, others: ContainerRecord[] = []) {
+async function relabel(c: ContainerRecord, paths: Paths, others: ContainerRecord[] = []) {
   const sources = openVolumeSources(c.spec.volumes);
   try {
-    return relabelVolumes(c, c.spec.volumes, c.spec.labels.mount ?? '', { paths, others, helper, sources });
+    return await relabelVolumes(c, c.spec.volumes, c.spec.labels.mount ?? '', { paths, others, helper, sources });
   } finally {
     closeVolumeSources(sources);
   }

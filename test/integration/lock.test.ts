@@ -15,6 +15,7 @@ import { lockAddon, lockMethod } from '../../src/engine/spawn.js';
 import { resolvePaths } from '../../src/engine/paths.js';
 import type { ContainerRecord } from '../../src/engine/types.js';
 import { cleanupRoot, makeRoot, tsbox } from '../lib/cli.js';
+import { processGone } from '../lib/wait.js';
 
 const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../lib/lock-tool.js');
 const addonSkip = lockAddon(nativeDir()) ? false : 'tsbox-spawn.node is not built here';
@@ -244,7 +245,7 @@ for (const via of ['addon', 'helper'] as const) {
     assert.ok(await until(() => waiter.proc.exitCode !== null, 5000), 'the process did not exit after its wait timed out');
     t.diagnostic(`exited ${Date.now() - timedOutAt} ms after the timeout`);
     assert.equal(waiter.proc.exitCode, 1);
-    if (lockHelper) assert.ok(await until(() => !fs.existsSync(`/proc/${lockHelper}`), 2000), `tsbox-helper lock ${lockHelper} outlived the timeout`);
+    if (lockHelper) assert.ok(await until(() => processGone(lockHelper), 2000), `tsbox-helper lock ${lockHelper} outlived the timeout`);
     await holder.end();
     assert.equal(spawnSync('flock', ['--nonblock', lockFile, 'true']).status, 0, 'nobody holds it');
   });
@@ -260,7 +261,7 @@ test('helper: an engine killed while its tsbox-helper lock waits takes the waite
   assert.ok(await until(() => helpersOf(waiter.pid).length === 1, 5000));
   const [lockHelper] = helpersOf(waiter.pid);
   await waiter.kill();
-  assert.ok(await until(() => !fs.existsSync(`/proc/${lockHelper}`), 2000), `tsbox-helper lock ${lockHelper} outlived its engine`);
+  assert.ok(await until(() => processGone(lockHelper), 2000), `tsbox-helper lock ${lockHelper} outlived its engine`);
   // and the lock is still the holder's alone
   assert.equal(spawnSync('flock', ['--nonblock', lockFile, 'true']).status, 1);
   await holder.end();
@@ -382,7 +383,7 @@ for (const via of ['addon', 'helper'] as const) {
     assert.equal(tsbox(root, ['run', '-d', '--name', 'brief', 'host', 'sh', '-c', 'exit 3']).code, 0);
     const running = record(root, 'brief');
     assert.equal(running.state, 'running');
-    assert.ok(await until(() => !fs.existsSync(`/proc/${running.pid}`) && !fs.existsSync(`/proc/${running.monitorPid}`), 10000), 'the container did not exit');
+    assert.ok(await until(() => processGone(running.pid) && processGone(running.monitorPid), 10000), 'the container did not exit');
     const holder = new Tool('addon', ['hold', resolvePaths(root).lock]);
     t.after(() => holder.kill());
     await holder.held();
