@@ -27,6 +27,9 @@ const skip = process.getuid?.() !== 0 ? 'needs root' : spawnSync('cc', ['--versi
 let root = '';
 let work = '';
 let racer = ''; // the directory holding swap-racer, bound read-only into the attacker's container
+// The helper as an unprivileged user runs it: a copy outside the checkout,
+// which may sit in a directory only root can pass (a clone under /root).
+let userHelper = '';
 
 before(() => {
   if (skip) return;
@@ -37,6 +40,10 @@ before(() => {
   fs.mkdirSync(racer);
   const b = spawnSync('cc', ['-Wall', '-Wextra', '-Werror', '-O2', '-o', path.join(racer, 'swap-racer'), path.join(REPO, 'test/fixtures/swap-racer.c')], { encoding: 'utf8' });
   assert.equal(b.status, 0, b.stderr);
+  fs.mkdirSync(path.join(work, 'helper'), { mode: 0o755 });
+  userHelper = path.join(work, 'helper', 'tsbox-helper');
+  fs.copyFileSync(HELPER, userHelper);
+  fs.chmodSync(userHelper, 0o755);
 });
 
 after(() => {
@@ -352,7 +359,7 @@ test('helper without root: a --bind-ro-fd source is cloned by the container root
   const fd = fs.openSync(src, O_PATH);
   try {
     const child = spawn(
-      HELPER,
+      userHelper,
       ['run', '--status-fd', '3', '--userns-block-fd', '4', '--ns', 'user', '--ns', 'pid', '--rootfs', rootfs, '--bind-ro-fd', '5:/ro', '--', '/bin/sh', '-c',
         'cat /ro/f; echo; grep " /ro " /proc/self/mountinfo; touch /ro/x 2>/dev/null && echo WRITABLE; true'],
       { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', fd] },
@@ -395,7 +402,7 @@ test('helper chown: each failure and each mount point is a record, and the walk 
   const fd = fs.openSync(tree, O_PATH);
   try {
     const chown = (uid: number, as?: number) =>
-      spawnSync(HELPER, ['chown', String(uid), String(uid), '3'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd], ...(as === undefined ? {} : { uid: as, gid: as }) });
+      spawnSync(as === undefined ? HELPER : userHelper, ['chown', String(uid), String(uid), '3'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd], ...(as === undefined ? {} : { uid: as, gid: as }) });
     // without root, ids other than one's own cannot be given away (rootless): EPERM on the first file, nothing after it
     let r = chown(0, 65534);
     assert.equal(r.status, 1, r.stderr);
