@@ -3,7 +3,7 @@
 // UserError (exit 125) that says which flag and what would be accepted.
 import fs from 'node:fs';
 import { parseArgs, bool, list, str, type FlagSpec, type Parsed } from './args.js';
-import { UserError } from '../engine/errors.js';
+import { UserError } from '../common/errors.js';
 import { mergeEnv } from '../engine/env.js';
 import type { Engine } from '../engine/engine.js';
 import { HOST_IMAGE } from '../engine/images.js';

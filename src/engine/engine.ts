@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { GlobalOptions } from '../cli/command.js';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { delay, readJsonIfExists, removeTree, unlinkIfExists, writeJsonAtomic } from './fsutil.js';
 import { tryWithLock, withLock } from './lock.js';
 import { NAME_RE, NameIndex } from './names.js';
@@ -18,7 +18,7 @@ import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
 import { resolvePaths, isRootless, type Paths } from './paths.js';
 import { ImageStore } from './images.js';
 import { helperPath } from './helper.js';
-import { capsHex } from './capabilities.js';
+import { capsHex } from '../common/capabilities.js';
 import { oomKillCount } from './cgroups/oom.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceType, type ResourceLimits } from './types.js';
 import type { VolumeSources } from './volumes.js';

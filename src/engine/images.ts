@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { childProcess } from './lazy.js';
 import { randomId } from './random.js';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { checkTarArchive } from './tarcheck.js';
 import type { Paths } from './paths.js';

@@ -5,7 +5,7 @@
 // twice the cap of the host's disk. Readers take both, the older first, and
 // follow ctr.log across rotations by its identity (inode and birth time).
 import fs from 'node:fs';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { formatSize, parseSize } from './resources.js';
 import type { FlagSpec } from '../cli/args.js';
 
@@ -38,24 +38,6 @@ export function parseLogOpts(values: string[]): number {
     max = n;
   }
   return max;
-}
-
-export interface LogRecord {
-  time: string;
-  stream: 'stdout' | 'stderr';
-  partial: boolean;
-  text: string;
-}
-
-export function parseLogLine(line: string): LogRecord | null {
-  const a = line.indexOf(' ');
-  const b = line.indexOf(' ', a + 1);
-  const c = line.indexOf(' ', b + 1);
-  if (a < 0 || b < 0) return null;
-  const stream = line.slice(a + 1, b);
-  if (stream !== 'stdout' && stream !== 'stderr') return null;
-  const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
-  return { time: line.slice(0, a), stream, partial: tag === 'P', text: c < 0 ? '' : line.slice(c + 1) };
 }
 
 /** How far a reader got: which file ctr.log was when it read it, and the offset after the last whole line. */

@@ -2,7 +2,7 @@
 // Only the values are checked here; whether the host can enforce them is
 // cgroups/validate.ts's job.
 import type { FlagSpec, Parsed } from '../cli/args.js';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import type { ResourceLimits } from './types.js';
 import { formatCpuList, parseCpuList } from '../probe/cgroupfiles.js';
 

@@ -8,7 +8,7 @@
 // as podman's does, so `--uidmap 0:1:65536` means "my first subuid onwards".
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import type { ContainerRecord, IdMapEntry, NamespaceMode } from './types.js';
 import { readIdMaps, toContainer, toHost } from '../probe/idmap.js';
 import {

@@ -7,7 +7,7 @@
 //                            label=disable|nested|user:U|role:R|type:T|level:L|filetype:F
 //   --read-only              the rootfs is mounted read-only
 import type { FlagSpec, Parsed } from '../cli/args.js';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { resolveCaps } from './capabilities.js';
 
 export const SECURITY_FLAGS: FlagSpec[] = [

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { ChildProcess, IOType } from 'node:child_process';
 import type { Stream } from 'node:stream';
 import { childProcess, os } from './lazy.js';
-import { UserError, EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND } from './errors.js';
+import { UserError, EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND } from '../common/errors.js';
 import type { IdMapEntry } from './types.js';
 
 /** Files that say whether user namespaces may be created; tests point them at fixtures. */

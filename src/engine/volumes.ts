@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FlagSpec, Parsed } from '../cli/args.js';
 import { list } from '../cli/args.js';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { writeJsonAtomic, readJsonIfExists } from './fsutil.js';
 import { openExact, refuseProtectedPath, type OpenedPath } from './host-paths.js';
 import { forgetLabels } from './labels.js';

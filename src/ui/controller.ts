@@ -2,7 +2,7 @@
 // the refresh loop, loads the active tab's data, turns keys into commands and
 // runs container actions in the background. An action's failure becomes a
 // status line; nothing here may throw into Ink.
-import { errorText } from '../engine/errors.js';
+import { errorText } from '../common/errors.js';
 import { matchKey, type Command, type KeyInfo } from './keymap.js';
 import type { ActionKind, ContainerRecord, LogCursor } from './model.js';
 import { isLive } from './records.js';

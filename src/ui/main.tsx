@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type tty from 'node:tty';
 import type { Instance } from 'ink';
 import type { GlobalOptions } from '../cli/command.js';
-import { UserError, errorText } from '../engine/errors.js';
+import { UserError, errorText } from '../common/errors.js';
 import { screenLines } from '../../components/screen-lines.js';
 import { themeFromEnv, type Theme } from '../../components/theme.js';
 import { createController } from './controller.js';

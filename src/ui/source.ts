@@ -8,10 +8,11 @@
 // the time to the first frame.
 import os from 'node:os';
 import type { GlobalOptions } from '../cli/command.js';
-import { visible } from '../cli/visible.js';
+import { visible } from '../common/visible.js';
 import { Engine } from '../engine/engine.js';
-import { errorText } from '../engine/errors.js';
-import { parseLogLine, readLog } from '../engine/logfile.js';
+import { errorText } from '../common/errors.js';
+import { parseLogLine } from '../common/cri-log.js';
+import { readLog } from '../engine/logfile.js';
 import { volumeLabelReport } from '../engine/labels.js';
 import { readSubIds } from '../engine/subid.js';
 import { readIdMaps, toContainer, toHost } from '../probe/idmap.js';
@@ -72,7 +73,7 @@ export interface DashboardSource {
 /** How much of an existing log the Logs tab reads first. */
 const LOG_TAIL_BYTES = 256 * 1024;
 
-/** CRI records to lines: P records joined to the F that ends them, control characters made visible (src/cli/visible.ts). */
+/** CRI records to lines: P records joined to the F that ends them, control characters made visible (src/common/visible.ts). */
 function parseCri(text: string, cursor: LogCursor): LogLine[] {
   const out: LogLine[] = [];
   for (const raw of text.split('\n')) {

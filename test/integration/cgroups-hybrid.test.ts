@@ -16,7 +16,7 @@ import {
   createContainerCgroups, detectLayout, isFrozen, killAll, oomKillCount, removeContainerCgroups, setFrozen, updateLimits, validateLimits,
 } from '../../src/engine/cgroups/index.js';
 import { bfqDevices } from '../../src/engine/cgroups/validate.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { sweepStats } from '../../src/probe/stats.js';
 import type { ResourceLimits } from '../../src/engine/types.js';
 import { notePath, tempDir } from '../lib/suite-run.js';

@@ -22,7 +22,7 @@ import {
   createContainerCgroups, detectLayout, isFrozen, killAll, removeContainerCgroups, setFrozen, validateLimits,
 } from '../../src/engine/cgroups/index.js';
 import { sweepStats } from '../../src/probe/stats.js';
-import { errorText } from '../../src/engine/errors.js';
+import { errorText } from '../../src/common/errors.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROLE = process.env.TSBOX_CGROUP_NS_ROLE;

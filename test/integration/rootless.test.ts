@@ -25,7 +25,7 @@ import { parseIdMap } from '../../src/probe/idmap.js';
 import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
 import { helperPath } from '../../src/engine/helper.js';
 import { runInUserNamespace } from '../../src/engine/userns.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { shiftOwners } from '../../src/engine/idmapped.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
 

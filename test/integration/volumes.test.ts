@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from '../../src/cli/args.js';
 import { captureOutput } from '../../src/cli/output.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { helperPath } from '../../src/engine/helper.js';
 import { relabelVolumes, recordedOriginal } from '../../src/engine/labels.js';
 import { resolvePaths } from '../../src/engine/paths.js';

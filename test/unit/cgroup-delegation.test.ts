@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { findDelegation, v2CgroupOf } from '../../src/engine/cgroups/delegation.js';
 import { createContainerCgroups, type CgroupLayout } from '../../src/engine/cgroups/index.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { tempDir } from '../lib/suite-run.js';
 
 const MiB = 1024 * 1024;

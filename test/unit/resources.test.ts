@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from '../../src/cli/args.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { RESOURCE_FLAGS, formatLimits, formatSize, parseResourceFlags, parseSize } from '../../src/engine/resources.js';
 
 const parse = (...argv: string[]) => parseResourceFlags(parseArgs(argv, RESOURCE_FLAGS));

@@ -26,7 +26,7 @@ import {
   type UsernsRequest,
 } from '../../src/engine/rootless.js';
 import { findInPath, usernsUnavailable } from '../../src/engine/userns.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import type { ContainerRecord, IdMapEntry } from '../../src/engine/types.js';
 import { tempDir } from '../lib/suite-run.js';
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from '../../src/cli/args.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { refuseProtectedPath } from '../../src/engine/host-paths.js';
 import { resolvePaths } from '../../src/engine/paths.js';
 import { helperMountArgs, parseVolumeFlags, VOLUME_FLAGS, VolumeStore } from '../../src/engine/volumes.js';

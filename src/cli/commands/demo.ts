@@ -4,7 +4,7 @@
 import type { Command } from '../command.js';
 import { bool, str } from '../args.js';
 import { Engine } from '../../engine/engine.js';
-import { UserError, errorText } from '../../engine/errors.js';
+import { UserError, errorText } from '../../common/errors.js';
 import { VolumeStore } from '../../engine/volumes.js';
 import { runFlagsToCreateOptions } from '../run-flags.js';
 import { DASHBOARD_FLAGS, loadDashboard, parseInterval } from './dashboard.js';

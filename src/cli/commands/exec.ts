@@ -5,7 +5,7 @@
 // shown as run shows them.
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 import { spawnHelper } from '../../engine/helper.js';
 import { bool, list, str } from '../args.js';
 import { containerUserDb, resolveUser } from '../run-flags.js';

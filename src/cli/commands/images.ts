@@ -1,7 +1,7 @@
 // tsbox images / image import|ls|inspect|rm / rmi
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 import { str } from '../args.js';
 import { ago, formatFlag, humanSize, json, table } from '../format.js';
 import type { Parsed } from '../args.js';

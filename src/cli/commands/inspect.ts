@@ -1,7 +1,7 @@
 // tsbox inspect: container (or image) details as JSON.
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import { UserError, isUserError } from '../../engine/errors.js';
+import { UserError, isUserError } from '../../common/errors.js';
 import { json } from '../format.js';
 import { str } from '../args.js';
 import { print } from '../output.js';

@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 import { str } from '../args.js';
 import { formatFlag, json, table } from '../format.js';
 import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 import { pathLabelReport, restoreLabels, type PathLabelReport } from '../../engine/labels.js';
 import { print } from '../output.js';
 

@@ -5,7 +5,7 @@ import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { bool, intFlag, str, type FlagSpec } from '../args.js';
 import { allFlag, forEachContainer, isRunning, targets } from '../each.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 
 const timeFlag: FlagSpec = { name: 'time', short: 't', type: 'string', arg: 'SECONDS', help: 'seconds to wait after SIGTERM before SIGKILL (default 10)' };
 

@@ -2,7 +2,7 @@
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { bool, list, str } from '../args.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 import { ago, formatFlag, humanDuration, json, table } from '../format.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { print } from '../output.js';

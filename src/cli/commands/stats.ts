@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { isatty } from 'node:tty';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 import { formatSize } from '../../engine/resources.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { sweepStats, type ContainerStats } from '../../probe/stats.js';

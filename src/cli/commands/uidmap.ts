@@ -4,7 +4,7 @@
 // own namespace, the one `tsbox unshare` and rootless containers use.
 import type { Command } from '../command.js';
 import { intFlag, str } from '../args.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 import { Engine } from '../../engine/engine.js';
 import { isRootless } from '../../engine/paths.js';
 import { idMapReport, type IdMapReport } from '../../engine/rootless.js';

@@ -2,7 +2,7 @@
 // gets them at once, a stopped one at its next start.
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 import { RESOURCE_FLAGS, parseResourceFlags } from '../../engine/resources.js';
 import { print } from '../output.js';
 

@@ -4,7 +4,7 @@ import type { Command, GlobalOptions } from '../command.js';
 import { bool, list, str, type Parsed } from '../args.js';
 import { ago, formatFlag, json, table } from '../format.js';
 import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 import { VolumeStore } from '../../engine/volumes.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { print } from '../output.js';
