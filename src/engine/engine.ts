@@ -5,7 +5,6 @@
 // state the other cannot see.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { GlobalOptions } from '../cli/command.js';
 import { UserError } from '../common/errors.js';
 import { delay, readJsonIfExists, removeTree, unlinkIfExists, writeJsonAtomic } from './fsutil.js';
 import { tryWithLock, withLock } from './lock.js';
@@ -24,6 +23,14 @@ import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type Namespa
 import type { VolumeSources } from './volumes.js';
 import { os } from './lazy.js';
 import { mergeEnv } from './env.js';
+
+/** How an engine is opened: the CLI's global flags, the dashboard's too. */
+export interface EngineOptions {
+  /** relocates all state (--root / TSBOX_ROOT; tests use this) */
+  root?: string;
+  /** SELinux labeling: auto (when the kernel enforces), on or off (--selinux / TSBOX_SELINUX) */
+  selinux?: 'auto' | 'on' | 'off';
+}
 
 export interface CreateOptions {
   name?: string;
@@ -51,16 +58,16 @@ export class Engine {
 
   private constructor(
     readonly paths: Paths,
-    readonly globals: GlobalOptions,
+    readonly options: EngineOptions,
   ) {
     this.images = new ImageStore(paths);
     this.names = new NameIndex(paths.names, (id) => this.readRecord(id)?.name);
   }
 
-  static open(globals: GlobalOptions = {}): Engine {
-    const paths = resolvePaths(globals.root);
+  static open(options: EngineOptions = {}): Engine {
+    const paths = resolvePaths(options.root);
     for (const d of [paths.data, paths.run, paths.containers]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-    return new Engine(paths, globals);
+    return new Engine(paths, options);
   }
 
   get helperPath(): string {

@@ -7,9 +7,8 @@
 // then part of ui.js, where loading them as separate modules cost ~20 ms of
 // the time to the first frame.
 import os from 'node:os';
-import type { GlobalOptions } from '../cli/command.js';
 import { visible } from '../common/visible.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, type EngineOptions } from '../engine/engine.js';
 import { errorText } from '../common/errors.js';
 import { parseLogLine } from '../common/cri-log.js';
 import { readLog } from '../engine/logfile.js';
@@ -95,8 +94,8 @@ function parseCri(text: string, cursor: LogCursor): LogLine[] {
   return out;
 }
 
-export async function createEngineSource(globals: GlobalOptions): Promise<DashboardSource> {
-  return new EngineSource(Engine.open(globals));
+export async function createEngineSource(options: EngineOptions): Promise<DashboardSource> {
+  return new EngineSource(Engine.open(options));
 }
 
 class EngineSource implements DashboardSource {

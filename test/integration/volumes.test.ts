@@ -14,7 +14,8 @@ import { relabelVolumes, recordedOriginal } from '../../src/engine/labels.js';
 import { resolvePaths } from '../../src/engine/paths.js';
 import { containerLabels } from '../../src/engine/selinux.js';
 import type { VolumeSpec } from '../../src/engine/types.js';
-import { chownVolumes, closeVolumeSources, helperMountArgs, openVolumeSources, parseVolumeFlags, VOLUME_FLAGS, VolumeStore, type VolumeSources } from '../../src/engine/volumes.js';
+import { parseVolumeFlags, VOLUME_FLAGS } from '../../src/cli/volume-flags.js';
+import { chownVolumes, closeVolumeSources, helperMountArgs, openVolumeSources, VolumeStore, type VolumeSources } from '../../src/engine/volumes.js';
 import { tempDir } from '../lib/suite-run.js';
 
 before(() => {

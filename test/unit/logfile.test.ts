@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_LOG_MAX, parseLogOpts, readLog } from '../../src/engine/logfile.js';
+import { parseLogOpts } from '../../src/cli/log-flags.js';
+import { DEFAULT_LOG_MAX, readLog } from '../../src/engine/logfile.js';
 import { visible } from '../../src/common/visible.js';
 import { UserError } from '../../src/common/errors.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from '../../src/cli/args.js';
-import { SECURITY_FLAGS, parseSecurityFlags } from '../../src/engine/security-flags.js';
+import { SECURITY_FLAGS, parseSecurityFlags } from '../../src/cli/security-flags.js';
 import { DEFAULT_CAPS, boundingCaps } from '../../src/engine/capabilities.js';
 import { UserError } from '../../src/common/errors.js';
 

@@ -48,7 +48,7 @@ export function hostInfo(engineRoot?: string): Record<string, unknown> {
   const layout = detectLayout();
   const status = readOr('/proc/self/status', '');
   const seccompAvail = /^Seccomp:/m.test(status);
-  const sel = selinuxState(selinuxSetting(engine.globals.selinux));
+  const sel = selinuxState(selinuxSetting(engine.options.selinux));
   return {
     host: {
       hostname: os.hostname(),

@@ -6,7 +6,7 @@ import { isatty } from 'node:tty';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../common/errors.js';
-import { formatSize } from '../../engine/resources.js';
+import { formatSize } from '../../common/size.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { sweepStats, type ContainerStats } from '../../probe/stats.js';
 import { bool, str } from '../args.js';

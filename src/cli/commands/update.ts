@@ -3,7 +3,7 @@
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
 import { UserError } from '../../common/errors.js';
-import { RESOURCE_FLAGS, parseResourceFlags } from '../../engine/resources.js';
+import { RESOURCE_FLAGS, parseResourceFlags } from '../resource-flags.js';
 import { print } from '../output.js';
 
 export const update: Command = {
