@@ -23,6 +23,7 @@ import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type Namespa
 import type { VolumeSources } from './volumes.js';
 import { os } from './lazy.js';
 import { mergeEnv } from './env.js';
+import { engineEvents, type EngineEvents } from './events.js';
 
 /** How an engine is opened: the CLI's global flags, the dashboard's too. */
 export interface EngineOptions {
@@ -53,6 +54,8 @@ const ID_RE = /^[0-9a-f]{64}$/;
 
 export class Engine {
   readonly images: ImageStore;
+  /** warnings while containers start (events.ts): the CLI prints them, the dashboard shows them */
+  readonly events: EngineEvents = engineEvents();
 
   private readonly names: NameIndex;
 
@@ -453,9 +456,8 @@ export class Engine {
     // make; validateLimits has already refused any limit in that case.
     const layout = o.detectLayout();
     const devices = this.devicesOf(s);
-    if (devices && !layout.v1.devices && !layout.v2Root) {
-      process.stderr.write('warning: this host has no devices cgroup and no cgroup v2: the device allowlist is not enforced\n');
-    }
+    const warn = (message: string) => this.events.emit('warning', { message, container: { id: rec.id, name: rec.name } });
+    if (devices && !layout.v1.devices && !layout.v2Root) warn('this host has no devices cgroup and no cgroup v2: the device allowlist is not enforced');
     const cgroupPaths = isRootless() && layout.kind !== 'v2' ? [] : o.createContainerCgroups(rec.id, s.resources, { devices });
     // Each volume source is opened once, and refused if it is no longer the
     // path recorded at create: the U chown, the relabel and the bind all
@@ -476,7 +478,7 @@ export class Engine {
       const relabels = s.labels.mount && !s.labels.disabled && s.volumes.some((v) => v.relabel);
       const others = relabels ? this.list({ all: false }).filter((r) => r.id !== rec.id) : [];
       if (relabels) warnings.push(...(await o.relabelVolumes(rec, s.volumes, s.labels.mount!, { paths: this.paths, others, helper: this.helperPath, sources })).warnings);
-      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      for (const w of warnings) warn(w);
       const plan = this.helperArgs(o, rec, !!opts.attach, cgroupPaths, sources);
       opened = plan.opened;
       const userns = s.namespaces.user.kind === 'private';

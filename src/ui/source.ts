@@ -9,6 +9,7 @@
 import os from 'node:os';
 import { visible } from '../common/visible.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
+import type { EngineWarning } from '../engine/events.js';
 import { errorText } from '../common/errors.js';
 import { parseLogLine } from '../common/cri-log.js';
 import { readLog } from '../engine/logfile.js';
@@ -67,6 +68,8 @@ export interface DashboardSource {
   act(kind: ActionKind, r: ContainerRecord): Promise<void>;
   /** argv of a shell in the container, to spawn with the terminal inherited */
   execShell(r: ContainerRecord): { file: string; args: string[] };
+  /** the engine's warnings (a volume it could not relabel...) as they come; returns the unsubscribe */
+  onWarning?(listener: (w: EngineWarning) => void): () => void;
 }
 
 /** How much of an existing log the Logs tab reads first. */
@@ -247,5 +250,10 @@ class EngineSource implements DashboardSource {
 
   execShell(r: ContainerRecord): { file: string; args: string[] } {
     return this.engine.execCommand(r.id, ['/bin/sh'], { tty: true, interactive: true });
+  }
+
+  onWarning(listener: (w: EngineWarning) => void): () => void {
+    this.engine.events.on('warning', listener);
+    return () => this.engine.events.off('warning', listener);
   }
 }

@@ -2,7 +2,7 @@
 // records as the container wrote them; on a terminal, with control
 // characters made visible (src/common/visible.ts).
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
+import { openEngine } from '../open-engine.js';
 import { UserError } from '../../common/errors.js';
 import { parseLogLine, type LogRecord } from '../../common/cri-log.js';
 import { readLog, type LogPosition } from '../../engine/logfile.js';
@@ -58,7 +58,7 @@ export const logs: Command = {
   ],
   async run(p, g) {
     if (p.positionals.length !== 1) throw new UserError('logs takes exactly one container');
-    const engine = Engine.open(g);
+    const engine = openEngine(g);
     const ref = p.positionals[0];
     const file = engine.logPath(ref);
     const emit = writer(bool(p, 'raw'), bool(p, 'timestamps'));
