@@ -1,6 +1,6 @@
-// Volumes: opening their sources once at start, turning them into helper
-// argv, named volumes kept under tsbox's root, and the :U chown. -v and
-// --mount become VolumeSpecs in src/cli/volume-flags.ts.
+// Volumes: opening their sources once at start (helper-argv.ts mounts them
+// from those fds), named volumes kept under tsbox's root, and the :U chown.
+// -v and --mount become VolumeSpecs in src/cli/volume-flags.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../common/errors.js';
@@ -65,26 +65,6 @@ export function openVolumeSources(vols: VolumeSpec[]): VolumeSources {
 export function closeVolumeSources(sources: VolumeSources): void {
   for (const s of sources.values()) fs.closeSync(s.fd);
   sources.clear();
-}
-
-/**
- * Helper argv for the volumes, parents before children (the helper mounts in
- * argv order, and /a must be in place before /a/b goes on it). A bind's
- * source is its fd, numbered for the helper by `fdFor`.
- */
-export function helperMountArgs(vols: VolumeSpec[], fdFor: (v: VolumeSpec) => number): string[] {
-  const depth = (v: VolumeSpec) => v.destination.split('/').filter(Boolean).length;
-  const args: string[] = [];
-  for (const v of [...vols].sort((a, b) => depth(a) - depth(b))) {
-    if (v.type === 'tmpfs') {
-      args.push('--tmpfs', v.destination);
-      continue;
-    }
-    // parse refuses colons in destinations; records from disk are checked again here
-    if (v.destination.includes(':')) throw new UserError(`cannot mount ${v.source} at ${v.destination}: the destination contains ':'`);
-    args.push(v.readOnly ? '--bind-ro-fd' : '--bind-fd', `${fdFor(v)}:${v.destination}`);
-  }
-  return args;
 }
 
 export interface VolumeInfo {

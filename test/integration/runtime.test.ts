@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox, tsboxAsync } from '../lib/cli.js';
 import { CAPABILITIES } from '../../src/common/capabilities.js';
 import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
-import { detectLayout } from '../../src/engine/cgroups/index.js';
+import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { DEFAULT_PIDS_LIMIT } from '../../src/engine/resources.js';
 
 const root = makeRoot();

@@ -15,7 +15,8 @@ import { resolvePaths } from '../../src/engine/paths.js';
 import { containerLabels } from '../../src/engine/selinux.js';
 import type { VolumeSpec } from '../../src/engine/types.js';
 import { parseVolumeFlags, VOLUME_FLAGS } from '../../src/cli/volume-flags.js';
-import { chownVolumes, closeVolumeSources, helperMountArgs, openVolumeSources, VolumeStore, type VolumeSources } from '../../src/engine/volumes.js';
+import { helperMountArgs } from '../../src/engine/helper-argv.js';
+import { chownVolumes, closeVolumeSources, openVolumeSources, VolumeStore, type VolumeSources } from '../../src/engine/volumes.js';
 import { tempDir } from '../lib/suite-run.js';
 
 before(() => {

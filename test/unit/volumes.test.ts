@@ -10,7 +10,8 @@ import { UserError } from '../../src/common/errors.js';
 import { refuseProtectedPath } from '../../src/engine/host-paths.js';
 import { resolvePaths } from '../../src/engine/paths.js';
 import { parseVolumeFlags, VOLUME_FLAGS } from '../../src/cli/volume-flags.js';
-import { helperMountArgs, VolumeStore } from '../../src/engine/volumes.js';
+import { helperMountArgs } from '../../src/engine/helper-argv.js';
+import { VolumeStore } from '../../src/engine/volumes.js';
 import type { VolumeSpec } from '../../src/engine/types.js';
 import { tempDir } from '../lib/suite-run.js';
 

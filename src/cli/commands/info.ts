@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import { detectLayout } from '../../engine/cgroups/index.js';
+import { detectLayout } from '../../probe/cgroup-layout.js';
 import { selinuxSetting, selinuxState } from '../../engine/selinux.js';
 import { readSubIds } from '../../engine/subid.js';
 import { NAMESPACE_TYPES } from '../../engine/types.js';
