@@ -16,6 +16,7 @@ import { allocateLevel, containerLabels, levelOf, parseLabelOpts, selinuxSetting
 import { checkRelabelable } from '../engine/labels.js';
 import { isRootless } from '../engine/paths.js';
 import { planUserNamespace } from '../engine/rootless.js';
+import { usernsFromFlags } from './userns-flags.js';
 import { readFileInRoot } from '../engine/read-in-root.js';
 import { LOG_FLAGS, parseLogOpts } from './log-flags.js';
 
@@ -168,9 +169,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     if (v !== undefined) namespaces[n.type] = parseNsMode(n.flag, v, engine);
   }
   const userns = planUserNamespace({
-    userns: str(p, 'userns'),
-    uidmap: list(p, 'uidmap'),
-    gidmap: list(p, 'gidmap'),
+    userns: usernsFromFlags(str(p, 'userns'), list(p, 'uidmap'), list(p, 'gidmap')),
     rootless: isRootless(),
     uid: process.getuid!(),
     gid: process.getgid!(),

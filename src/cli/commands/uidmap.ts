@@ -7,7 +7,7 @@ import { intFlag, str } from '../args.js';
 import { UserError } from '../../common/errors.js';
 import { openEngine } from '../open-engine.js';
 import { isRootless } from '../../engine/paths.js';
-import { idMapReport, type IdMapReport } from '../../engine/rootless.js';
+import { idMapReport, type IdMapReport } from '../../engine/idmap-report.js';
 import { toContainer, toHost } from '../../probe/idmap.js';
 import { formatFlag, json, table } from '../format.js';
 import { print } from '../output.js';
