@@ -9,7 +9,7 @@
 //    private copy where the kernel has no overlayfs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { childProcess } from './lazy.js';
+import { runProgramSync } from './programs.js';
 import type { ImageStore } from './images.js';
 import { HOST_IMAGE } from './images.js';
 import type { RootfsPlan } from './helper-argv.js';
@@ -77,7 +77,7 @@ export function prepareRootfs(containerDir: string, image: string, images: Image
       fs.mkdirSync(path.join(containerDir, 'upper'), { mode: 0o755 });
       fs.mkdirSync(path.join(containerDir, 'work'), { mode: 0o700 });
     } else {
-      childProcess().execFileSync('cp', ['-a', '--reflink=auto', `${images.rootfs(image)}/.`, rootfs]);
+      runProgramSync('cp', ['-a', '--reflink=auto', `${images.rootfs(image)}/.`, rootfs], { what: `copying image '${image}' for the container failed` });
     }
     return;
   }

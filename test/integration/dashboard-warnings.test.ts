@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { execaSync } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tsbox, REPO } from '../lib/cli.js';
@@ -14,9 +15,10 @@ import { notePath, tempDir } from '../lib/suite-run.js';
 
 const skip = process.getuid?.() !== 0 && 'needs root (xattrs and containers)';
 
+/** The label as getfattr reads it from the file, or null when there is none. */
 function label(file: string): string | null {
-  const r = spawnSync('getfattr', ['-h', '-n', 'security.selinux', '--only-values', file], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout : null;
+  const r = execaSync('getfattr', ['-h', '-n', 'security.selinux', '--only-values', file], { reject: false, stripFinalNewline: false });
+  return r.exitCode === 0 ? r.stdout : null;
 }
 
 /** The dashboard's store and controller on the real engine, in a process of its own whose stdout and stderr are the "terminal". */
