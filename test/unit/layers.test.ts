@@ -134,6 +134,16 @@ test('every import in src/ and components/ points the way docs/design-notes.md a
   assert.deepEqual(bad, [], `forbidden imports:\n${bad.join('\n')}`);
 });
 
+/** Pure by design: no Node built-in, so no I/O (what they get, they are given). */
+const PURE = [/^src\/common\//, /^src\/engine\/helper-argv\.ts$/, /^src\/engine\/idmaps\.ts$/];
+
+test('the pure modules (src/common, the helper argv builder, the id-map arithmetic) import no Node built-in', () => {
+  const files = sourceFiles('src').filter((f) => PURE.some((re) => re.test(f)));
+  assert.ok(files.length >= 8, files.join(' '));
+  const bad = files.flatMap((f) => importsOf(f, fs.readFileSync(path.join(REPO, f), 'utf8'))).filter((r) => r.spec.startsWith('node:'));
+  assert.deepEqual(bad.map((r) => `${r.file}:${r.line} imports '${r.spec}'`), []);
+});
+
 test('the checker sees every form of import, and names the file and the import it refuses', () => {
   const text = [
     "import { UserError } from '../common/errors.js';",
