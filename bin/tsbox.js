@@ -44,7 +44,7 @@ function readCache(file) {
 }
 
 /**
- * What main.cjs may require: Node's built-ins, and ./import-ui.cjs next to it
+ * What main.cjs may require: Node's built-ins, and ./import-ui.cjs and ./execa.cjs next to it
  * (test/unit/cli-bundle.test.ts holds it to that). node:module's
  * createRequire would do, but loading node:module loads Node's ES module
  * loader with it, ~0.5 ms of every command.

@@ -11,6 +11,9 @@
 //    bundled in, which halves the time to its first frame against loading
 //    them from node_modules (ink alone pulls in hundreds of small modules).
 //    main.cjs imports it through dist/cli/import-ui.cjs (see uiImport).
+//  - dist/cli/execa.cjs: execa, which runs the external programs (tar, cp,
+//    newuidmap...), as a CommonJS bundle of its own that main.cjs requires
+//    at the first program run (see execaOnDemand).
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -136,13 +139,33 @@ function uiImport(names) {
   };
 }
 
+// execa is ES modules only, and ~300 KB bundled: inside main.cjs it would be
+// read, and its code cached, by every command, `tsbox ps` too, which never
+// runs a program. It is a CommonJS bundle of its own instead, and the
+// engine's `import('execa')` (src/engine/programs.ts) becomes a require of
+// it, made when that import() runs.
+await build({
+  ...common,
+  format: 'cjs',
+  stdin: { contents: "export { execa } from 'execa';", resolveDir: repo, loader: 'js' },
+  outfile: 'dist/cli/execa.cjs',
+});
+const execaOnDemand = {
+  name: 'execa-on-demand',
+  setup(b) {
+    b.onResolve({ filter: /^execa$/ }, () => ({ path: 'execa', namespace: 'execa-on-demand' }));
+    b.onResolve({ filter: /^\.\/execa\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'execa-on-demand' }, () => ({ contents: "module.exports = require('./execa.cjs');", loader: 'js' }));
+  },
+};
+
 await build({
   ...common,
   format: 'cjs',
   entryPoints: ['src/cli/main.ts'],
   packages: 'external',
   outfile: 'dist/cli/main.cjs',
-  plugins: [uiImport(uiExports), builtinsOnce],
+  plugins: [uiImport(uiExports), execaOnDemand, builtinsOnce],
   // the helper is found relative to the bundle's own file; the URL is made
   // when asked for (pathToFileURL is ~0.4 ms, and `ps` never asks)
   define: { 'import.meta.url': '__bundle.url' },

@@ -3,7 +3,7 @@
 // ending the flags (so `run IMAGE CMD -x` passes -x to CMD). `--help` and
 // `-h` are every command's own flags, wherever they come among its flags;
 // after the flags end they are arguments like any other.
-import { UserError } from '../engine/errors.js';
+import { UserError } from '../common/errors.js';
 
 export interface FlagSpec {
   /** long name without dashes, e.g. 'name' ('help' is every command's) */

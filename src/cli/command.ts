@@ -1,13 +1,10 @@
 // The shape of one CLI command. Each lives in src/cli/commands/NAME.ts and is
 // listed in src/cli/commands/index.ts; help text is generated from `flags`.
 import type { FlagSpec, Parsed } from './args.js';
+import type { EngineOptions } from '../engine/engine.js';
 
-export interface GlobalOptions {
-  /** --root / TSBOX_ROOT: relocates all state (tests use this) */
-  root?: string;
-  /** --selinux / TSBOX_SELINUX */
-  selinux?: 'auto' | 'on' | 'off';
-}
+/** The global flags (--root, --selinux) are how the engine is opened. */
+export type GlobalOptions = EngineOptions;
 
 export interface Command {
   name: string;

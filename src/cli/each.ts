@@ -2,7 +2,7 @@
 // per container, like podman: each success prints its name, each failure an
 // error, and the first failure sets the exit code.
 import type { Engine } from '../engine/engine.js';
-import { UserError, errorText, isUserError } from '../engine/errors.js';
+import { UserError, errorText, isUserError } from '../common/errors.js';
 import type { ContainerRecord } from '../engine/types.js';
 import { bool, type FlagSpec, type Parsed } from './args.js';
 import { print } from './output.js';

@@ -1,5 +1,5 @@
 // Text formatting shared by CLI commands: tables, durations, sizes.
-import { UserError } from '../engine/errors.js';
+import { UserError } from '../common/errors.js';
 
 /** Left-aligned columns separated by two spaces, like podman's tables. */
 export function table(header: string[], rows: string[][]): string {

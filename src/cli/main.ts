@@ -4,7 +4,7 @@
 import { formatFlags, parseArgs } from './args.js';
 import type { GlobalOptions } from './command.js';
 import { COMMANDS, findCommand } from './commands/index.js';
-import { EXIT_ERROR, errorText, isUserError, UserError } from '../engine/errors.js';
+import { EXIT_ERROR, errorText, isUserError, UserError } from '../common/errors.js';
 import { print } from './output.js';
 
 const VERSION = '0.1.0';

@@ -3,20 +3,22 @@
 // UserError (exit 125) that says which flag and what would be accepted.
 import fs from 'node:fs';
 import { parseArgs, bool, list, str, type FlagSpec, type Parsed } from './args.js';
-import { UserError } from '../engine/errors.js';
+import { UserError } from '../common/errors.js';
 import { mergeEnv } from '../engine/env.js';
 import type { Engine } from '../engine/engine.js';
 import { HOST_IMAGE } from '../engine/images.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceMode, type NamespaceType } from '../engine/types.js';
-import { RESOURCE_FLAGS, parseResourceFlags } from '../engine/resources.js';
-import { SECURITY_FLAGS, parseSecurityFlags } from '../engine/security-flags.js';
-import { VOLUME_FLAGS, parseVolumeFlags, VolumeStore } from '../engine/volumes.js';
+import { RESOURCE_FLAGS, parseResourceFlags } from './resource-flags.js';
+import { SECURITY_FLAGS, parseSecurityFlags } from './security-flags.js';
+import { VOLUME_FLAGS, parseVolumeFlags } from './volume-flags.js';
+import { VolumeStore } from '../engine/volumes.js';
 import { allocateLevel, containerLabels, levelOf, parseLabelOpts, selinuxSetting, selinuxState } from '../engine/selinux.js';
 import { checkRelabelable } from '../engine/labels.js';
 import { isRootless } from '../engine/paths.js';
 import { planUserNamespace } from '../engine/rootless.js';
+import { usernsFromFlags } from './userns-flags.js';
 import { readFileInRoot } from '../engine/read-in-root.js';
-import { LOG_FLAGS, parseLogOpts } from '../engine/logfile.js';
+import { LOG_FLAGS, parseLogOpts } from './log-flags.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -167,9 +169,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     if (v !== undefined) namespaces[n.type] = parseNsMode(n.flag, v, engine);
   }
   const userns = planUserNamespace({
-    userns: str(p, 'userns'),
-    uidmap: list(p, 'uidmap'),
-    gidmap: list(p, 'gidmap'),
+    userns: usernsFromFlags(str(p, 'userns'), list(p, 'uidmap'), list(p, 'gidmap')),
     rootless: isRootless(),
     uid: process.getuid!(),
     gid: process.getgid!(),
@@ -207,7 +207,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   if (namespaces.uts.kind !== 'private' && hostname) throw new UserError('--hostname needs a private UTS namespace', 125, 'Drop --uts or --hostname.');
   const home = user.uid === 0 ? '/root' : '/';
   const env = [`PATH=${DEFAULT_PATH}`, `HOME=${home}`, 'container=tsbox', ...(tty ? ['TERM=xterm'] : []), ...parseEnv(list(p, 'env'))];
-  const sel = selinuxState(selinuxSetting(engine.globals.selinux));
+  const sel = selinuxState(selinuxSetting(engine.options.selinux));
   const labelOpts = parseLabelOpts(security.labelOpts);
   let labels: ContainerSpec['labels'] = { disabled: labelOpts.disabled || !sel.labeling };
   if (!labels.disabled) {

@@ -1,5 +1,6 @@
-// Linux capabilities by name and number, and the podman rules for turning
-// --cap-add / --cap-drop / --privileged into the set a container keeps.
+// Which capabilities a container keeps: the podman rules for turning
+// --cap-add / --cap-drop / --privileged into a set (the kernel's table and
+// the masks are src/common/capabilities.ts).
 //
 // The helper receives the result as one hex mask (--caps) and keeps exactly
 // those capabilities in the bounding, permitted, effective and inheritable
@@ -8,52 +9,8 @@
 // "all that tsbox itself holds", as it does for podman, and why asking for one
 // we do not hold is an error here rather than a failed capset() later.
 import { readFileSync } from 'node:fs';
-import { UserError } from './errors.js';
-
-/** Index = capability number (include/uapi/linux/capability.h), 0..40. */
-export const CAPABILITIES: readonly string[] = Object.freeze([
-  'CAP_CHOWN', // 0
-  'CAP_DAC_OVERRIDE',
-  'CAP_DAC_READ_SEARCH',
-  'CAP_FOWNER',
-  'CAP_FSETID',
-  'CAP_KILL', // 5
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETPCAP',
-  'CAP_LINUX_IMMUTABLE',
-  'CAP_NET_BIND_SERVICE', // 10
-  'CAP_NET_BROADCAST',
-  'CAP_NET_ADMIN',
-  'CAP_NET_RAW',
-  'CAP_IPC_LOCK',
-  'CAP_IPC_OWNER', // 15
-  'CAP_SYS_MODULE',
-  'CAP_SYS_RAWIO',
-  'CAP_SYS_CHROOT',
-  'CAP_SYS_PTRACE',
-  'CAP_SYS_PACCT', // 20
-  'CAP_SYS_ADMIN',
-  'CAP_SYS_BOOT',
-  'CAP_SYS_NICE',
-  'CAP_SYS_RESOURCE',
-  'CAP_SYS_TIME', // 25
-  'CAP_SYS_TTY_CONFIG',
-  'CAP_MKNOD',
-  'CAP_LEASE',
-  'CAP_AUDIT_WRITE',
-  'CAP_AUDIT_CONTROL', // 30
-  'CAP_SETFCAP',
-  'CAP_MAC_OVERRIDE',
-  'CAP_MAC_ADMIN',
-  'CAP_SYSLOG',
-  'CAP_WAKE_ALARM', // 35
-  'CAP_BLOCK_SUSPEND',
-  'CAP_AUDIT_READ',
-  'CAP_PERFMON',
-  'CAP_BPF',
-  'CAP_CHECKPOINT_RESTORE', // 40
-]);
+import { UserError } from '../common/errors.js';
+import { CAPABILITIES, CAP_NUMBER, maskToCaps, normalizeCapName } from '../common/capabilities.js';
 
 /** What a container keeps by default: podman's (containers.conf) default_capabilities. */
 export const DEFAULT_CAPS: readonly string[] = Object.freeze([
@@ -69,36 +26,6 @@ export const DEFAULT_CAPS: readonly string[] = Object.freeze([
   'CAP_SETUID',
   'CAP_SYS_CHROOT',
 ]);
-
-const CAP_NUMBER = new Map(CAPABILITIES.map((name, i) => [name, i]));
-
-const NAMES_HINT =
-  'Capability names are those of capabilities(7) (`man 7 capabilities`, or `capsh --print` for the ones this host has); ' +
-  'the CAP_ prefix is optional, case does not matter, and ALL means every capability.';
-
-/** 'net_admin' | 'CAP_NET_ADMIN' -> 'CAP_NET_ADMIN'; 'all' -> 'ALL'; unknown -> UserError. */
-export function normalizeCapName(raw: string): string {
-  const upper = raw.trim().toUpperCase();
-  if (upper === 'ALL') return 'ALL';
-  const name = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
-  if (!CAP_NUMBER.has(name)) {
-    const near = closestCapName(name);
-    throw new UserError(`unknown capability '${raw}'${near ? ` (did you mean ${near}?)` : ''}`, 125, NAMES_HINT);
-  }
-  return name;
-}
-
-/** A suggestion for a typo: the known name sharing the longest prefix, if it shares a word. */
-function closestCapName(name: string): string | undefined {
-  let best: string | undefined;
-  let bestLen = 4; // more than the shared "CAP_"
-  for (const known of CAPABILITIES) {
-    let n = 0;
-    while (n < known.length && known[n] === name[n]) n++;
-    if (n > bestLen) [best, bestLen] = [known, n];
-  }
-  return best;
-}
 
 let ownBounding: readonly string[] | undefined;
 
@@ -174,38 +101,3 @@ function splitList(v: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** Bit N set for capability N. Names are normalized; unknown names are a UserError. */
-export function capsToMask(caps: string[]): bigint {
-  let mask = 0n;
-  for (const raw of caps) {
-    const name = normalizeCapName(raw);
-    if (name === 'ALL') {
-      for (let i = 0; i < CAPABILITIES.length; i++) mask |= 1n << BigInt(i);
-    } else mask |= 1n << BigInt(CAP_NUMBER.get(name)!);
-  }
-  return mask;
-}
-
-/**
- * Names of the bits set in `mask`, lowest first. A bit beyond our table (a
- * capability newer than tsbox) is shown as CAP_<number> instead of being lost.
- * Walks hex digits rather than shifting a bigint bit by bit: the dashboard
- * decodes three masks per container per tick.
- */
-export function maskToCaps(mask: bigint): string[] {
-  if (mask < 0n) throw new RangeError(`capability mask must not be negative: ${mask}`);
-  const hex = mask.toString(16);
-  const out: string[] = [];
-  for (let d = 0; d < hex.length; d++) {
-    const nibble = parseInt(hex[hex.length - 1 - d], 16);
-    for (let b = 0; b < 4; b++) {
-      if (nibble & (1 << b)) out.push(CAPABILITIES[d * 4 + b] ?? `CAP_${d * 4 + b}`);
-    }
-  }
-  return out;
-}
-
-/** The helper's --caps value: the mask in hex, 16 digits, no prefix (as /proc/PID/status prints it). */
-export function capsHex(caps: string[]): string {
-  return capsToMask(caps).toString(16).padStart(16, '0');
-}

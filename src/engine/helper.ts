@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND, UserError } from './errors.js';
+import { EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND, UserError } from '../common/errors.js';
 import { blockFd, startChild, type Child, type ChildIo } from './spawn.js';
 
 let foundNativeDir: string | undefined;

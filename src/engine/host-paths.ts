@@ -6,7 +6,7 @@
 // mounted, whatever is renamed or swapped for a symlink afterwards.
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { os } from './lazy.js';
 
 /** Trees that belong to the system as a whole: neither they, anything in them, nor anything holding them. */

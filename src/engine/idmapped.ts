@@ -44,7 +44,7 @@
 //    file lands on the container's id for it, as root's copy does.
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { isRootless } from './paths.js';
 import { HOST_IMAGE, type ImageStore } from './images.js';
 import { toContainer, toHost } from '../probe/idmap.js';

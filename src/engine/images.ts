@@ -9,10 +9,10 @@
 // namespace of root's runs on its own copy (prepareRootfs).
 import fs from 'node:fs';
 import path from 'node:path';
-import { childProcess } from './lazy.js';
 import { randomId } from './random.js';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
+import { runProgram } from './programs.js';
 import { checkTarArchive } from './tarcheck.js';
 import type { Paths } from './paths.js';
 import type { ImageRecord } from './types.js';
@@ -123,15 +123,15 @@ export class ImageStore {
     try {
       // refuse before anything is written; tar then reads what was checked, not whatever the path holds by then
       const gzip = archive === undefined ? false : (await checkTarArchive(archive, source)).gzip;
-      return this.store(name, source, (rootfs) => {
+      const what = `import of '${source}' failed`;
+      return await this.store(name, source, (rootfs) => {
         if (archive !== undefined) {
           // GNU tar also refuses `..` and strips `/`; the check above is ours.
           const args = ['-x', ...(gzip ? ['-z'] : []), '-f', '-', '-C', rootfs, '--numeric-owner', '--no-overwrite-dir'];
-          childProcess().execFileSync('tar', args, { stdio: [archive, 'ignore', 'pipe'] });
-        } else {
-          // -a keeps symlinks as symlinks: nothing outside the source is read through them
-          childProcess().execFileSync('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { stdio: ['ignore', 'ignore', 'pipe'] });
+          return runProgram('tar', args, { stdin: archive, what });
         }
+        // -a keeps symlinks as symlinks: nothing outside the source is read through them
+        return runProgram('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { what });
       });
     } finally {
       if (archive !== undefined) fs.closeSync(archive);
@@ -139,14 +139,14 @@ export class ImageStore {
   }
 
   /** Fill a new rootfs with FILL in a staging dir, record it, and move it into place as image NAME. */
-  private store(name: string, source: string, fill: (rootfs: string) => void): ImageRecord {
+  private async store(name: string, source: string, fill: (rootfs: string) => Promise<void>): Promise<ImageRecord> {
     fs.mkdirSync(this.paths.images, { recursive: true, mode: 0o700 });
     this.closeToOthers();
     const staging = fs.mkdtempSync(path.join(this.paths.images, `.import-${name}-`)); // 0700, as the image dir stays
     try {
       const rootfs = path.join(staging, 'rootfs');
       fs.mkdirSync(rootfs, { mode: 0o755 });
-      fill(rootfs);
+      await fill(rootfs);
       const rec: ImageRecord = {
         name,
         id: randomId(),
@@ -161,8 +161,7 @@ export class ImageStore {
     } catch (e) {
       fs.rmSync(staging, { recursive: true, force: true });
       if (e instanceof UserError) throw e;
-      const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
-      throw new UserError(`import of '${source}' failed: ${stderr || (e as Error).message}`);
+      throw new UserError(`import of '${source}' failed: ${(e as Error).message}`);
     }
   }
 

@@ -20,7 +20,7 @@
 // the kernel's names of the opened trees (no symlinks in them).
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { openExact, openPath, refuseProtectedPath, type OpenedPath } from './host-paths.js';
 import { withLock } from './lock.js';

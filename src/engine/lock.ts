@@ -18,7 +18,7 @@
 // checked to still be the file at the path, so one removed by hand costs a
 // retry, not a second writer.) The pid written into it is for messages only.
 import fs from 'node:fs';
-import { EXIT_ERROR, UserError } from './errors.js';
+import { EXIT_ERROR, UserError } from '../common/errors.js';
 import { cannotRunHelper, helperPath, nativeDir } from './helper.js';
 import { childProcess } from './lazy.js';
 import { lockAddon, type LockAddon } from './spawn.js';

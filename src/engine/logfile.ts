@@ -5,58 +5,12 @@
 // twice the cap of the host's disk. Readers take both, the older first, and
 // follow ctr.log across rotations by its identity (inode and birth time).
 import fs from 'node:fs';
-import { UserError } from './errors.js';
-import { formatSize, parseSize } from './resources.js';
-import type { FlagSpec } from '../cli/args.js';
 
 export const LOG_FILE = 'ctr.log';
 /** the cap when none is given: 10 MiB a file, 20 MiB a container */
 export const DEFAULT_LOG_MAX = 10 * 1024 * 1024;
 /** smaller, and every few lines would rotate the log (the helper refuses less too) */
 export const MIN_LOG_MAX = 4096;
-
-export const LOG_FLAGS: FlagSpec[] = [
-  {
-    name: 'log-opt',
-    type: 'list',
-    arg: 'max-size=SIZE',
-    help: `cap of the container's log file (default ${formatSize(DEFAULT_LOG_MAX)}; at least 4k): when it would pass it, it becomes ctr.log.1, replacing the one before, and \`logs\` shows both`,
-  },
-];
-
-/** --log-opt values (podman's name; only max-size here) to the cap in bytes. */
-export function parseLogOpts(values: string[]): number {
-  let max = DEFAULT_LOG_MAX;
-  for (const v of values) {
-    const eq = v.indexOf('=');
-    const [key, value] = eq < 0 ? [v, ''] : [v.slice(0, eq), v.slice(eq + 1)];
-    if (key !== 'max-size') throw new UserError(`unsupported --log-opt '${v}'`, 125, 'tsbox knows max-size=SIZE only (its log driver is always the k8s-file one).');
-    const n = parseSize(value);
-    if (n === null || n < MIN_LOG_MAX) {
-      throw new UserError(`invalid --log-opt max-size '${value}'`, 125, 'Give a size of at least 4k, e.g. max-size=10m (units b, k, m, g of 1024). A log is always capped; there is no unlimited size.');
-    }
-    max = n;
-  }
-  return max;
-}
-
-export interface LogRecord {
-  time: string;
-  stream: 'stdout' | 'stderr';
-  partial: boolean;
-  text: string;
-}
-
-export function parseLogLine(line: string): LogRecord | null {
-  const a = line.indexOf(' ');
-  const b = line.indexOf(' ', a + 1);
-  const c = line.indexOf(' ', b + 1);
-  if (a < 0 || b < 0) return null;
-  const stream = line.slice(a + 1, b);
-  if (stream !== 'stdout' && stream !== 'stderr') return null;
-  const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
-  return { time: line.slice(0, a), stream, partial: tag === 'P', text: c < 0 ? '' : line.slice(c + 1) };
-}
 
 /** How far a reader got: which file ctr.log was when it read it, and the offset after the last whole line. */
 export interface LogPosition {

@@ -4,7 +4,7 @@
 // rootlessDirs). `--root DIR` / TSBOX_ROOT puts both under DIR (tests).
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { os } from './lazy.js';
 
 export interface Paths {

@@ -6,7 +6,7 @@
 // reads them: tsbox-helper read-file, native/readfile.c. It is spawned only
 // when a name must be looked up; a numeric UID:GID needs no file.
 import { childProcess } from './lazy.js';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 
 /** An image's tree, or the root of a running container's init (its pid, pinned by its start time). */
 export type FileRoot = { dir: string } | { pid: number; pidStart: number };

@@ -9,9 +9,10 @@
 //    private copy where the kernel has no overlayfs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { childProcess } from './lazy.js';
+import { runProgramSync } from './programs.js';
 import type { ImageStore } from './images.js';
 import { HOST_IMAGE } from './images.js';
+import type { RootfsPlan } from './helper-argv.js';
 
 const HOST_TOP_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 const ETC_COPIED = ['passwd', 'group', 'nsswitch.conf', 'ld.so.cache', 'localtime', 'os-release', 'profile', 'shells'];
@@ -76,7 +77,7 @@ export function prepareRootfs(containerDir: string, image: string, images: Image
       fs.mkdirSync(path.join(containerDir, 'upper'), { mode: 0o755 });
       fs.mkdirSync(path.join(containerDir, 'work'), { mode: 0o700 });
     } else {
-      childProcess().execFileSync('cp', ['-a', '--reflink=auto', `${images.rootfs(image)}/.`, rootfs]);
+      runProgramSync('cp', ['-a', '--reflink=auto', `${images.rootfs(image)}/.`, rootfs], { what: `copying image '${image}' for the container failed` });
     }
     return;
   }
@@ -105,32 +106,33 @@ export function prepareRootfs(containerDir: string, image: string, images: Image
 }
 
 /**
- * Helper arguments that put the rootfs together in the new mount namespace.
- * Its binds name their sources by path (--bind), unlike volumes (--bind-fd,
- * volumes.ts), because nothing but root and tsbox can change those paths:
- * the host image's /usr, /lib* and /etc/alternatives are system
- * directories, bound read-only, so no container can plant a symlink in
- * them; the /etc files are in the container's own directory (mode 0700),
- * and the container only ever sees those files, never the directory that
- * holds them. The helper opens each path once, before anything else.
+ * The pieces that put the rootfs together in the new mount namespace
+ * (helper-argv.ts turns them into argv). Its binds name their sources by
+ * path (--bind), unlike volumes (--bind-fd, volumes.ts), because nothing but
+ * root and tsbox can change those paths: the host image's /usr, /lib* and
+ * /etc/alternatives are system directories, bound read-only, so no
+ * container can plant a symlink in them; the /etc files are in the
+ * container's own directory (mode 0700), and the container only ever sees
+ * those files, never the directory that holds them. The helper opens each
+ * path once, before anything else.
  */
-export function rootfsArgs(containerDir: string, image: string, images: ImageStore): string[] {
-  const rootfs = path.join(containerDir, 'rootfs');
-  const args = ['--rootfs', rootfs];
+export function rootfsPlan(containerDir: string, image: string, images: ImageStore): RootfsPlan {
+  const plan: RootfsPlan = { rootfs: path.join(containerDir, 'rootfs'), binds: [] };
+  const ro = (dir: string) => plan.binds.push({ source: dir, destination: dir, readOnly: true });
   if (image === HOST_IMAGE) {
-    args.push('--bind-ro', '/usr:/usr');
+    ro('/usr');
     for (const d of HOST_TOP_DIRS) {
       try {
-        if (fs.lstatSync(`/${d}`).isDirectory()) args.push('--bind-ro', `/${d}:/${d}`);
+        if (fs.lstatSync(`/${d}`).isDirectory()) ro(`/${d}`);
       } catch {
         /* not on this host */
       }
     }
-    if (fs.existsSync(path.join(rootfs, 'etc/alternatives'))) args.push('--bind-ro', '/etc/alternatives:/etc/alternatives');
+    if (fs.existsSync(path.join(plan.rootfs, 'etc/alternatives'))) ro('/etc/alternatives');
   } else if (fs.existsSync(path.join(containerDir, 'upper'))) {
-    args.push('--overlay', `${images.rootfs(image)}:${path.join(containerDir, 'upper')}:${path.join(containerDir, 'work')}`);
+    plan.overlay = { lower: images.rootfs(image), upper: path.join(containerDir, 'upper'), work: path.join(containerDir, 'work') };
   }
   const etc = path.join(containerDir, 'etc');
-  for (const f of ['hostname', 'hosts', 'resolv.conf']) args.push('--bind', `${path.join(etc, f)}:/etc/${f}`);
-  return args;
+  for (const f of ['hostname', 'hosts', 'resolv.conf']) plan.binds.push({ source: path.join(etc, f), destination: `/etc/${f}`, readOnly: false });
+  return plan;
 }

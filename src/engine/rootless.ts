@@ -1,5 +1,8 @@
-// Choosing a container's user namespace and id maps from --userns, --uidmap
-// and --gidmap, for root and for rootless callers (podman's model).
+// Choosing a container's user namespace and id maps (what --userns, --uidmap
+// and --gidmap asked for: src/cli/userns-flags.ts), for root and for rootless
+// callers (podman's model): the facts from /etc/subuid, /etc/subgid, the
+// sysctls and the image, and a plan or a UserError that says what to change.
+// The arithmetic is idmaps.ts; `tsbox uidmap`'s report is idmap-report.ts.
 //
 // A rootless caller has a "own namespace" (what `tsbox unshare` enters):
 // id 0 is the caller, ids 1.. are their /etc/subuid ranges in file order.
@@ -8,31 +11,24 @@
 // as podman's does, so `--uidmap 0:1:65536` means "my first subuid onwards".
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from './errors.js';
-import type { ContainerRecord, IdMapEntry, NamespaceMode } from './types.js';
-import { readIdMaps, toContainer, toHost } from '../probe/idmap.js';
+import { UserError } from '../common/errors.js';
+import type { IdMapEntry, NamespaceMode } from './types.js';
+import { toContainer, toHost } from '../probe/idmap.js';
+import { IDENTITY_MAP, MAX_ID, allocateRange, checkMap, composeMaps, describeIds, hostRanges, keepIdInner, ownMap } from './idmaps.js';
 import {
   SUBID_FILES,
   addRangeHint,
   formatRange,
-  parseSubIdEntries,
   parseSubIds,
+  readSubIdEntries,
   readSubIdFile,
   suggestFreeRange,
   totalCount,
   userName,
-  type SubIdEntry,
   type SubIdFiles,
   type SubIdRange,
 } from './subid.js';
 import { USERNS_SYSCTLS, findMapTools, usernsUnavailable, type MapTools, type UsernsSysctls } from './userns.js';
-
-/** the largest valid id: (u32)-1 means "no id" */
-export const MAX_ID = 0xfffffffe;
-/** the map of a process in the host's user namespace */
-export const IDENTITY_MAP: IdMapEntry[] = [{ container: 0, host: 0, size: MAX_ID + 1 }];
-/** the kernel's limit on lines in uid_map/gid_map (since 4.15) */
-const MAX_MAP_LINES = 340;
 
 /** --userns=auto without size=: as many ids as a normal subuid range */
 export const DEFAULT_AUTO_SIZE = 65536;
@@ -64,10 +60,18 @@ export function usernsHost(overrides: Partial<UsernsHost> = {}): UsernsHost {
   };
 }
 
+/** What was asked for: a --userns mode, or maps given outright (--uidmap, --gidmap). */
+export type UsernsChoice =
+  | { kind: 'default' }
+  | { kind: 'host' }
+  | { kind: 'container'; ref: string }
+  | { kind: 'auto'; size?: number }
+  | { kind: 'keep-id'; uid?: number; gid?: number }
+  /** HOST counts in the caller's own namespace when rootless, as podman's does */
+  | { kind: 'maps'; uidMap: IdMapEntry[]; gidMap: IdMapEntry[] };
+
 export interface UsernsRequest {
-  userns?: string;
-  uidmap: string[];
-  gidmap: string[];
+  userns: UsernsChoice;
   rootless: boolean;
   uid: number;
   gid: number;
@@ -103,17 +107,6 @@ export interface CallerNamespace {
   name: string;
 }
 
-/** Ranges laid end to end after id 0 (the caller): the caller's own namespace. */
-function ownMap(own: number, ranges: SubIdRange[]): IdMapEntry[] {
-  const out: IdMapEntry[] = [{ container: 0, host: own, size: 1 }];
-  let next = 1;
-  for (const r of ranges) {
-    out.push({ container: next, host: r.start, size: r.count });
-    next += r.count;
-  }
-  return out;
-}
-
 /**
  * The namespace a rootless caller gets by default and in `tsbox unshare`:
  * `0 UID 1` plus the subid ranges; or, without ranges or without
@@ -138,7 +131,7 @@ export function callerNamespace(rootless: boolean, uid: number, gid: number, hos
   });
   const missing = [subuid.length ? '' : host.subids.uid, subgid.length ? '' : host.subids.gid].filter(Boolean);
   if (missing.length) {
-    const entries = [...allEntries(host.subids.uid), ...allEntries(host.subids.gid)];
+    const entries = [...readSubIdEntries(host.subids.uid), ...readSubIdEntries(host.subids.gid)];
     return single(`${name} has no range in ${missing.join(' or ')}`, addRangeHint(name, entries));
   }
   const absent = (['newuidmap', 'newgidmap'] as const).filter((t) => !host.tools[t]);
@@ -151,134 +144,7 @@ export function callerNamespace(rootless: boolean, uid: number, gid: number, hos
   return { uidMap: ownMap(uid, subuid), gidMap: ownMap(gid, subgid), full: true, name };
 }
 
-function allEntries(file: string): SubIdEntry[] {
-  return parseSubIdEntries(readSubIdFile(file));
-}
-
-// ---------------------------------------------------------------- flags
-
-type UsernsFlag =
-  | { kind: 'default' }
-  | { kind: 'host' }
-  | { kind: 'container'; ref: string }
-  | { kind: 'auto'; size?: number }
-  | { kind: 'keep-id'; uid?: number; gid?: number };
-
-function parseOptions(flag: string, text: string, allowed: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const opt of text.split(',')) {
-    const [k, v] = opt.split('=', 2);
-    if (!allowed.includes(k) || v === undefined || !/^\d+$/.test(v)) {
-      throw new UserError(`invalid --userns=${flag}: '${opt}'`, 125, `Options of ${flag.split(':')[0]} are ${allowed.map((a) => `${a}=N`).join(', ')}.`);
-    }
-    out[k] = Number(v);
-  }
-  return out;
-}
-
-export function parseUsernsFlag(v: string | undefined): UsernsFlag {
-  if (v === undefined || v === '') return { kind: 'default' };
-  if (v === 'host') return { kind: 'host' };
-  if (v.startsWith('container:') && v.length > 'container:'.length) return { kind: 'container', ref: v.slice('container:'.length) };
-  const [name, opts] = [v.split(':')[0], v.includes(':') ? v.slice(v.indexOf(':') + 1) : undefined];
-  if (name === 'auto') {
-    const o = opts === undefined ? {} : parseOptions(v, opts, ['size']);
-    if (o.size !== undefined && (o.size < 1 || o.size > MAX_ID)) throw new UserError(`invalid --userns=${v}: size must be 1 or more`);
-    return { kind: 'auto', size: o.size };
-  }
-  if (name === 'keep-id') {
-    const o = opts === undefined ? {} : parseOptions(v, opts, ['uid', 'gid']);
-    for (const k of ['uid', 'gid'] as const) if (o[k] !== undefined && o[k] > MAX_ID) throw new UserError(`invalid --userns=${v}: ${k} is too large`);
-    return { kind: 'keep-id', uid: o.uid, gid: o.gid };
-  }
-  throw new UserError(`invalid --userns '${v}'`, 125, 'Use host, auto, auto:size=N, keep-id, keep-id:uid=N,gid=N, or container:NAME.');
-}
-
-export function parseIdMapFlag(flag: string, value: string): IdMapEntry {
-  const m = /^(\d+):(\d+):(\d+)$/.exec(value);
-  const e = m ? { container: Number(m[1]), host: Number(m[2]), size: Number(m[3]) } : undefined;
-  if (!e || e.size === 0 || e.container + e.size - 1 > MAX_ID || e.host + e.size - 1 > MAX_ID) {
-    throw new UserError(`invalid --${flag} '${value}'`, 125, 'Use CONTAINER:HOST:SIZE with SIZE > 0 and ids up to 4294967294, e.g. 0:100000:65536.');
-  }
-  return e;
-}
-
-// ---------------------------------------------------------------- maps
-
-/** "0-999, 65536" */
-export function describeIds(map: IdMapEntry[]): string {
-  if (!map.length) return 'none';
-  return [...map]
-    .sort((a, b) => a.container - b.container)
-    .map((m) => (m.size === 1 ? `${m.container}` : `${m.container}-${m.container + m.size - 1}`))
-    .join(', ');
-}
-
-/**
- * INNER (container -> caller's own namespace) through OUTER (own namespace ->
- * host): container -> host, split where OUTER's ranges end. The first id of
- * INNER that OUTER does not map is returned instead.
- */
-export function composeMaps(inner: IdMapEntry[], outer: IdMapEntry[]): IdMapEntry[] | { unmapped: number } {
-  const out: IdMapEntry[] = [];
-  for (const e of inner) {
-    let [c, v, left] = [e.container, e.host, e.size];
-    while (left > 0) {
-      const o = outer.find((m) => v >= m.container && v < m.container + m.size);
-      if (!o) return { unmapped: v };
-      const n = Math.min(left, o.container + o.size - v);
-      out.push({ container: c, host: o.host + (v - o.container), size: n });
-      c += n;
-      v += n;
-      left -= n;
-    }
-  }
-  return out;
-}
-
-/** What the kernel would refuse with a bare EINVAL, said with the entries at fault. */
-export function checkMap(map: IdMapEntry[], kind: 'uid' | 'gid', what: string): void {
-  if (map.length > MAX_MAP_LINES) throw new UserError(`the ${kind} map of ${what} has ${map.length} ranges; the kernel takes at most ${MAX_MAP_LINES}`);
-  const fmt = (m: IdMapEntry) => `${m.container}:${m.host}:${m.size}`;
-  for (const side of ['container', 'host'] as const) {
-    const sorted = [...map].sort((a, b) => a[side] - b[side]);
-    for (let i = 1; i < sorted.length; i++) {
-      const [a, b] = [sorted[i - 1], sorted[i]];
-      if (a[side] + a.size > b[side]) {
-        throw new UserError(
-          `the ${kind} map of ${what} has overlapping ${side} ranges ${fmt(a)} and ${fmt(b)} (CONTAINER:HOST:SIZE)`,
-          125,
-          'Each container id and each host id may appear in one range only.',
-        );
-      }
-    }
-  }
-  // The helper becomes root of the new namespace to set it up.
-  if (toHost(map, 0) === null) {
-    throw new UserError(`the ${kind} map of ${what} does not map container ${kind} 0`, 125, `Start a range at container ${kind} 0, e.g. 0:100000:65536.`);
-  }
-}
-
 // ---------------------------------------------------------------- --userns=auto
-
-/** The lowest start of SIZE free ids inside POOL that overlaps nothing in USED, or null. */
-export function allocateRange(pool: SubIdRange[], used: SubIdRange[], size: number): number | null {
-  const busy = used.filter((u) => u.count > 0).sort((a, b) => a.start - b.start);
-  for (const p of [...pool].sort((a, b) => a.start - b.start)) {
-    let start = p.start;
-    for (const u of busy) {
-      if (u.start + u.count <= start) continue;
-      if (u.start >= start + size) break;
-      start = u.start + u.count;
-    }
-    if (start + size <= p.start + p.count) return start;
-  }
-  return null;
-}
-
-function hostRanges(map: IdMapEntry[]): SubIdRange[] {
-  return map.map((m) => ({ start: m.host, count: m.size }));
-}
 
 function autoMaps(req: UsernsRequest, host: UsernsHost, caller: CallerNamespace, size: number): { uidMap: IdMapEntry[]; gidMap: IdMapEntry[] } {
   // Rootless containers that map the caller's own id (the default, keep-id,
@@ -287,7 +153,7 @@ function autoMaps(req: UsernsRequest, host: UsernsHost, caller: CallerNamespace,
   const inUse = (req.mapsInUse?.() ?? []).filter((m) => !req.rootless || !m.uidMap.some((e) => req.uid >= e.host && req.uid < e.host + e.size));
   const pick = (kind: 'uid' | 'gid'): number => {
     const file = host.subids[kind];
-    const entries = allEntries(file);
+    const entries = readSubIdEntries(file);
     let pool: SubIdRange[];
     let used = inUse.flatMap((m) => hostRanges(kind === 'uid' ? m.uidMap : m.gidMap));
     let where: string;
@@ -318,21 +184,6 @@ function autoMaps(req: UsernsRequest, host: UsernsHost, caller: CallerNamespace,
   const su = pick('uid');
   const sg = pick('gid');
   return { uidMap: [{ container: 0, host: su, size }], gidMap: [{ container: 0, host: sg, size }] };
-}
-
-// ---------------------------------------------------------------- --userns=keep-id
-
-/**
- * podman's keep-id: the caller's own uid is uid U inside (default: the same
- * number), container ids below U take the first subuids, and those above U
- * the rest. Written here in the caller's own namespace (0 = caller).
- */
-export function keepIdInner(id: number, subCount: number): IdMapEntry[] {
-  const out: IdMapEntry[] = [];
-  if (id > 0) out.push({ container: 0, host: 1, size: Math.min(id, subCount) });
-  out.push({ container: id, host: 0, size: 1 });
-  if (subCount > id) out.push({ container: id + 1, host: id + 1, size: subCount - id });
-  return out;
 }
 
 // ---------------------------------------------------------------- image owners
@@ -417,15 +268,11 @@ function checkImageOwners(
 // ---------------------------------------------------------------- the plan
 
 export function planUserNamespace(req: UsernsRequest): UsernsPlan {
-  const flag = parseUsernsFlag(req.userns);
-  const flagMaps = req.uidmap.length > 0 || req.gidmap.length > 0;
-  if (flagMaps && flag.kind !== 'default') {
-    throw new UserError(`--userns=${req.userns} and --uidmap/--gidmap cannot be combined`, 125, 'Either give the maps yourself, or let --userns choose them.');
-  }
+  const flag = req.userns;
   if (flag.kind === 'container') {
     return { mode: { kind: 'container', container: req.containerId(flag.ref) }, uidMap: [], gidMap: [], warnings: [] };
   }
-  if (!req.rootless && !flagMaps && (flag.kind === 'default' || flag.kind === 'host')) {
+  if (!req.rootless && (flag.kind === 'default' || flag.kind === 'host')) {
     return { mode: { kind: 'host' }, uidMap: [], gidMap: [], warnings: [] };
   }
   if (!req.rootless && flag.kind === 'keep-id') {
@@ -446,13 +293,12 @@ export function planUserNamespace(req: UsernsRequest): UsernsPlan {
   };
   // ranges add up: a new one of at least ID ids is always enough
   const growRange = (kind: 'uid' | 'gid', id: number) => {
-    const r = suggestFreeRange([...allEntries(host.subids.uid), ...allEntries(host.subids.gid)], Math.max(DEFAULT_AUTO_SIZE, id));
+    const r = suggestFreeRange([...readSubIdEntries(host.subids.uid), ...readSubIdEntries(host.subids.gid)], Math.max(DEFAULT_AUTO_SIZE, id));
     return `Give ${caller.name} more ids (as root): usermod --add-sub${kind}s ${formatRange(r)} ${caller.name}, or the line ${caller.name}:${r.start}:${r.count} in /etc/sub${kind}.`;
   };
 
-  if (flagMaps) {
-    const uidIn = (req.uidmap.length ? req.uidmap : req.gidmap).map((v) => parseIdMapFlag(req.uidmap.length ? 'uidmap' : 'gidmap', v));
-    const gidIn = (req.gidmap.length ? req.gidmap : req.uidmap).map((v) => parseIdMapFlag(req.gidmap.length ? 'gidmap' : 'uidmap', v));
+  if (flag.kind === 'maps') {
+    const [uidIn, gidIn] = [flag.uidMap, flag.gidMap];
     if (req.rootless) {
       const compose = (inner: IdMapEntry[], outer: IdMapEntry[], kind: 'uid' | 'gid') => {
         const r = composeMaps(inner, outer);
@@ -516,63 +362,3 @@ function fullCallerView(req: UsernsRequest, host: UsernsHost): { uidMap: IdMapEn
   };
 }
 
-// ---------------------------------------------------------------- reporting (tsbox uidmap, dashboard)
-
-export interface MapLine extends IdMapEntry {
-  /** where the host ids come from: "your uid (alice)", "/etc/subuid alice:100000:65536", ... */
-  from: string;
-}
-
-export interface IdMapReport {
-  /** the container, or undefined for the caller's own namespace */
-  container?: { id: string; name: string; state: string; pid: number };
-  /** proc: /proc/PID/{uid,gid}_map of the running container; spec: its saved plan; caller: the caller's own namespace */
-  source: 'proc' | 'spec' | 'caller';
-  userns: 'host' | 'private' | 'container';
-  uidMap: MapLine[];
-  gidMap: MapLine[];
-  /** the single-mapping warning, for the caller's namespace */
-  warning?: string;
-}
-
-function attribute(map: IdMapEntry[], kind: 'uid' | 'gid', own: number, name: string, rootless: boolean, file: string): MapLine[] {
-  const entries = allEntries(file);
-  return map.map((m) => {
-    let from: string;
-    if (m.host === 0 && m.container === 0 && m.size === MAX_ID + 1) from = 'the host (no user namespace)';
-    else if (rootless && m.host === own && m.size === 1) from = `your ${kind} (${name})`;
-    else {
-      const e = entries.find((x) => m.host >= x.start && m.host + m.size <= x.start + x.count);
-      if (e) from = `${file} ${e.owner}:${e.start}:${e.count}`;
-      else if (m.host >= DEFAULT_AUTO_POOL.start) from = `tsbox's default --userns=auto pool ${formatRange(DEFAULT_AUTO_POOL)}`;
-      else from = `not in ${file}`;
-    }
-    return { ...m, from };
-  });
-}
-
-/**
- * The id maps of a container (read from the kernel while it runs, from its
- * spec otherwise) or, without one, of the caller's own namespace; each
- * range with the /etc/subuid or /etc/subgid entry it comes from.
- */
-export function idMapReport(rec: ContainerRecord | undefined, opts: { rootless: boolean; host?: Partial<UsernsHost> }): IdMapReport {
-  const host = usernsHost(opts.host);
-  const uid = process.getuid!();
-  const gid = process.getgid!();
-  const name = userName(uid, host.passwd);
-  const label = (uidMap: IdMapEntry[], gidMap: IdMapEntry[]) => ({
-    uidMap: attribute(uidMap, 'uid', uid, name, opts.rootless, host.subids.uid),
-    gidMap: attribute(gidMap, 'gid', gid, name, opts.rootless, host.subids.gid),
-  });
-  if (!rec) {
-    const caller = callerNamespace(opts.rootless, uid, gid, host);
-    return { source: 'caller', userns: opts.rootless ? 'private' : 'host', ...label(caller.uidMap, caller.gidMap), warning: caller.fallback?.warning };
-  }
-  const container = { id: rec.id, name: rec.name, state: rec.state, pid: rec.pid };
-  const userns = rec.spec.namespaces.user.kind;
-  const live = rec.state === 'running' || rec.state === 'paused' ? readIdMaps(rec.pid) : null;
-  if (live) return { container, source: 'proc', userns, ...label(live.uid, live.gid) };
-  const spec = userns === 'host' ? { uid: IDENTITY_MAP, gid: IDENTITY_MAP } : { uid: rec.spec.uidMap, gid: rec.spec.gidMap };
-  return { container, source: 'spec', userns, ...label(spec.uid, spec.gid) };
-}

@@ -36,7 +36,7 @@
 //     [personality rule]  jeq personality ? (ld args[0]; jeq v1|v2.. ? ret ALLOW : ret EPERM)
 //     chunk: jeq n1 ? deny ... jeq nK ? deny; ja next; deny: ret EPERM; next:
 //     ret ALLOW
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 import { DEFAULT_CAPS } from './capabilities.js';
 import { AUDIT_ARCH, SYSCALLS, seccompArch, type SeccompArch } from './seccomp-syscalls.js';
 

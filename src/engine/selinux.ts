@@ -5,7 +5,7 @@
 // container_t. This module decides whether labeling is on, picks pairs and
 // parses --security-opt label=...; writing labels is labels.ts's job.
 import fs from 'node:fs';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 
 export type SelinuxSetting = 'auto' | 'on' | 'off';
 

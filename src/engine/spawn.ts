@@ -5,6 +5,13 @@
 // with fs.read. Node's child_process, which costs every `tsbox run` 5-7 ms
 // (loading net, stream and dgram, and compiling them at the first spawn),
 // is the fallback where that module is not built (no Node headers).
+//
+// Not execa, which runs the external programs (programs.ts): this start is
+// on the hot path of every container, where even child_process is too slow,
+// and execa is child_process, its streams and ~250 KB of its own, ~40 ms to
+// load (programs.ts has the numbers). What execa's errors would say (the
+// command, its exit, its stderr) the helper says on its own pipes
+// (helper.ts), with the stage that failed.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StdioOptions } from 'node:child_process';

@@ -57,6 +57,11 @@ export function readSubIdFile(file: string): string {
   }
 }
 
+/** Every entry of FILE, whoever owns it. */
+export function readSubIdEntries(file: string): SubIdEntry[] {
+  return parseSubIdEntries(readSubIdFile(file));
+}
+
 /** A user as subuid lines may name them: by name or by uid. */
 export interface UserIdentity {
   name: string;

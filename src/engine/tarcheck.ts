@@ -17,7 +17,7 @@
 // names or sizes.
 import fs from 'node:fs';
 import { zlib } from './lazy.js';
-import { UserError } from './errors.js';
+import { UserError } from '../common/errors.js';
 
 export interface TarEntry {
   name: string;

@@ -1,8 +1,11 @@
 // Shared data shapes of the engine. Plain data only: the CLI prints these,
 // the dashboard's store holds them, and they are what lives on disk.
 
-export const NAMESPACE_TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'] as const;
-export type NamespaceType = (typeof NAMESPACE_TYPES)[number];
+import type { IdMapEntry, NamespaceType } from '../common/namespaces.js';
+
+// The kernel's shapes (src/common, where the probes read them too) are part
+// of the records, and those who hold records find them here as well.
+export { NAMESPACE_TYPES, type IdMapEntry, type NamespaceType } from '../common/namespaces.js';
 
 /** How a container gets a namespace: a new private one, the host's, or another container's. */
 export type NamespaceMode =
@@ -11,14 +14,6 @@ export type NamespaceMode =
   | { kind: 'container'; container: string }; // container id
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'exited' | 'removing';
-
-export interface IdMapEntry {
-  /** first id inside the container */
-  container: number;
-  /** first id on the host (in the parent user namespace) */
-  host: number;
-  size: number;
-}
 
 export interface VolumeSpec {
   /** host path (absolute, resolved) or named volume path */

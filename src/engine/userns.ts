@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { ChildProcess, IOType } from 'node:child_process';
 import type { Stream } from 'node:stream';
 import { childProcess, os } from './lazy.js';
-import { UserError, EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND } from './errors.js';
+import { ProgramError, runProgramSync } from './programs.js';
+import { UserError, EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND } from '../common/errors.js';
 import type { IdMapEntry } from './types.js';
 
 /** Files that say whether user namespaces may be created; tests point them at fixtures. */
@@ -110,11 +111,11 @@ function runMapTool(name: 'newuidmap' | 'newgidmap', tool: string | null, pid: n
   if (!tool) throw missingTool(name);
   const args = [String(pid), ...map.flatMap((m) => [String(m.container), String(m.host), String(m.size)])];
   try {
-    childProcess().execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    runProgramSync(tool, args, { what: name });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (err.code === 'ENOENT') throw missingTool(name);
-    const why = err.stderr?.toString().trim() || err.message;
+    if (!(e instanceof ProgramError)) throw e;
+    if (e.notFound) throw missingTool(name);
+    const why = e.stderr || e.ended;
     let st: fs.Stats | undefined;
     try {
       st = fs.statSync(tool);

@@ -4,7 +4,7 @@
 // probe says so rather than guessing.
 import fs from 'node:fs';
 import path from 'node:path';
-import { detectLayout, type CgroupLayout } from '../engine/cgroups/layout.js';
+import { detectLayout, type CgroupLayout } from './cgroup-layout.js';
 
 export type DeviceAccess =
   /** v1: the rules of devices.list ("a *:* rwm" is every device) */

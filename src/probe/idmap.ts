@@ -5,8 +5,8 @@
 // a host id. A process in the initial user namespace shows the identity map
 // `0 0 4294967295`.
 import { readFileSync } from 'node:fs';
-import { UserError } from '../engine/errors.js';
-import type { IdMapEntry } from '../engine/types.js';
+import { UserError } from '../common/errors.js';
+import type { IdMapEntry } from '../common/namespaces.js';
 
 const MAX_ID = 0xffffffff; // ids are u32; (u32)-1 is never a valid id
 

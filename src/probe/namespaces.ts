@@ -5,7 +5,7 @@
 // We readlink ("net:[4026531840]") rather than stat: it gives the same inode
 // number (the nsfs inode), costs one syscall and allocates no Stats object.
 import { readlinkSync, existsSync } from 'node:fs';
-import { NAMESPACE_TYPES, type NamespaceType } from '../engine/types.js';
+import { NAMESPACE_TYPES, type NamespaceType } from '../common/namespaces.js';
 
 export type NsInodes = Partial<Record<NamespaceType, number>>;
 

@@ -2,7 +2,7 @@
 // capability sets, seccomp mode, no_new_privs (all from /proc/PID/status) and
 // the LSM label (/proc/PID/attr/current). Read-only, two file reads, no spawn.
 import { readFileSync } from 'node:fs';
-import { maskToCaps } from '../engine/capabilities.js';
+import { maskToCaps } from '../common/capabilities.js';
 
 export interface ProcessSecurity {
   pid: number;

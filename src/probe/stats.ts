@@ -9,7 +9,7 @@
 // - limits are re-read every SETTINGS_TTL_MS, not every sweep;
 // - containers sharing a network namespace read its counters once.
 import fs from 'node:fs';
-import { detectLayout, type CgroupLayout } from '../engine/cgroups/layout.js';
+import { detectLayout, type CgroupLayout } from './cgroup-layout.js';
 import { keyedValue, parseBlkioServiceBytes, parseCpuList, parseCpuMax, parseIoStat, parseLimit, parseNetDev } from './cgroupfiles.js';
 
 export interface ContainerStats {

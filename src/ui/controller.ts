@@ -2,7 +2,7 @@
 // the refresh loop, loads the active tab's data, turns keys into commands and
 // runs container actions in the background. An action's failure becomes a
 // status line; nothing here may throw into Ink.
-import { errorText } from '../engine/errors.js';
+import { errorText } from '../common/errors.js';
 import { matchKey, type Command, type KeyInfo } from './keymap.js';
 import type { ActionKind, ContainerRecord, LogCursor } from './model.js';
 import { isLive } from './records.js';
@@ -72,6 +72,18 @@ export function createController(store: DashboardStore, source: DashboardSource,
   let configFor: ContainerRecord | null = null;
   const running = new Set<Promise<void>>();
   const state = () => store.getState();
+  /**
+   * The engine's warnings, never written over the screen: one about a
+   * container whose action is running waits for the action's outcome and
+   * is shown with it (which would replace it otherwise); any other goes to
+   * the status line at once.
+   */
+  const held = new Map<string, string[]>();
+  source.onWarning?.((w) => {
+    const mine = w.container && held.get(w.container.id);
+    if (mine) mine.push(w.message);
+    else store.dispatch({ type: 'status', text: `warning: ${w.message}`, kind: 'warning' });
+  });
 
   function loadDetail(): void {
     const s = state();
@@ -166,13 +178,15 @@ export function createController(store: DashboardStore, source: DashboardSource,
       return;
     }
     store.dispatch({ type: 'pending', id: r.id, label: `${PENDING_LABEL[kind]} ${r.name}` });
+    held.set(r.id, []);
     const p = source
       .act(kind, r)
       .then(
-        () => store.dispatch({ type: 'done', id: r.id, message: `${r.name} ${DONE_LABEL[kind]}` }),
+        () => store.dispatch({ type: 'done', id: r.id, message: `${r.name} ${DONE_LABEL[kind]}`, warnings: held.get(r.id) }),
         (e: unknown) => store.dispatch({ type: 'done', id: r.id, error: `${kind} ${r.name}: ${errorText(e)}` }),
       )
       .then(() => {
+        held.delete(r.id);
         running.delete(p);
         tick(); // show the outcome now, not at the next interval
       });

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type tty from 'node:tty';
 import type { Instance } from 'ink';
-import type { GlobalOptions } from '../cli/command.js';
-import { UserError, errorText } from '../engine/errors.js';
+import type { EngineOptions } from '../engine/engine.js';
+import { UserError, errorText } from '../common/errors.js';
 import { screenLines } from '../../components/screen-lines.js';
 import { themeFromEnv, type Theme } from '../../components/theme.js';
 import { createController } from './controller.js';
@@ -35,12 +35,12 @@ function paintedFrame(s: UiState, theme: Theme): string {
   return `\x1b[H${lines.map((l) => l.text).join('\n')}\x1b[H`;
 }
 
-export async function runDashboard(globals: GlobalOptions, opts: DashboardOptions): Promise<number> {
+export async function runDashboard(engineOptions: EngineOptions, opts: DashboardOptions): Promise<number> {
   const out = process.stdout;
   if (!out.isTTY) {
     throw new UserError('the dashboard draws on a terminal, and stdout is not one', 125, 'Use `tsbox ps` for a list you can pipe.');
   }
-  const source = await createEngineSource(globals);
+  const source = await createEngineSource(engineOptions);
   const store = createDashboardStore(initialState(out.columns, out.rows, { notice: opts.notice, intervalMs: opts.intervalMs }));
   const screen = new AltScreen(out.fd);
   const theme = themeFromEnv();

@@ -7,11 +7,12 @@
 // then part of ui.js, where loading them as separate modules cost ~20 ms of
 // the time to the first frame.
 import os from 'node:os';
-import type { GlobalOptions } from '../cli/command.js';
-import { visible } from '../cli/visible.js';
-import { Engine } from '../engine/engine.js';
-import { errorText } from '../engine/errors.js';
-import { parseLogLine, readLog } from '../engine/logfile.js';
+import { visible } from '../common/visible.js';
+import { Engine, type EngineOptions } from '../engine/engine.js';
+import type { EngineWarning } from '../engine/events.js';
+import { errorText } from '../common/errors.js';
+import { parseLogLine } from '../common/cri-log.js';
+import { readLog } from '../engine/logfile.js';
 import { volumeLabelReport } from '../engine/labels.js';
 import { readSubIds } from '../engine/subid.js';
 import { readIdMaps, toContainer, toHost } from '../probe/idmap.js';
@@ -67,12 +68,14 @@ export interface DashboardSource {
   act(kind: ActionKind, r: ContainerRecord): Promise<void>;
   /** argv of a shell in the container, to spawn with the terminal inherited */
   execShell(r: ContainerRecord): { file: string; args: string[] };
+  /** the engine's warnings (a volume it could not relabel...) as they come; returns the unsubscribe */
+  onWarning?(listener: (w: EngineWarning) => void): () => void;
 }
 
 /** How much of an existing log the Logs tab reads first. */
 const LOG_TAIL_BYTES = 256 * 1024;
 
-/** CRI records to lines: P records joined to the F that ends them, control characters made visible (src/cli/visible.ts). */
+/** CRI records to lines: P records joined to the F that ends them, control characters made visible (src/common/visible.ts). */
 function parseCri(text: string, cursor: LogCursor): LogLine[] {
   const out: LogLine[] = [];
   for (const raw of text.split('\n')) {
@@ -94,8 +97,8 @@ function parseCri(text: string, cursor: LogCursor): LogLine[] {
   return out;
 }
 
-export async function createEngineSource(globals: GlobalOptions): Promise<DashboardSource> {
-  return new EngineSource(Engine.open(globals));
+export async function createEngineSource(options: EngineOptions): Promise<DashboardSource> {
+  return new EngineSource(Engine.open(options));
 }
 
 class EngineSource implements DashboardSource {
@@ -247,5 +250,10 @@ class EngineSource implements DashboardSource {
 
   execShell(r: ContainerRecord): { file: string; args: string[] } {
     return this.engine.execCommand(r.id, ['/bin/sh'], { tty: true, interactive: true });
+  }
+
+  onWarning(listener: (w: EngineWarning) => void): () => void {
+    this.engine.events.on('warning', listener);
+    return () => this.engine.events.off('warning', listener);
   }
 }

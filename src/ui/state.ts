@@ -102,7 +102,7 @@ export interface UiState {
   overlay: Overlay;
   /** container id -> the action running on it ("stopping") */
   pending: Record<string, string>;
-  status: { text: string; kind: 'error' | 'info' } | null;
+  status: { text: string; kind: StatusKind } | null;
   detail: DetailData;
   logs: LogsState;
   text: TextView;
@@ -113,6 +113,9 @@ export interface UiState {
   intervalMs: number;
 }
 
+/** the status line's kinds: a warning (the engine's, src/engine/events.ts) shows in the warn tone */
+export type StatusKind = 'error' | 'warning' | 'info';
+
 export type Action =
   | { type: 'snapshot'; snap: Snapshot }
   | { type: 'resize'; cols: number; rows: number }
@@ -122,8 +125,9 @@ export type Action =
   | { type: 'logs'; id: string; lines: LogLine[]; reset: boolean }
   | { type: 'logsError'; id: string; reason: string }
   | { type: 'pending'; id: string; label: string }
-  | { type: 'done'; id: string; error?: string; message?: string }
-  | { type: 'status'; text: string; kind: 'error' | 'info' }
+  /** an action ended: its error, or its message and the warnings the engine gave while it ran */
+  | { type: 'done'; id: string; error?: string; message?: string; warnings?: string[] }
+  | { type: 'status'; text: string; kind: StatusKind }
   | { type: 'confirmRemove'; id: string; name: string; force: boolean }
   | { type: 'uidResult'; text: string };
 
@@ -574,9 +578,11 @@ function reduceAction(s: UiState, a: Action): UiState {
       delete pending[a.id];
       const status = a.error
         ? { text: a.error, kind: 'error' as const }
-        : a.message
-          ? { text: a.message, kind: 'info' as const }
-          : null;
+        : a.warnings?.length
+          ? { text: [a.message, ...a.warnings.map((w) => `warning: ${w}`)].filter(Boolean).join('; '), kind: 'warning' as const }
+          : a.message
+            ? { text: a.message, kind: 'info' as const }
+            : null;
       return { ...s, pending, status };
     }
     case 'status':

@@ -3,7 +3,7 @@
 // way out: q, Ctrl-C, SIGTERM, SIGHUP, an uncaught error, process exit.
 import fs from 'node:fs';
 import tty from 'node:tty';
-import { UserError } from '../engine/errors.js';
+import { UserError } from '../common/errors.js';
 
 const ENTER_ALT = '\x1b[?1049h';
 const LEAVE_ALT = '\x1b[?1049l';

@@ -6,7 +6,7 @@ import { columnWidths, layout, type ColumnWidths, type Layout } from './layout.j
 import type { Tone } from './lines.js';
 import type { ContainerRecord } from './model.js';
 import { imageName, stateLabel, uptimeMs } from './records.js';
-import { COLUMNS, modeOf, type SortColumn, type UiState } from './state.js';
+import { COLUMNS, modeOf, type SortColumn, type StatusKind, type UiState } from './state.js';
 
 export type Cells = Record<keyof ColumnWidths, string>;
 
@@ -147,9 +147,11 @@ export interface StatusView {
 
 const PROMPTS = { filter: 'filter: ', search: 'search: ', uid: 'uid to translate: ' };
 
+const STATUS_TONE: Record<StatusKind, Tone | undefined> = { error: 'bad', warning: 'warn', info: undefined };
+
 export function statusView(s: UiState): StatusView {
   if (s.input) return { text: PROMPTS[s.input.kind] + s.input.text, tone: 'accent', input: true };
-  if (s.status) return { text: s.status.text, tone: s.status.kind === 'error' ? 'bad' : undefined, input: false };
+  if (s.status) return { text: s.status.text, tone: STATUS_TONE[s.status.kind], input: false };
   const pending = Object.values(s.pending);
   if (pending.length) return { text: `${pending.join(', ')}…`, tone: 'warn', input: false };
   return { text: s.notice ?? '', tone: 'muted', input: false };

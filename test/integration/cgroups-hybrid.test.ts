@@ -12,11 +12,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createContainerCgroups, detectLayout, isFrozen, killAll, oomKillCount, removeContainerCgroups, setFrozen, updateLimits, validateLimits,
-} from '../../src/engine/cgroups/index.js';
+import { createContainerCgroups } from '../../src/engine/cgroups/create.js';
+import { detectLayout } from '../../src/probe/cgroup-layout.js';
+import { isFrozen, killAll, setFrozen } from '../../src/engine/cgroups/processes.js';
+import { oomKillCount } from '../../src/engine/cgroups/oom.js';
+import { removeContainerCgroups } from '../../src/engine/cgroups/remove.js';
+import { updateLimits } from '../../src/engine/cgroups/update.js';
+import { validateLimits } from '../../src/engine/cgroups/validate.js';
 import { bfqDevices } from '../../src/engine/cgroups/validate.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { sweepStats } from '../../src/probe/stats.js';
 import type { ResourceLimits } from '../../src/engine/types.js';
 import { notePath, tempDir } from '../lib/suite-run.js';

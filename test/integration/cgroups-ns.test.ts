@@ -18,11 +18,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createContainerCgroups, detectLayout, isFrozen, killAll, removeContainerCgroups, setFrozen, validateLimits,
-} from '../../src/engine/cgroups/index.js';
+import { createContainerCgroups } from '../../src/engine/cgroups/create.js';
+import { detectLayout } from '../../src/probe/cgroup-layout.js';
+import { isFrozen, killAll, setFrozen } from '../../src/engine/cgroups/processes.js';
+import { removeContainerCgroups } from '../../src/engine/cgroups/remove.js';
+import { validateLimits } from '../../src/engine/cgroups/validate.js';
 import { sweepStats } from '../../src/probe/stats.js';
-import { errorText } from '../../src/engine/errors.js';
+import { errorText } from '../../src/common/errors.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROLE = process.env.TSBOX_CGROUP_NS_ROLE;

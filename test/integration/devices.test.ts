@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
-import { detectLayout } from '../../src/engine/cgroups/index.js';
+import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { DEFAULT_DEVICE_RULES } from '../../src/engine/devices.js';
 import { readDeviceAccess } from '../../src/probe/devices.js';
 

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
 import { makeBusyboxRootfs } from '../lib/busybox.js';
-import { detectLayout } from '../../src/engine/cgroups/index.js';
+import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
 import { helperPath } from '../../src/engine/helper.js';
 

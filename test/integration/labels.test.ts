@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { helperPath } from '../../src/engine/helper.js';
 import { readLabel, relabelVolumes, restoreLabels, volumeLabelReport, pathLabelReport, recordedOriginal } from '../../src/engine/labels.js';
 import { resolvePaths, type Paths } from '../../src/engine/paths.js';

@@ -28,7 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readableInstall, type Install } from '../lib/readable-install.js';
 import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
-import { detectLayout } from '../../src/engine/cgroups/index.js';
+import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
 
 const SELF = fileURLToPath(import.meta.url);

@@ -25,7 +25,7 @@ import { parseIdMap } from '../../src/probe/idmap.js';
 import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
 import { helperPath } from '../../src/engine/helper.js';
 import { runInUserNamespace } from '../../src/engine/userns.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { shiftOwners } from '../../src/engine/idmapped.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
 
@@ -266,9 +266,12 @@ test('newuidmap without its setuid bit: a clear error naming the file and the fi
 /** planUserNamespace run as the test user, against the real files and newuidmap. */
 function planAsUser(request: Record<string, unknown>): { uidMap?: unknown; error?: string; hint?: string } {
   const mod = path.join(install.dist, 'src/engine/rootless.js');
+  const flags = path.join(install.dist, 'src/cli/userns-flags.js');
+  const { userns, ...rest } = request;
   const script =
     `const { planUserNamespace } = await import(${JSON.stringify(mod)});` +
-    `const req = { uidmap: [], gidmap: [], rootless: true, uid: process.getuid(), gid: process.getgid(), containerId: (r) => r, ...${JSON.stringify(request)} };` +
+    `const { parseUsernsFlag } = await import(${JSON.stringify(flags)});` +
+    `const req = { userns: parseUsernsFlag(${JSON.stringify(userns)}), rootless: true, uid: process.getuid(), gid: process.getgid(), containerId: (r) => r, ...${JSON.stringify(rest)} };` +
     'try { console.log(JSON.stringify(planUserNamespace(req))); } catch (e) { console.log(JSON.stringify({ error: e.message, hint: e.hint })); }';
   const r = asUser([process.execPath, '--input-type=module', '-e', script]);
   assert.equal(r.code, 0, r.stderr);

@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox, tsboxAsync } from '../lib/cli.js';
-import { CAPABILITIES, DEFAULT_CAPS } from '../../src/engine/capabilities.js';
-import { detectLayout } from '../../src/engine/cgroups/index.js';
+import { CAPABILITIES } from '../../src/common/capabilities.js';
+import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
+import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { DEFAULT_PIDS_LIMIT } from '../../src/engine/resources.js';
 
 const root = makeRoot();

@@ -8,13 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from '../../src/cli/args.js';
 import { captureOutput } from '../../src/cli/output.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { helperPath } from '../../src/engine/helper.js';
 import { relabelVolumes, recordedOriginal } from '../../src/engine/labels.js';
 import { resolvePaths } from '../../src/engine/paths.js';
 import { containerLabels } from '../../src/engine/selinux.js';
 import type { VolumeSpec } from '../../src/engine/types.js';
-import { chownVolumes, closeVolumeSources, helperMountArgs, openVolumeSources, parseVolumeFlags, VOLUME_FLAGS, VolumeStore, type VolumeSources } from '../../src/engine/volumes.js';
+import { parseVolumeFlags, VOLUME_FLAGS } from '../../src/cli/volume-flags.js';
+import { helperMountArgs } from '../../src/engine/helper-argv.js';
+import { chownVolumes, closeVolumeSources, openVolumeSources, VolumeStore, type VolumeSources } from '../../src/engine/volumes.js';
 import { tempDir } from '../lib/suite-run.js';
 
 before(() => {

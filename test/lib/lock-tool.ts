@@ -17,7 +17,7 @@
 //       slowest refresh meanwhile.
 import fs from 'node:fs';
 import { withLock } from '../../src/engine/lock.js';
-import { errorText } from '../../src/engine/errors.js';
+import { errorText } from '../../src/common/errors.js';
 
 const [mode, ...args] = process.argv.slice(2);
 

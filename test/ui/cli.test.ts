@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseInterval } from '../../src/cli/commands/dashboard.js';
 import { CLEAN_COMMAND, DEMO_CONTAINERS } from '../../src/cli/commands/demo.js';
-import { isUserError } from '../../src/engine/errors.js';
+import { isUserError } from '../../src/common/errors.js';
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs, type FlagSpec } from '../../src/cli/args.js';
-import { errorText, isUserError } from '../../src/engine/errors.js';
+import { errorText, isUserError } from '../../src/common/errors.js';
 
 const SPECS: FlagSpec[] = [
   { name: 'detach', short: 'd', type: 'bool', help: '' },

@@ -2,17 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import {
-  CAPABILITIES,
-  DEFAULT_CAPS,
-  boundingCaps,
-  capsHex,
-  capsToMask,
-  maskToCaps,
-  normalizeCapName,
-  resolveCaps,
-} from '../../src/engine/capabilities.js';
-import { UserError } from '../../src/engine/errors.js';
+import { CAPABILITIES, capsHex, capsToMask, maskToCaps, normalizeCapName } from '../../src/common/capabilities.js';
+import { DEFAULT_CAPS, boundingCaps, resolveCaps } from '../../src/engine/capabilities.js';
+import { UserError } from '../../src/common/errors.js';
 
 const HEADER = '/usr/include/linux/capability.h';
 

@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findDelegation, v2CgroupOf } from '../../src/engine/cgroups/delegation.js';
-import { createContainerCgroups, type CgroupLayout } from '../../src/engine/cgroups/index.js';
-import { UserError } from '../../src/engine/errors.js';
+import { createContainerCgroups } from '../../src/engine/cgroups/create.js';
+import type { CgroupLayout } from '../../src/probe/cgroup-layout.js';
+import { UserError } from '../../src/common/errors.js';
 import { tempDir } from '../lib/suite-run.js';
 
 const MiB = 1024 * 1024;

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { detectLayout, layoutFromMountinfo } from '../../src/engine/cgroups/layout.js';
-import { UserError } from '../../src/engine/errors.js';
+import { detectLayout, layoutFromMountinfo } from '../../src/probe/cgroup-layout.js';
+import { UserError } from '../../src/common/errors.js';
 import { tempDir } from '../lib/suite-run.js';
 
 const BASE = [

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { planLimitWrites, sharesToWeight, weightToShares, type CgroupFiles, type Placement } from '../../src/engine/cgroups/limits.js';
 import { bfqDevices, limitProblems, type HostFacts } from '../../src/engine/cgroups/validate.js';
-import type { CgroupLayout } from '../../src/engine/cgroups/layout.js';
-import { UserError } from '../../src/engine/errors.js';
+import type { CgroupLayout } from '../../src/probe/cgroup-layout.js';
+import { UserError } from '../../src/common/errors.js';
 import { tempDir } from '../lib/suite-run.js';
 
 const MiB = 1024 * 1024;

@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createContainerCgroups, isFrozen, oomKillCount, updateLimits, type CgroupLayout } from '../../src/engine/cgroups/index.js';
+import { createContainerCgroups } from '../../src/engine/cgroups/create.js';
+import { isFrozen } from '../../src/engine/cgroups/processes.js';
+import { oomKillCount } from '../../src/engine/cgroups/oom.js';
+import { updateLimits } from '../../src/engine/cgroups/update.js';
+import type { CgroupLayout } from '../../src/probe/cgroup-layout.js';
 import { sweepStats } from '../../src/probe/stats.js';
 import { tempDir } from '../lib/suite-run.js';
 

@@ -27,10 +27,10 @@ test('both code caches are newer than the script and V8 takes them', () => {
   assert.equal(typeof damaged.cli.runCli, 'function');
 });
 
-test('main.cjs requires only Node built-ins, and the dashboard through import-ui.cjs', () => {
+test('main.cjs requires only Node built-ins, the dashboard through import-ui.cjs and execa as execa.cjs', () => {
   const text = fs.readFileSync(MAIN, 'utf8');
   const required = new Set([...text.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]));
-  const other = [...required].filter((r) => !r.startsWith('node:') && r !== './import-ui.cjs');
+  const other = [...required].filter((r) => !r.startsWith('node:') && r !== './import-ui.cjs' && r !== './execa.cjs');
   assert.deepEqual(other, []);
   // an import() in code loaded from a V8 cache fails on Node 20
   assert.doesNotMatch(text, /\bimport\(\s*["'`]/);
@@ -57,4 +57,26 @@ test('a reader that goes away (| true) ends tsbox quietly with 141, as SIGPIPE e
   // `true` has exited long before Node has started and writes the help
   const r = spawnSync('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --help | true; echo "\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
   assert.equal(r.stderr.trim(), '141'); // and nothing else: no stack trace
+});
+
+test('execa.cjs is loaded by a command that runs a program (image import), and by neither ps nor run --rm', (t) => {
+  const root = makeRoot();
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  // prints, at exit, the files loaded through require (bin/tsbox.js requires for main.cjs)
+  const probe = path.join(root, 'required.cjs');
+  fs.writeFileSync(probe, "process.on('exit', () => require('node:fs').writeSync(2, '\\n' + JSON.stringify(Object.keys(require.cache))));\n");
+  const state = path.join(root, 'state');
+  const src = path.join(root, 'tree');
+  fs.mkdirSync(path.join(src, 'etc'), { recursive: true });
+  fs.writeFileSync(path.join(src, 'etc', 'motd'), 'hi\n');
+  const loadsExeca = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--require', probe, BIN, '--root', state, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const files = JSON.parse(r.stderr.slice(r.stderr.lastIndexOf('\n') + 1)) as string[];
+    assert.ok(files.includes(BIN), 'the probe sees the files required');
+    return files.includes(path.join(REPO, 'dist/cli/execa.cjs'));
+  };
+  assert.equal(loadsExeca(['image', 'import', src, '--name', 'probe-tree']), true, 'cp ran through execa');
+  assert.equal(loadsExeca(['ps', '-a']), false);
+  assert.equal(loadsExeca(['run', '--rm', 'host', 'true']), false);
 });

@@ -1,14 +1,15 @@
 // Log files (src/engine/logfile.ts): reading ctr.log.1 and ctr.log as one,
 // following across a rotation, --log-opt; and how control characters are
-// shown on a terminal (src/cli/visible.ts).
+// shown on a terminal (src/common/visible.ts).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_LOG_MAX, parseLogOpts, readLog } from '../../src/engine/logfile.js';
-import { visible } from '../../src/cli/visible.js';
-import { UserError } from '../../src/engine/errors.js';
+import { parseLogOpts } from '../../src/cli/log-flags.js';
+import { DEFAULT_LOG_MAX, readLog } from '../../src/engine/logfile.js';
+import { visible } from '../../src/common/visible.js';
+import { UserError } from '../../src/common/errors.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-logfile-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

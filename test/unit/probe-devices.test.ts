@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CgroupLayout } from '../../src/engine/cgroups/layout.js';
+import type { CgroupLayout } from '../../src/probe/cgroup-layout.js';
 import { describeDeviceRules, readDeviceAccess } from '../../src/probe/devices.js';
 import { tempDir } from '../lib/suite-run.js';
 

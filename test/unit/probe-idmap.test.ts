@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseIdMap, toContainer, toHost } from '../../src/probe/idmap.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 
 test('parseIdMap reads the kernel’s column format', () => {
   // exactly as /proc/PID/uid_map prints it (right-aligned columns)

@@ -1,7 +1,7 @@
 // tsbox ps --filter: podman's keys and how they combine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { matchesFilters, parseFilters } from '../../src/cli/commands/ps.js';
 import { rec } from '../ui/fixtures.js';
 

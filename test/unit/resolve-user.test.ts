@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveUser, type UserDb } from '../../src/cli/run-flags.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 
 const PASSWD = 'root:x:0:0::/root:/bin/sh\n# a comment\nweb:x:33:34::/:/bin/sh\n';
 const GROUP = 'root:x:0:\nstaff:x:50:\n';

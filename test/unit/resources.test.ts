@@ -2,8 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from '../../src/cli/args.js';
-import { UserError } from '../../src/engine/errors.js';
-import { RESOURCE_FLAGS, formatLimits, formatSize, parseResourceFlags, parseSize } from '../../src/engine/resources.js';
+import { UserError } from '../../src/common/errors.js';
+import { RESOURCE_FLAGS, parseResourceFlags } from '../../src/cli/resource-flags.js';
+import { formatSize, parseSize } from '../../src/common/size.js';
+import { formatLimits } from '../../src/engine/resources.js';
 
 const parse = (...argv: string[]) => parseResourceFlags(parseArgs(argv, RESOURCE_FLAGS));
 const KiB = 1024;

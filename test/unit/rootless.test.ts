@@ -9,24 +9,12 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  DEFAULT_AUTO_POOL,
-  allocateRange,
-  callerNamespace,
-  checkMap,
-  composeMaps,
-  idMapReport,
-  imageOwners,
-  keepIdInner,
-  parseIdMapFlag,
-  parseUsernsFlag,
-  planUserNamespace,
-  usernsHost,
-  type UsernsHost,
-  type UsernsRequest,
-} from '../../src/engine/rootless.js';
+import { parseIdMapFlag, parseUsernsFlag, usernsFromFlags } from '../../src/cli/userns-flags.js';
+import { idMapReport } from '../../src/engine/idmap-report.js';
+import { allocateRange, checkMap, composeMaps, keepIdInner } from '../../src/engine/idmaps.js';
+import { DEFAULT_AUTO_POOL, callerNamespace, imageOwners, planUserNamespace, usernsHost, type UsernsHost, type UsernsRequest } from '../../src/engine/rootless.js';
 import { findInPath, usernsUnavailable } from '../../src/engine/userns.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import type { ContainerRecord, IdMapEntry } from '../../src/engine/types.js';
 import { tempDir } from '../lib/suite-run.js';
 
@@ -59,11 +47,13 @@ function fixture(opts: { subuid?: string; subgid?: string; sysctl?: Partial<Reco
   });
 }
 
-function req(over: Partial<UsernsRequest> & { hostFix?: UsernsHost } = {}): UsernsRequest {
-  const { hostFix, ...rest } = over;
+/** A request as `run` makes one from these flags (src/cli/userns-flags.ts). */
+type Flags = { userns?: string; uidmap?: string[]; gidmap?: string[] };
+
+function req(over: Partial<Omit<UsernsRequest, 'userns'>> & Flags & { hostFix?: UsernsHost } = {}): UsernsRequest {
+  const { hostFix, userns, uidmap, gidmap, ...rest } = over;
   return {
-    uidmap: [],
-    gidmap: [],
+    userns: usernsFromFlags(userns, uidmap ?? [], gidmap ?? []),
     rootless: true,
     uid: UID,
     gid: GID,

@@ -18,7 +18,7 @@ import {
 } from '../../src/engine/seccomp.js';
 import { AUDIT_ARCH, SYSCALLS, type SeccompArch } from '../../src/engine/seccomp-syscalls.js';
 import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { tempDir } from '../lib/suite-run.js';
 
 const ALLOW = 0x7fff0000;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from '../../src/cli/args.js';
-import { SECURITY_FLAGS, parseSecurityFlags } from '../../src/engine/security-flags.js';
+import { SECURITY_FLAGS, parseSecurityFlags } from '../../src/cli/security-flags.js';
 import { DEFAULT_CAPS, boundingCaps } from '../../src/engine/capabilities.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 
 const parse = (...argv: string[]) => parseSecurityFlags(parseArgs([...argv, 'IMAGE'], SECURITY_FLAGS, { stopAtPositional: true }));
 

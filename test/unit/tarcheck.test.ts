@@ -10,7 +10,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { checkTarArchive } from '../../src/engine/tarcheck.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-tarcheck-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -6,10 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from '../../src/cli/args.js';
-import { UserError } from '../../src/engine/errors.js';
+import { UserError } from '../../src/common/errors.js';
 import { refuseProtectedPath } from '../../src/engine/host-paths.js';
 import { resolvePaths } from '../../src/engine/paths.js';
-import { helperMountArgs, parseVolumeFlags, VOLUME_FLAGS, VolumeStore } from '../../src/engine/volumes.js';
+import { parseVolumeFlags, VOLUME_FLAGS } from '../../src/cli/volume-flags.js';
+import { helperMountArgs } from '../../src/engine/helper-argv.js';
+import { VolumeStore } from '../../src/engine/volumes.js';
 import type { VolumeSpec } from '../../src/engine/types.js';
 import { tempDir } from '../lib/suite-run.js';
 

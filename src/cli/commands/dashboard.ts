@@ -2,7 +2,7 @@
 // React load only here, inside run(), so other commands never pay for them.
 import type { Command } from '../command.js';
 import { str } from '../args.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 
 /** Refreshing faster than this costs CPU for nothing a person can see. */
 const MIN_INTERVAL_MS = 100;

@@ -3,8 +3,9 @@
 // namespaces, one with a volume. `tsbox demo --clean` removes them all.
 import type { Command } from '../command.js';
 import { bool, str } from '../args.js';
-import { Engine } from '../../engine/engine.js';
-import { UserError, errorText } from '../../engine/errors.js';
+import type { Engine } from '../../engine/engine.js';
+import { openEngine } from '../open-engine.js';
+import { UserError, errorText } from '../../common/errors.js';
 import { VolumeStore } from '../../engine/volumes.js';
 import { runFlagsToCreateOptions } from '../run-flags.js';
 import { DASHBOARD_FLAGS, loadDashboard, parseInterval } from './dashboard.js';
@@ -97,7 +98,7 @@ export const demo: Command = {
   ],
   async run(p, g) {
     if (p.positionals.length) throw new UserError('demo takes no arguments', 125, `Run \`tsbox demo\`, or \`${CLEAN_COMMAND}\` to remove it.`);
-    const engine = Engine.open(g);
+    const engine = openEngine(g);
     if (bool(p, 'clean')) return clean(engine);
     const intervalMs = parseInterval(str(p, 'interval'));
     await up(engine);

@@ -4,8 +4,8 @@
 // own terminal or other fds. Its errors come on the status fd, and are
 // shown as run shows them.
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
+import { openEngine } from '../open-engine.js';
+import { UserError } from '../../common/errors.js';
 import { spawnHelper } from '../../engine/helper.js';
 import { bool, list, str } from '../args.js';
 import { containerUserDb, resolveUser } from '../run-flags.js';
@@ -25,7 +25,7 @@ export const exec: Command = {
   async run(p, g) {
     const [ref, ...cmd] = p.positionals;
     if (!ref || cmd.length === 0) throw new UserError('exec needs a container and a command', 125, 'Usage: tsbox exec [FLAGS] CONTAINER CMD [ARG...]');
-    const engine = Engine.open(g);
+    const engine = openEngine(g);
     const rec = engine.get(ref);
     const userSpec = str(p, 'user');
     const workdir = str(p, 'workdir');

@@ -1,7 +1,7 @@
 // tsbox images / image import|ls|inspect|rm / rmi
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
+import { openEngine } from '../open-engine.js';
+import { UserError } from '../../common/errors.js';
 import { str } from '../args.js';
 import { ago, formatFlag, humanSize, json, table } from '../format.js';
 import type { Parsed } from '../args.js';
@@ -9,7 +9,7 @@ import type { GlobalOptions } from '../command.js';
 import { print } from '../output.js';
 
 function listImages(p: Parsed, g: GlobalOptions): number {
-  const images = Engine.open(g).images.list();
+  const images = openEngine(g).images.list();
   if (formatFlag(str(p, 'format')) === 'json') {
     print(json(images));
     return 0;
@@ -25,7 +25,7 @@ function listImages(p: Parsed, g: GlobalOptions): number {
 
 async function removeImages(names: string[], g: GlobalOptions): Promise<number> {
   if (names.length === 0) throw new UserError('rmi needs at least one image name');
-  const engine = Engine.open(g);
+  const engine = openEngine(g);
   const all = engine.list({ all: true });
   for (const n of names) {
     engine.images.remove(n, all.filter((c) => c.spec.image === n).map((c) => c.name));
@@ -63,7 +63,7 @@ export const image: Command = {
       case 'import': {
         const name = str(p, 'name');
         if (rest.length !== 1 || !name) throw new UserError('usage: tsbox image import PATH --name NAME', 125, 'PATH is a rootfs directory or a tar(.gz) archive such as `docker export` output.');
-        const rec = await Engine.open(g).images.import(rest[0], name);
+        const rec = await openEngine(g).images.import(rest[0], name);
         print(`${rec.name} ${rec.id}\n`);
         return 0;
       }
@@ -72,7 +72,7 @@ export const image: Command = {
         return listImages(p, g);
       case 'inspect': {
         if (rest.length === 0) throw new UserError('usage: tsbox image inspect NAME...');
-        const engine = Engine.open(g);
+        const engine = openEngine(g);
         print(json(rest.map((n) => engine.images.get(n))));
         return 0;
       }

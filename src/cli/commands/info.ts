@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { Command } from '../command.js';
 import { Engine } from '../../engine/engine.js';
-import { detectLayout } from '../../engine/cgroups/index.js';
+import { detectLayout } from '../../probe/cgroup-layout.js';
 import { selinuxSetting, selinuxState } from '../../engine/selinux.js';
 import { readSubIds } from '../../engine/subid.js';
 import { NAMESPACE_TYPES } from '../../engine/types.js';
@@ -48,7 +48,7 @@ export function hostInfo(engineRoot?: string): Record<string, unknown> {
   const layout = detectLayout();
   const status = readOr('/proc/self/status', '');
   const seccompAvail = /^Seccomp:/m.test(status);
-  const sel = selinuxState(selinuxSetting(engine.globals.selinux));
+  const sel = selinuxState(selinuxSetting(engine.options.selinux));
   return {
     host: {
       hostname: os.hostname(),

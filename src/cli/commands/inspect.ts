@@ -1,7 +1,7 @@
 // tsbox inspect: container (or image) details as JSON.
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
-import { UserError, isUserError } from '../../engine/errors.js';
+import { openEngine } from '../open-engine.js';
+import { UserError, isUserError } from '../../common/errors.js';
 import { json } from '../format.js';
 import { str } from '../args.js';
 import { print } from '../output.js';
@@ -13,7 +13,7 @@ export const inspect: Command = {
   flags: [{ name: 'type', type: 'string', arg: 'TYPE', help: 'container or image (default: whichever matches)' }],
   async run(p, g) {
     if (p.positionals.length === 0) throw new UserError('inspect needs at least one name');
-    const engine = Engine.open(g);
+    const engine = openEngine(g);
     const type = str(p, 'type');
     if (type && type !== 'container' && type !== 'image') throw new UserError(`invalid --type '${type}'`, 125, 'Use container or image.');
     const out = p.positionals.map((ref) => {

@@ -3,8 +3,8 @@
 import type { Command } from '../command.js';
 import { str } from '../args.js';
 import { formatFlag, json, table } from '../format.js';
-import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
+import { openEngine } from '../open-engine.js';
+import { UserError } from '../../common/errors.js';
 import { pathLabelReport, restoreLabels, type PathLabelReport } from '../../engine/labels.js';
 import { print } from '../output.js';
 
@@ -35,7 +35,7 @@ export const label: Command = {
   flags: [{ name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or text (default) (show)' }],
   async run(p, g) {
     const [sub, ...args] = p.positionals;
-    const engine = Engine.open(g);
+    const engine = openEngine(g);
     const ctx = { paths: engine.paths, helper: engine.helperPath };
     switch (sub) {
       case 'show': {

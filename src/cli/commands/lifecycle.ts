@@ -2,10 +2,10 @@
 // (see each.ts for how they report).
 import { readSync } from 'node:fs';
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
+import { openEngine } from '../open-engine.js';
 import { bool, intFlag, str, type FlagSpec } from '../args.js';
 import { allFlag, forEachContainer, isRunning, targets } from '../each.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 
 const timeFlag: FlagSpec = { name: 'time', short: 't', type: 'string', arg: 'SECONDS', help: 'seconds to wait after SIGTERM before SIGKILL (default 10)' };
 
@@ -15,7 +15,7 @@ export const start: Command = {
   usage: 'tsbox start [--all] CONTAINER...',
   flags: [allFlag('start every container that is not running', false)],
   run: (p, g) => {
-    const e = Engine.open(g);
+    const e = openEngine(g);
     return forEachContainer(targets(p, e, (r) => !isRunning(r), false), 'start', async (r) => void (await e.start(r)), { allFlag: bool(p, 'all') });
   },
 };
@@ -26,7 +26,7 @@ export const stop: Command = {
   usage: 'tsbox stop [-a] [-t SECONDS] CONTAINER...',
   flags: [timeFlag, allFlag('stop every running container', true)],
   run: (p, g) => {
-    const e = Engine.open(g);
+    const e = openEngine(g);
     const t = intFlag(p, 'time') ?? 10;
     return forEachContainer(targets(p, e, isRunning, true), 'stop', async (r) => void (await e.stop(r, t)), { allFlag: bool(p, 'all') });
   },
@@ -38,7 +38,7 @@ export const restart: Command = {
   usage: 'tsbox restart [-a] [-t SECONDS] CONTAINER...',
   flags: [timeFlag, allFlag('restart every container', true)],
   run: (p, g) => {
-    const e = Engine.open(g);
+    const e = openEngine(g);
     const t = intFlag(p, 'time') ?? 10;
     return forEachContainer(targets(p, e, () => true, false), 'restart', async (r) => void (await e.restart(r, t)), { allFlag: bool(p, 'all') });
   },
@@ -50,7 +50,7 @@ export const kill: Command = {
   usage: 'tsbox kill [-a] [-s SIGNAL] CONTAINER...',
   flags: [{ name: 'signal', short: 's', type: 'string', arg: 'SIGNAL', help: 'signal to send (name or number, default KILL)' }, allFlag('signal every running container', true)],
   run: (p, g) => {
-    const e = Engine.open(g);
+    const e = openEngine(g);
     return forEachContainer(targets(p, e, isRunning, true), 'kill', (r) => e.kill(r, str(p, 'signal') ?? 'SIGKILL'), { allFlag: bool(p, 'all') });
   },
 };
@@ -61,7 +61,7 @@ export const rm: Command = {
   usage: 'tsbox rm [-af] CONTAINER...',
   flags: [{ name: 'force', short: 'f', type: 'bool', help: 'stop running containers first' }, allFlag('remove every container (running ones need -f)', true)],
   run: (p, g) => {
-    const e = Engine.open(g);
+    const e = openEngine(g);
     return forEachContainer(targets(p, e, () => true, true), 'rm', (r) => e.remove(r, { force: bool(p, 'force') }), { allFlag: bool(p, 'all') });
   },
 };
@@ -72,7 +72,7 @@ export const wait: Command = {
   usage: 'tsbox wait CONTAINER...',
   flags: [],
   run: (p, g) => {
-    const e = Engine.open(g);
+    const e = openEngine(g);
     return forEachContainer(p.positionals, 'wait', async (r) => String(await e.wait(r)));
   },
 };
@@ -83,7 +83,7 @@ export const prune: Command = {
   usage: 'tsbox container prune [-f]   (also: tsbox prune)',
   flags: [{ name: 'force', short: 'f', type: 'bool', help: 'do not ask first' }],
   run: (p, g) => {
-    const e = Engine.open(g);
+    const e = openEngine(g);
     if (!bool(p, 'force') && !confirm('This removes every container that is not running. Go on? [y/N] ')) return Promise.resolve(0);
     const refs = e
       .list({ all: true })
@@ -113,7 +113,7 @@ export const rename: Command = {
   flags: [],
   run: async (p, g) => {
     if (p.positionals.length !== 2) throw new UserError('rename takes a container and its new name', 125, 'Usage: tsbox rename CONTAINER NEWNAME');
-    await Engine.open(g).rename(p.positionals[0], p.positionals[1]);
+    await openEngine(g).rename(p.positionals[0], p.positionals[1]);
     return 0;
   },
 };

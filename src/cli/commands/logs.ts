@@ -1,13 +1,14 @@
 // tsbox logs: the container's log (src/engine/logfile.ts), both its files,
 // records as the container wrote them; on a terminal, with control
-// characters made visible (src/cli/visible.ts).
+// characters made visible (src/common/visible.ts).
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
-import { parseLogLine, readLog, type LogPosition, type LogRecord } from '../../engine/logfile.js';
+import { openEngine } from '../open-engine.js';
+import { UserError } from '../../common/errors.js';
+import { parseLogLine, type LogRecord } from '../../common/cri-log.js';
+import { readLog, type LogPosition } from '../../engine/logfile.js';
 import { bool, intFlag } from '../args.js';
 import { writeBytes } from '../output.js';
-import { visible } from '../visible.js';
+import { visible } from '../../common/visible.js';
 
 /**
  * Where records go: to stdout or stderr as the record says, as bytes, or
@@ -57,7 +58,7 @@ export const logs: Command = {
   ],
   async run(p, g) {
     if (p.positionals.length !== 1) throw new UserError('logs takes exactly one container');
-    const engine = Engine.open(g);
+    const engine = openEngine(g);
     const ref = p.positionals[0];
     const file = engine.logPath(ref);
     const emit = writer(bool(p, 'raw'), bool(p, 'timestamps'));

@@ -1,7 +1,7 @@
 // tsbox pause / unpause: freeze and thaw every process of a container
 // (v1 freezer.state, v2 cgroup.freeze); ps then shows "paused".
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
+import { openEngine } from '../open-engine.js';
 import { bool } from '../args.js';
 import { allFlag, forEachContainer, targets } from '../each.js';
 
@@ -11,7 +11,7 @@ export const pause: Command = {
   usage: 'tsbox pause [--all] CONTAINER...',
   flags: [allFlag('pause every running container', true)],
   run: (p, g) => {
-    const e = Engine.open(g);
+    const e = openEngine(g);
     return forEachContainer(targets(p, e, (r) => r.state === 'running', true), 'pause', (r) => e.pause(r), { allFlag: bool(p, 'all') });
   },
 };
@@ -22,7 +22,7 @@ export const unpause: Command = {
   usage: 'tsbox unpause [--all] CONTAINER...',
   flags: [allFlag('unpause every paused container', true)],
   run: (p, g) => {
-    const e = Engine.open(g);
+    const e = openEngine(g);
     return forEachContainer(targets(p, e, (r) => r.state === 'paused', false), 'unpause', (r) => e.unpause(r), { allFlag: bool(p, 'all') });
   },
 };

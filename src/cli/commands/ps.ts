@@ -1,8 +1,8 @@
 // tsbox ps: containers, reconciled with the kernel.
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
+import { openEngine } from '../open-engine.js';
 import { bool, list, str } from '../args.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 import { ago, formatFlag, humanDuration, json, table } from '../format.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { print } from '../output.js';
@@ -80,7 +80,7 @@ export const ps: Command = {
     const format = formatFlag(str(p, 'format'));
     const filters = parseFilters(list(p, 'filter'));
     // asking for a state (exited, created) looks at every container, as podman
-    const recs = Engine.open(g)
+    const recs = openEngine(g)
       .list({ all: bool(p, 'all') || filters.has('status') || filters.has('exited') })
       .filter((r) => matchesFilters(r, filters));
     if (bool(p, 'quiet')) {

@@ -1,13 +1,13 @@
 // tsbox run / tsbox create
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
+import { openEngine } from '../open-engine.js';
 import { RUN_FLAGS, buildRunRequest } from '../run-flags.js';
 import type { Parsed } from '../args.js';
 import type { GlobalOptions } from '../command.js';
 import { print } from '../output.js';
 
 async function create(p: Parsed, g: GlobalOptions) {
-  const engine = Engine.open(g);
+  const engine = openEngine(g);
   const req = buildRunRequest(p, engine);
   return { engine, req, rec: await engine.create({ name: req.name, spec: req.spec }) };
 }

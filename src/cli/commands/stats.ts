@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isatty } from 'node:tty';
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
-import { formatSize } from '../../engine/resources.js';
+import type { Engine } from '../../engine/engine.js';
+import { openEngine } from '../open-engine.js';
+import { UserError } from '../../common/errors.js';
+import { formatSize } from '../../common/size.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { sweepStats, type ContainerStats } from '../../probe/stats.js';
 import { bool, str } from '../args.js';
@@ -86,7 +87,7 @@ export const stats: Command = {
   async run(p, g) {
     const format = formatFlag(str(p, 'format'));
     const interval = parseInterval(str(p, 'interval'));
-    const engine = Engine.open(g);
+    const engine = openEngine(g);
     const hostMemory = hostMemoryBytes();
     let stopped = false;
     const stop = () => {

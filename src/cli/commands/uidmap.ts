@@ -4,10 +4,10 @@
 // own namespace, the one `tsbox unshare` and rootless containers use.
 import type { Command } from '../command.js';
 import { intFlag, str } from '../args.js';
-import { UserError } from '../../engine/errors.js';
-import { Engine } from '../../engine/engine.js';
+import { UserError } from '../../common/errors.js';
+import { openEngine } from '../open-engine.js';
 import { isRootless } from '../../engine/paths.js';
-import { idMapReport, type IdMapReport } from '../../engine/rootless.js';
+import { idMapReport, type IdMapReport } from '../../engine/idmap-report.js';
 import { toContainer, toHost } from '../../probe/idmap.js';
 import { formatFlag, json, table } from '../format.js';
 import { print } from '../output.js';
@@ -63,7 +63,7 @@ export const uidmap: Command = {
     const toC = intFlag(p, 'to-container');
     if (toH !== undefined && toC !== undefined) throw new UserError('give --to-host or --to-container, not both');
     const name = p.positionals[0];
-    const rec = name === undefined ? undefined : Engine.open(g).get(name);
+    const rec = name === undefined ? undefined : openEngine(g).get(name);
     const report = idMapReport(rec, { rootless: isRootless() });
     const t =
       toH !== undefined ? translate(report, { direction: 'to-host', id: toH }) : toC !== undefined ? translate(report, { direction: 'to-container', id: toC }) : undefined;

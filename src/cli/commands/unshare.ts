@@ -5,7 +5,7 @@
 // to the first uid of your range.
 import { spawn } from 'node:child_process';
 import type { Command } from '../command.js';
-import { UserError } from '../../engine/errors.js';
+import { UserError } from '../../common/errors.js';
 import { helperPath } from '../../engine/helper.js';
 import { callerNamespace, usernsHost } from '../../engine/rootless.js';
 import { exitCodeOf, relaySignals, runInUserNamespace, usernsUnavailable } from '../../engine/userns.js';

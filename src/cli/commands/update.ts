@@ -1,9 +1,9 @@
 // tsbox update: change a container's resource limits; a running container
 // gets them at once, a stopped one at its next start.
 import type { Command } from '../command.js';
-import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
-import { RESOURCE_FLAGS, parseResourceFlags } from '../../engine/resources.js';
+import { openEngine } from '../open-engine.js';
+import { UserError } from '../../common/errors.js';
+import { RESOURCE_FLAGS, parseResourceFlags } from '../resource-flags.js';
 import { print } from '../output.js';
 
 export const update: Command = {
@@ -19,7 +19,7 @@ export const update: Command = {
     if (Object.keys(limits).length === 0) {
       throw new UserError('nothing to update', 125, `Give at least one of ${RESOURCE_FLAGS.map((f) => `--${f.name}`).join(', ')}.`);
     }
-    const rec = await Engine.open(g).update(p.positionals[0], limits);
+    const rec = await openEngine(g).update(p.positionals[0], limits);
     print(`${rec.id}\n`);
     return 0;
   },

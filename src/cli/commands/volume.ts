@@ -3,8 +3,8 @@ import crypto from 'node:crypto';
 import type { Command, GlobalOptions } from '../command.js';
 import { bool, list, str, type Parsed } from '../args.js';
 import { ago, formatFlag, json, table } from '../format.js';
-import { Engine } from '../../engine/engine.js';
-import { UserError } from '../../engine/errors.js';
+import { openEngine } from '../open-engine.js';
+import { UserError } from '../../common/errors.js';
 import { VolumeStore } from '../../engine/volumes.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { print } from '../output.js';
@@ -38,7 +38,7 @@ function usersOf(name: string, containers: ContainerRecord[]): ContainerRecord[]
 const isLive = (c: ContainerRecord) => c.state === 'running' || c.state === 'paused';
 
 function open(g: GlobalOptions): { store: VolumeStore; containers: ContainerRecord[] } {
-  const engine = Engine.open(g);
+  const engine = openEngine(g);
   return { store: new VolumeStore(engine.paths), containers: engine.list({ all: true }) };
 }
 
@@ -46,7 +46,7 @@ function create(p: Parsed, args: string[], g: GlobalOptions): number {
   if (args.length > 1) throw new UserError('volume create takes one name', 125, 'Usage: tsbox volume create [--label K=V] [NAME]');
   // like podman, a volume without a name gets a random one
   const name = args[0] ?? crypto.randomBytes(16).toString('hex');
-  const v = new VolumeStore(Engine.open(g).paths).create(name, { labels: parseLabels(list(p, 'label')) });
+  const v = new VolumeStore(openEngine(g).paths).create(name, { labels: parseLabels(list(p, 'label')) });
   print(`${v.name}\n`);
   return 0;
 }

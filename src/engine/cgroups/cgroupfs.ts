@@ -2,7 +2,7 @@
 // the file and says what the errno means there.
 import fs from 'node:fs';
 import { delay } from '../fsutil.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 
 export function errnoOf(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | null)?.code;

@@ -10,10 +10,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResourceLimits } from '../types.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 import { isRootless } from '../paths.js';
 import { cgroupPids, errnoOf, exists, makeCgroupDir, readCgroupFile, writeCgroupFile } from './cgroupfs.js';
-import { detectLayout, type CgroupLayout } from './layout.js';
+import { detectLayout, type CgroupLayout } from '../../probe/cgroup-layout.js';
 import { planLimitWrites, setFields, v2ControllerName, type LimitController, type Placement } from './limits.js';
 import { validateLimits } from './validate.js';
 import { ownDelegation, type DelegationResult } from './delegation.js';

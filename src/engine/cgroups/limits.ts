@@ -3,7 +3,7 @@
 // callers decide where each controller lives and apply the writes in order.
 import path from 'node:path';
 import type { ResourceLimits } from '../types.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 import { parseLimit } from '../../probe/cgroupfiles.js';
 
 /** Controllers that enforce limits, by their v1 names (v2 calls blkio "io"). */

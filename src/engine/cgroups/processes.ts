@@ -1,6 +1,6 @@
 // The processes in a container's cgroups: freeze, thaw, signal.
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 import { keyedValue } from '../../probe/cgroupfiles.js';
 import { cgroupPids, errnoOf, exists, readCgroupFile, sleepSync, waitFor, writeCgroupFile } from './cgroupfs.js';
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { delay } from '../fsutil.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 import { cgroupPids, errnoOf, exists } from './cgroupfs.js';
 import { killAll } from './processes.js';
 

@@ -2,9 +2,9 @@
 // warns and drops such limits; tsbox says which limit and why instead.
 import fs from 'node:fs';
 import type { ResourceLimits } from '../types.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../common/errors.js';
 import { formatCpuList, parseCpuList } from '../../probe/cgroupfiles.js';
-import type { CgroupLayout } from './layout.js';
+import type { CgroupLayout } from '../../probe/cgroup-layout.js';
 import { LIMIT_FIELDS, setFields, v2ControllerName, type LimitController } from './limits.js';
 import { DELEGATION_HINT, ownDelegation, type DelegationResult } from './delegation.js';
 import { os } from '../lazy.js';

@@ -6,9 +6,9 @@
 //   --security-opt           seccomp=unconfined|default, no-new-privileges[=true|false],
 //                            label=disable|nested|user:U|role:R|type:T|level:L|filetype:F
 //   --read-only              the rootfs is mounted read-only
-import type { FlagSpec, Parsed } from '../cli/args.js';
-import { UserError } from './errors.js';
-import { resolveCaps } from './capabilities.js';
+import type { FlagSpec, Parsed } from './args.js';
+import { UserError } from '../common/errors.js';
+import { resolveCaps } from '../engine/capabilities.js';
 
 export const SECURITY_FLAGS: FlagSpec[] = [
   { name: 'cap-add', type: 'list', arg: 'CAP', help: 'add a capability to the default set (NET_ADMIN, CAP_SYS_TIME, ALL)' },

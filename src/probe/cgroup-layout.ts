@@ -3,8 +3,8 @@
 // controllers), or hybrid (v1 controllers plus a cgroup2 mount, as systemd's
 // "hybrid" mode sets up at /sys/fs/cgroup/unified).
 import fs from 'node:fs';
-import { UserError } from '../errors.js';
-import { parseMountinfo, type MountinfoEntry } from '../../probe/cgroupfiles.js';
+import { UserError } from '../common/errors.js';
+import { parseMountinfo, type MountinfoEntry } from './cgroupfiles.js';
 
 export interface CgroupLayout {
   kind: 'v1' | 'v2' | 'hybrid';
