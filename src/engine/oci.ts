@@ -2,6 +2,7 @@
 // what tsbox set up (shown by `tsbox inspect`), and it lets crun or runc run the
 // same bundle: `crun run --bundle <containers/ID> NAME`.
 import { ociDeviceRules } from './devices.js';
+import { ociSeccompProfile } from './seccomp.js';
 import type { ContainerSpec, NamespaceType } from './types.js';
 import { HOST_IMAGE } from './images.js';
 
@@ -92,7 +93,9 @@ export function ociConfig(spec: ContainerSpec, ctx: OciContext): Record<string, 
         '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap', '/sys/fs/selinux', '/sys/dev/block',
       ],
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
-      ...(spec.seccomp !== 'unconfined' ? { seccomp: { defaultAction: 'SCMP_ACT_ALLOW', note: 'tsbox default denylist; see `tsbox inspect` Seccomp' } } : {}),
+      // tsbox's filter, whose rule order decides (src/engine/seccomp-profile.ts): libseccomp, in crun or runc,
+      // reads its socket rules more loosely
+      ...(spec.seccomp !== 'unconfined' ? { seccomp: ociSeccompProfile(process.arch, spec.capabilities) } : {}),
     },
   };
 }
