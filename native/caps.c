@@ -4,7 +4,15 @@
  * CAP_SETPCAP, switch ids with PR_SET_KEEPCAPS so the permitted set survives
  * a non-zero uid just long enough for capset(), then set the final sets.
  * For uid 0 the kernel recomputes permitted/effective at execve from the
- * bounding set, so the mask is what CMD gets; other uids end with none. */
+ * bounding set, so the mask is what CMD gets; other uids end with none.
+ *
+ * The inheritable set stays empty, as in runc and moby since CVE-2022-24769:
+ * it survives a change of uid, so a root CMD that drops to another user
+ * (su, a daemon's setuid) and executes a file carrying inheritable file
+ * capabilities (setcap cap_net_admin+ei) would hand that user those
+ * capabilities. With it empty, a non-root program gets only what its file
+ * permits (+ep) within the bounding set, and the ambient set, which needs
+ * a capability to be inheritable, stays empty too. */
 #include <grp.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -18,8 +26,8 @@ static int capset_mask(uint64_t mask, struct error *e)
   struct __user_cap_data_struct data[2];
 
   memset(data, 0, sizeof data);
-  data[0].effective = data[0].permitted = data[0].inheritable = (uint32_t) mask;
-  data[1].effective = data[1].permitted = data[1].inheritable = (uint32_t) (mask >> 32);
+  data[0].effective = data[0].permitted = (uint32_t) mask;
+  data[1].effective = data[1].permitted = (uint32_t) (mask >> 32);
   if (syscall(SYS_capset, &hdr, data) < 0)
     return fail(e, "caps", "capset %#llx", (unsigned long long) mask);
   return 0;

@@ -119,6 +119,10 @@ struct ns_name {
 };
 extern const struct ns_name ns_names[8];
 
+/* sealed.c: re-execute from a sealed memfd copy of our binary, with ARGV
+ * (returns 0 at once when that is what we run from; never on success) */
+int reexec_sealed(char **argv, struct error *e);
+
 /* main.c: things both run and exec open on the host before changing anything */
 int open_common_fds(struct config *c, struct error *e);
 

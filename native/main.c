@@ -478,10 +478,31 @@ int open_common_fds(struct config *c, struct error *e)
   return 0;
 }
 
+/* parse_args cuts `--opt=value` in two: a re-execution needs argv as it came. */
+static char **copy_argv(int argc, char **argv)
+{
+  char **copy = calloc((size_t) argc + 1, sizeof *copy);
+  if (copy == NULL)
+    return NULL;
+  for (int i = 0; i < argc; i++)
+    if ((copy[i] = strdup(argv[i])) == NULL)
+      return NULL;
+  return copy;
+}
+
+/* Whether a process of ours will be in a pid namespace a container's
+ * processes are in, before its execve (sealed.c says why that matters):
+ * exec's always are; run's init is when it gets no new pid namespace. */
+static bool seen_by_containers(const struct config *c)
+{
+  return c->is_exec || !(c->ns_flags & CLONE_NEWPID);
+}
+
 int main(int argc, char **argv)
 {
   struct config c;
   struct error e = { 0 };
+  char **orig_argv;
 
   if (argc < 2) {
     usage(stderr);
@@ -517,18 +538,26 @@ int main(int argc, char **argv)
   c.is_exec = strcmp(argv[1], "exec") == 0;
   c.rootfs_fd = c.userns_block_fd = c.log_fd = c.seccomp_fd = c.devnull_fd = c.cgroup_v2_dir = -1;
 
-  cloexec_fds_from_3();
-
   /* Find the status fd first, so even an argv error is reported on it. */
   for (int i = 2; i + 1 < argc && strcmp(argv[i], "--") != 0; i++)
     if (strcmp(argv[i], "--status-fd") == 0 && !parse_fd(argv[i + 1], &status_fd))
       status_fd = -1;
 
+  orig_argv = copy_argv(argc, argv);
+  if (orig_argv == NULL) {
+    fail(&e, "argv", "copy argv");
+    goto fail;
+  }
   if (check_kernel(&e) < 0 || parse_args(&c, argc, argv, &e) < 0)
     goto fail;
   c.unprivileged = !host_root();
   if (c.unprivileged && check_unprivileged(&c, &e) < 0)
     goto fail;
+  /* Before the engine's fds become close-on-exec: they go through. Returns
+   * only once we run from the sealed copy (or on an error). */
+  if (seen_by_containers(&c) && reexec_sealed(orig_argv, &e) < 0)
+    goto fail;
+  cloexec_fds_from_3();
   return c.is_exec ? exec_main(&c) : run_main(&c);
 
 fail:

@@ -292,11 +292,61 @@ static int setup_dev(int rootfd, const struct config *c, bool in_userns, bool ip
   return 0;
 }
 
-/* runc's defaults: a few /proc entries read-only, a few hidden. */
-static int mask_proc(int rootfd, struct error *e)
+/* A directory hidden under an empty read-only tmpfs, made as a detached
+ * mount (fsopen/fsmount) and attached to FD like every bind. */
+static int mask_dir(int fd, const char *what, const struct config *c, struct error *e)
 {
-  static const char *const ro[] = { "proc/sys", "proc/sysrq-trigger", "proc/irq", "proc/bus" };
-  static const char *const masked[] = { "proc/kcore", "proc/keys", "proc/timer_list" };
+  cleanup_fd int fs = sys_fsopen("tmpfs", TSBOX_FSOPEN_CLOEXEC);
+  cleanup_fd int mnt = -1;
+
+  if (fs < 0)
+    return fail(e, "mount", "fsopen tmpfs to mask `%s`", what);
+  if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "mode", "0555", 0) < 0 ||
+      (c->selinux_enforcing && c->mount_label &&
+       sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "context", c->mount_label, 0) < 0) ||
+      sys_fsconfig(fs, TSBOX_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return fail(e, "mount", "create the tmpfs that masks `%s`", what);
+  mnt = sys_fsmount(fs, TSBOX_FSMOUNT_CLOEXEC,
+                    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (mnt < 0)
+    return fail(e, "mount", "fsmount the tmpfs that masks `%s`", what);
+  return attach_tree(mnt, fd, what, e);
+}
+
+/* A file hidden under a read-only copy of the container's /dev/null (our
+ * fresh /dev, see setup_dev: the node is the one we made), opened once
+ * into *DEVNULL. */
+static int mask_file(int rootfd, int *devnull, int fd, const char *what, struct error *e)
+{
+  cleanup_fd int tree = -1;
+
+  if (*devnull < 0 && (*devnull = open_in_root(rootfd, "dev/null", O_PATH, e)) < 0)
+    return -1;
+  tree = detached_tree(*devnull, true, what, e);
+  if (tree < 0)
+    return -1;
+  return attach_tree(tree, fd, what, e);
+}
+
+/* Kernel interfaces a container has no business with: podman's and
+ * Docker's masked and read-only paths, together (Docker masks
+ * /proc/asound, which podman only makes read-only; podman adds
+ * /sys/fs/selinux and /sys/dev/block). Read-only ones are covered by a
+ * read-only copy of their own tree; masked directories by an empty
+ * read-only tmpfs, masked files by the container's /dev/null (read-only),
+ * as runc does. /sys/firmware holds the host's ACPI tables, EFI variables
+ * and memory map; powercap's energy counters leak what the host's CPUs run
+ * (CVE-2020-8694, Platypus). Missing ones are skipped: they differ by
+ * kernel configuration. */
+static int mask_paths(int rootfd, const struct config *c, struct error *e)
+{
+  static const char *const ro[] = { "proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger" };
+  static const char *const masked[] = {
+    "proc/acpi",       "proc/asound",      "proc/kcore",       "proc/keys",    "proc/latency_stats",
+    "proc/timer_list", "proc/timer_stats", "proc/sched_debug", "proc/scsi",    "sys/firmware",
+    "sys/devices/virtual/powercap",        "sys/fs/selinux",   "sys/dev/block",
+  };
+  cleanup_fd int devnull = -1;
 
   for (size_t i = 0; i < sizeof ro / sizeof ro[0]; i++) {
     cleanup_fd int fd = open_in_root(rootfd, ro[i], O_PATH, e);
@@ -310,12 +360,15 @@ static int mask_proc(int rootfd, struct error *e)
   }
   for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
     cleanup_fd int fd = open_in_root(rootfd, masked[i], O_PATH, e);
+    struct stat st;
     if (fd < 0) {
       if (errno == ENOENT)
         continue;
       return -1;
     }
-    if (mount_on_fd("/dev/null", fd, NULL, MS_BIND, NULL, masked[i], e) < 0)
+    if (fstat(fd, &st) < 0)
+      return fail(e, "mount", "stat `%s`", masked[i]);
+    if (S_ISDIR(st.st_mode) ? mask_dir(fd, masked[i], c, e) < 0 : mask_file(rootfd, &devnull, fd, masked[i], e) < 0)
       return -1;
   }
   return 0;
@@ -535,7 +588,7 @@ int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error 
     return -1;
   if (user_mounts(root, c, e) < 0)
     return -1;
-  if (mask_proc(root, e) < 0)
+  if (mask_paths(root, c, e) < 0)
     return -1;
 
   /* pivot_root(".", ".") stacks the old root on top of the new one; detach

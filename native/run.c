@@ -302,13 +302,16 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
 
   child_report_fd = ch->report[1];
   child_reset_signals();
-  /* Sharing a pid namespace (joined, or the host's), we can be seen by
-   * others' processes while we hold host fds and every capability: only a
-   * ptracer with CAP_SYS_PTRACE in the host's user namespace may come near
-   * us now (execve makes CMD dumpable again). Rootless, those others are
+  /* Others' processes can see us while we hold host fds and every
+   * capability: sharing a pid namespace (joined, or the host's), or from
+   * the host's pid namespace (a --pid host container) with a new one. Only
+   * a ptracer with CAP_SYS_PTRACE in the host's user namespace may come
+   * near us now (execve makes CMD dumpable again): without it, our fds and
+   * /proc/PID/exe (sealed.c) stay closed to a container root whose
+   * capabilities are ours once we dropped them. Rootless, those others are
    * the caller's own processes, and newuidmap needs our /proc/PID to stay
    * the caller's. */
-  if (!(c->ns_flags & CLONE_NEWPID) && !c->unprivileged && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+  if (!c->unprivileged && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     die_with_error("clone", "PR_SET_DUMPABLE");
   /* If the monitor dies during setup, so do we. Cleared before execve. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)

@@ -1,6 +1,8 @@
 /* Seccomp: the engine compiles the filter (cBPF, array of struct
- * sock_filter); we only read and load it, as the very last step before
- * execve so it cannot break our own setup. */
+ * sock_filter, from an allowlist: src/engine/seccomp.ts); we only read and
+ * load it. With no_new_privs it is the last step before execve; without,
+ * it goes in while we still hold CAP_SYS_ADMIN, before the credentials
+ * change (process.c), and allows what we do after it. */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>

@@ -3,9 +3,10 @@
 // the masks are src/common/capabilities.ts).
 //
 // The helper receives the result as one hex mask (--caps) and keeps exactly
-// those capabilities in the bounding, permitted, effective and inheritable
-// sets. It can only ever drop: a capability missing from its own bounding set
-// cannot be raised again. That is why "all" (privileged, --cap-add ALL) means
+// those capabilities in the bounding, permitted and effective sets (the
+// inheritable and ambient sets stay empty: native/caps.c says why). It can
+// only ever drop: a capability missing from its own bounding set cannot be
+// raised again. That is why "all" (privileged, --cap-add ALL) means
 // "all that tsbox itself holds", as it does for podman, and why asking for one
 // we do not hold is an error here rather than a failed capset() later.
 import { readFileSync } from 'node:fs';

@@ -2,6 +2,7 @@
 // what tsbox set up (shown by `tsbox inspect`), and it lets crun or runc run the
 // same bundle: `crun run --bundle <containers/ID> NAME`.
 import { ociDeviceRules } from './devices.js';
+import { ociSeccompProfile } from './seccomp.js';
 import type { ContainerSpec, NamespaceType } from './types.js';
 import { HOST_IMAGE } from './images.js';
 
@@ -72,7 +73,7 @@ export function ociConfig(spec: ContainerSpec, ctx: OciContext): Record<string, 
       args: spec.command,
       env: spec.env,
       cwd: spec.workdir,
-      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: caps },
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
       noNewPrivileges: spec.noNewPrivileges,
       ...(spec.labels.process ? { selinuxLabel: spec.labels.process } : {}),
     },
@@ -86,9 +87,15 @@ export function ociConfig(spec: ContainerSpec, ctx: OciContext): Record<string, 
       cgroupsPath: ctx.cgroupsPath,
       resources,
       ...(spec.labels.mount ? { mountLabel: spec.labels.mount } : {}),
-      maskedPaths: ['/proc/kcore', '/proc/keys', '/proc/timer_list'],
+      // what native/mounts.c (mask_paths) does; test/integration/defaults.test.ts compares
+      maskedPaths: [
+        '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+        '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap', '/sys/fs/selinux', '/sys/dev/block',
+      ],
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
-      ...(spec.seccomp !== 'unconfined' ? { seccomp: { defaultAction: 'SCMP_ACT_ALLOW', note: 'tsbox default denylist; see `tsbox inspect` Seccomp' } } : {}),
+      // tsbox's filter, whose rule order decides (src/engine/seccomp-profile.ts): libseccomp, in crun or runc,
+      // reads its socket rules more loosely
+      ...(spec.seccomp !== 'unconfined' ? { seccomp: ociSeccompProfile(process.arch, spec.capabilities) } : {}),
     },
   };
 }

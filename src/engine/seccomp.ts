@@ -1,213 +1,307 @@
-// The default seccomp filter, compiled here to classic BPF because the helper
-// has no libseccomp: it only reads the program from --seccomp-fd and loads it
-// as the last step before exec.
+// Seccomp profiles (Docker's JSON format, seccomp-profile.ts) compiled to
+// classic BPF here, per container at create, for the capabilities it keeps;
+// the helper only reads the program (--seccomp-fd, --seccomp-file) and
+// loads it. Why our own compiler and not libseccomp: the helper, the
+// privilege boundary, stays libc-only, and what is loaded is generated and
+// tested in one place (docs/security.md).
 //
-// POLICY (a denylist modelled on the blocked part of docker's and podman's
-// default profiles):
-//   * The filter only accepts the native architecture (x86_64 or aarch64).
-//     Anything else - an i386 `int 0x80` call on x86_64, or 32-bit arm on
-//     aarch64 - kills the process: those ABIs have different syscall numbers,
-//     so the rules below would not mean anything for them.
-//   * x86_64 only: x32 syscalls (number | 0x40000000) fail with ENOSYS. They
-//     reach the same kernel code under other numbers and would bypass the list.
-//   * The syscalls in SECCOMP_POLICY fail with EPERM, group by group, unless the
-//     container keeps a capability that makes the group legitimate (as docker
-//     does: --cap-add SYS_ADMIN lifts the mount rules, SYS_TIME the clock ones).
-//   * clone with any CLONE_NEW* flag fails with EPERM, and clone3 with ENOSYS
-//     (so libc falls back to clone), unless CAP_SYS_ADMIN is kept.
-//   * personality is allowed only for the values docker allows.
-//   * Everything else is allowed. The kernel's own capability checks remain
-//     the main line of defence; the filter removes kernel surface that those
-//     checks do not cover well (user namespaces, keyrings, userfaultfd...).
+// The program:
 //
-// Only clone and personality look at arguments. Every other decision depends
-// on the syscall number alone, so the kernel (>= 5.11) can cache "allow" per
-// syscall and skip running the filter for them.
-//
-// Program layout (every jump is short and forward, far below the 255 limit of
-// a cBPF conditional jump; the denylist is cut into chunks that each end in
-// their own return, so it can grow without breaking that limit):
-//
-//     ld arch; jeq AUDIT_ARCH ? +1 : ret KILL_PROCESS
+//     ld arch; jeq AUDIT_ARCH ? +1 : ret KILL_PROCESS     another ABI's numbers mean other syscalls
 //     ld nr
-//     [x86_64] jge 0x40000000 ? ret ENOSYS
-//     [clone rule]        jeq clone ? (ld args[0]; jset NS_FLAGS ? ret EPERM : ret ALLOW)
-//     [clone3 rule]       jeq clone3 ? ret ENOSYS
-//     [personality rule]  jeq personality ? (ld args[0]; jeq v1|v2.. ? ret ALLOW : ret EPERM)
-//     chunk: jeq n1 ? deny ... jeq nK ? deny; ja next; deny: ret EPERM; next:
-//     ret ALLOW
+//     [x86_64] jge 0x40000000 ? ret ERRNO(ENOSYS)         x32: the same kernel code under other numbers
+//     a binary search over the syscall numbers (jge), whose leaves are the
+//     verdict of a range of numbers (ret ...) or, for a syscall with
+//     argument rules, a jump to its block:
+//     sys_N: per rule, its comparisons (ld args[i] high/low, jeq/jgt/jge,
+//            and for masks), failing to the next rule, then ret ACTION;
+//            after the last rule ret DEFAULT
+//
+// Only loads of nr and arch decide the verdict of a syscall without
+// argument rules, so the kernel (>= 5.11) computes it once per number and
+// caches "allow" without running the filter for it again.
 import { UserError } from '../common/errors.js';
 import { DEFAULT_CAPS } from './capabilities.js';
 import { AUDIT_ARCH, SYSCALLS, seccompArch, type SeccompArch } from './seccomp-syscalls.js';
+import { DEFAULT_PROFILE, type SeccompArg, type SeccompProfile, type SeccompRule } from './seccomp-profile.js';
+import {
+  Assembler,
+  BPF_JEQ_K,
+  BPF_JGE_K,
+  BPF_JGT_K,
+  OFF_ARCH,
+  OFF_NR,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_KILL_PROCESS,
+  SECCOMP_RET_KILL_THREAD,
+  SECCOMP_RET_LOG,
+  SECCOMP_RET_TRAP,
+  argHigh,
+  argLow,
+} from './seccomp-bpf.js';
 
-// --- cBPF encoding (linux/filter.h, linux/bpf_common.h, linux/seccomp.h) ---
-const BPF_LD_W_ABS = 0x20; // BPF_LD | BPF_W | BPF_ABS
-const BPF_JA = 0x05; // BPF_JMP | BPF_JA
-const BPF_JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
-const BPF_JGT_K = 0x25;
-const BPF_JGE_K = 0x35;
-const BPF_JSET_K = 0x45;
-const BPF_RET_K = 0x06; // BPF_RET | BPF_K
+export { disassemble } from './seccomp-bpf.js';
 
-const SECCOMP_RET_KILL_PROCESS = 0x80000000;
-const SECCOMP_RET_ERRNO = 0x00050000;
-const SECCOMP_RET_ALLOW = 0x7fff0000;
 const EPERM = 1;
 const ENOSYS = 38;
-
-// struct seccomp_data { int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6]; }
-const OFF_NR = 0;
-const OFF_ARCH = 4;
-const OFF_ARG0_LOW = 16; // little-endian: the low 32 bits of args[0] come first
-
 const X32_SYSCALL_BIT = 0x40000000;
-/** The kernel refuses longer programs (BPF_MAXINSNS). */
-const MAX_INSNS = 4096;
-/** Compares per denylist chunk: keeps every jump to the chunk's return <= 255. */
-const CHUNK = 200;
+const ERRNO_MAX = 4095;
 
-/** CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET.
- * (CLONE_NEWTIME, 0x80, cannot be passed to clone: those bits hold the exit signal there.) */
-const CLONE_NS_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000;
+/** Docker's names for the architectures in includes/excludes.arches */
+const DOCKER_ARCH: Record<SeccompArch, string> = { x86_64: 'amd64', aarch64: 'arm64' };
+const SCMP_ARCH: Record<SeccompArch, string> = { x86_64: 'SCMP_ARCH_X86_64', aarch64: 'SCMP_ARCH_AARCH64' };
 
-/** personality values docker allows: PER_LINUX, PER_LINUX32, UNAME26, PER_LINUX32|UNAME26, and the query 0xffffffff. */
-const PERSONALITY_ALLOWED = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff];
-
-export interface SeccompGroup {
-  title: string;
-  /** why a container should not have these */
-  why: string;
-  syscalls: string[];
-  /** keeping any of these capabilities lifts the rule (docker's "includes caps") */
-  allowedWith?: string[];
+/** One comparison of a 64-bit argument, its values cut into the 32-bit halves cBPF loads. */
+interface Comparison {
+  index: number;
+  op: SeccompArg['op'];
+  hi: number;
+  lo: number;
+  /** MASKED_EQ: the datum's halves (value is the mask) */
+  twoHi: number;
+  twoLo: number;
 }
 
-/** The denylist, by group. Names missing from an architecture's table do not exist there. */
-export const SECCOMP_POLICY: readonly SeccompGroup[] = [
-  {
-    title: 'kernel modules',
-    why: 'loading code into the one kernel every container shares is a full escape',
-    syscalls: ['init_module', 'finit_module', 'delete_module', 'create_module', 'get_kernel_syms', 'query_module'],
-    allowedWith: ['CAP_SYS_MODULE'],
-  },
-  {
-    title: 'reboot and kexec',
-    why: 'kexec replaces the host kernel; reboot is at best a signal to the pid-namespace init',
-    syscalls: ['reboot', 'kexec_load', 'kexec_file_load'],
-    allowedWith: ['CAP_SYS_BOOT'],
-  },
-  {
-    title: 'mounts',
-    why:
-      'the helper builds the mount table before the filter loads; changing it afterwards could uncover what was ' +
-      'hidden or remount read-only paths, and inside a new user namespace the kernel would allow it. ' +
-      'The new mount API (fsopen, fsconfig...) was the entry point of CVE-2022-0185',
-    syscalls: ['mount', 'umount2', 'pivot_root', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'move_mount', 'open_tree', 'mount_setattr'],
-    allowedWith: ['CAP_SYS_ADMIN'],
-  },
-  {
-    title: 'new namespaces',
-    why:
-      'a new user namespace needs no capability and grants all of them over the namespaces it owns, which reopens ' +
-      'kernel code (netfilter, mounts, cgroup release_agent) the dropped capabilities were meant to keep shut. ' +
-      'clone is checked for CLONE_NEW* flags; clone3 keeps its flags in memory a filter cannot read, so it gets ' +
-      'ENOSYS and libc falls back to clone',
-    syscalls: ['unshare'],
-    allowedWith: ['CAP_SYS_ADMIN'],
-  },
-  {
-    title: 'swap',
-    why: 'swap configuration is host-wide',
-    syscalls: ['swapon', 'swapoff'],
-    allowedWith: ['CAP_SYS_ADMIN'],
-  },
-  {
-    title: 'BPF',
-    why: 'eBPF is a large, frequently exploited kernel surface and can read kernel memory',
-    syscalls: ['bpf'],
-    allowedWith: ['CAP_SYS_ADMIN', 'CAP_BPF'],
-  },
-  {
-    title: 'kernel tracing',
-    why: 'perf events and dcookies observe the kernel and other processes, and have leaked kernel addresses',
-    syscalls: ['perf_event_open', 'lookup_dcookie'],
-    allowedWith: ['CAP_SYS_ADMIN', 'CAP_PERFMON'],
-  },
-  {
-    title: 'file handles',
-    why: 'open_by_handle_at opens any inode of a filesystem by number, walking out of a bind mount (the 2014 "shocker" escape)',
-    syscalls: ['open_by_handle_at', 'name_to_handle_at'],
-    allowedWith: ['CAP_DAC_READ_SEARCH'],
-  },
-  {
-    title: 'kernel keyring',
-    why: 'keyrings are not namespaced: the host and every container share one keyspace',
-    syscalls: ['add_key', 'keyctl', 'request_key'],
-  },
-  {
-    title: 'setting the clock',
-    why: 'the realtime clock is host-wide (a time namespace only offsets the monotonic and boot clocks)',
-    syscalls: ['settimeofday', 'clock_settime', 'clock_adjtime'],
-    allowedWith: ['CAP_SYS_TIME'],
-  },
-  {
-    title: 'process accounting',
-    why: 'acct switches host-wide accounting to a file',
-    syscalls: ['acct'],
-    allowedWith: ['CAP_SYS_PACCT'],
-  },
-  {
-    title: 'disk quotas',
-    why: 'quotas are set per filesystem, for the host and every container on it',
-    syscalls: ['quotactl', 'quotactl_fd'],
-    allowedWith: ['CAP_SYS_ADMIN'],
-  },
-  {
-    title: 'I/O ports',
-    why: 'direct access to hardware ports',
-    syscalls: ['iopl', 'ioperm'],
-    allowedWith: ['CAP_SYS_RAWIO'],
-  },
-  {
-    title: 'kernel log',
-    why: 'the kernel log is host-wide and shows kernel addresses',
-    syscalls: ['syslog'],
-    allowedWith: ['CAP_SYSLOG'],
-  },
-  {
-    title: 'obsolete interfaces',
-    why: 'legacy calls no current program needs, backed by old and little-reviewed kernel code',
-    syscalls: ['uselib', 'nfsservctl', 'sysfs', '_sysctl'],
-  },
-  {
-    title: 'memory tricks',
-    why:
-      'userfaultfd lets a process stall the kernel on a page fault, the usual way to win races in kernel exploits; ' +
-      'move_pages moves pages of other processes and has leaked kernel memory',
-    syscalls: ['userfaultfd', 'move_pages'],
-  },
-];
+interface CompiledRule {
+  ret: number;
+  args: Comparison[];
+}
 
-/** This group also carries the clone and clone3 rules, which look at more than the number. */
-const NAMESPACE_GROUP = 'new namespaces';
-
-/** What to compile: syscall numbers for one architecture. */
-export interface FilterSpec {
+/** A profile for one architecture and set of capabilities: by syscall number, its rules in order. */
+export interface ResolvedFilter {
   arch: SeccompArch;
-  /** -> ERRNO(EPERM) */
-  deny: number[];
-  /** -> ERRNO(ENOSYS) */
-  enosys: number[];
-  /** clone: EPERM when args[0] has any of these bits */
-  cloneNr?: number;
-  cloneDenyFlags?: number;
-  /** personality: allowed only with one of these args[0] values, else EPERM */
-  personalityNr?: number;
-  personalityAllowed?: number[];
+  defaultRet: number;
+  /** index = syscall number; undefined: none of the rules names it */
+  rules: Array<CompiledRule[] | undefined>;
 }
 
-function activeGroups(caps: readonly string[]): SeccompGroup[] {
-  return SECCOMP_POLICY.filter((g) => !g.allowedWith?.some((c) => caps.includes(c)));
+function profileError(msg: string): UserError {
+  return new UserError(`seccomp profile: ${msg}`, 125, 'Fix the profile (Docker\'s seccomp JSON format), or run with --security-opt seccomp=unconfined.');
+}
+
+/** For messages: which rule. */
+function ruleName(i: number, r: SeccompRule): string {
+  return `rule ${i} (${r.names.slice(0, 3).join(', ')}${r.names.length > 3 ? ', ...' : ''})`;
+}
+
+function actionRet(action: string, errnoRet: number | undefined, where: () => string): number {
+  switch (action) {
+    case 'SCMP_ACT_ALLOW':
+      return SECCOMP_RET_ALLOW;
+    case 'SCMP_ACT_ERRNO': {
+      const e = errnoRet ?? EPERM;
+      if (!Number.isInteger(e) || e < 0 || e > ERRNO_MAX) throw profileError(`${where()}: errnoRet ${e} is not an errno (0-${ERRNO_MAX})`);
+      return (SECCOMP_RET_ERRNO | e) >>> 0;
+    }
+    case 'SCMP_ACT_KILL':
+    case 'SCMP_ACT_KILL_THREAD':
+      return SECCOMP_RET_KILL_THREAD;
+    case 'SCMP_ACT_KILL_PROCESS':
+      return SECCOMP_RET_KILL_PROCESS;
+    case 'SCMP_ACT_TRAP':
+      return SECCOMP_RET_TRAP;
+    case 'SCMP_ACT_LOG':
+      return SECCOMP_RET_LOG;
+    default:
+      throw profileError(`${where()}: action ${action} is not supported (ALLOW, ERRNO, KILL, KILL_THREAD, KILL_PROCESS, TRAP, LOG are)`);
+  }
+}
+
+const OPS = new Set(['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ']);
+
+const TWO_32 = 2 ** 32;
+
+function u64(v: number | undefined, where: () => string): number {
+  if (v === undefined) return 0;
+  if (!Number.isSafeInteger(v) || v < 0) throw profileError(`${where()}: ${v} is not an unsigned integer below 2^53`);
+  return v;
+}
+
+function comparison(a: SeccompArg, where: () => string): Comparison {
+  if (!Number.isInteger(a.index) || a.index < 0 || a.index > 5) throw profileError(`${where()}: argument index ${a.index} is not 0-5`);
+  if (!OPS.has(a.op)) throw profileError(`${where()}: comparison ${a.op} is not one of ${[...OPS].join(', ')}`);
+  const v = u64(a.value, where);
+  const two = u64(a.valueTwo, where);
+  return { index: a.index, op: a.op, hi: Math.floor(v / TWO_32), lo: v % TWO_32, twoHi: Math.floor(two / TWO_32), twoLo: two % TWO_32 };
+}
+
+function applies(r: SeccompRule, arch: SeccompArch, caps: readonly string[]): boolean {
+  const a = DOCKER_ARCH[arch];
+  if (r.includes?.caps && !r.includes.caps.every((c) => caps.includes(c))) return false;
+  if (r.excludes?.caps?.some((c) => caps.includes(c))) return false;
+  if (r.includes?.arches && !r.includes.arches.includes(a)) return false;
+  if (r.excludes?.arches?.includes(a)) return false;
+  return true;
+}
+
+const tableSizes = new Map<SeccompArch, number>();
+
+/** One more than the highest syscall number of ARCH. */
+function tableSize(arch: SeccompArch): number {
+  let n = tableSizes.get(arch);
+  if (n === undefined) {
+    n = 0;
+    for (const name in SYSCALLS[arch]) n = Math.max(n, SYSCALLS[arch][name] + 1);
+    tableSizes.set(arch, n);
+  }
+  return n;
+}
+
+/** The rules of PROFILE that apply on ARCH to a container keeping CAPS, by syscall number. */
+export function resolveProfile(profile: SeccompProfile, arch: SeccompArch, caps: readonly string[]): ResolvedFilter {
+  const table = SYSCALLS[arch];
+  // dense from the start: filled in the profile's order, a growing array would go sparse
+  const rules: Array<CompiledRule[] | undefined> = new Array<CompiledRule[] | undefined>(tableSize(arch)).fill(undefined);
+  // a rule without args always matches: once one is in a list, the ones after it never decide
+  const decided = new Uint8Array(rules.length);
+  for (let i = 0; i < profile.syscalls.length; i++) {
+    const r = profile.syscalls[i];
+    const where = () => ruleName(i, r);
+    const compiled: CompiledRule = { ret: actionRet(r.action, r.errnoRet, where), args: (r.args ?? []).map((a) => comparison(a, where)) };
+    if (!applies(r, arch, caps)) continue;
+    const final = compiled.args.length === 0;
+    // a rule without args ends every list it is first in: those can share one array
+    const alone = final ? [compiled] : undefined;
+    for (let n = 0; n < r.names.length; n++) {
+      const nr = table[r.names[n]];
+      if (nr === undefined || decided[nr]) continue;
+      const list = rules[nr];
+      if (list) list.push(compiled);
+      else rules[nr] = alone ?? [compiled];
+      if (final) decided[nr] = 1;
+    }
+  }
+  return { arch, defaultRet: actionRet(profile.defaultAction, profile.defaultErrnoRet, () => 'defaultAction'), rules };
+}
+
+// --- compiling ---
+
+/**
+ * The syscall numbers cut into ranges of one verdict: range i is
+ * [lo[i], lo[i+1]) (the last one up to 2^32: the default's), and leaf[i] is
+ * its return value (>= 0), or -(N+1) for syscall N's argument rules.
+ */
+function ranges(f: ResolvedFilter): { lo: number[]; leaf: number[] } {
+  const lo: number[] = [];
+  const leaf: number[] = [];
+  for (let nr = 0; nr <= f.rules.length; nr++) {
+    const rules = f.rules[nr];
+    const v = !rules ? f.defaultRet : rules[0].args.length === 0 ? rules[0].ret : -(nr + 1);
+    if (v >= 0 && leaf.length > 0 && leaf[leaf.length - 1] === v) continue;
+    lo.push(nr);
+    leaf.push(v);
+  }
+  return { lo, leaf };
+}
+
+/** A binary search over ranges i..j (A holds nr), as in emitSearch: its length. */
+function searchSize(i: number, j: number): number {
+  if (i === j) return 1;
+  const m = (i + j + 1) >> 1;
+  const left = searchSize(i, m - 1);
+  // a conditional jump reaches 255 instructions: past a larger left half, through a ja
+  return 1 + (left > 255 ? 1 : 0) + left + searchSize(m, j);
+}
+
+/** Emit the search over ranges i..j: jge on the first number of the right half; leaves return or jump to a block. */
+function emitSearch(a: Assembler, rs: { lo: number[]; leaf: number[] }, blocks: number[], i: number, j: number): void {
+  if (i === j) {
+    const v = rs.leaf[i];
+    if (v >= 0) a.ret(v);
+    else a.ja(blocks[-v - 1]);
+    return;
+  }
+  const m = (i + j + 1) >> 1;
+  const left = searchSize(i, m - 1);
+  if (left > 255) {
+    a.jump(BPF_JGE_K, rs.lo[m], 0, 1);
+    a.ja(left);
+  } else {
+    a.jump(BPF_JGE_K, rs.lo[m], left, 0);
+  }
+  emitSearch(a, rs, blocks, i, m - 1);
+  emitSearch(a, rs, blocks, m, j);
+}
+
+/** A comparison of args[c.index] that falls through when it holds and jumps to FAIL when not. */
+function emitComparison(a: Assembler, c: Comparison, fail: number): void {
+  const hi = argHigh(c.index);
+  const lo = argLow(c.index);
+  const pass = a.label();
+  switch (c.op) {
+    case 'SCMP_CMP_EQ':
+      a.ld(hi);
+      a.jump(BPF_JEQ_K, c.hi, 0, fail);
+      a.ld(lo);
+      a.jump(BPF_JEQ_K, c.lo, 0, fail);
+      break;
+    case 'SCMP_CMP_NE':
+      a.ld(hi);
+      a.jump(BPF_JEQ_K, c.hi, 0, pass);
+      a.ld(lo);
+      a.jump(BPF_JEQ_K, c.lo, fail, 0);
+      break;
+    case 'SCMP_CMP_MASKED_EQ':
+      // the mask's halves, then the datum's
+      a.ld(hi);
+      if (c.hi !== 0xffffffff) a.and(c.hi);
+      a.jump(BPF_JEQ_K, c.twoHi, 0, fail);
+      a.ld(lo);
+      if (c.lo !== 0xffffffff) a.and(c.lo);
+      a.jump(BPF_JEQ_K, c.twoLo, 0, fail);
+      break;
+    case 'SCMP_CMP_GT':
+    case 'SCMP_CMP_GE':
+      a.ld(hi);
+      a.jump(BPF_JGT_K, c.hi, pass, 0);
+      a.jump(BPF_JEQ_K, c.hi, 0, fail);
+      a.ld(lo);
+      a.jump(c.op === 'SCMP_CMP_GT' ? BPF_JGT_K : BPF_JGE_K, c.lo, 0, fail);
+      break;
+    case 'SCMP_CMP_LT':
+    case 'SCMP_CMP_LE':
+      a.ld(hi);
+      a.jump(BPF_JGE_K, c.hi, 0, pass);
+      a.jump(BPF_JEQ_K, c.hi, 0, fail);
+      a.ld(lo);
+      a.jump(c.op === 'SCMP_CMP_LT' ? BPF_JGE_K : BPF_JGT_K, c.lo, fail, 0);
+      break;
+  }
+  a.bind(pass);
+}
+
+/** Compile a resolved profile to cBPF (struct sock_filter[], little-endian). */
+export function compileFilter(f: ResolvedFilter): Buffer {
+  const a = new Assembler();
+  const errno = (e: number) => (SECCOMP_RET_ERRNO | e) >>> 0;
+
+  a.ld(OFF_ARCH);
+  a.jump(BPF_JEQ_K, AUDIT_ARCH[f.arch], 1, 0);
+  a.ret(SECCOMP_RET_KILL_PROCESS);
+  a.ld(OFF_NR);
+  if (f.arch === 'x86_64') {
+    a.jump(BPF_JGE_K, X32_SYSCALL_BIT, 0, 1);
+    a.ret(errno(ENOSYS));
+  }
+  const rs = ranges(f);
+  const blocks: number[] = []; // syscall number -> the label of its argument rules
+  for (const v of rs.leaf) if (v < 0) blocks[-v - 1] = a.label();
+  emitSearch(a, rs, blocks, 0, rs.lo.length - 1);
+
+  for (const v of rs.leaf) {
+    if (v >= 0) continue;
+    const nr = -v - 1;
+    a.bind(blocks[nr]);
+    for (const rule of f.rules[nr]!) {
+      const fail = a.label();
+      for (const c of rule.args) emitComparison(a, c, fail);
+      a.ret(rule.ret);
+      a.bind(fail);
+    }
+    a.ret(f.defaultRet);
+  }
+  return a.assemble();
 }
 
 function archOf(arch: NodeJS.Architecture): SeccompArch {
@@ -222,207 +316,37 @@ function archOf(arch: NodeJS.Architecture): SeccompArch {
   return a;
 }
 
-/** The policy for `caps` (the capabilities the container keeps) as syscall numbers of `arch`. */
-export function defaultFilterSpec(arch: SeccompArch, caps: readonly string[] = DEFAULT_CAPS): FilterSpec {
-  const table = SYSCALLS[arch];
-  const groups = activeGroups(caps);
-  const deny = groups.flatMap((g) => g.syscalls.filter((s) => s in table).map((s) => table[s]));
-  const namespacesBlocked = groups.some((g) => g.title === NAMESPACE_GROUP);
-  return {
-    arch,
-    deny,
-    enosys: namespacesBlocked ? [table.clone3] : [],
-    ...(namespacesBlocked ? { cloneNr: table.clone, cloneDenyFlags: CLONE_NS_FLAGS } : {}),
-    personalityNr: table.personality,
-    personalityAllowed: PERSONALITY_ALLOWED,
-  };
+/**
+ * The default filter as a cBPF program for `arch` (default: this machine's),
+ * for a container keeping `caps` (default: DEFAULT_CAPS; a kept capability
+ * lifts the rules it makes legitimate, as in Docker's and podman's profiles).
+ */
+export function defaultSeccompProgram(arch: NodeJS.Architecture = process.arch, caps: readonly string[] = DEFAULT_CAPS): Buffer {
+  return compileFilter(resolveProfile(DEFAULT_PROFILE, archOf(arch), caps));
 }
 
 /**
- * The default filter as a cBPF program (struct sock_filter[], little-endian)
- * for `arch` (default: this machine's), for a container keeping `caps`
- * (default: DEFAULT_CAPS; a kept capability lifts the groups it legitimizes).
+ * The default profile as config.json records it (runtime-spec's
+ * linux.seccomp): the rules that apply on `arch` to a container keeping
+ * `caps`, in order (the order decides: see seccomp-profile.ts), with the
+ * names that exist there.
  */
-export function defaultSeccompProgram(arch: NodeJS.Architecture = process.arch, caps: readonly string[] = DEFAULT_CAPS): Buffer {
-  return compileFilter(defaultFilterSpec(archOf(arch), caps));
-}
-
-/** For inspect and the dashboard: what the default filter does, by syscall name. */
-export function seccompProgramSummary(
-  arch: NodeJS.Architecture = process.arch,
-  caps: readonly string[] = DEFAULT_CAPS,
-): { defaultAction: string; blocked: string[] } {
-  const a = seccompArch(arch);
-  const exists = (s: string) => (a ? s in SYSCALLS[a] : true);
-  const groups = activeGroups(caps);
-  const blocked = groups.flatMap((g) => g.syscalls.filter(exists));
-  if (groups.some((g) => g.title === NAMESPACE_GROUP)) {
-    blocked.push('clone (with CLONE_NEW* flags)', 'clone3 (ENOSYS, libc falls back to clone)');
-  }
-  blocked.push(`personality (except ${PERSONALITY_ALLOWED.map(hex).join(', ')})`);
-  return { defaultAction: 'allow', blocked };
-}
-
-// --- a tiny assembler with forward labels ---
-
-type Target = number | string; // relative skip, or a label defined later
-
-interface Insn {
-  code: number;
-  jt: Target;
-  jf: Target;
-  k: number;
-  /** ja: the label k points to */
-  kLabel?: string;
-}
-
-class Assembler {
-  private readonly insns: Insn[] = [];
-  private readonly labels = new Map<string, number>();
-
-  ld(offset: number) {
-    this.insns.push({ code: BPF_LD_W_ABS, jt: 0, jf: 0, k: offset });
-  }
-  jump(code: number, k: number, jt: Target, jf: Target) {
-    this.insns.push({ code, jt, jf, k: k >>> 0 });
-  }
-  /** unconditional: k is a 32-bit offset, so only conditional jumps are limited to 255 */
-  ja(target: string) {
-    this.insns.push({ code: BPF_JA, jt: 0, jf: 0, k: 0, kLabel: target });
-  }
-  ret(k: number) {
-    this.insns.push({ code: BPF_RET_K, jt: 0, jf: 0, k: k >>> 0 });
-  }
-  label(name: string) {
-    if (this.labels.has(name)) throw new Error(`seccomp assembler: label ${name} defined twice`);
-    this.labels.set(name, this.insns.length);
-  }
-
-  assemble(): Buffer {
-    if (this.insns.length > MAX_INSNS) throw new Error(`seccomp program too long: ${this.insns.length} > ${MAX_INSNS} instructions`);
-    const buf = Buffer.alloc(this.insns.length * 8);
-    this.insns.forEach((insn, i) => {
-      const rel = (t: Target, max: number): number => {
-        const off = typeof t === 'number' ? t : this.resolve(t) - (i + 1);
-        if (off < 0 || off > max) throw new Error(`seccomp assembler: jump from ${i} to ${String(t)} is out of range (${off})`);
-        return off;
-      };
-      const k = insn.kLabel !== undefined ? rel(insn.kLabel, 0xffffffff) : insn.k;
-      buf.writeUInt16LE(insn.code, i * 8);
-      buf.writeUInt8(rel(insn.jt, 255), i * 8 + 2);
-      buf.writeUInt8(rel(insn.jf, 255), i * 8 + 3);
-      buf.writeUInt32LE(k, i * 8 + 4);
-    });
-    return buf;
-  }
-
-  private resolve(label: string): number {
-    const at = this.labels.get(label);
-    if (at === undefined) throw new Error(`seccomp assembler: undefined label ${label}`);
-    return at;
-  }
-}
-
-/** Compile a FilterSpec to cBPF. Exported for tests (long lists, other arches). */
-export function compileFilter(spec: FilterSpec): Buffer {
-  const a = new Assembler();
-  const errno = (e: number) => SECCOMP_RET_ERRNO | e;
-
-  a.ld(OFF_ARCH);
-  a.jump(BPF_JEQ_K, AUDIT_ARCH[spec.arch], 1, 0);
-  a.ret(SECCOMP_RET_KILL_PROCESS);
-
-  a.ld(OFF_NR);
-  if (spec.arch === 'x86_64') {
-    a.jump(BPF_JGE_K, X32_SYSCALL_BIT, 0, 1);
-    a.ret(errno(ENOSYS));
-  }
-
-  if (spec.cloneNr !== undefined && spec.cloneDenyFlags !== undefined) {
-    // Taken branch ends in a return, so A still holds nr when we fall through.
-    a.jump(BPF_JEQ_K, spec.cloneNr, 0, 4);
-    a.ld(OFF_ARG0_LOW);
-    a.jump(BPF_JSET_K, spec.cloneDenyFlags, 0, 1);
-    a.ret(errno(EPERM));
-    a.ret(SECCOMP_RET_ALLOW);
-  }
-
-  for (const nr of spec.enosys) {
-    a.jump(BPF_JEQ_K, nr, 0, 1);
-    a.ret(errno(ENOSYS));
-  }
-
-  if (spec.personalityNr !== undefined && spec.personalityAllowed) {
-    const values = spec.personalityAllowed;
-    // jeq personality; ld arg0; one jeq per value; ret EPERM; ret ALLOW
-    a.jump(BPF_JEQ_K, spec.personalityNr, 0, values.length + 3);
-    a.ld(OFF_ARG0_LOW);
-    values.forEach((v, i) => a.jump(BPF_JEQ_K, v, values.length - i, 0));
-    a.ret(errno(EPERM));
-    a.ret(SECCOMP_RET_ALLOW);
-  }
-
-  const deny = [...new Set(spec.deny)];
-  for (let c = 0; c * CHUNK < deny.length; c++) {
-    for (const nr of deny.slice(c * CHUNK, (c + 1) * CHUNK)) a.jump(BPF_JEQ_K, nr, `deny${c}`, 0);
-    a.ja(`next${c}`);
-    a.label(`deny${c}`);
-    a.ret(errno(EPERM));
-    a.label(`next${c}`);
-  }
-  a.ret(SECCOMP_RET_ALLOW);
-  return a.assemble();
-}
-
-// --- disassembler, for tests and debugging ---
-
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
-}
-
-function retText(k: number): string {
-  if (k === SECCOMP_RET_ALLOW) return 'ALLOW';
-  if (k === SECCOMP_RET_KILL_PROCESS) return 'KILL_PROCESS';
-  if ((k & 0xffff0000) >>> 0 === SECCOMP_RET_ERRNO) return `ERRNO(${k & 0xffff})`;
-  return hex(k);
-}
-
-const LD_NAMES: Record<number, string> = { [OFF_NR]: 'nr', [OFF_ARCH]: 'arch', [OFF_ARG0_LOW]: 'args[0] low' };
-
-/** One line per instruction, jump targets as absolute instruction numbers. */
-export function disassemble(prog: Buffer): string[] {
-  if (prog.length % 8 !== 0) throw new Error(`not a cBPF program: ${prog.length} bytes is not a multiple of 8`);
-  const lines: string[] = [];
-  const width = String(prog.length / 8).length;
-  for (let i = 0; i < prog.length / 8; i++) {
-    const code = prog.readUInt16LE(i * 8);
-    const jt = prog.readUInt8(i * 8 + 2);
-    const jf = prog.readUInt8(i * 8 + 3);
-    const k = prog.readUInt32LE(i * 8 + 4);
-    const at = (off: number) => String(i + 1 + off).padStart(width, '0');
-    let text: string;
-    switch (code) {
-      case BPF_LD_W_ABS:
-        text = `ld [${k}]${LD_NAMES[k] ? `  ; ${LD_NAMES[k]}` : ''}`;
-        break;
-      case BPF_JA:
-        text = `ja ${at(k)}`;
-        break;
-      case BPF_JEQ_K:
-      case BPF_JGT_K:
-      case BPF_JGE_K:
-      case BPF_JSET_K: {
-        const op = { [BPF_JEQ_K]: 'jeq', [BPF_JGT_K]: 'jgt', [BPF_JGE_K]: 'jge', [BPF_JSET_K]: 'jset' }[code];
-        text = `${op} #${hex(k)} jt ${at(jt)} jf ${at(jf)}`;
-        break;
-      }
-      case BPF_RET_K:
-        text = `ret ${retText(k)}`;
-        break;
-      default:
-        text = `.insn code=${hex(code)} jt=${jt} jf=${jf} k=${hex(k)}`;
-    }
-    lines.push(`${String(i).padStart(width, '0')}: ${text}`);
-  }
-  return lines;
+export function ociSeccompProfile(arch: NodeJS.Architecture = process.arch, caps: readonly string[] = DEFAULT_CAPS): Record<string, unknown> {
+  const a = archOf(arch);
+  const table = SYSCALLS[a];
+  const p = DEFAULT_PROFILE;
+  return {
+    defaultAction: p.defaultAction,
+    ...(p.defaultErrnoRet !== undefined ? { defaultErrnoRet: p.defaultErrnoRet } : {}),
+    architectures: [SCMP_ARCH[a]],
+    syscalls: p.syscalls
+      .filter((r) => applies(r, a, caps))
+      .map((r) => ({
+        names: r.names.filter((n) => n in table),
+        action: r.action,
+        ...(r.errnoRet !== undefined ? { errnoRet: r.errnoRet } : {}),
+        ...(r.args ? { args: r.args } : {}),
+      }))
+      .filter((r) => r.names.length > 0),
+  };
 }
