@@ -11,6 +11,9 @@
 //    bundled in, which halves the time to its first frame against loading
 //    them from node_modules (ink alone pulls in hundreds of small modules).
 //    main.cjs imports it through dist/cli/import-ui.cjs (see uiImport).
+//    Ink is patched in it: its frame buffer and its text caches (below).
+//  - dist/cli/ui-testing.js: hooks into that same bundle for the tests and
+//    the benchmark, so that they draw with the renderer that ships.
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,6 +60,42 @@ const inkOutput = {
   },
 };
 
+// Ink's text caches (ink/build/measure-text.js, ink/build/wrap-text.js)
+// become the bounded caches of src/ui/ink-caches.ts: that file says why.
+// Each file is patched where it makes and uses its cache; the build fails if
+// a patch no longer finds exactly what it replaces, rather than shipping an
+// unbounded cache again.
+const inkCaches = {
+  name: 'ink-caches',
+  setup(b) {
+    const patches = {
+      'measure-text.js': [['const cache = new Map();', "const cache = inkTextCache('measure-text');"]],
+      'wrap-text.js': [
+        ['const cache = {};', "const cache = inkTextCache('wrap-text');"],
+        ['cache[cacheKey] = wrappedText;', 'cache.set(cacheKey, wrappedText);'],
+        ['cache[cacheKey]', 'cache.get(cacheKey)'],
+      ],
+    };
+    const patched = new Set();
+    b.onLoad({ filter: /[\\/]node_modules[\\/]ink[\\/]build[\\/](measure-text|wrap-text)\.js$/ }, (args) => {
+      const file = path.basename(args.path);
+      let text = readFileSync(args.path, 'utf8');
+      for (const [from, to] of patches[file]) {
+        const count = text.split(from).length - 1;
+        if (count !== 1) throw new Error(`ink/build/${file} has ${count} of ${JSON.stringify(from)}, not one: update the ink-caches plugin in scripts/bundle.mjs`);
+        text = text.replace(from, to);
+      }
+      patched.add(file);
+      return { contents: `import { inkTextCache } from ${JSON.stringify(path.join(repo, 'src/ui/ink-caches.ts'))};\n${text}`, loader: 'js' };
+    });
+    b.onEnd((result) => {
+      const missing = Object.keys(patches).filter((f) => !patched.has(f));
+      if (result.errors.length === 0 && missing.length) return { errors: [{ text: `ink/build/${missing.join(', ')} no longer bundled: update the ink-caches plugin in scripts/bundle.mjs` }] };
+      return undefined;
+    });
+  },
+};
+
 // `import fs from 'node:fs'` becomes, in a CommonJS bundle, a copy of the
 // whole module object made at every importing file (esbuild's __toESM: ~60
 // copies of fs, path and os, ~2 ms at start-up). Node's built-ins are
@@ -98,7 +137,9 @@ function plainProperties(name) {
 
 const ui = await build({
   ...common,
-  entryPoints: { ui: 'src/ui/main.tsx' },
+  // ui-testing.js: the same chunks, Ink and its patches included, for the
+  // tests and the benchmark (src/ui/testing.ts)
+  entryPoints: { ui: 'src/ui/main.tsx', 'ui-testing': 'src/ui/testing.ts' },
   metafile: true,
   outdir: 'dist/cli',
   // Ink loads its devtools lazily; splitting keeps that import lazy too.
@@ -107,7 +148,7 @@ const ui = await build({
   // Ink's optional devtools are not shipped; CommonJS dependencies (React,
   // signal-exit) need a real require for Node built-ins.
   external: ['react-devtools-core'],
-  plugins: [inkOutput],
+  plugins: [inkOutput, inkCaches],
   // Node 20 has RegExp's v flag: kept as literals, string-width's emoji
   // patterns compile when first used instead of at load (~8 ms).
   supported: { 'regexp-set-notation': true },

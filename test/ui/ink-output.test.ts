@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import stringWidth from 'string-width';
 import { fastOutputClass, type Clip, type InkOutput, type InkOutputClass, type Transformer } from '../../src/ui/ink-output.js';
-import { applySgr } from '../tmux/ansi-html.js';
+import { cells } from './cells.js';
 
 // Ink's Output is not in its package exports: load the file Ink's renderer loads.
 const inkBuild = path.dirname(createRequire(import.meta.url).resolve('ink'));
@@ -26,38 +26,6 @@ function draw(Output: InkOutputClass, width: number, height: number, ops: Op[]):
     else o.write(op.write[0], op.write[1], op.write[2], { transformers: op.write[3] ?? [] });
   }
   return o.get();
-}
-
-type Style = ReturnType<typeof applySgr>;
-const PLAIN: Style = applySgr({} as Style, [0]);
-
-/** A frame as the terminal shows it: per row, the cells (character + style), without trailing blanks nobody can see. */
-function cells(frame: string): string[][] {
-  return frame.split('\n').map((row) => {
-    const out: string[] = [];
-    let style = PLAIN;
-    for (let i = 0; i < row.length; ) {
-      const sgr = /^\x1b\[([\d;]*)m/.exec(row.slice(i));
-      if (sgr) {
-        style = applySgr(style, sgr[1] === '' ? [] : sgr[1].split(';').map(Number));
-        i += sgr[0].length;
-        continue;
-      }
-      const ch = String.fromCodePoint(row.codePointAt(i)!);
-      i += ch.length;
-      out.push(`${ch}${JSON.stringify(style)}`);
-      for (let k = 1; k < stringWidth(ch); k++) out.push(`${JSON.stringify(style)}`);
-    }
-    // a space shows only through its background, inverse or underline
-    while (out.length) {
-      const last = out[out.length - 1];
-      if (!last.startsWith(' ')) break;
-      const s = JSON.parse(last.slice(1)) as Style;
-      if (s.bg || s.inverse || s.underline) break;
-      out.pop();
-    }
-    return out;
-  });
 }
 
 function same(width: number, height: number, ops: Op[]): string {
