@@ -25,7 +25,7 @@ function placeholder(width: number, lines: number): string {
 
 const PaintedRows = memo(function PaintedRows({ rows, width, theme }: { rows: RowView[]; width: number; theme: Theme }) {
   const lines = paintRows(rows, theme);
-  return <Transform transform={(_line, i) => lines[i]?.text ?? ''}>{placeholder(width, lines.length)}</Transform>;
+  return <Transform transform={(_line, i) => lines[i] ?? ''}>{placeholder(width, lines.length)}</Transform>;
 });
 
 export const ContainerTable = memo(function ContainerTable({ table, rows, width, theme }: { table: ScreenProps['table']; rows: number; width: number; theme: Theme }) {

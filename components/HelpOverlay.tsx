@@ -18,7 +18,7 @@ export interface HelpOverlayProps {
 }
 
 /** The help as bodies, one per column: whole groups in each, the notes at the end of the last. */
-export function helpColumns(sections: HelpOverlayProps['sections'], notes: string[], twoColumns: boolean): BodyData[] {
+function helpColumns(sections: HelpOverlayProps['sections'], notes: string[], twoColumns: boolean): BodyData[] {
   // one key column width for every group, so that they line up
   const keyWidth = Math.max(...sections.flatMap((s) => s.rows.map((r) => textWidth(r.keys))));
   const groups = sections.map((s): BodyData => [

@@ -7,13 +7,13 @@ import type { Line, Seg } from '../src/ui/lines.js';
 import { sanitize } from './sanitize.js';
 import { toneStyle, type Theme, type ToneStyle } from './theme.js';
 
-export interface SegStyle extends ToneStyle {
+interface SegStyle extends ToneStyle {
   inverse?: boolean;
   underline?: boolean;
 }
 
 /** Ink's <Text> props for a segment. */
-export function segStyle(s: Omit<Seg, 'text'>, theme: Theme): SegStyle {
+function segStyle(s: Omit<Seg, 'text'>, theme: Theme): SegStyle {
   const style: SegStyle = toneStyle(theme, s.tone);
   if (s.bold) style.bold = true;
   if (s.inverse) style.inverse = true;

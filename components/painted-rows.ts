@@ -12,7 +12,7 @@
 //    React have loaded (~70 ms sooner), at the place Ink then writes them
 //    again, byte for byte the same text (test/ui/first-frame.test.tsx).
 // No other module writes escape codes itself. This file imports no Ink.
-import { textWidth, type Line, type Tone } from '../src/ui/lines.js';
+import type { Line, Tone } from '../src/ui/lines.js';
 import type { Cells, RowView } from '../src/ui/view.js';
 import { sanitize } from './sanitize.js';
 import type { Theme } from './theme.js';
@@ -34,24 +34,16 @@ function toneCodes(theme: Theme, tone: Tone | undefined): number[] {
   return [];
 }
 
-export interface Painted {
-  text: string;
-  /** columns it takes on screen */
-  width: number;
-}
-
 /** A line of segments as one string with SGR codes; `base` styles apply to every segment (a selected row). */
-function paint(line: Line, theme: Theme, base: { inverse?: boolean; bold?: boolean }): Painted {
+function paint(line: Line, theme: Theme, base: { inverse?: boolean; bold?: boolean }): string {
   let text = '';
-  let width = 0;
   for (const s of line) {
     const t = sanitize(s.text);
     if (!t) continue;
-    width += textWidth(t);
     const codes = [...(base.bold || s.bold ? [1] : []), ...(base.inverse || s.inverse ? [7] : []), ...toneCodes(theme, s.tone)];
     text += codes.length ? `\x1b[${codes.join(';')}m${t}\x1b[0m` : t;
   }
-  return { text, width };
+  return text;
 }
 
 /** A row's cells before and after its state, which has a tone of its own; the heading is laid out the same. */
@@ -59,7 +51,7 @@ export const cellsBeforeState = (c: Cells) => `${c.name} ${c.image} `;
 export const cellsAfterState = (c: Cells) => ` ${c.uptime} ${c.cpu} ${c.mem} ${c.pids} ${c.ns}`;
 
 /** The table's visible rows, one painted line each; the selected one inverse and marked. */
-export function paintRows(rows: RowView[], theme: Theme): Painted[] {
+export function paintRows(rows: RowView[], theme: Theme): string[] {
   return rows.map((r) =>
     paint(
       [{ text: r.selected ? '› ' : '  ' }, { text: cellsBeforeState(r.cells) }, { text: r.cells.state, tone: r.stateTone }, { text: cellsAfterState(r.cells) }],

@@ -17,5 +17,5 @@ export function paintedFirstFrame(s: UiState, theme: Theme): string {
   const m = createScreenSelector()(s);
   if (tooSmall(m.width, m.height)) return '';
   const rows = paintRows(m.table.rows, theme);
-  return `${rows.map((r, i) => `\x1b[${FIRST_ROW_LINE + i + 1};1H${r.text}`).join('')}\x1b[H`;
+  return `${rows.map((r, i) => `\x1b[${FIRST_ROW_LINE + i + 1};1H${r}`).join('')}\x1b[H`;
 }

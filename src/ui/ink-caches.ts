@@ -1,5 +1,6 @@
-// Ink's two text caches, bounded: swapped in by scripts/bundle.mjs when the
-// dashboard is bundled.
+// Ink's two text caches, bounded, and used for the width Ink takes of every
+// text on every frame: patched in by scripts/bundle.mjs when the dashboard
+// is bundled.
 //
 // Why: ink/build/measure-text.js and ink/build/wrap-text.js each keep every
 // string Ink ever measured or wrapped in a module-level map that is never
@@ -16,6 +17,14 @@
 // later. At most 2 x GENERATION entries, and a hit costs one or two map
 // lookups (an LRU that reorders a map on every hit would cost more on the
 // hot path than the cache saves).
+//
+// And: Ink's renderer takes the width of every text node again on every
+// frame (render-node-to-output.js, with widest-line, uncached), though the
+// measure cache has just been asked for the same string by the layout, or
+// was on an earlier frame. For text beyond ASCII (a sparkline, the header's
+// middle dot) string-width segments graphemes and tests each against an
+// emoji pattern: 70-180 us a line, half of Ink's time in a frame of the
+// Stats tab. The patched renderer asks the measure cache instead.
 
 /** Entries per generation: a frame of the dashboard measures a few hundred strings. */
 export const GENERATION = 1000;
