@@ -16,7 +16,7 @@ import { createEngineSource, type DashboardSource } from './source.js';
 import { initialState } from './state.js';
 import { createDashboardStore, type DashboardStore } from './store.js';
 import { AltScreen, closeKeyboard, drainKeyboard, installExitHandlers, openKeyboard } from './terminal.js';
-import { stopYoungGenerationGrowth } from './young-gen.js';
+import { tuneV8ForRefreshes } from './v8-flags.js';
 
 export interface DashboardOptions {
   intervalMs: number;
@@ -88,7 +88,7 @@ export async function runDashboard(globals: GlobalOptions, opts: DashboardOption
       keyboard ??= openKeyboard();
       const next = new Promise<Handoff>((resolve) => (handoff = resolve));
       ink = drawDashboard(store, controller, theme, out, keyboard);
-      stopYoungGenerationGrowth();
+      tuneV8ForRefreshes();
       controller.start();
       // A render error ends Ink's wait with a rejection: it propagates from here.
       const h = await Promise.race([next, ink.waitUntilExit().then((): Handoff => ({ kind: 'quit' }))]);

@@ -36,7 +36,7 @@ function same(width: number, height: number, ops: Op[]): string {
   return fast.output;
 }
 
-// what components/RawLine.tsx hands Ink: spaces, swapped for painted text
+// what components/ContainerTable.tsx hands Ink: spaces, swapped for painted rows
 const painted = (text: string): Transformer[] => [() => text];
 
 test('painted lines, one per row, as the dashboard draws them', () => {
