@@ -16,6 +16,7 @@ export interface TableColumn {
   tones?: Record<string, Tone>;
   /** where a value too long for the column is cut: its end (default) or its start */
   cut?: 'end' | 'start';
+  /** every cell bold (the help's keys) */
   bold?: boolean;
   /** at least this many columns wide (tables that should line up with each other) */
   min?: number;
@@ -55,7 +56,7 @@ function fullHeight(b: Block): number {
 }
 
 /** Lines a block takes on screen. */
-export function blockHeight(b: Block): number {
+function blockHeight(b: Block): number {
   return b.kind === 'table' && b.window ? b.window.take : fullHeight(b);
 }
 
