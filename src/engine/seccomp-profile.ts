@@ -59,6 +59,8 @@ export interface SeccompArg {
 export interface SeccompFilterSet {
   caps?: string[];
   arches?: string[];
+  /** "MAJOR.MINOR": the rule applies from this kernel on (Docker's field) */
+  minKernel?: string;
 }
 
 export interface SeccompRule {
@@ -75,6 +77,8 @@ export interface SeccompRule {
 export interface SeccompProfile {
   defaultAction: SeccompAction;
   defaultErrnoRet?: number;
+  /** libseccomp's names; the filter covers the native ABI alone whatever this says (seccomp-file.ts) */
+  architectures?: string[];
   archMap?: Array<{ architecture: string; subArchitectures: string[] }>;
   syscalls: SeccompRule[];
 }
