@@ -35,7 +35,7 @@ import { checkName } from './records.js';
 import { DEFAULT_PIDS_LIMIT } from './resources.js';
 import { callerNamespace, usernsHost } from './rootless.js';
 import { prepareRootfs, rootfsPlan } from './rootfs.js';
-import { seccompProgram } from './seccomp.js';
+import { profileProgram, seccompProgram } from './seccomp.js';
 import { skippedSyscalls } from './seccomp-file.js';
 import { DEFAULT_PROFILE } from './seccomp-profile.js';
 import { seccompArch } from './seccomp-syscalls.js';
@@ -72,7 +72,12 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
   // the knobs' checks run in the CLI too; here they hold for every client, before anything exists
   if (spec.sysctls) checkSysctls(spec.sysctls, spec.namespaces, spec.hostname);
   checkProcessLimits(spec);
-  const seccomp = spec.seccomp === 'unconfined' ? undefined : seccompProgram(spec.seccompProfile ?? DEFAULT_PROFILE, process.arch, spec.capabilities);
+  const seccomp =
+    spec.seccomp === 'unconfined'
+      ? undefined
+      : spec.seccompProfile
+        ? profileProgram(spec.seccompProfile, spec.seccomp, process.arch, { caps: spec.capabilities, noNewPrivileges: spec.noNewPrivileges, init: !!spec.init })
+        : seccompProgram(DEFAULT_PROFILE, process.arch, spec.capabilities);
   if (spec.seccompProfile) {
     const skipped = skippedSyscalls(spec.seccompProfile, seccompArch(process.arch)!);
     if (skipped.length) engine.events.emit('debug', { message: `seccomp profile ${spec.seccomp}: ${skipped.length} syscall name(s) this architecture (${process.arch}) does not have, skipped: ${skipped.join(', ')}` });

@@ -350,6 +350,37 @@ export function archOf(arch: NodeJS.Architecture): SeccompArch {
 }
 
 /**
+ * What tsbox-helper itself calls once the filter is loaded: without
+ * no_new_privs the filter goes in while the helper still holds
+ * CAP_SYS_ADMIN, before the credentials change (as in runc), so these must
+ * pass it (native/process.c, caps.c, exec.c); with no_new_privs it goes in
+ * last, and only execve follows. --init's pid 1 lives under it too.
+ */
+export const HELPER_SYSCALLS: readonly string[] = Object.freeze([
+  'prctl', 'capset', 'setgroups', 'setresgid', 'setresuid', 'close', 'close_range', 'openat', 'openat2', 'fchdir', 'getcwd',
+  'umask', 'write', 'read', 'poll', 'setsid', 'ioctl', 'rt_sigaction', 'rt_sigprocmask', 'getdents64', 'fstat', 'newfstatat',
+  'execve', 'exit_group', 'exit', 'seccomp',
+]);
+export const INIT_SYSCALLS: readonly string[] = Object.freeze(['clone', 'rt_sigprocmask', 'rt_sigtimedwait', 'wait4', 'kill', 'setpgid', 'ioctl', 'close', 'exit_group']);
+
+/**
+ * A profile of one's own must let the helper finish (HELPER_SYSCALLS): the
+ * names among those it refuses whatever the arguments, to say so at create
+ * rather than with a failed start.
+ */
+export function refusedHelperSyscalls(f: ResolvedFilter, opts: { noNewPrivileges: boolean; init: boolean }): string[] {
+  const table = SYSCALLS[f.arch];
+  const needed = [...(opts.noNewPrivileges ? ['execve'] : HELPER_SYSCALLS), ...(opts.init ? INIT_SYSCALLS : [])];
+  return [...new Set(needed)].filter((name) => {
+    const nr = table[name];
+    if (nr === undefined) return false;
+    const rules = f.rules[nr];
+    const ret = !rules ? f.defaultRet : rules[0].args.length === 0 ? rules[0].ret : SECCOMP_RET_ALLOW; // rules with args: not judged
+    return ret !== SECCOMP_RET_ALLOW && ret !== SECCOMP_RET_LOG;
+  });
+}
+
+/**
  * The default filter as a cBPF program for `arch` (default: this machine's),
  * for a container keeping `caps` (default: DEFAULT_CAPS; a kept capability
  * lifts the rules it makes legitimate, as in Docker's and podman's profiles).
@@ -361,6 +392,22 @@ export function defaultSeccompProgram(arch: NodeJS.Architecture = process.arch, 
 /** PROFILE (the default, or one of --security-opt seccomp=FILE) as the cBPF program for a container keeping CAPS. */
 export function seccompProgram(profile: SeccompProfile, arch: NodeJS.Architecture, caps: readonly string[]): Buffer {
   return compileFilter(resolveProfile(profile, archOf(arch), caps));
+}
+
+/** A profile file's program, refused with the reason when it would stop the helper itself (refusedHelperSyscalls). */
+export function profileProgram(profile: SeccompProfile, source: string, arch: NodeJS.Architecture, opts: { caps: readonly string[]; noNewPrivileges: boolean; init: boolean }): Buffer {
+  const f = resolveProfile(profile, archOf(arch), opts.caps);
+  const refused = refusedHelperSyscalls(f, opts);
+  if (refused.length) {
+    throw new UserError(
+      `seccomp profile ${source} refuses ${refused.join(', ')}, which tsbox-helper calls after it has loaded the filter${opts.init ? ' (or --init\'s pid 1 needs)' : ''}: the container could not start`,
+      125,
+      opts.noNewPrivileges
+        ? 'Allow them in the profile.'
+        : 'Allow them in the profile, or add --security-opt no-new-privileges (the filter is then loaded last, and only execve must pass it).',
+    );
+  }
+  return compileFilter(f);
 }
 
 /**
