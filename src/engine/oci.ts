@@ -98,8 +98,8 @@ export function ociConfig(spec: ContainerSpec, ctx: OciContext): Record<string, 
       // what native/mounts.c (mask_paths) does; test/integration/defaults.test.ts compares
       maskedPaths: paths.masked,
       readonlyPaths: paths.readonly,
-      // the profile in force, whose rule order decides (src/engine/seccomp-profile.ts): libseccomp, in crun or
-      // runc, reads the default's socket rules more loosely
+      // the profile in force: the default means the same to libseccomp, in crun or runc, as to tsbox
+      // (seccomp-profile.ts); a profile of one's own whose rules with and without args overlap may not
       ...(spec.seccomp !== 'unconfined' ? { seccomp: ociSeccompProfile(process.arch, spec.capabilities, spec.seccompProfile) } : {}),
     },
   };

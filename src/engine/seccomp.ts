@@ -413,7 +413,7 @@ export function profileProgram(profile: SeccompProfile, source: string, arch: No
 /**
  * A profile (default: tsbox's) as config.json records it (runtime-spec's
  * linux.seccomp), the one in force: the rules that apply on `arch` to a
- * container keeping `caps`, in order (the order decides: see
+ * container keeping `caps`, in order (tsbox's reading: see
  * seccomp-profile.ts), with the names that exist there.
  */
 export function ociSeccompProfile(arch: NodeJS.Architecture = process.arch, caps: readonly string[] = DEFAULT_CAPS, p: SeccompProfile = DEFAULT_PROFILE): Record<string, unknown> {
