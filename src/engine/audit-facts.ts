@@ -30,8 +30,10 @@ export interface AuditMount {
   hostPath: string | null;
   /** under a host mount it came with (a recursive bind: -v /:/host brings /host/proc, /host/sys...): said with that one */
   submount: boolean;
-  /** shared:N when mounts and unmounts propagate between it and the host's peers */
+  /** shared:N when it is in a peer group with a mount of the host's (mounts and unmounts propagate between them) */
   shared: string | null;
+  /** that mount of the host's */
+  hostPeer: string | null;
 }
 
 export interface ContainerFacts {
@@ -110,6 +112,13 @@ function existsIn(pid: number, p: string): boolean {
   }
 }
 
+/** A peer group of the container's own (made by its own mount --make-shared) propagates nowhere: only one the host is in counts. */
+function hostPeerOf(m: MountinfoEntry, host: readonly MountinfoEntry[]): { shared: string | null; hostPeer: string | null } {
+  const tag = m.optional.find((o) => o.startsWith('shared:') || o.startsWith('master:'));
+  const peer = tag && host.find((h) => h.optional.includes(tag.replace(/^master:/, 'shared:')));
+  return peer ? { shared: tag, hostPeer: peer.mountPoint } : { shared: null, hostPeer: null };
+}
+
 function mountsOf(text: string, host: readonly MountinfoEntry[]): AuditMount[] {
   const entries = parseMountinfo(text);
   const mounts = entries.map((m) => ({
@@ -120,7 +129,7 @@ function mountsOf(text: string, host: readonly MountinfoEntry[]): AuditMount[] {
     // the container's own proc and sysfs are judged by what they let it write, not as host paths
     hostPath: (m.fsType === 'proc' && m.mountPoint.startsWith('/proc')) || (m.fsType === 'sysfs' && m.mountPoint.startsWith('/sys')) ? null : hostPathOf(m, host),
     submount: false,
-    shared: m.optional.find((o) => o.startsWith('shared:')) ?? null,
+    ...hostPeerOf(m, host),
   }));
   // a host mount whose parent shows the host directory holding it, at the same place below (or stacked on it
   // at the same place, as the host stacks them): both came with one -v

@@ -315,9 +315,9 @@ export const RULES: readonly Rule[] = [
     level: 'medium',
     title: 'shared mount propagation',
     refs: ['CIS 5.20'],
-    why: 'mounts the container makes there appear on the host, and the host\'s appear inside',
-    fix: 'drop :shared / :rshared from the -v',
-    check: ({ facts: f }) => f.mounts.filter((m) => m.shared).map((m) => `${m.mountPoint} is ${m.shared} (mountinfo)`),
+    why: "mounts the host makes there appear in the container, and (shared:) the container's appear on the host",
+    fix: 'drop :shared / :rshared / :slave from the -v',
+    check: ({ facts: f }) => f.mounts.filter((m) => m.shared).map((m) => `${m.mountPoint} is ${m.shared}, the peer group of the host's ${m.hostPeer} (mountinfo)`),
   },
   {
     id: 'root-writable',

@@ -89,6 +89,15 @@ before(() => {
   d('selfnnp', [], 'host', ['setpriv', '--no-new-privs', 'sleep', '1000']);
   d('mapA', ['--uidmap', '0:300000:65536', '--gidmap', '0:300000:65536']);
   d('mapB', ['--uidmap', '0:330000:65536', '--gidmap', '0:330000:65536', '--network', 'container:mapA']);
+  fs.writeFileSync(path.join(work, 'profile.json'), ok(['seccomp', 'default']));
+  d('wide', [
+    '--security-opt', 'unmask=ALL', '--cgroupns', 'host', '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_RAW', '--device', '/dev/net/tun',
+    '--pids-limit', '-1', '--network', 'host', '--ipc', 'host', '--uts', 'host', '--timens', 'host', '-v', `${work}/shared:/d:Z`,
+    '--security-opt', `seccomp=${work}/profile.json`,
+  ]);
+  d('samevol', ['-v', `${work}/shared:/d`]);
+  // makes its own mount shared after start: a peer group of its own, which propagates to no host mount
+  d('selfshared', ['--cap-add', 'SYS_ADMIN'], 'bb', ['sh', '-c', 'mount -t tmpfs none /tmp && mount --make-shared /tmp && touch /tmp/ready && sleep 1000']);
 });
 
 test('a default container: C, for container root being host root (uid_map), and hardening only', { skip }, () => {
@@ -227,5 +236,41 @@ test('text output: a grade per container, evidence, why and fix', { skip }, () =
   assert.match(text, /evidence: \/ of the host at \/host \(rw, with/);
   assert.match(text, /fix: remove the -v/);
   const all = JSON.parse(ok(['audit', '--format', 'json'])) as Audit[];
-  assert.deepEqual(all.map((x) => x.name).sort(), ['hostro', 'hostroot', 'mapA', 'mapB', 'pidhost', 'plain', 'priv', 'selfnnp', 'strict', 'sysadmin', 'unconfined']);
+  assert.deepEqual(all.map((x) => x.name).sort(), ['hostro', 'hostroot', 'mapA', 'mapB', 'pidhost', 'plain', 'priv', 'samevol', 'selfnnp', 'selfshared', 'strict', 'sysadmin', 'unconfined', 'wide']);
+});
+
+test('host namespaces, unmasked paths, a device, no pids limit, its own profile, a :Z volume another container uses, release_agent reachable', { skip }, () => {
+  const a = auditOf('wide');
+  const pid = pidOf('wide');
+  assert.equal(a.grade, 'F');
+  for (const [type, level] of [['net', 'high'], ['ipc', 'medium'], ['uts', 'low'], ['cgroup', 'low'], ['time', 'low']] as const) {
+    const f = finding(a, `host-${type}-namespace`);
+    assert.equal(f.level, level);
+    assert.equal(fs.readlinkSync(`/proc/${pid}/ns/${type}`), fs.readlinkSync(`/proc/self/ns/${type}`), `${type}: the precondition, read here`);
+  }
+  assert.match(finding(a, 'cgroup-release-agent').evidence.join(), /CAP_SYS_ADMIN in the host's user and cgroup namespaces/);
+  assert.deepEqual(finding(a, 'added-capability').evidence, [`/proc/${pid}/status CapBnd has CAP_NET_RAW`]);
+  const tun = fs.statSync('/dev/net/tun').rdev;
+  const rule = `c ${Math.floor(tun / 256)}:${tun % 256} rwm`;
+  assert.deepEqual(finding(a, 'host-devices').evidence, [`devices.list: ${rule}`]);
+  assert.match(finding(a, 'no-pids-limit').evidence[0], /pids\.max: max$/);
+  assert.match(finding(a, 'paths-unmasked').evidence[0], /\/proc\/keys/);
+  assert.ok(finding(a, 'proc-sys-writable').evidence.includes('/proc/sys is writable (mountinfo: /proc rw)'));
+  assert.match(fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8'), / \/proc rw,/);
+  assert.deepEqual(finding(a, 'seccomp-own-profile').evidence, [`Seccomp: 2 with ${work}/profile.json`]);
+  // hostroot and hostro reach it too, through the host's / they mount
+  assert.deepEqual(finding(a, 'private-label-shared').evidence.sort(), [
+    `${work}/shared (:Z here) is mounted in hostro at /host`,
+    `${work}/shared (:Z here) is mounted in hostroot at /host`,
+    `${work}/shared (:Z here) is mounted in samevol at /d`,
+  ]);
+  assert.deepEqual(finding(auditOf('samevol'), 'host-path').evidence, [`${work}/shared of the host at /d (rw)`]);
+});
+
+test('a mount the container makes shared itself propagates to no host mount, and is not reported', { skip }, async () => {
+  const pid = pidOf('selfshared');
+  const start = Date.now();
+  while (!fs.existsSync(`/proc/${pid}/root/tmp/ready`) && Date.now() - start < 10000) await new Promise((r) => setTimeout(r, 50));
+  assert.match(fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8'), / \/tmp rw,[^ ]* shared:\d+ /, 'the container made it shared');
+  assert.ok(!auditOf('selfshared').findings.some((f) => f.id === 'mount-propagation-shared'));
 });
