@@ -19,6 +19,11 @@ import { planUserNamespace } from '../engine/rootless.js';
 import { usernsFromFlags } from './userns-flags.js';
 import { readFileInRoot } from '../engine/read-in-root.js';
 import { LOG_FLAGS, parseLogOpts } from './log-flags.js';
+import { PROCESS_FLAGS, parseProcessFlags, resolveGroupAdd } from './process-flags.js';
+import { DEVICE_FLAGS, parseDeviceFlags } from './device-flags.js';
+import { TMPFS_FLAGS, parseTmpfsFlags } from './tmpfs-flags.js';
+import { checkSysctls } from '../engine/sysctl.js';
+import { checkProcessLimits } from '../engine/process-limits.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -49,6 +54,9 @@ export const RUN_FLAGS: FlagSpec[] = [
   ...RESOURCE_FLAGS,
   ...SECURITY_FLAGS,
   ...VOLUME_FLAGS,
+  ...TMPFS_FLAGS,
+  ...DEVICE_FLAGS,
+  ...PROCESS_FLAGS,
   ...LOG_FLAGS,
 ];
 
@@ -161,7 +169,11 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   const cmd = command.length ? command : ['/bin/sh'];
   const resources = parseResourceFlags(p);
   const security = parseSecurityFlags(p);
-  const volumes = parseVolumeFlags(p, { cwd: process.cwd(), store: new VolumeStore(engine.paths) });
+  const volumes = [...parseVolumeFlags(p, { cwd: process.cwd(), store: new VolumeStore(engine.paths) }), ...parseTmpfsFlags(p)];
+  const dup = volumes.find((v, i) => volumes.findIndex((w) => w.destination === v.destination) !== i);
+  if (dup) throw new UserError(`two mounts at ${dup.destination}`, 125, 'Give each destination once.');
+  const knobs = parseProcessFlags(p);
+  const devices = parseDeviceFlags(p);
   const namespaces = Object.fromEntries(NAMESPACE_TYPES.map((t) => [t, { kind: 'private' } as NamespaceMode])) as Record<NamespaceType, NamespaceMode>;
   namespaces.user = { kind: 'host' };
   for (const n of NS_FLAGS) {
@@ -205,6 +217,10 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   const hostname = str(p, 'hostname') ?? '';
   if (hostname && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(hostname)) throw new UserError(`invalid --hostname '${hostname}'`, 125, 'Use up to 63 letters, digits, "." and "-".');
   if (namespaces.uts.kind !== 'private' && hostname) throw new UserError('--hostname needs a private UTS namespace', 125, 'Drop --uts or --hostname.');
+  checkSysctls(knobs.sysctls, namespaces, hostname);
+  checkProcessLimits(knobs);
+  const groupAdd = list(p, 'group-add');
+  if (groupAdd.length) user.groups = resolveGroupAdd(groupAdd, () => imageUserDb(engine, image).read('group'), image === HOST_IMAGE ? "the host's" : "the image's");
   const home = user.uid === 0 ? '/root' : '/';
   const env = [`PATH=${DEFAULT_PATH}`, `HOME=${home}`, 'container=tsbox', ...(tty ? ['TERM=xterm'] : []), ...parseEnv(list(p, 'env'))];
   const sel = selinuxState(selinuxSetting(engine.options.selinux));
@@ -235,11 +251,21 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     privileged: security.privileged,
     noNewPrivileges: security.noNewPrivileges,
     seccomp: security.seccomp,
+    ...(security.seccompProfile ? { seccompProfile: security.seccompProfile } : {}),
     readOnlyRoot: security.readOnlyRoot,
     volumes,
     resources,
     labels,
     logMaxSize: parseLogOpts(list(p, 'log-opt')),
+    // the knobs are recorded only when given (records of older versions have none)
+    ...(devices.devices.length ? { devices: devices.devices } : {}),
+    ...(devices.deviceCgroupRules.length ? { deviceCgroupRules: devices.deviceCgroupRules } : {}),
+    ...(Object.keys(knobs.sysctls).length ? { sysctls: knobs.sysctls } : {}),
+    ...(security.maskPaths.length ? { maskPaths: security.maskPaths } : {}),
+    ...(security.unmaskPaths.length ? { unmaskPaths: security.unmaskPaths } : {}),
+    ...(knobs.ulimits.length ? { ulimits: knobs.ulimits } : {}),
+    ...(knobs.init ? { init: true } : {}),
+    ...(knobs.oomScoreAdj !== undefined ? { oomScoreAdj: knobs.oomScoreAdj } : {}),
   };
   return { name: str(p, 'name'), spec, detach: bool(p, 'detach') };
 }

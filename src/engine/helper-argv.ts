@@ -37,6 +37,8 @@ export interface RunPlan {
   volumeFd: (v: VolumeSpec) => number;
   /** the engine's fd on the seccomp program, unless the spec says unconfined */
   seccompFd?: number;
+  /** the engine's O_PATH fd on each of spec.devices' host nodes, in order */
+  deviceFds?: number[];
 }
 
 /** The fd the helper finds the status pipe on; the fds passed follow from 4 on. */
@@ -64,7 +66,8 @@ export function runArgv(p: RunPlan): { args: string[]; fds: number[] } {
       args.push('--join-ns', `${t}:/proc/${pid}/ns/${t}`);
     }
   }
-  args.push('--hostname', s.hostname);
+  // the host's or another container's UTS namespace keeps its own name (the helper refuses --hostname there)
+  if (s.namespaces.uts.kind === 'private') args.push('--hostname', s.hostname);
   for (const e of s.env) args.push('--env', e);
   args.push(...credentials(s.workdir, s.user));
   for (const c of p.cgroupPaths) args.push('--cgroup', c);
@@ -72,6 +75,15 @@ export function runArgv(p: RunPlan): { args: string[]; fds: number[] } {
   const fds: number[] = [];
   const pass = (fd: number) => STATUS_FD + fds.push(fd); // its number in the helper
   args.push(...helperMountArgs(s.volumes, (v) => pass(p.volumeFd(v))));
+  (s.devices ?? []).forEach((d, i) => {
+    const fd = p.deviceFds?.[i];
+    if (fd === undefined) throw new Error(`runArgv: no fd for the device ${d.hostPath}`);
+    args.push('--device-fd', `${pass(fd)}:${d.path}`);
+  });
+  for (const [k, v] of Object.entries(s.sysctls ?? {})) args.push('--sysctl', `${k}=${v}`);
+  for (const m of s.maskPaths ?? []) args.push('--mask', m);
+  for (const m of s.unmaskPaths ?? []) args.push('--unmask', m);
+  if (s.init) args.push('--init');
   if (s.readOnlyRoot) args.push('--ro-root');
   if (s.labels.mount && !s.labels.disabled) args.push('--mount-label', s.labels.mount);
   args.push(...confinement(s));
@@ -127,7 +139,7 @@ export function helperMountArgs(vols: VolumeSpec[], fdFor: (v: VolumeSpec) => nu
   const args: string[] = [];
   for (const v of [...vols].sort((a, b) => depth(a) - depth(b))) {
     if (v.type === 'tmpfs') {
-      args.push('--tmpfs', v.destination);
+      args.push('--tmpfs', v.tmpfsOptions ? `${v.destination}:${v.tmpfsOptions.join(',')}` : v.destination);
       continue;
     }
     // the flags refuse colons in destinations; records from disk are checked again here
@@ -146,13 +158,19 @@ function credentials(workdir: string, user: Credentials): string[] {
   return args;
 }
 
-/** Label, capabilities and no_new_privs: the same for the init and for what exec runs. */
+/** Label, capabilities, no_new_privs and the process limits: the same for the init and for what exec runs. */
 function confinement(s: ContainerSpec): string[] {
   const args: string[] = [];
   if (s.labels.process && !s.labels.disabled) args.push('--process-label', s.labels.process);
   args.push('--caps', capsHex(s.capabilities));
   if (s.noNewPrivileges) args.push('--no-new-privs');
+  for (const u of s.ulimits ?? []) args.push('--rlimit', `${u.name}=${limit(u.soft)}:${limit(u.hard)}`);
+  if (s.oomScoreAdj !== undefined) args.push('--oom-score-adj', String(s.oomScoreAdj));
   return args;
+}
+
+function limit(n: number): string {
+  return n < 0 ? 'unlimited' : String(n);
 }
 
 function terminal(t: { tty: boolean; interactive: boolean }): string[] {

@@ -55,6 +55,17 @@ export function inspectRecord(rec: ContainerRecord, records: RecordStore): Recor
       Privileged: rec.spec.privileged,
       CapAdd: rec.spec.capabilities,
       Seccomp: rec.spec.seccomp,
+      // podman's fields: the profile's file ('' for the built-in default), and the knobs
+      SeccompProfilePath: rec.spec.seccompProfile ? rec.spec.seccomp : rec.spec.seccomp === 'unconfined' ? 'unconfined' : '',
+      SecurityOpt: securityOpts(rec.spec),
+      Devices: (rec.spec.devices ?? []).map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.path, CgroupPermissions: d.access })),
+      DeviceCgroupRules: rec.spec.deviceCgroupRules ?? [],
+      Sysctls: rec.spec.sysctls ?? {},
+      Ulimits: (rec.spec.ulimits ?? []).map((u) => ({ Name: `RLIMIT_${u.name.toUpperCase()}`, Soft: u.soft, Hard: u.hard })),
+      GroupAdd: rec.spec.user.groups.map(String),
+      Init: rec.spec.init ?? false,
+      OomScoreAdj: rec.spec.oomScoreAdj ?? 0,
+      Tmpfs: Object.fromEntries(rec.spec.volumes.filter((v) => v.type === 'tmpfs').map((v) => [v.destination, (v.tmpfsOptions ?? []).join(',')])),
       // as podman shows it; Size in bytes, for ctr.log and again for ctr.log.1
       LogConfig: { Type: 'k8s-file', Path: log, Size: rec.spec.logMaxSize ?? DEFAULT_LOG_MAX },
     },
@@ -62,6 +73,17 @@ export function inspectRecord(rec: ContainerRecord, records: RecordStore): Recor
     Config: rec.spec,
     OCIConfig: readOciConfig(`${dir}/config.json`),
   };
+}
+
+/** --security-opt as podman's inspect lists them */
+function securityOpts(s: ContainerRecord['spec']): string[] {
+  const out: string[] = [];
+  if (s.seccomp !== 'default') out.push(`seccomp=${s.seccomp}`);
+  if (s.noNewPrivileges) out.push('no-new-privileges');
+  if (s.maskPaths?.length) out.push(`mask=${s.maskPaths.join(':')}`);
+  if (s.unmaskPaths?.length) out.push(`unmask=${s.unmaskPaths.join(':')}`);
+  if (s.labels.disabled) out.push('label=disable');
+  return out;
 }
 
 /** config.json, or null when it is missing or torn (it is written without fsync). */

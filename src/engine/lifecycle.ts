@@ -19,7 +19,7 @@ import { killAll, setFrozen } from './cgroups/processes.js';
 import { removeContainerCgroups } from './cgroups/remove.js';
 import { updateLimits } from './cgroups/update.js';
 import { validateLimits } from './cgroups/validate.js';
-import { deviceRules } from './devices.js';
+import { deviceRules, openDevices } from './devices.js';
 import type { Engine } from './engine.js';
 import { removeTree, unlinkIfExists, writeJsonAtomic } from './fsutil.js';
 import { runArgv } from './helper-argv.js';
@@ -35,7 +35,12 @@ import { checkName } from './records.js';
 import { DEFAULT_PIDS_LIMIT } from './resources.js';
 import { callerNamespace, usernsHost } from './rootless.js';
 import { prepareRootfs, rootfsPlan } from './rootfs.js';
-import { defaultSeccompProgram } from './seccomp.js';
+import { profileProgram, seccompProgram } from './seccomp.js';
+import { skippedSyscalls } from './seccomp-file.js';
+import { DEFAULT_PROFILE } from './seccomp-profile.js';
+import { seccompArch } from './seccomp-syscalls.js';
+import { checkSysctls } from './sysctl.js';
+import { checkProcessLimits } from './process-limits.js';
 import type { ContainerRecord, ContainerSpec, ResourceLimits } from './types.js';
 import { runInUserNamespace, writeIdMaps } from './userns.js';
 import { chownVolumes, closeVolumeSources, openVolumeSources, VolumeStore, type VolumeSources } from './volumes.js';
@@ -64,6 +69,19 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
     const m = spec.namespaces[t];
     if (m.kind === 'container') m.container = engine.get(m.container).id;
   }
+  // the knobs' checks run in the CLI too; here they hold for every client, before anything exists
+  if (spec.sysctls) checkSysctls(spec.sysctls, spec.namespaces, spec.hostname);
+  checkProcessLimits(spec);
+  const seccomp =
+    spec.seccomp === 'unconfined'
+      ? undefined
+      : spec.seccompProfile
+        ? profileProgram(spec.seccompProfile, spec.seccomp, process.arch, { caps: spec.capabilities, noNewPrivileges: spec.noNewPrivileges, init: !!spec.init })
+        : seccompProgram(DEFAULT_PROFILE, process.arch, spec.capabilities);
+  if (spec.seccompProfile) {
+    const skipped = skippedSyscalls(spec.seccompProfile, seccompArch(process.arch)!);
+    if (skipped.length) engine.events.emit('debug', { message: `seccomp profile ${spec.seccomp}: ${skipped.length} syscall name(s) this architecture (${process.arch}) does not have, skipped: ${skipped.join(', ')}` });
+  }
   const id = randomId();
   const dir = records.dir(id);
   // Build the container's files first, outside the lock: nobody sees the
@@ -75,7 +93,7 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
     const hostname = spec.hostname || (opts.name ?? id.slice(0, 12)).slice(0, 63);
     prepareRootfs(dir, spec.image, images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
     prepareForUserns(dir, spec, (other) => records.read(other)?.spec);
-    if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), defaultSeccompProgram(process.arch, spec.capabilities));
+    if (seccomp) fs.writeFileSync(path.join(dir, 'seccomp.bpf'), seccomp);
     return await records.locked(() => {
       let finalName = name;
       if (opts.name !== undefined) {
@@ -133,7 +151,7 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
 
 /** The device allowlist of a container (devices.ts): none when privileged or rootless. */
 function devicesOf(spec: ContainerSpec): readonly string[] | undefined {
-  return deviceRules({ privileged: spec.privileged, rootless: isRootless() });
+  return deviceRules({ privileged: spec.privileged, rootless: isRootless(), devices: spec.devices, rules: spec.deviceCgroupRules });
 }
 
 /**
@@ -156,7 +174,10 @@ function helperArgs(engine: Engine, rec: ContainerRecord, attach: boolean, cgrou
   // the helper enforces them on the v2 cgroup; a v1 devices cgroup has them from createContainerCgroups
   const v2Root = detectLayout().v2Root;
   const onV2 = v2Root !== undefined && cgroupPaths.some((p) => p.startsWith(`${v2Root}/`));
-  const opened = s.seccomp === 'unconfined' ? [] : [fs.openSync(path.join(dir, 'seccomp.bpf'), 'r')];
+  // the host nodes of --device, checked to be what they were at create
+  const deviceFds = s.devices?.length ? openDevices(s.devices) : [];
+  const seccompFd = s.seccomp === 'unconfined' ? undefined : fs.openSync(path.join(dir, 'seccomp.bpf'), 'r');
+  const opened = [...deviceFds, ...(seccompFd === undefined ? [] : [seccompFd])];
   const { args, fds } = runArgv({
     spec: s,
     log: engine.records.logFile(rec.id),
@@ -168,7 +189,8 @@ function helperArgs(engine: Engine, rec: ContainerRecord, attach: boolean, cgrou
     deviceRules: onV2 ? (devicesOf(s) ?? []) : [],
     // the volumes are bound from the fds their sources were checked on (start)
     volumeFd: (v) => sources.get(v)!.fd,
-    seccompFd: opened[0],
+    seccompFd,
+    deviceFds,
   });
   return { args, fds, opened };
 }

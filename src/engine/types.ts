@@ -2,6 +2,7 @@
 // the dashboard's store holds them, and they are what lives on disk.
 
 import type { IdMapEntry, NamespaceType } from '../common/namespaces.js';
+import type { SeccompProfile } from './seccomp-profile.js';
 
 // The kernel's shapes (src/common, where the probes read them too) are part
 // of the records, and those who hold records find them here as well.
@@ -28,6 +29,28 @@ export interface VolumeSpec {
   type: 'bind' | 'volume' | 'tmpfs';
   /** named volume name, when type === 'volume' */
   name?: string;
+  /** tmpfs (--tmpfs DST:OPTS): its mount options, checked (tmpfs.ts); none: nosuid,nodev,mode=1777 */
+  tmpfsOptions?: string[];
+}
+
+/** --device HOST[:CONTAINER[:rwm]]: a host device node, made in the container */
+export interface DeviceSpec {
+  /** the host's node, symlinks resolved (as podman does: /dev/disk/by-id/... works) */
+  hostPath: string;
+  /** where it is made in the container */
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  /** what the device cgroup allows of it: some of r, w, m */
+  access: string;
+}
+
+/** --ulimit NAME=SOFT[:HARD]; -1 is unlimited */
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
 }
 
 export interface ResourceLimits {
@@ -63,12 +86,31 @@ export interface ContainerSpec {
   noNewPrivileges: boolean;
   /** 'default' | 'unconfined' | path of a profile */
   seccomp: string;
+  /** the profile read from that path at create (seccomp-file.ts); the filter is compiled from it */
+  seccompProfile?: SeccompProfile;
   readOnlyRoot: boolean;
   volumes: VolumeSpec[];
   resources: ResourceLimits;
   labels: { process?: string; mount?: string; disabled: boolean };
   /** cap of the log file in bytes (--log-opt max-size; logfile.ts); records of an older tsbox lack it: the default */
   logMaxSize?: number;
+  // The knobs below are absent from records of older tsbox versions: absent means the default.
+  /** --device */
+  devices?: DeviceSpec[];
+  /** --device-cgroup-rule, in the devices.allow syntax ('c 1:11 rwm') */
+  deviceCgroupRules?: string[];
+  /** --sysctl, keys in dotted form, each of a namespace the container has of its own (sysctl.ts) */
+  sysctls?: Record<string, string>;
+  /** --security-opt mask=: paths hidden besides the defaults */
+  maskPaths?: string[];
+  /** --security-opt unmask=: default masked or read-only paths left alone (exact paths; ALL for all) */
+  unmaskPaths?: string[];
+  /** --ulimit */
+  ulimits?: Ulimit[];
+  /** --init: pid 1 is tsbox's small init, CMD its child */
+  init?: boolean;
+  /** --oom-score-adj */
+  oomScoreAdj?: number;
 }
 
 export interface ContainerRecord {

@@ -37,6 +37,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'label', summary: 'Show or restore SELinux labels of host paths', load: async () => (await import('./label.js')).label },
   { name: 'unshare', summary: 'Run a command in your user namespace, with your id maps', load: async () => (await import('./unshare.js')).unshare },
   { name: 'uidmap', summary: "Show a container's uid/gid maps and translate ids", load: async () => (await import('./uidmap.js')).uidmap },
+  { name: 'seccomp', summary: 'Print the default seccomp profile, to edit for --security-opt seccomp=FILE', load: async () => (await import('./seccomp.js')).seccomp },
+  { name: 'audit', summary: 'Show which isolation of running containers is weak, why, and what fixes it', load: async () => (await import('./audit.js')).auditCmd },
   { name: 'info', summary: 'Show what this host supports', load: async () => (await import('./info.js')).info },
 ];
 
