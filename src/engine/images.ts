@@ -12,8 +12,10 @@ import path from 'node:path';
 import { randomId } from './random.js';
 import { UserError } from '../common/errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
+import { helperPath } from './helper.js';
+import { extractTar } from './layer-extract.js';
+import { zlib } from './lazy.js';
 import { runProgram } from './programs.js';
-import { checkTarArchive } from './tarcheck.js';
 import type { Paths } from './paths.js';
 import type { ImageRecord } from './types.js';
 
@@ -40,6 +42,31 @@ function dirSize(dir: string): number {
   };
   walk(dir);
   return total;
+}
+
+/** The tar bytes of the archive open at FD: gunzipped when it is gzip. */
+async function* archiveStream(fd: number, file: string): AsyncGenerator<Buffer> {
+  const magic = Buffer.alloc(2);
+  const gzip = fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  // the same file opened again, for the stream to own (and close): FD stays the caller's
+  const input = fs.createReadStream('', { fd: fs.openSync(`/proc/self/fd/${fd}`, 'r'), start: 0, highWaterMark: 256 * 1024 });
+  if (!gzip) {
+    yield* input as AsyncIterable<Buffer>;
+    return;
+  }
+  const gunzip = zlib().createGunzip({ chunkSize: 256 * 1024 });
+  input.on('error', (e) => gunzip.destroy(e));
+  input.pipe(gunzip);
+  try {
+    yield* gunzip as AsyncIterable<Buffer>;
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${file} is not a valid gzip file: ${(e as Error).message}`, 125, 'Copy or download it again, or decompress it yourself to see where it breaks.');
+  } finally {
+    input.unpipe(gunzip);
+    input.destroy();
+    gunzip.destroy();
+  }
 }
 
 /** Group and other bits: none on the store's image directories. */
@@ -103,9 +130,9 @@ export class ImageStore {
 
   /**
    * Import a rootfs directory or a tar(.gz) archive, e.g. `docker export`
-   * output. An archive is checked as a stream first (tarcheck.ts: memory
-   * bounded whatever its size) and only then extracted, by tar, from the
-   * same open file.
+   * output. An archive is read once, as a stream: each entry is checked
+   * (tarcheck.ts) and made by `tsbox-helper extract` chrooted into the new
+   * rootfs (layer-extract.ts), so that nothing it holds can land outside.
    */
   async import(source: string, name: string): Promise<ImageRecord> {
     if (!NAME_RE.test(name)) throw new UserError(`invalid image name '${name}'`, 125, 'Use lower-case letters, digits, ".", "_" and "-".');
@@ -121,14 +148,11 @@ export class ImageStore {
     if (fs.existsSync(dir)) throw new UserError(`image '${name}' already exists`, 125, `Remove it first with tsbox rmi ${name}.`);
     const archive = st.isFile() ? fs.openSync(source, 'r') : undefined;
     try {
-      // refuse before anything is written; tar then reads what was checked, not whatever the path holds by then
-      const gzip = archive === undefined ? false : (await checkTarArchive(archive, source)).gzip;
       const what = `import of '${source}' failed`;
-      return await this.store(name, source, (rootfs) => {
+      return await this.store(name, source, async (rootfs) => {
         if (archive !== undefined) {
-          // GNU tar also refuses `..` and strips `/`; the check above is ours.
-          const args = ['-x', ...(gzip ? ['-z'] : []), '-f', '-', '-C', rootfs, '--numeric-owner', '--no-overwrite-dir'];
-          return runProgram('tar', args, { stdin: archive, what });
+          await extractTar(archiveStream(archive, source), { helper: helperPath(), dir: rootfs, kind: 'rootfs', what: source });
+          return;
         }
         // -a keeps symlinks as symlinks: nothing outside the source is read through them
         return runProgram('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { what });
