@@ -50,6 +50,7 @@ struct config {
   int rootfs_fd;
   /* --overlay: lowerdir (dirs separated by ':'), upperdir, workdir */
   char *overlay_lower, *overlay_upper, *overlay_work;
+  bool overlay_userxattr; /* layers with user.overlay.* whiteouts (rootless) */
   struct ns_join joins[8];
   size_t n_joins;
   int userns_block_fd;

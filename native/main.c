@@ -181,6 +181,7 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     if (strcmp(opt, "--tty") == 0) { c->tty = true; continue; }
     if (strcmp(opt, "--stdin") == 0) { c->keep_stdin = true; continue; }
     if (strcmp(opt, "--detach") == 0) { c->detach = true; continue; }
+    if (strcmp(opt, "--overlay-userxattr") == 0) { c->overlay_userxattr = true; continue; }
 
     eq = strchr(opt, '=');
     if (eq != NULL) {

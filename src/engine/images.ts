@@ -1,6 +1,8 @@
-// The image store: images/<name>/rootfs plus image.json. The built-in image
-// `host` is not stored: it is a read-only view of the host's /usr, /bin,
-// /sbin and /lib* (see rootfs.ts), so it needs no download.
+// The image store: images/<name>/rootfs plus image.json for imported trees,
+// and layered images (pulled, loaded: oci-store.ts, over the layers of
+// layers.ts). The built-in image `host` is not stored: it is a read-only
+// view of the host's /usr, /bin, /sbin and /lib* (see rootfs.ts), so it
+// needs no download.
 //
 // images/ and images/<name> are 0700, always: an image is someone else's
 // tree, setuid-root files included, and a local user who could reach one
@@ -16,8 +18,12 @@ import { helperPath } from './helper.js';
 import { extractTar } from './layer-extract.js';
 import { zlib } from './lazy.js';
 import { runProgram } from './programs.js';
+import { LayerStore } from './layers.js';
+import { OciStore } from './oci-store.js';
 import type { Paths } from './paths.js';
-import type { ImageRecord } from './types.js';
+import { searchRegistries } from './registry/config.js';
+import { formatRef, parseReference } from './registry/reference.js';
+import type { ContainerRecord, ImageRecord } from './types.js';
 
 export const HOST_IMAGE = 'host';
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
@@ -73,7 +79,43 @@ async function* archiveStream(fd: number, file: string): AsyncGenerator<Buffer> 
 const SHARED_BITS = 0o077;
 
 export class ImageStore {
-  constructor(private readonly paths: Paths) {}
+  readonly layers: LayerStore;
+  readonly oci: OciStore;
+
+  constructor(private readonly paths: Paths) {
+    this.layers = new LayerStore(paths);
+    this.oci = new OciStore(paths);
+  }
+
+  /** The full names REF may stand for: itself made full through the search registries, and localhost/REF (tagged and imported images). */
+  fullNames(ref: string): string[] {
+    try {
+      return parseReference(ref, [...searchRegistries(), 'localhost']).map(formatRef);
+    } catch {
+      return [];
+    }
+  }
+
+  /** A layered image by name or id, or undefined. */
+  findOci(ref: string): ImageRecord | undefined {
+    return this.oci.find(ref, this.fullNames(ref));
+  }
+
+  /** The directories an image's tree is made of, the topmost first (an overlay's lowerdir order). */
+  lowerDirs(rec: ImageRecord): string[] {
+    if (rec.kind === 'oci') return [...(rec.layers ?? [])].reverse().map((d) => this.layers.diff(d));
+    return [this.rootfs(rec.name)];
+  }
+
+  /** What a container of SPEC is made from: the image by the id it was created with, or (older records, imports) by name. */
+  forContainer(spec: Pick<ContainerRecord['spec'], 'image' | 'imageId'>): ImageRecord {
+    if (spec.imageId) {
+      const rec = this.oci.byId(spec.imageId);
+      if (!rec) throw new UserError(`the image of this container (${spec.image}, id ${spec.imageId.slice(0, 12)}) is gone`, 125, 'Remove the container; pull its image again to make a new one.');
+      return rec;
+    }
+    return this.get(spec.image);
+  }
 
   /**
    * Close images/ and each images/<name> that an older tsbox opened to
@@ -108,6 +150,7 @@ export class ImageStore {
 
   list(): ImageRecord[] {
     const out = [hostImageRecord];
+    out.push(...this.oci.list().sort((a, b) => b.created.localeCompare(a.created)));
     let names: string[] = [];
     try {
       names = fs.readdirSync(this.paths.images);
@@ -123,8 +166,8 @@ export class ImageStore {
 
   get(name: string): ImageRecord {
     if (name === HOST_IMAGE) return hostImageRecord;
-    const rec = NAME_RE.test(name) ? readJsonIfExists<ImageRecord>(path.join(this.dir(name), 'image.json')) : undefined;
-    if (!rec) throw new UserError(`image '${name}' not found`, 125, 'See `tsbox images` for what is here, and `tsbox image import PATH --name NAME` to add one.');
+    const rec = (NAME_RE.test(name) ? readJsonIfExists<ImageRecord>(path.join(this.dir(name), 'image.json')) : undefined) ?? this.findOci(name);
+    if (!rec) throw new UserError(`image '${name}' not found`, 125, `Pull it (tsbox pull ${name}), or see \`tsbox images\` for what is here; \`tsbox image import PATH --name NAME\` adds a rootfs.`);
     return rec;
   }
 
@@ -189,12 +232,46 @@ export class ImageStore {
     }
   }
 
-  remove(name: string, usedBy: string[]): void {
+  /**
+   * rmi: an imported image goes; a layered one loses the name it was given
+   * by (podman's way), and goes with its last name or when given by id,
+   * with the layers no other image lists. USERS: the containers of each
+   * image (by id for layered ones, by name for imported), which refuse it
+   * unless FORCE (then they lose it: they are removed by the caller first).
+   */
+  remove(name: string, users: (rec: ImageRecord) => string[], force = false): string {
     if (name === HOST_IMAGE) throw new UserError(`'${HOST_IMAGE}' is the built-in image and cannot be removed`);
-    this.get(name);
-    if (usedBy.length > 0) {
-      throw new UserError(`image '${name}' is in use by container(s) ${usedBy.join(', ')}`, 125, 'Remove those containers first (tsbox rm).');
+    const rec = this.get(name);
+    const usedBy = users(rec);
+    if (usedBy.length > 0 && !force) {
+      throw new UserError(`image '${name}' is in use by container(s) ${usedBy.join(', ')}`, 125, `Remove those containers first (tsbox rm), or use tsbox rmi -f ${name}, which removes them too.`);
     }
-    fs.rmSync(this.dir(name), { recursive: true, force: true });
+    if (rec.kind !== 'oci') {
+      fs.rmSync(this.dir(name), { recursive: true, force: true });
+      return rec.id;
+    }
+    const byName = rec.names?.find((n) => this.fullNames(name).includes(n));
+    if (byName && (rec.names?.length ?? 0) > 1 && !force) {
+      this.oci.setNames(rec, rec.names!.filter((n) => n !== byName));
+      return `Untagged: ${byName}`;
+    }
+    if (!byName && (rec.names?.length ?? 0) > 1 && !force) {
+      throw new UserError(`image ${rec.id.slice(0, 12)} has several names (${rec.names!.join(', ')})`, 125, 'Remove them one by one, or use rmi -f.');
+    }
+    this.oci.remove(rec.id);
+    this.pruneLayers();
+    return rec.id;
+  }
+
+  /** Remove the layers no image lists; returns how many bytes they held. */
+  pruneLayers(): number {
+    const used = new Set(this.oci.list().flatMap((r) => r.layers ?? []));
+    let freed = 0;
+    for (const l of this.layers.list()) {
+      if (used.has(l.digest)) continue;
+      this.layers.remove(l.digest);
+      freed += l.size;
+    }
+    return freed;
   }
 }

@@ -30,6 +30,8 @@ export interface ExtractOptions {
   kind: 'layer' | 'rootfs';
   /** names the archive in messages */
   what: string;
+  /** told each regular file's size (for the layer's size) */
+  onFile?: (bytes: number) => void;
 }
 
 export interface ExtractResult {
@@ -128,6 +130,7 @@ export async function extractTar(input: AsyncIterable<Buffer>, opts: ExtractOpti
         return;
       }
     }
+    if (type === 'f') opts.onFile?.(e.size);
     pending.push(record(type, e, path, link, type === 'f' ? e.size : 0));
   });
   scanner.onData = (chunk) => pending.push(Buffer.from(chunk));
@@ -153,7 +156,8 @@ export async function extractTar(input: AsyncIterable<Buffer>, opts: ExtractOpti
     for await (const chunk of input) {
       scanner.push(chunk);
       await flush();
-      if (scanner.done || broken) break;
+      // read on after the archive's end: a caller hashing the stream needs all of it
+      if (broken) break;
     }
     scanner.end();
     await flush();
