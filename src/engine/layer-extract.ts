@@ -152,6 +152,15 @@ export async function extractTar(input: AsyncIterable<Buffer>, opts: ExtractOpti
     });
   };
 
+  const helperError = (code: number) => {
+    const why = err.trim().replace(/^tsbox-helper: (extract: )?/, '');
+    const full = /No space left on device|ENOSPC/.test(why);
+    return new UserError(
+      `${opts.what}: extraction failed: ${why || `tsbox-helper extract ended with ${code}`}`,
+      125,
+      full ? "The disk that holds tsbox's store is full: free space there (tsbox image prune removes unused images and layers) and try again." : undefined,
+    );
+  };
   try {
     for await (const chunk of input) {
       scanner.push(chunk);
@@ -159,25 +168,18 @@ export async function extractTar(input: AsyncIterable<Buffer>, opts: ExtractOpti
       // read on after the archive's end: a caller hashing the stream needs all of it
       if (broken) break;
     }
-    scanner.end();
+    // a helper that stopped reading failed: its reason, not the cut stream's
+    if (!broken) scanner.end();
     await flush();
   } catch (e) {
-    child.kill('SIGKILL');
-    await exited;
-    throw e;
+    if (!broken) child.kill('SIGKILL');
+    const code = await exited;
+    throw broken && code !== 0 && err.trim() ? helperError(code) : e;
   } finally {
     stdin.end();
   }
   const code = await exited;
-  if (code !== 0) {
-    const why = err.trim().replace(/^tsbox-helper: (extract: )?/, '');
-    const full = /No space left on device|ENOSPC/.test(why);
-    throw new UserError(
-      `${opts.what}: extraction failed: ${why || `tsbox-helper extract ended with ${code}`}`,
-      125,
-      full ? 'The disk that holds tsbox\'s store is full: free space there (tsbox image prune removes unused images and layers) and try again.' : undefined,
-    );
-  }
+  if (code !== 0) throw helperError(code);
   const m = /^ok (\d+) (\d+) (\d+)/.exec(out);
   if (!m) throw new UserError(`${opts.what}: tsbox-helper extract said '${out.trim()}'`);
   return { files: Number(m[1]), skippedDevices: Number(m[2]), skippedXattrs: Number(m[3]), whiteouts, opaque };

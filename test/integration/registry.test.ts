@@ -167,7 +167,8 @@ test('run pulls a missing image through the search registries; --pull=never refu
     ok(tsbox(r2, ['image', 'tag', 'test/app:1', 'mine:2'], { env }), 'tag');
     assert.match(ok(tsbox(r2, ['images'], { env }), 'images'), /localhost\/mine:2/);
     assert.match(ok(tsbox(r2, ['image', 'history', 'localhost/mine:2'], { env }), 'history'), /ID +CREATED/);
-    ok(tsbox(r2, ['rmi', '-f', 'test/app:1', 'localhost/mine:2'], { env }), 'rmi -f');
+    ok(tsbox(r2, ['rmi', '-f', 'test/app:1'], { env }), 'rmi -f');
+    assert.doesNotMatch(ok(tsbox(r2, ['images'], { env }), 'images'), /mine:2|test\/app/, 'rmi -f removes the image with all its names');
     assert.match(ok(tsbox(r2, ['ps', '-a'], { env }), 'ps'), /^CONTAINER[^\n]*\n$/, 'rmi -f removed the container');
     ok(tsbox(r2, ['image', 'prune'], { env }), 'prune');
     assert.deepEqual(fs.readdirSync(path.join(r2, 'data/layers')).filter((n) => !n.startsWith('.')), [], 'no layer left');

@@ -85,7 +85,7 @@ async function tokenServer(dir: string, service: string): Promise<{ url: string;
     const b64url = (b) => Buffer.from(b).toString('base64url');
     http.createServer((req, res) => {
       const url = new URL(req.url || '/', 'http://x');
-      fs.appendFileSync(log, url.search + '\n');
+      fs.appendFileSync(log, url.search + '\\n');
       const access = url.searchParams.getAll('scope').map((s) => { const [type, name, actions] = s.split(':'); return { type, name, actions: (actions || '').split(',') }; });
       const now = Math.floor(Date.now() / 1000);
       const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [der.toString('base64')] }));
