@@ -202,6 +202,8 @@ test('every run and exec option PROTOCOL.md lists is emitted by some plan, or le
   const runs = [
     runArgv(plan({ spec: spec({ volumes: [vol('/a'), vol('/b', { readOnly: true }), { ...vol('/t'), source: '', type: 'tmpfs' }] }) })).args,
     runArgv(plan({ spec: spec({ namespaces: joinedNs }), joined: { net: 1 }, rootfs: { rootfs: '/r', overlay: { lower: '/l', upper: '/u', work: '/w' }, binds: [] } })).args,
+    // rootless layers: the overlay with userxattr
+    runArgv(plan({ rootfs: { rootfs: '/r', overlay: { lower: '/l', upper: '/u', work: '/w', userxattr: true }, binds: [] } })).args,
   ];
   const execs = [execArgv(execPlan())];
   for (const [sub, table, argvs] of [['run', RUN, runs], ['exec', EXEC, execs]] as const) {
