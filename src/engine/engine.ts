@@ -164,6 +164,20 @@ export class Engine {
     return (await import('./image-pull.js')).pull(this, ref, req);
   }
 
+  /** image load -i INPUT (image-archive.ts): every image in it, stored. */
+  async load(input: string): Promise<ImageRecord[]> {
+    return (await import('./image-archive.js')).loadImages(this.archiveContext(), input);
+  }
+
+  /** image save: the layered image REF as an OCI layout at OUT (image-archive.ts). */
+  async save(ref: string, out: string, format: 'oci-archive' | 'oci-dir'): Promise<void> {
+    return (await import('./image-archive.js')).saveImage(this.archiveContext(), this.images.get(ref), ref, out, format);
+  }
+
+  private archiveContext() {
+    return { helper: this.helperPath, layers: this.images.layers, oci: this.images.oci, scratch: this.paths.data, locked: <T>(fn: () => T) => this.records.locked(fn) };
+  }
+
   /** The containers (names) that use image REC. */
   imageUsers(rec: ImageRecord): string[] {
     return this.list({ all: true })

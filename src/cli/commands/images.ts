@@ -90,7 +90,13 @@ async function prune(engine: Engine, all: boolean): Promise<number> {
   return 0;
 }
 
-const formatFlagSpec = { name: 'format', type: 'string' as const, arg: 'FORMAT', help: 'json, or table (default)' };
+const ARCHIVE_FLAGS = [
+  { name: 'input', short: 'i', type: 'string' as const, arg: 'FILE', help: 'load: a docker/podman save archive, or an OCI layout (dir or tar)' },
+  { name: 'output', short: 'o', type: 'string' as const, arg: 'FILE', help: 'save: where to write' },
+  { name: 'format', type: 'string' as const, arg: 'FORMAT', help: 'save: oci-archive (a tar, the default) or oci-dir' },
+];
+
+const formatFlagSpec = { name: 'format', type: 'string' as const, arg: 'FORMAT', help: 'json, or table (default); save: oci-archive (default) or oci-dir' };
 const forceFlag = { name: 'force', short: 'f', type: 'bool' as const, help: 'rmi: remove the containers that use it too, and every name' };
 
 export const images: Command = {
@@ -111,14 +117,15 @@ export const rmi: Command = {
 
 export const image: Command = {
   name: 'image',
-  summary: 'Manage images: import, ls, inspect, rm, tag, history, prune',
+  summary: 'Manage images: import, load, save, ls, inspect, rm, tag, history, prune',
   usage:
-    'tsbox image import PATH --name NAME | image ls | image inspect IMAGE... | image rm [-f] IMAGE... | image tag IMAGE NAME... | image history IMAGE | image prune [-a]',
+    'tsbox image import PATH --name NAME | image load -i FILE | image save -o FILE IMAGE | image ls | image inspect IMAGE... | image rm [-f] IMAGE... | image tag IMAGE NAME... | image history IMAGE | image prune [-a]',
   flags: [
     { name: 'name', type: 'string', arg: 'NAME', help: 'name for the imported image (import)' },
     formatFlagSpec,
     forceFlag,
     { name: 'all', short: 'a', type: 'bool', help: 'prune: every image no container uses, not only those without a name' },
+    ...ARCHIVE_FLAGS.filter((f) => f.name !== 'format'),
   ],
   async run(p, g) {
     const [sub, ...rest] = p.positionals;
@@ -130,6 +137,10 @@ export const image: Command = {
         print(`${rec.name} ${rec.id}\n`);
         return 0;
       }
+      case 'load':
+        return loadCmd.run({ ...p, positionals: rest }, g);
+      case 'save':
+        return saveCmd.run({ ...p, positionals: rest }, g);
       case 'ls':
       case 'list':
         return listImages(p, g);
@@ -149,7 +160,38 @@ export const image: Command = {
       case 'prune':
         return prune(openEngine(g), bool(p, 'all'));
       default:
-        throw new UserError(sub ? `unknown image command '${sub}'` : 'image needs a subcommand', 125, 'Use: import, ls, inspect, rm, tag, history, prune.');
+        throw new UserError(sub ? `unknown image command '${sub}'` : 'image needs a subcommand', 125, 'Use: import, load, save, ls, inspect, rm, tag, history, prune.');
     }
+  },
+};
+
+export const loadCmd: Command = {
+  name: 'load',
+  summary: 'Load images from a docker/podman save archive or an OCI layout',
+  usage: 'tsbox load -i FILE',
+  flags: ARCHIVE_FLAGS,
+  async run(p, g) {
+    const input = str(p, 'input') ?? p.positionals[0];
+    if (!input) throw new UserError('usage: tsbox image load -i FILE', 125, 'FILE is a `docker save` / `podman save` archive, or an OCI layout (a directory or a tar of one).');
+    for (const rec of await openEngine(g).load(input)) {
+      if (rec.names?.length) for (const n of rec.names) print(`Loaded image: ${n}\n`);
+      else print(`Loaded image: sha256:${rec.id}\n`);
+    }
+    return 0;
+  },
+};
+
+export const saveCmd: Command = {
+  name: 'save',
+  summary: 'Save an image as an OCI layout (podman load and skopeo read it)',
+  usage: 'tsbox save -o FILE [--format oci-archive|oci-dir] IMAGE',
+  flags: ARCHIVE_FLAGS,
+  async run(p, g) {
+    const out = str(p, 'output');
+    const format = str(p, 'format') ?? 'oci-archive';
+    if (format !== 'oci-archive' && format !== 'oci-dir') throw new UserError(`invalid --format '${format}' for save`, 125, 'Use oci-archive (a tar, the default) or oci-dir.');
+    if (!out || p.positionals.length !== 1) throw new UserError('usage: tsbox image save -o FILE IMAGE', 125, 'Writing an archive to a terminal is not done: give -o FILE.');
+    await openEngine(g).save(p.positionals[0], out, format);
+    return 0;
   },
 };

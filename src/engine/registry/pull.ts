@@ -7,17 +7,15 @@
 // it, and so is one whose download is cut. The image record is written last,
 // under the lock: an image is there whole or not at all (layers that were
 // whole stay stored, for the next pull to reuse).
-import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../common/errors.js';
-import { extractTar } from '../layer-extract.js';
-import { childProcess, crypto, zlib } from '../lazy.js';
+import { ingestLayer } from '../layer-ingest.js';
+import { crypto } from '../lazy.js';
 import type { LayerRecord, LayerStore } from '../layers.js';
 import type { OciStore } from '../oci-store.js';
-import { removeTree } from '../fsutil.js';
 import type { ImageRecord, OciImageConfig } from '../types.js';
 import type { Credentials } from './auth.js';
 import { errorText, readAll, RegistryClient } from './client.js';
-import { ACCEPT, choosePlatform, hostPlatform, layerCompression, parseManifest, type Compression, type Descriptor, type Manifest, type Platform } from './manifest.js';
+import { ACCEPT, choosePlatform, hostPlatform, layerCompression, parseManifest, type Descriptor, type Manifest, type Platform } from './manifest.js';
 import { formatRef, parseReference, repoOf, type ImageRef } from './reference.js';
 
 export interface PullProgress {
@@ -84,60 +82,6 @@ async function resolveManifest(client: RegistryClient, ref: ImageRef, opts: Pull
   return { manifest: m.manifest, bytes: second.body, digest: d2 };
 }
 
-/** SRC through a duplex (zlib) or a program (zstd): INPUT is written, OUTPUT read, errors of either side end it. */
-async function* through(src: AsyncIterable<Buffer>, input: Writable, output: Readable, done: () => Promise<void>): AsyncGenerator<Buffer> {
-  const { once } = process.getBuiltinModule('node:events');
-  let feedError: unknown;
-  input.on('error', () => {}); // seen through output or done()
-  const feeding = (async () => {
-    try {
-      for await (const c of src) if (!input.write(c)) await once(input, 'drain');
-      input.end();
-    } catch (e) {
-      feedError = e;
-      output.destroy();
-      input.destroy();
-    }
-  })();
-  try {
-    for await (const c of output as AsyncIterable<Buffer>) yield c;
-  } catch (e) {
-    await feeding;
-    throw feedError ?? e;
-  }
-  await feeding;
-  if (feedError) throw feedError;
-  await done();
-}
-
-function decompress(src: AsyncIterable<Buffer>, comp: Compression, what: string): AsyncIterable<Buffer> {
-  if (comp === 'none') return src;
-  if (comp === 'gzip') {
-    const z = zlib().createGunzip({ chunkSize: 256 * 1024 });
-    return (async function* () {
-      try {
-        yield* through(src, z, z, async () => {});
-      } catch (e) {
-        if (e instanceof UserError) throw e;
-        throw new UserError(`${what} is not valid gzip: ${(e as Error).message}`);
-      }
-    })();
-  }
-  // Node 20's zlib has no zstd: Debian's zstd decompresses, as a stream
-  const child = childProcess().spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('error', () => resolve(null));
-    child.on('close', (code) => resolve(code));
-  });
-  return through(src, child.stdin!, child.stdout!, async () => {
-    const code = await exited;
-    if (code === null) throw new UserError(`${what} is zstd-compressed, and the zstd program was not found`, 125, 'Install it: apt-get install zstd.');
-    if (code !== 0) throw new UserError(`${what} is not valid zstd: ${err.trim()}`);
-  });
-}
-
 interface LayerJob {
   desc: Descriptor;
   diffId: string;
@@ -156,58 +100,36 @@ async function fetchLayer(ctx: PullContext, client: RegistryClient, ref: ImageRe
   const what = `layer ${short(desc.digest)} of ${formatRef(ref)}`;
   const res = await client.get(`/v2/${ref.repository}/blobs/${desc.digest}`, `repository:${ref.repository}:pull`);
   if (res.status !== 200) throw new UserError(`registry ${ref.registry} answered ${res.status} for ${what}: ${await errorText(res)}`, 125, res.status === 404 ? 'The registry lists a layer it does not have: push the image again.' : undefined);
-  const staging = ctx.layers.staging();
-  try {
-    const blobHash = crypto().createHash('sha256');
-    const diffHash = crypto().createHash('sha256');
-    let got = 0;
-    let size = 0;
-    const blob = async function* (): AsyncGenerator<Buffer> {
-      try {
-        for await (const c of res.body as AsyncIterable<Buffer>) {
-          if (abort.reason) throw abort.reason;
-          got += c.length;
-          if (got > desc.size) throw new UserError(`${what}: the registry sent more than its ${desc.size} bytes`, 125, 'The registry is damaged or not to be trusted: nothing of it was stored.');
-          blobHash.update(c);
-          opts.progress?.layer(desc.digest, 'download', got, desc.size);
-          yield c;
-        }
-      } catch (e) {
-        if (e instanceof UserError || e === abort.reason) throw e;
-        throw cut(e as Error);
-      }
-      if (got < desc.size) throw cut(new Error('the connection closed'));
-      const d = `sha256:${blobHash.digest('hex')}`;
-      if (d !== desc.digest) {
-        throw new UserError(`${what} does not match its digest: the registry's blob ${desc.digest} hashes to ${d}`, 125, "The registry's copy is damaged or was changed: nothing of it was stored. Tell whoever runs the registry, or pull from another.");
-      }
-    };
-    const cut = (e: Error) =>
-      new UserError(`the download of ${what} from ${ref.registry} was cut after ${got} of ${desc.size} bytes: ${e.message}`, 125, 'Pull again: the layers already stored are kept and not downloaded again.');
-    const counted = async function* (): AsyncGenerator<Buffer> {
-      for await (const c of decompress(blob(), comp, what)) {
-        diffHash.update(c);
+  const blobHash = crypto().createHash('sha256');
+  let got = 0;
+  const cut = (e: Error) =>
+    new UserError(`the download of ${what} from ${ref.registry} was cut after ${got} of ${desc.size} bytes: ${e.message}`, 125, 'Pull again: the layers already stored are kept and not downloaded again.');
+  const blob = async function* (): AsyncGenerator<Buffer> {
+    try {
+      for await (const c of res.body as AsyncIterable<Buffer>) {
+        if (abort.reason) throw abort.reason;
+        got += c.length;
+        if (got > desc.size) throw new UserError(`${what}: the registry sent more than its ${desc.size} bytes`, 125, 'The registry is damaged or not to be trusted: nothing of it was stored.');
+        blobHash.update(c);
+        opts.progress?.layer(desc.digest, 'download', got, desc.size);
         yield c;
       }
-    };
-    const result = await extractTar(counted(), { helper: ctx.helper, dir: `${staging}/diff`, kind: 'layer', what, onFile: (n) => (size += n) });
-    const diffId = `sha256:${diffHash.digest('hex')}`;
-    if (diffId !== job.diffId) throw new UserError(`${what}: its tar hashes to ${diffId}, but the image's config says ${job.diffId}`, 125, 'The image is inconsistent: nothing of it was stored.');
-    const rec = ctx.layers.commit(staging, {
-      digest: desc.digest,
-      diffId,
-      mediaType: desc.mediaType,
-      compressedSize: desc.size,
-      size,
-      whiteouts: result.whiteouts,
-      opaque: result.opaque,
-      created: new Date().toISOString(),
-    });
+    } catch (e) {
+      if (e instanceof UserError || e === abort.reason) throw e;
+      throw cut(e as Error);
+    }
+    if (got < desc.size) throw cut(new Error('the connection closed'));
+    const d = `sha256:${blobHash.digest('hex')}`;
+    if (d !== desc.digest) {
+      throw new UserError(`${what} does not match its digest: the registry's blob ${desc.digest} hashes to ${d}`, 125, "The registry's copy is damaged or was changed: nothing of it was stored. Tell whoever runs the registry, or pull from another.");
+    }
+  };
+  try {
+    const rec = await ingestLayer(ctx, blob(), { digest: desc.digest, mediaType: desc.mediaType, size: desc.size, compression: comp, diffId: job.diffId }, what);
     opts.progress?.layer(desc.digest, 'done', desc.size, desc.size);
     return rec;
   } catch (e) {
     res.body.destroy();
-    removeTree(staging);
     throw e;
   }
 }
