@@ -242,6 +242,12 @@ export class ImageStore {
   remove(name: string, users: (rec: ImageRecord) => string[], force = false): string {
     if (name === HOST_IMAGE) throw new UserError(`'${HOST_IMAGE}' is the built-in image and cannot be removed`);
     const rec = this.get(name);
+    // one name of several goes alone, used or not (containers keep the image by its id), as podman's
+    const byName = rec.kind === 'oci' ? rec.names?.find((n) => this.fullNames(name).includes(n)) : undefined;
+    if (byName && (rec.names?.length ?? 0) > 1 && !force) {
+      this.oci.setNames(rec, rec.names!.filter((n) => n !== byName));
+      return `Untagged: ${byName}`;
+    }
     const usedBy = users(rec);
     if (usedBy.length > 0 && !force) {
       throw new UserError(`image '${name}' is in use by container(s) ${usedBy.join(', ')}`, 125, `Remove those containers first (tsbox rm), or use tsbox rmi -f ${name}, which removes them too.`);
@@ -249,11 +255,6 @@ export class ImageStore {
     if (rec.kind !== 'oci') {
       fs.rmSync(this.dir(name), { recursive: true, force: true });
       return rec.id;
-    }
-    const byName = rec.names?.find((n) => this.fullNames(name).includes(n));
-    if (byName && (rec.names?.length ?? 0) > 1 && !force) {
-      this.oci.setNames(rec, rec.names!.filter((n) => n !== byName));
-      return `Untagged: ${byName}`;
     }
     if (!byName && (rec.names?.length ?? 0) > 1 && !force) {
       throw new UserError(`image ${rec.id.slice(0, 12)} has several names (${rec.names!.join(', ')})`, 125, 'Remove them one by one, or use rmi -f.');

@@ -154,7 +154,7 @@ test('pull over plain http on loopback, run with the image config; layers are th
   assert.match(ok(tsbox(root, ['images']), 'images'), /SHARED/);
 });
 
-test('run pulls a missing image through the search registries; --pull=never refuses; rmi refuses an image in use; prune frees its layers', opts, () => {
+test('run pulls a missing image through the search registries; --pull=never refuses, newer falls back; rmi refuses an image in use; prune frees its layers', opts, async () => {
   const r2 = makeRoot('tsbox-reg-pull-');
   const env = { TSBOX_REGISTRIES: reg.host };
   try {
@@ -164,6 +164,15 @@ test('run pulls a missing image through the search registries; --pull=never refu
     assert.ok(ps.trim());
     assert.match(ok(tsbox(r2, ['ps', '-a'], { env }), 'ps'), new RegExp(`${reg.host.replace(/\./g, '\\.')}/test/app:1`), 'ps shows the full reference');
     refused(tsbox(r2, ['rmi', 'test/app:1'], { env }), /in use by container\(s\) user1/, 'rmi in use');
+    // --pull=newer asks the registry; one that is down is a warning while the image is here, as podman's (always: an error)
+    assert.equal(ok(tsbox(r2, ['run', '--rm', '--pull=newer', '-u', '0', 'test/app:1', 'cat /etc/app.conf'], { env }), 'newer'), 'layer 3\n');
+    const down = `127.0.0.1:${await freePort()}/gone/app:1`;
+    ok(tsbox(r2, ['image', 'tag', 'test/app:1', down], { env }), 'tag at a registry that is down');
+    const newer = tsbox(r2, ['run', '--rm', '--pull=newer', down, 'true'], { env });
+    assert.equal(newer.code, 0, newer.stderr);
+    assert.match(newer.stderr, /warning: could not check .* for a newer version \(.*not reachable.*\); running the one here/);
+    refused(tsbox(r2, ['run', '--rm', '--pull=always', down, 'true'], { env }), /is not reachable/, 'always with the registry down');
+    ok(tsbox(r2, ['rmi', down], { env }), 'untag');
     ok(tsbox(r2, ['image', 'tag', 'test/app:1', 'mine:2'], { env }), 'tag');
     assert.match(ok(tsbox(r2, ['images'], { env }), 'images'), /localhost\/mine:2/);
     assert.match(ok(tsbox(r2, ['image', 'history', 'localhost/mine:2'], { env }), 'history'), /ID +CREATED/);

@@ -14,7 +14,9 @@ import { UserError } from '../../common/errors.js';
  * --pull: missing (the default) pulls an image that is not here, always
  * pulls (the registry's newest, its layers reused), newer pulls when the
  * registry's manifest differs from the stored one's (a pull that finds it
- * the same downloads nothing but the manifest), never refuses a missing one.
+ * the same downloads nothing but the manifest and config; one that fails
+ * is a warning while the image is here, as podman's), never refuses a
+ * missing one.
  */
 async function pullIfAsked(engine: Engine, p: Parsed): Promise<void> {
   const image = p.positionals[0];
@@ -31,7 +33,13 @@ async function pullIfAsked(engine: Engine, p: Parsed): Promise<void> {
   if (!here && policy === 'never') throw new UserError(`image '${image}' is not here, and --pull=never`, 125, `Pull it first (tsbox pull ${image}), or drop --pull=never.`);
   if (here && policy === 'never') return;
   if (here && engine.images.findOci(image) === undefined) return; // an imported image: no registry to ask
-  await engine.pull(image, pullRequest(p, false));
+  try {
+    await engine.pull(image, pullRequest(p, false));
+  } catch (e) {
+    // newer, as podman: a pull that fails is no error while the image is here
+    if (!(here && policy === 'newer' && e instanceof UserError)) throw e;
+    process.stderr.write(`warning: could not check ${image} for a newer version (${e.message.split('\n')[0]}); running the one here\n`);
+  }
 }
 
 async function create(p: Parsed, g: GlobalOptions) {
