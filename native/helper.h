@@ -69,6 +69,7 @@ struct config {
   int rootfs_fd;
   /* --overlay: lowerdir (dirs separated by ':'), upperdir, workdir */
   char *overlay_lower, *overlay_upper, *overlay_work;
+  bool overlay_userxattr; /* layers with user.overlay.* whiteouts (rootless) */
   struct ns_join joins[8];
   size_t n_joins;
   int userns_block_fd;
@@ -168,6 +169,7 @@ int chown_main(int argc, char **argv);
 int userns_main(int argc, char **argv);
 int lock_main(int argc, char **argv);
 int read_file_main(int argc, char **argv);
+int extract_main(int argc, char **argv);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);

@@ -26,6 +26,7 @@ static void usage(FILE *f)
         "       tsbox-helper userns --status-fd FD --userns-block-fd FD [--clear-groups] -- CMD [ARG...]\n"
         "       tsbox-helper lock [--try] 3<LOCKFILE\n"
         "       tsbox-helper read-file (--root DIR | --pid N --pid-start T) --max BYTES PATH\n"
+        "       tsbox-helper extract --root DIR [--userxattr] < RECORDS\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);
@@ -193,6 +194,7 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     if (strcmp(opt, "--stdin") == 0) { c->keep_stdin = true; continue; }
     if (strcmp(opt, "--detach") == 0) { c->detach = true; continue; }
     if (strcmp(opt, "--init") == 0) { c->init = true; continue; }
+    if (strcmp(opt, "--overlay-userxattr") == 0) { c->overlay_userxattr = true; continue; }
 
     eq = strchr(opt, '=');
     if (eq != NULL) {
@@ -573,6 +575,8 @@ int main(int argc, char **argv)
     return lock_main(argc, argv); /* the caller's own lock file: no privilege */
   if (strcmp(argv[1], "read-file") == 0)
     return read_file_main(argc, argv); /* reads as the caller, for the caller */
+  if (strcmp(argv[1], "extract") == 0)
+    return extract_main(argc, argv); /* writes as the caller, into the caller's dir */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
     usage(stderr);
     return 125;

@@ -572,19 +572,46 @@ static int user_mounts(int rootfd, const struct config *c, bool in_userns, struc
 }
 
 /* The overlay rootfs as a detached mount (fsopen/fsmount), so the root of
- * the mount is an fd we hold rather than a path to look up again. */
+ * the mount is an fd we hold rather than a path to look up again.
+ *
+ * The lower dirs go one by one as `lowerdir+` (Linux 6.8): fsconfig takes
+ * string values of at most 256 bytes, and an image of a few layers has
+ * longer lowerdir strings than that. Older kernels know no `lowerdir+`
+ * (EINVAL on the first one): they get the one `lowerdir` string, which
+ * must then fit. */
 static int overlay_tree(const struct config *c, struct error *e)
 {
-  const char *keys[] = { "source", "lowerdir", "upperdir", "workdir" };
-  const char *values[] = { "overlay", c->overlay_lower, c->overlay_upper, c->overlay_work };
   cleanup_fd int fs = sys_fsopen("overlay", TSBOX_FSOPEN_CLOEXEC);
+  cleanup_free char *lowers = strdup(c->overlay_lower);
+  bool one_by_one = true;
   int mnt;
 
   if (fs < 0)
     return fail(e, "mount", "fsopen overlay");
-  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-    if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, keys[i], values[i], 0) < 0)
-      return fail(e, "mount", "overlay option %s=`%s`", keys[i], values[i]);
+  if (lowers == NULL)
+    return fail(e, "mount", "strdup");
+  if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "source", "overlay", 0) < 0)
+    return fail(e, "mount", "overlay option source");
+  char *save = NULL;
+  for (char *l = strtok_r(lowers, ":", &save); l != NULL && one_by_one; l = strtok_r(NULL, ":", &save)) {
+    if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "lowerdir+", l, 0) == 0)
+      continue;
+    if (errno != EINVAL || l != lowers)
+      return fail(e, "mount", "overlay option lowerdir+=`%s`", l);
+    one_by_one = false; /* a kernel before 6.8 */
+  }
+  if (!one_by_one && sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "lowerdir", c->overlay_lower, 0) < 0) {
+    if (errno == EINVAL && strlen(c->overlay_lower) > 255)
+      return failx(e, "mount", "overlay lower dirs `%s` are longer than the 255 bytes this kernel takes before Linux 6.8", c->overlay_lower);
+    return fail(e, "mount", "overlay option lowerdir=`%s`", c->overlay_lower);
+  }
+  if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "upperdir", c->overlay_upper, 0) < 0)
+    return fail(e, "mount", "overlay option upperdir=`%s`", c->overlay_upper);
+  if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "workdir", c->overlay_work, 0) < 0)
+    return fail(e, "mount", "overlay option workdir=`%s`", c->overlay_work);
+  /* layers extracted in a user namespace mark whiteouts with user.overlay.* */
+  if (c->overlay_userxattr && sys_fsconfig(fs, TSBOX_FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+    return fail(e, "mount", "overlay option userxattr");
   if (sys_fsconfig(fs, TSBOX_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
     /* the kernel's own words on what is wrong (a lower dir missing, ...)
      * wait in the context's log */

@@ -15,7 +15,7 @@ export interface RootfsPlan {
   /** the container's root directory (the overlay's mount point, when there is one) */
   rootfs: string;
   /** an imported image under a per-container upper layer */
-  overlay?: { lower: string; upper: string; work: string };
+  overlay?: { lower: string; upper: string; work: string; userxattr?: boolean };
   /** binds by path: sources only root and tsbox can change (rootfs.ts says why) */
   binds: Array<{ source: string; destination: string; readOnly: boolean }>;
 }
@@ -55,6 +55,7 @@ export function runArgv(p: RunPlan): { args: string[]; fds: number[] } {
   args.push('--rootfs', p.rootfs.rootfs);
   const o = p.rootfs.overlay;
   if (o) args.push('--overlay', `${o.lower}:${o.upper}:${o.work}`);
+  if (o?.userxattr) args.push('--overlay-userxattr');
   for (const b of p.rootfs.binds) args.push(b.readOnly ? '--bind-ro' : '--bind', `${b.source}:${b.destination}`);
   for (const t of NAMESPACE_TYPES) {
     const m = s.namespaces[t];

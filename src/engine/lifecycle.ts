@@ -58,7 +58,7 @@ const NOUN = ['bohr', 'curie', 'dirac', 'euler', 'gauss', 'hopper', 'knuth', 'lo
 export async function createContainer(engine: Engine, opts: CreateOptions): Promise<ContainerRecord> {
   const { records, images } = engine;
   const spec = opts.spec;
-  images.get(spec.image); // image must exist
+  images.forContainer(spec); // the image must exist
   images.closeToOthers();
   const layout = detectLayout();
   if (spec.resources.pidsLimit === undefined && !isRootless() && (layout.v1.pids || layout.v2Controllers.includes('pids'))) {
@@ -91,7 +91,7 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
     const name = opts.name ?? '';
     if (opts.name !== undefined) checkName(name);
     const hostname = spec.hostname || (opts.name ?? id.slice(0, 12)).slice(0, 63);
-    prepareRootfs(dir, spec.image, images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
+    prepareRootfs(dir, spec, images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
     prepareForUserns(dir, spec, (other) => records.read(other)?.spec);
     if (seccomp) fs.writeFileSync(path.join(dir, 'seccomp.bpf'), seccomp);
     return await records.locked(() => {
@@ -183,7 +183,7 @@ function helperArgs(engine: Engine, rec: ContainerRecord, attach: boolean, cgrou
     log: engine.records.logFile(rec.id),
     exitFile: engine.records.exitFile(rec.id),
     attach,
-    rootfs: rootfsPlan(dir, s.image, engine.images),
+    rootfs: rootfsPlan(dir, s, engine.images),
     joined,
     cgroupPaths,
     deviceRules: onV2 ? (devicesOf(s) ?? []) : [],
@@ -335,13 +335,22 @@ export async function killContainer(engine: Engine, ref: string, signal: string)
   if (sig === 'SIGKILL' && rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
 }
 
-/** SIGTERM, then SIGKILL after timeoutSec, like podman stop. */
+/** The image's StopSignal (its config's), else SIGTERM; one the host does not know is SIGTERM too. */
+function stopSignalOf(rec: ContainerRecord): NodeJS.Signals | number {
+  try {
+    return rec.spec.stopSignal ? parseSignal(rec.spec.stopSignal) : 'SIGTERM';
+  } catch {
+    return 'SIGTERM';
+  }
+}
+
+/** The stop signal (SIGTERM, or the image's StopSignal), then SIGKILL after timeoutSec, like podman stop. */
 export async function stopContainer(engine: Engine, ref: string, timeoutSec: number): Promise<ContainerRecord> {
   const rec = engine.get(ref);
   if (rec.state !== 'running' && rec.state !== 'paused') return rec;
   if (rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
   if (timeoutSec > 0) {
-    signalInit(rec, 'SIGTERM');
+    signalInit(rec, stopSignalOf(rec));
     if ((await engine.wait(rec.id, timeoutSec * 1000)) !== null) return engine.get(rec.id);
   }
   signalInit(rec, 'SIGKILL');

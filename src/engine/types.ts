@@ -68,7 +68,15 @@ export interface ResourceLimits {
 
 /** Everything needed to (re)start a container; written at create time. */
 export interface ContainerSpec {
+  /** as the user named it, made full (docker.io/library/alpine:latest) for pulled images */
   image: string;
+  /** the id of a layered image (the name may move to another image; the container keeps its layers) */
+  imageId?: string;
+  /** the image's StopSignal, or --stop-signal */
+  stopSignal?: string;
+  /** the image's Labels and ExposedPorts, shown by inspect */
+  imageLabels?: Record<string, string>;
+  exposedPorts?: string[];
   command: string[];
   env: string[];
   workdir: string;
@@ -140,8 +148,40 @@ export interface ImageRecord {
   name: string;
   id: string;
   created: string;
-  /** 'host' for the built-in image, 'rootfs' for an imported tree */
-  kind: 'host' | 'rootfs';
+  /** 'host' for the built-in image, 'rootfs' for an imported tree, 'oci' for layers (pulled or loaded) */
+  kind: 'host' | 'rootfs' | 'oci';
   size: number;
   source: string;
+  /** oci: every name the image has (full references); `name` is the first */
+  names?: string[];
+  /** oci: REGISTRY/REPO@sha256:... of the manifest it was pulled by */
+  repoDigests?: string[];
+  /** oci: the manifest's digest */
+  digest?: string;
+  /** oci: the layers' blob digests, the lowest first */
+  layers?: string[];
+  /** oci: the image config (the OCI image-spec config.json, as the registry had it) */
+  config?: OciImageConfig;
+}
+
+/** The parts of an OCI image config that tsbox reads (image-spec config.md). */
+export interface OciImageConfig {
+  created?: string;
+  author?: string;
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  config?: {
+    User?: string;
+    ExposedPorts?: Record<string, object>;
+    Env?: string[];
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Volumes?: Record<string, object>;
+    WorkingDir?: string;
+    Labels?: Record<string, string> | null;
+    StopSignal?: string;
+  };
+  rootfs?: { type: string; diff_ids: string[] };
+  history?: Array<{ created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }>;
 }

@@ -226,6 +226,8 @@ test('every run and exec option PROTOCOL.md lists is emitted by some plan, or le
         deviceFds: [40],
       }),
     ).args,
+    // rootless layers: the overlay with userxattr
+    runArgv(plan({ rootfs: { rootfs: '/r', overlay: { lower: '/l', upper: '/u', work: '/w', userxattr: true }, binds: [] } })).args,
   ];
   const execs = [execArgv(execPlan()), execArgv(execPlan({ spec: spec({ ulimits: [{ name: 'nofile', soft: 100, hard: 200 }], oomScoreAdj: 500 }) }))];
   for (const [sub, table, argvs] of [['run', RUN, runs], ['exec', EXEC, execs]] as const) {
