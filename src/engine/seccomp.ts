@@ -22,7 +22,7 @@
 // caches "allow" without running the filter for it again.
 import { UserError } from '../common/errors.js';
 import { DEFAULT_CAPS } from './capabilities.js';
-import { os } from './lazy.js';
+import fs from 'node:fs';
 import { AUDIT_ARCH, SYSCALLS, seccompArch, type SeccompArch } from './seccomp-syscalls.js';
 import { DEFAULT_PROFILE, type SeccompArg, type SeccompProfile, type SeccompRule } from './seccomp-profile.js';
 import {
@@ -163,7 +163,8 @@ function applies(r: SeccompRule, ctx: ResolveContext): boolean {
 
 let kernelOfHost: [number, number] | undefined;
 function ownKernel(): [number, number] {
-  kernelOfHost ??= kernelVersion(os().release());
+  // the file, not os.release(): run must not load node:os (cli-bundle test)
+  kernelOfHost ??= kernelVersion(fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
   return kernelOfHost;
 }
 
