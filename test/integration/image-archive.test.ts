@@ -12,8 +12,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupRoot, makeRoot, tsbox } from '../lib/cli.js';
-import { makeBusyboxRootfs, tmpdir } from '../lib/busybox.js';
+import { tmpdir } from '../lib/busybox.js';
 import { writeTar } from '../lib/tar.js';
+import { busyboxLayer, whiteoutLayer } from '../lib/layers.js';
 import { buildImage } from '../lib/registry.js';
 
 const missing = process.getuid?.() !== 0 ? 'needs root' : ['/usr/bin/umoci', '/usr/bin/skopeo', '/usr/bin/podman'].find((p) => !fs.existsSync(p));
@@ -69,20 +70,8 @@ const PROBE_OUT = "ls: /etc/motd: No such file or directory\nnew\nhard\n2\n/etc/
 
 before(() => {
   if (missing) return;
-  const base = path.join(work, 'base');
-  makeBusyboxRootfs(base);
-  fs.writeFileSync(path.join(base, 'etc/motd'), 'motd of layer 1\n');
-  fs.mkdirSync(path.join(base, 'opt/old'), { recursive: true });
-  fs.writeFileSync(path.join(base, 'opt/old/file'), 'old\n');
-  const l1 = path.join(work, 'l1.tar');
-  execFileSync('tar', ['-C', base, '--numeric-owner', '-cf', l1, '.']);
-  const l2 = path.join(work, 'l2.tar');
-  writeTar(l2, [
-    { name: 'etc/.wh.motd' },
-    { name: 'opt/', type: 'dir' },
-    { name: 'opt/.wh..wh..opq' },
-    { name: 'opt/new', body: 'new\n' },
-    { name: 'data/', type: 'dir' },
+  const l1 = busyboxLayer(work);
+  const l2 = whiteoutLayer(work, [
     { name: 'data/a', body: 'hard\n', uid: 1234, gid: 4321, mode: 0o640 },
     { name: 'data/b', type: 'hardlink', link: 'data/a' },
     { name: 'data/link', type: 'symlink', link: '/etc/hostname' },

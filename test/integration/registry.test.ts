@@ -11,8 +11,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { cleanupRoot, makeRoot, tsbox, tsboxAsync } from '../lib/cli.js';
-import { makeBusyboxRootfs, tmpdir } from '../lib/busybox.js';
+import { tmpdir } from '../lib/busybox.js';
 import { writeTar } from '../lib/tar.js';
+import { busyboxLayer, whiteoutLayer } from '../lib/layers.js';
 import { blobFile, buildImage, freePort, push, registryMissing, startRegistry, type Registry } from '../lib/registry.js';
 
 const why = registryMissing();
@@ -38,21 +39,9 @@ before(async () => {
   if (why) return;
   reg = await startRegistry();
   // layer 1: busybox, /etc/motd, /opt/old/file
-  const base = path.join(work, 'base');
-  makeBusyboxRootfs(base);
-  fs.writeFileSync(path.join(base, 'etc/motd'), 'motd of layer 1\n');
-  fs.mkdirSync(path.join(base, 'opt/old'), { recursive: true });
-  fs.writeFileSync(path.join(base, 'opt/old/file'), 'old\n');
-  const l1 = path.join(work, 'l1.tar');
-  execFileSync('tar', ['-C', base, '--numeric-owner', '-cf', l1, '.']);
+  const l1 = busyboxLayer(work);
   // layer 2: motd deleted, /opt opaque with a new file, a hard link pair, a symlink, /dev/null-like node, a file of uid 1234
-  const l2 = path.join(work, 'l2.tar');
-  writeTar(l2, [
-    { name: 'etc/.wh.motd' },
-    { name: 'opt/', type: 'dir' },
-    { name: 'opt/.wh..wh..opq' },
-    { name: 'opt/new', body: 'new\n' },
-    { name: 'data/', type: 'dir' },
+  const l2 = whiteoutLayer(work, [
     { name: 'data/a', body: 'hard\n', uid: 1234, gid: 4321, mode: 0o640 },
     { name: 'data/b', type: 'hardlink', link: 'data/a' },
     { name: 'data/link', type: 'symlink', link: '/etc/hostname' },

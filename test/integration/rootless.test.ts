@@ -28,8 +28,7 @@ import { runInUserNamespace } from '../../src/engine/userns.js';
 import { UserError } from '../../src/common/errors.js';
 import { shiftOwners } from '../../src/engine/idmapped.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
-import { makeBusyboxRootfs } from '../lib/busybox.js';
-import { writeTar } from '../lib/tar.js';
+import { busyboxLayer, whiteoutLayer } from '../lib/layers.js';
 import { buildImage, push, registryMissing, startRegistry } from '../lib/registry.js';
 
 const USER = `tsboxtest${process.pid}`;
@@ -388,19 +387,8 @@ test('rootless pull: layers extracted in your namespace (owners on your subuids,
   const reg = await startRegistry();
   const work = tempDir('tsbox-rl-pull-');
   try {
-    const base = path.join(work, 'base');
-    makeBusyboxRootfs(base);
-    fs.writeFileSync(path.join(base, 'etc/motd'), 'motd\n');
-    fs.mkdirSync(path.join(base, 'opt/old'), { recursive: true });
-    const l1 = path.join(work, 'l1.tar');
-    spawnSync('tar', ['-C', base, '--numeric-owner', '-cf', l1, '.']);
-    const l2 = path.join(work, 'l2.tar');
-    writeTar(l2, [
-      { name: 'etc/.wh.motd' },
-      { name: 'opt/', type: 'dir' },
-      { name: 'opt/.wh..wh..opq' },
-      { name: 'opt/new', body: 'new\n' },
-      { name: 'data/', type: 'dir' },
+    const l1 = busyboxLayer(work);
+    const l2 = whiteoutLayer(work, [
       { name: 'data/a', body: 'a\n', uid: 1234, gid: 4321, mode: 0o600 },
       { name: 'data/b', type: 'hardlink', link: 'data/a' },
     ]);
