@@ -8,7 +8,7 @@ import { openEngine } from '../open-engine.js';
 import { UserError, errorText } from '../../common/errors.js';
 import { VolumeStore } from '../../engine/volumes.js';
 import { runFlagsToCreateOptions } from '../run-flags.js';
-import { DASHBOARD_FLAGS, loadDashboard, parseInterval } from './dashboard.js';
+import { DASHBOARD_FLAGS, openDashboard, parseInterval } from './dashboard.js';
 import { print } from '../output.js';
 
 export const DEMO_VOLUME = 'demo-data';
@@ -107,8 +107,7 @@ export const demo: Command = {
       print(`started ${names}\nremove them with: ${CLEAN_COMMAND}\n`);
       return 0;
     }
-    const { runDashboard } = await loadDashboard();
-    const code = await runDashboard(g, { intervalMs, notice: `demo: ${names} are running. Remove them with: ${CLEAN_COMMAND}` });
+    const code = await openDashboard(g, { intervalMs, notice: `demo: ${names} are running. Remove them with: ${CLEAN_COMMAND}` });
     // Said again on the normal screen, where it stays after the dashboard is gone.
     print(`The demo containers keep running. Remove them with: ${CLEAN_COMMAND}\n`);
     return code;
