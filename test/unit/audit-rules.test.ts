@@ -30,6 +30,7 @@ function facts(over: Partial<ContainerFacts> = {}): ContainerFacts {
     mounts: [mount('/', { readOnly: true, hostPath: '/var/lib/tsbox/containers/c1/rootfs' }), mount('/proc', { fsType: 'proc' }), mount('/proc/sys', { fsType: 'proc', readOnly: true }), mount('/sys', { fsType: 'sysfs', readOnly: true })],
     unmasked: [],
     writableReadonly: [],
+    labelMismatches: [],
     devices: { kind: 'list', rules: ['c 1:3 rwm'] },
     limits: { memory: { value: 1e8, file: 'm', text: '100000000' }, cpu: { value: 1, file: 'c', text: '100000' }, pids: { value: 100, file: 'p', text: '100' } },
     config: { seccomp: 'default', privateLabelSources: [] },
