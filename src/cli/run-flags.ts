@@ -16,7 +16,8 @@ import { allocateLevel, containerLabels, levelOf, parseLabelOpts, selinuxSetting
 import { checkRelabelable } from '../engine/labels.js';
 import { isRootless } from '../engine/paths.js';
 import { planUserNamespace } from '../engine/rootless.js';
-import { usernsFromFlags } from './userns-flags.js';
+import { defaultUserns, usernsFromFlags } from './userns-flags.js';
+import { readConfig } from '../engine/config.js';
 import { readFileInRoot } from '../engine/read-in-root.js';
 import { LOG_FLAGS, parseLogOpts } from './log-flags.js';
 import { PROCESS_FLAGS, parseProcessFlags, resolveGroupAdd } from './process-flags.js';
@@ -206,7 +207,11 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     if (v !== undefined) namespaces[n.type] = parseNsMode(n.flag, v, engine);
   }
   const userns = planUserNamespace({
-    userns: usernsFromFlags(str(p, 'userns'), list(p, 'uidmap'), list(p, 'gidmap')),
+    userns: usernsFromFlags(
+      str(p, 'userns') ?? defaultUserns(list(p, 'uidmap').length + list(p, 'gidmap').length > 0, isRootless(), () => readConfig(engine.options.root)),
+      list(p, 'uidmap'),
+      list(p, 'gidmap'),
+    ),
     rootless: isRootless(),
     uid: process.getuid!(),
     gid: process.getgid!(),
