@@ -10,7 +10,7 @@ import { HOST_IMAGE } from '../engine/images.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceMode, type NamespaceType } from '../engine/types.js';
 import { RESOURCE_FLAGS, parseResourceFlags } from './resource-flags.js';
 import { SECURITY_FLAGS, parseSecurityFlags } from './security-flags.js';
-import { VOLUME_FLAGS, parseVolumeFlags } from './volume-flags.js';
+import { VOLUME_FLAGS, checkIdmapVolumes, parseVolumeFlags } from './volume-flags.js';
 import { VolumeStore } from '../engine/volumes.js';
 import { allocateLevel, containerLabels, levelOf, parseLabelOpts, selinuxSetting, selinuxState } from '../engine/selinux.js';
 import { checkRelabelable } from '../engine/labels.js';
@@ -222,6 +222,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   });
   for (const w of userns.warnings) process.stderr.write(`warning: ${w}\n`);
   namespaces.user = userns.mode;
+  checkIdmapVolumes(volumes, namespaces.user, isRootless());
   // In another container's user namespace, a new time namespace is made by a
   // fork of the container's first process (native/PROTOCOL.md, --join-ns);
   // in a joined pid namespace that fork would be adopted by that namespace's

@@ -26,6 +26,8 @@ export interface AuditMount {
   root: string;
   fsType: string;
   readOnly: boolean;
+  /** an idmapped mount (mountinfo's `idmapped`): its files show their host owners through the container's user namespace */
+  idmapped: boolean;
   /** the host directory or file it shows, when it is one of the host's (a bind); null: the container's own */
   hostPath: string | null;
   /** under a host mount it came with (a recursive bind: -v /:/host brings /host/proc, /host/sys...): said with that one */
@@ -132,6 +134,7 @@ function mountsOf(text: string, host: readonly MountinfoEntry[]): AuditMount[] {
     root: m.root,
     fsType: m.fsType,
     readOnly: m.mountOptions.includes('ro'),
+    idmapped: m.mountOptions.includes('idmapped'),
     // the container's own proc and sysfs are judged by what they let it write, not as host paths
     hostPath: (m.fsType === 'proc' && m.mountPoint.startsWith('/proc')) || (m.fsType === 'sysfs' && m.mountPoint.startsWith('/sys')) ? null : hostPathOf(m, host),
     submount: false,

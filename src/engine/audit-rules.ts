@@ -312,6 +312,15 @@ export const RULES: readonly Rule[] = [
     check: (input) => hostMounts(input, ['host']),
   },
   {
+    id: 'idmapped-volume',
+    level: 'medium',
+    title: 'a volume idmapped: container root writes there as host root',
+    refs: ['tsbox'],
+    why: "through the idmap container uid N is host uid N on this volume: a set-user-ID file its root leaves there is host root's for whoever runs it on the host",
+    fix: 'drop :idmap where the host does not need its own owners on the files (or mount it :ro)',
+    check: ({ facts: f }) => f.mounts.filter((m) => m.idmapped && !m.readOnly && m.hostPath !== null && !m.submount).map((m) => `${m.hostPath} of the host at ${m.mountPoint} (rw,idmapped in mountinfo)`),
+  },
+  {
     id: 'mount-propagation-shared',
     level: 'medium',
     title: 'shared mount propagation',

@@ -13,7 +13,7 @@ import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
 const DIRS: EngineDirs = { data: '/var/lib/tsbox', run: '/run/tsbox', containers: '/var/lib/tsbox/containers', volumes: '/var/lib/tsbox/volumes', images: '/var/lib/tsbox/images' };
 
 function mount(mountPoint: string, extra: Partial<AuditMount> = {}): AuditMount {
-  return { mountPoint, root: '/', fsType: 'ext4', readOnly: false, hostPath: null, submount: false, shared: null, hostPeer: null, ...extra };
+  return { mountPoint, root: '/', fsType: 'ext4', readOnly: false, idmapped: false, hostPath: null, submount: false, shared: null, hostPeer: null, ...extra };
 }
 
 /** A strict container (no findings) to change one fact of. */
