@@ -25,6 +25,7 @@ test('without the setting: the host\'s user namespace, and tsbox info says how t
   assert.match(i.default, /^host/);
   assert.equal(i.config, conf);
   assert.match(i.advice, /userns = "auto" under \[containers\]/);
+  assert.match(i.advice, /:idmap/);
 });
 
 test('userns = "auto": each container a range of its own; --userns=host and --uidmap still win; audit agrees', { skip }, () => {

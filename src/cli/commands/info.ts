@@ -55,7 +55,7 @@ function usernsDefault(engineRoot: string | undefined): Record<string, unknown> 
     advice:
       `set userns = "auto" under [containers] in ${conf.file}, as podman's containers.conf, or run with --userns=auto: each container then gets a ` +
       "range of its own (from /etc/subuid's \"containers\" entry, else 2147483648 and up), and `tsbox audit` stops reporting root-is-host-root. " +
-      'Host directories mounted with -v show as nobody to it unless their owners are in its range (--userns=host for those containers).',
+      'Host directories mounted with -v show as nobody to it unless their owners are in its range: add :idmap (-v /dir:/dir:idmap) and it sees and writes them with their host owners.',
   };
 }
 
