@@ -42,7 +42,7 @@ export const DEMO_CONTAINERS: Array<{ name: string; argv: string[] }> = [
     ],
   },
   {
-    // container root is not host root: the Users tab shows a real map, tsbox audit grades it A
+    // container root is not host root: the Users tab shows a real map; tsbox audit grades it B (only the host image's binaries)
     name: 'demo-mapped',
     argv: [
       '--name', 'demo-mapped', '--userns=auto', '--user', '1000:1000', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
