@@ -47,6 +47,9 @@ test(':idmap: host owners shown as they are, files written land on the host ids 
   const r = tsbox(root, ['run', '-d', '--name', 'idm', '--userns=auto', '-v', `${d}:/d:idmap`, 'host', 'sleep', '1000']);
   assert.equal(r.code, 0, r.stderr);
   const pid = inspect(root, 'idm').State.Pid as number;
+  // inspect's OCI config says it as the runtime spec does (ridmap: recursive, the container's own maps)
+  const oci = (inspect(root, 'idm').OCIConfig.mounts as Array<{ destination: string; options: string[] }>).find((m) => m.destination === '/d');
+  assert.deepEqual(oci?.options, ['rbind', 'rw', 'ridmap']);
   // the kernel's view of the container: its own map, its root a high host uid
   const [inside, hostRoot, size] = fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/).map(Number);
   assert.equal(inside, 0);
