@@ -119,3 +119,11 @@ test('host paths from mountinfo: the longest host mount of the same device whose
   assert.equal(coveringMount(ms, '/proc/sys/kernel')?.mountPoint, '/proc/sys');
   assert.equal(coveringMount(ms, '/procfoo')?.mountPoint, '/');
 });
+
+test('an idmapped volume: rw is a finding (container root writes host root there), ro is not; a volume label the container cannot use', () => {
+  const vol = (over: Partial<AuditMount>) => mount('/data', { hostPath: '/var/lib/tsbox/volumes/v/_data', idmapped: true, ...over });
+  assert.deepEqual(run(facts({ mounts: [...facts().mounts, vol({})] })).find((x) => x.id === 'idmapped-volume')?.evidence, ['/var/lib/tsbox/volumes/v/_data of the host at /data (rw,idmapped in mountinfo)']);
+  assert.deepEqual(ids(facts({ mounts: [...facts().mounts, vol({ readOnly: true })] })), []);
+  const lab = facts({ labelMismatches: [{ source: '/srv/d', current: 'system_u:object_r:container_file_t:s0:c1,c2', expected: 'system_u:object_r:container_file_t:s0:c3,c4', relabel: 'Z', mountLabel: null }] });
+  assert.deepEqual(run(lab).find((x) => x.id === 'volume-label')?.evidence, ['/srv/d: security.selinux is system_u:object_r:container_file_t:s0:c1,c2, :Z gives system_u:object_r:container_file_t:s0:c3,c4']);
+});
