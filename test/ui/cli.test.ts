@@ -52,6 +52,7 @@ test('the demo: limits, shared namespaces, a volume, and one command to remove i
   assert.ok(args.some((a) => a.includes('--memory 64m') && a.includes('--pids-limit 50')));
   assert.ok(args.some((a) => a.includes('--network container:demo-web') && a.includes('--ipc container:demo-web')));
   assert.ok(args.some((a) => a.includes('--volume demo-data:/data')));
+  assert.ok(args.some((a) => a.includes('--userns=auto')), 'one whose root is not host root, for the Users tab');
   // the container others join comes first
   assert.equal(DEMO_CONTAINERS[0].name, 'demo-web');
   assert.equal(CLEAN_COMMAND, 'tsbox demo --clean');
