@@ -277,7 +277,7 @@ function ociImages(files: ArchiveFiles): Loadable[] {
 }
 
 async function storeLayer(ctx: ArchiveContext, l: Loadable['layers'][number], diffId: string, input: string): Promise<LayerRecord> {
-  const stored = ctx.layers.get(l.desc.digest);
+  const stored = ctx.layers.get(l.desc.digest) ?? ctx.layers.byDiffId(diffId);
   if (stored) {
     if (stored.diffId !== diffId) throw new UserError(`${input}: layer ${l.desc.digest} is stored with diff id ${stored.diffId}, but the image's config says ${diffId}`, 125, 'The archive is inconsistent: nothing of it was loaded.');
     return stored;
@@ -379,7 +379,7 @@ function writeLayout(ctx: ArchiveContext, rec: ImageRecord, name: string | undef
     let d: { digest: string; size: number };
     try {
       const sink = hashingSink(fd);
-      writeLayerTar(ctx.layers.diff(digest), layer.opaque, sink);
+      writeLayerTar(ctx.layers.diff(digest), layer.opaque, sink, layer.xattrs);
       d = sink.done();
     } finally {
       fs.closeSync(fd);

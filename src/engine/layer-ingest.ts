@@ -143,6 +143,7 @@ export async function ingestLayer(ctx: IngestContext, blob: AsyncIterable<Buffer
       size,
       whiteouts: result.whiteouts,
       opaque: result.opaque,
+      ...(Object.keys(result.xattrs).length ? { xattrs: result.xattrs } : {}),
       created: new Date().toISOString(),
     });
   } catch (e) {
