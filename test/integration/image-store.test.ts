@@ -19,8 +19,11 @@ import { writeTar } from '../lib/tar.js';
 import { busyboxLayer } from '../lib/layers.js';
 import { buildImage, push, registryMissing, startRegistry, type Registry } from '../lib/registry.js';
 
-const why = registryMissing() ?? ['/usr/bin/script', '/usr/sbin/setcap', '/usr/bin/getfattr', '/usr/bin/podman', '/usr/bin/skopeo'].find((p) => !fs.existsSync(p));
-const opts = { skip: why ?? false };
+const lacking = (...files: string[]) => files.find((p) => !fs.existsSync(p));
+const why = registryMissing() ?? lacking('/usr/sbin/setcap', '/usr/bin/getfattr', '/usr/bin/skopeo');
+/** the display needs a pty (script), the layer-sharing and xattr tests podman as the peer */
+const ptyOpts = { skip: why ?? lacking('/usr/bin/script') ?? false };
+const podmanOpts = { skip: why ?? lacking('/usr/bin/podman') ?? false };
 const work = tmpdir('tsbox-store-work');
 const roots: string[] = [];
 const podmanDir = path.join(work, 'podman');
@@ -97,7 +100,7 @@ function pullOnTerminal(r: string, args: string[]): { code: number; screen: stri
   return { code: res.status ?? 128, screen: res.stdout };
 }
 
-test('pull on a terminal shows each layer and a total, redrawn in place; piped or with -q it shows nothing of it', opts, () => {
+test('pull on a terminal shows each layer and a total, redrawn in place; piped or with -q it shows nothing of it', ptyOpts, () => {
   const ref = `${reg.host}/store/app:1`;
   const manifest = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' }));
   const digests: string[] = manifest.layers.map((l: { digest: string }) => l.digest.slice(7, 19));
@@ -129,7 +132,7 @@ test('pull on a terminal shows each layer and a total, redrawn in place; piped o
   assert.match(q.screen, /^[a-f0-9]{64}\r?\n$/, `-q shows the id alone: ${JSON.stringify(q.screen)}`);
 });
 
-test('layers are stored once: a second image on them stores none, and a docker-archive of the same layers (other blobs) is found by diff id', opts, () => {
+test('layers are stored once: a second image on them stores none, and a docker-archive of the same layers (other blobs) is found by diff id', podmanOpts, () => {
   const r = root();
   ok(tsbox(r, ['pull', `${reg.host}/store/app:1`]), 'pull app');
   assert.equal(layerDirs(r).length, 3, 'three layers');
@@ -162,7 +165,7 @@ test('layers are stored once: a second image on them stores none, and a docker-a
   assert.deepEqual(layerDirs(r), [], 'the last image takes its layers');
 });
 
-test("a layer file's security.capability is kept by pull and written back by image save: podman loads it with the capability", opts, () => {
+test("a layer file's security.capability is kept by pull and written back by image save: podman loads it with the capability", podmanOpts, () => {
   const r = root();
   ok(tsbox(r, ['pull', `${reg.host}/store/app:1`]), 'pull');
   const stored = layerDirs(r).map((d) => path.join(r, 'data/layers', d, 'diff/usr/bin/pinger')).find((f) => fs.existsSync(f));
