@@ -1,14 +1,16 @@
 // npm run bench: tsbox against crun, runc and podman, side by side, on this
 // machine, in one run. Prints a markdown report with each target and whether
 // it was met. Needs root. Leaves nothing behind.
-//   node dist/bench/bench.js [--runs N] [--containers N] [--out FILE] [--dashboard]
+//   node dist/bench/bench.js [--runs N] [--containers N] [--pull-runs N] [--out FILE] [--dashboard | --pull]
 // --dashboard measures only the dashboard's rows (and the stats sweep, which
-// runs over the same containers), skipping the start-up comparisons.
+// runs over the same containers), skipping the start-up comparisons; --pull
+// only the pull rows (bench/pull.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchStartup, removePodmanImage } from './startup.js';
 import { benchLoad, DASH_CPU_SECONDS } from './load.js';
+import { benchPull, type PullBench } from './pull.js';
 import { ratio, versionOf, type HyperfineRow } from './tools.js';
 import { removeEmptyCgroupParents } from '../test/lib/cli.js';
 import { makeBusyboxRootfs } from '../test/lib/busybox.js';
@@ -63,6 +65,29 @@ function removeEmptyTree(dir: string): void {
   }
 }
 
+/** The pull targets and rows (bench/pull.ts): tsbox <= 0.8x podman pull; a pull with every layer stored <= 0.3x podman's pull. */
+function pullReport(p: PullBench): string[] {
+  if (p.skipped) return ['', '## Pull', '', `Not measured: ${p.skipped} is not installed.`];
+  const find = (name: string) => p.rows.find((r) => r.name.startsWith(name));
+  const first = ratio(find('tsbox pull ('), find('podman pull ('));
+  const again = ratio(find('tsbox pull again'), find('podman pull ('));
+  const againVsAgain = ratio(find('tsbox pull again'), find('podman pull again'));
+  return [
+    '',
+    `## Pull (a ${LAYERS_NOTE} image of ${(p.imageBytes / 1e6).toFixed(1)} MB from docker-registry on 127.0.0.1, side by side)`,
+    '',
+    '| goal | measured | target | result |',
+    '| --- | ---: | ---: | --- |',
+    `| tsbox pull vs podman pull (empty stores) | ${fmt(first, 2)}${first === null ? '' : 'x'} | <= 0.80x | ${verdict(first === null ? null : first <= 0.8)} |`,
+    `| tsbox pull, all layers stored, vs podman pull | ${fmt(again, 2)}${again === null ? '' : 'x'} | <= 0.30x | ${verdict(again === null ? null : again <= 0.3)} |`,
+    `| tsbox pull, all layers stored, vs podman's pull, all layers stored (no target) | ${fmt(againVsAgain, 2)}${againVsAgain === null ? '' : 'x'} | | |`,
+    '',
+    ...rowsTable(p.rows),
+  ];
+}
+
+const LAYERS_NOTE = '5-layer';
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.error('npm run bench needs root (it runs containers with crun, runc and podman too)');
@@ -78,11 +103,16 @@ async function main(): Promise<void> {
   const runs = arg('runs', 50);
   const n = arg('containers', 200);
   const dashboardOnly = process.argv.includes('--dashboard');
-  const outIdx = process.argv.indexOf('--out');
+  const pullOnly = process.argv.includes('--pull');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-bench-'));
   const podmanParentsBefore = podmanCgroupParents();
   const out: string[] = [];
   try {
+    if (pullOnly) {
+      out.push('# tsbox benchmarks: pull', '', `- ${new Date().toISOString()}; kernel ${os.release()}; ${os.cpus().length} CPUs; node ${process.version}`, `- ${versionOf('podman')}; ${versionOf('skopeo')}; ${versionOf('hyperfine')}`);
+      out.push(...pullReport(await benchPull(work, arg('pull-runs', 10))));
+      return emit(out);
+    }
     const s = dashboardOnly ? null : await benchStartup(work, runs);
     const find = (name: string) => s?.rows.find((r) => r.name.startsWith(name));
     const tsbox = find('tsbox run');
@@ -131,6 +161,7 @@ async function main(): Promise<void> {
       out.push('', `tsbox/crun ${fmt(ratio(tsbox, crun), 2)}x, tsbox/runc ${fmt(ratio(tsbox, runc), 2)}x, helper/runc ${fmt(ratio(helper, runc), 2)}x.`);
       out.push('', '## CLI start-up (the same way)', '', ...rowsTable(s.psRows));
     }
+    if (!dashboardOnly) out.push(...pullReport(await benchPull(work, arg('pull-runs', 10))));
     out.push('', '## Stats', '');
     out.push(`- tsbox: one sweep over ${load.containers} containers, median of 20: ${fmt(load.sweepMedianMs, 2)} ms (the first, cold sweep: ${fmt(load.sweepFirstMs, 1)} ms). In-process, no process spawned.`);
     if (load.podmanStats) out.push(`- ${load.podmanStats.name}: ${load.podmanStats.failed ?? `${fmt(load.podmanStats.medianMs)} ms median (a whole CLI run)`}`);
@@ -143,8 +174,13 @@ async function main(): Promise<void> {
     for (const dir of podmanCgroupParents()) if (!podmanParentsBefore.has(dir)) removeEmptyTree(dir);
     fs.rmSync(work, { recursive: true, force: true });
   }
+  emit(out);
+}
+
+function emit(out: string[]): void {
   const text = out.join('\n') + '\n';
   process.stdout.write(text);
+  const outIdx = process.argv.indexOf('--out');
   if (outIdx >= 0) fs.writeFileSync(process.argv[outIdx + 1], text);
 }
 

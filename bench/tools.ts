@@ -39,7 +39,7 @@ export function hostIsHybrid(): boolean {
  * becomes a row marked failed, not an abort.
  */
 export function hyperfine(
-  cmds: Array<{ name: string; cmd: string }>,
+  cmds: Array<{ name: string; cmd: string; /** run before each timed run, not timed (hyperfine --prepare) */ prepare?: string }>,
   opts: { runs: number; warmup: number; v1View: boolean; work: string; noShell?: boolean; perRound?: number },
 ): HyperfineRow[] {
   const ok: typeof cmds = [];
@@ -61,6 +61,7 @@ export function hyperfine(
   for (let round = 0; round * perRound < opts.runs; round++) {
     const args = ['--style', 'none', '--warmup', String(round === 0 ? opts.warmup : 1), '--runs', String(perRound), '--export-json', out];
     if (opts.noShell) args.push('-N');
+    if (ok.some((c) => c.prepare)) for (const c of ok) args.push('--prepare', c.prepare ?? 'true');
     for (const c of ok) args.push('-n', c.name, c.cmd);
     const [file, ...argv] = wrap(['hyperfine', ...args]);
     execaSync(file, argv, { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -191,7 +191,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   if (!imageArg) throw new UserError('an image is required', 125, 'Usage: tsbox run [FLAGS] IMAGE [CMD...]; the built-in image is "host".');
   const imageRec = engine.images.get(imageArg);
   // a layered image by its full name (what ps and inspect show) and its id (what the rootfs is made of)
-  const image = imageRec.kind === 'oci' ? imageRec.names?.find((n) => engine.images.fullNames(imageArg).includes(n)) ?? imageRec.names?.[0] ?? imageRec.id : imageArg;
+  const image = imageRec.kind === 'oci' ? imageRec.names?.find((n) => engine.images.fullNames(imageArg).includes(n)) ?? imageRec.names?.[0] ?? imageRec.id : imageRec.name;
   const fromImage = applyImageConfig(imageRec.config?.config, { command, entrypoint: str(p, 'entrypoint') });
   const resources = parseResourceFlags(p);
   const security = parseSecurityFlags(p);

@@ -22,7 +22,7 @@ import { mergeEnv } from './env.js';
 import { engineEvents, type EngineEvents } from './events.js';
 import { execArgv } from './helper-argv.js';
 import { helperPath } from './helper.js';
-import { ImageStore } from './images.js';
+import { ImageStore, importedName } from './images.js';
 import { inspectRecord } from './inspect.js';
 import type { CreateOptions } from './lifecycle.js';
 import { Liveness } from './liveness.js';
@@ -181,7 +181,7 @@ export class Engine {
   /** The containers (names) that use image REC. */
   imageUsers(rec: ImageRecord): string[] {
     return this.list({ all: true })
-      .filter((c) => (rec.kind === 'oci' ? c.spec.imageId === rec.id : !c.spec.imageId && c.spec.image === rec.name))
+      .filter((c) => (rec.kind === 'oci' ? c.spec.imageId === rec.id : !c.spec.imageId && importedName(c.spec.image) === rec.name))
       .map((c) => c.name);
   }
 

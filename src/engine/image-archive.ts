@@ -21,9 +21,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../common/errors.js';
 import { removeTree } from './fsutil.js';
-import { ingestLayer } from './layer-ingest.js';
+import { archiveStream, ingestLayer } from './layer-ingest.js';
 import { writeLayerTar } from './layer-tar.js';
-import { crypto, zlib } from './lazy.js';
+import { crypto } from './lazy.js';
 import type { LayerRecord, LayerStore } from './layers.js';
 import type { OciStore } from './oci-store.js';
 import { isRootless } from './paths.js';
@@ -110,10 +110,6 @@ class ArchiveFiles {
 async function unpack(input: string, dir: string): Promise<ArchiveFiles> {
   const files = new ArchiveFiles(input, dir);
   const fd = fs.openSync(input, 'r');
-  const magic = Buffer.alloc(2);
-  const gzip = fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  const raw = fs.createReadStream('', { fd, highWaterMark: 1 << 20 });
-  const src: AsyncIterable<Buffer> = gzip ? raw.pipe(zlib().createGunzip({ chunkSize: 1 << 20 })) : raw;
   let out: number | undefined;
   const close = () => {
     if (out !== undefined) fs.closeSync(out);
@@ -143,14 +139,14 @@ async function unpack(input: string, dir: string): Promise<ArchiveFiles> {
     if (out !== undefined) fs.writeSync(out, chunk);
   };
   try {
-    for await (const c of src) scanner.push(c);
+    for await (const c of archiveStream(fd, input)) scanner.push(c);
     scanner.end();
   } catch (e) {
     if (e instanceof UserError || (e as NodeJS.ErrnoException).code === 'ENOSPC') throw e;
     throw bad(input, `it is not a tar archive tsbox can read (${(e as Error).message})`);
   } finally {
     close();
-    raw.destroy();
+    fs.closeSync(fd);
   }
   return files;
 }
@@ -281,7 +277,7 @@ function ociImages(files: ArchiveFiles): Loadable[] {
 }
 
 async function storeLayer(ctx: ArchiveContext, l: Loadable['layers'][number], diffId: string, input: string): Promise<LayerRecord> {
-  const stored = ctx.layers.get(l.desc.digest);
+  const stored = ctx.layers.get(l.desc.digest) ?? ctx.layers.byDiffId(diffId);
   if (stored) {
     if (stored.diffId !== diffId) throw new UserError(`${input}: layer ${l.desc.digest} is stored with diff id ${stored.diffId}, but the image's config says ${diffId}`, 125, 'The archive is inconsistent: nothing of it was loaded.');
     return stored;
@@ -383,7 +379,7 @@ function writeLayout(ctx: ArchiveContext, rec: ImageRecord, name: string | undef
     let d: { digest: string; size: number };
     try {
       const sink = hashingSink(fd);
-      writeLayerTar(ctx.layers.diff(digest), layer.opaque, sink);
+      writeLayerTar(ctx.layers.diff(digest), layer.opaque, sink, layer.xattrs);
       d = sink.done();
     } finally {
       fs.closeSync(fd);

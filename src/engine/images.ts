@@ -16,7 +16,7 @@ import { UserError } from '../common/errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { helperPath } from './helper.js';
 import { extractTar } from './layer-extract.js';
-import { zlib } from './lazy.js';
+import { archiveStream } from './layer-ingest.js';
 import { runProgram } from './programs.js';
 import { LayerStore } from './layers.js';
 import { OciStore } from './oci-store.js';
@@ -26,7 +26,20 @@ import { formatRef, parseReference } from './registry/reference.js';
 import type { ContainerRecord, ImageRecord } from './types.js';
 
 export const HOST_IMAGE = 'host';
+/** a name of an older tsbox's import: it is podman's localhost/NAME:latest */
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+
+/** An imported image's full name; an older store's bare NAME is localhost/NAME:latest, as podman names an import. */
+export const importedName = (name: string) => (NAME_RE.test(name) ? `localhost/${name}:latest` : name);
+
+/**
+ * The directory of the imported image FULL (images/DIR): localhost/NAME:latest
+ * keeps the bare NAME an older store has; any other reference is
+ * percent-encoded (`/` %2F, `:` %3A: a colon or a `+` would split the
+ * helper's --overlay, a comma or a colon an overlay's lowerdir). No
+ * reference holds a `%`, so no two names share a dir, and none is `.` or `..`.
+ */
+const dirName = (full: string) => /^localhost\/([a-z0-9][a-z0-9._-]{0,127}):latest$/.exec(full)?.[1] ?? encodeURIComponent(full);
 
 export const hostImageRecord: ImageRecord = {
   name: HOST_IMAGE,
@@ -50,29 +63,11 @@ function dirSize(dir: string): number {
   return total;
 }
 
-/** The tar bytes of the archive open at FD: gunzipped when it is gzip. */
-async function* archiveStream(fd: number, file: string): AsyncGenerator<Buffer> {
-  const magic = Buffer.alloc(2);
-  const gzip = fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  // the same file opened again, for the stream to own (and close): FD stays the caller's
-  const input = fs.createReadStream('', { fd: fs.openSync(`/proc/self/fd/${fd}`, 'r'), start: 0, highWaterMark: 256 * 1024 });
-  if (!gzip) {
-    yield* input as AsyncIterable<Buffer>;
-    return;
-  }
-  const gunzip = zlib().createGunzip({ chunkSize: 256 * 1024 });
-  input.on('error', (e) => gunzip.destroy(e));
-  input.pipe(gunzip);
-  try {
-    yield* gunzip as AsyncIterable<Buffer>;
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${file} is not a valid gzip file: ${(e as Error).message}`, 125, 'Copy or download it again, or decompress it yourself to see where it breaks.');
-  } finally {
-    input.unpipe(gunzip);
-    input.destroy();
-    gunzip.destroy();
-  }
+/** An import's --name as a full reference: a short one is localhost/NAME[:latest], as podman's import names it; no digest (an import has none yet). */
+function importName(name: string): string {
+  const [ref] = parseReference(name, ['localhost']);
+  if (ref.digest) throw new UserError(`invalid image name '${name}': an imported image gets no digest to be named by`, 125, 'Give a tag instead (NAME:TAG).');
+  return formatRef(ref);
 }
 
 /** Group and other bits: none on the store's image directories. */
@@ -141,7 +136,13 @@ export class ImageStore {
   }
 
   private dir(name: string): string {
-    return path.join(this.paths.images, name);
+    return path.join(this.paths.images, dirName(name));
+  }
+
+  /** The imported image of the full name FULL, if there is one. */
+  private imported(full: string): ImageRecord | undefined {
+    const rec = readJsonIfExists<ImageRecord>(path.join(this.dir(full), 'image.json'));
+    return rec && { ...rec, name: importedName(rec.name) };
   }
 
   rootfs(name: string): string {
@@ -158,15 +159,18 @@ export class ImageStore {
       /* no images yet */
     }
     for (const n of names.sort()) {
-      const rec = readJsonIfExists<ImageRecord>(path.join(this.dir(n), 'image.json'));
-      if (rec) out.push(rec);
+      const rec = readJsonIfExists<ImageRecord>(path.join(this.paths.images, n, 'image.json'));
+      if (rec) out.push({ ...rec, name: importedName(rec.name) });
     }
     return out;
   }
 
   get(name: string): ImageRecord {
     if (name === HOST_IMAGE) return hostImageRecord;
-    const rec = (NAME_RE.test(name) ? readJsonIfExists<ImageRecord>(path.join(this.dir(name), 'image.json')) : undefined) ?? this.findOci(name);
+    // each full name in search order, imported or layered, then an id
+    let rec: ImageRecord | undefined;
+    for (const full of this.fullNames(name)) if ((rec = this.imported(full) ?? this.oci.find(full, [full]))) return rec;
+    rec = this.findOci(name);
     if (!rec) throw new UserError(`image '${name}' not found`, 125, `Pull it (tsbox pull ${name}), or see \`tsbox images\` for what is here; \`tsbox image import PATH --name NAME\` adds a rootfs.`);
     return rec;
   }
@@ -174,12 +178,15 @@ export class ImageStore {
   /**
    * Import a rootfs directory or a tar(.gz) archive, e.g. `docker export`
    * output. An archive is read once, as a stream: each entry is checked
-   * (tarcheck.ts) and made by `tsbox-helper extract` chrooted into the new
+   * (tarcheck.ts's TarChecker, as the scanner reads it) and made by `tsbox-helper extract` chrooted into the new
    * rootfs (layer-extract.ts), so that nothing it holds can land outside.
    */
-  async import(source: string, name: string): Promise<ImageRecord> {
-    if (!NAME_RE.test(name)) throw new UserError(`invalid image name '${name}'`, 125, 'Use lower-case letters, digits, ".", "_" and "-".');
-    if (name === HOST_IMAGE) throw new UserError(`'${HOST_IMAGE}' is the built-in image and cannot be replaced`);
+  async import(source: string, nameArg: string): Promise<ImageRecord> {
+    if (nameArg === HOST_IMAGE) throw new UserError(`'${HOST_IMAGE}' is the built-in image and cannot be replaced`);
+    const name = importName(nameArg);
+    if (this.imported(name) ?? this.oci.find(name, [name])) {
+      throw new UserError(`image '${name}' already exists`, 125, `Remove it first with tsbox rmi ${name}, or give another --name.`);
+    }
     let st: fs.Stats;
     try {
       st = fs.statSync(source);
@@ -187,8 +194,6 @@ export class ImageStore {
       throw new UserError(`cannot import '${source}': no such file or directory`);
     }
     if (!st.isFile() && !st.isDirectory()) throw new UserError(`cannot import '${source}': not a directory or a tar archive`);
-    const dir = this.dir(name);
-    if (fs.existsSync(dir)) throw new UserError(`image '${name}' already exists`, 125, `Remove it first with tsbox rmi ${name}.`);
     const archive = st.isFile() ? fs.openSync(source, 'r') : undefined;
     try {
       const what = `import of '${source}' failed`;
@@ -209,7 +214,7 @@ export class ImageStore {
   private async store(name: string, source: string, fill: (rootfs: string) => Promise<void>): Promise<ImageRecord> {
     fs.mkdirSync(this.paths.images, { recursive: true, mode: 0o700 });
     this.closeToOthers();
-    const staging = fs.mkdtempSync(path.join(this.paths.images, `.import-${name}-`)); // 0700, as the image dir stays
+    const staging = fs.mkdtempSync(path.join(this.paths.images, `.import-${dirName(name)}-`)); // 0700, as the image dir stays
     try {
       const rootfs = path.join(staging, 'rootfs');
       fs.mkdirSync(rootfs, { mode: 0o755 });
@@ -253,7 +258,7 @@ export class ImageStore {
       throw new UserError(`image '${name}' is in use by container(s) ${usedBy.join(', ')}`, 125, `Remove those containers first (tsbox rm), or use tsbox rmi -f ${name}, which removes them too.`);
     }
     if (rec.kind !== 'oci') {
-      fs.rmSync(this.dir(name), { recursive: true, force: true });
+      fs.rmSync(this.dir(rec.name), { recursive: true, force: true });
       return rec.id;
     }
     if (!byName && (rec.names?.length ?? 0) > 1 && !force) {

@@ -43,7 +43,12 @@ export interface ExtractResult {
   /** layer paths deleted (whiteouts) and made opaque, for a flattened copy */
   whiteouts: string[];
   opaque: string[];
+  /** each entry's xattrs as the tar gave them (path -> name -> base64 value), for image save: Node cannot read xattrs back */
+  xattrs: Record<string, Record<string, string>>;
 }
+
+/** what the xattrs kept for image save may add up to (a real layer has a few setcap'd files) */
+const MAX_XATTR_BYTES = 16 << 20;
 
 const RECORD = 56;
 const TYPES: Record<string, string> = { '0': 'f', '7': 'f', '1': 'h', '2': 'l', '3': 'c', '4': 'b', '5': 'd', '6': 'p' };
@@ -105,6 +110,20 @@ export async function extractTar(input: AsyncIterable<Buffer>, opts: ExtractOpti
   const whiteouts: string[] = [];
   const opaque: string[] = [];
   const checker = opts.kind === 'rootfs' ? new TarChecker() : undefined;
+  const xattrs = new Map<string, Record<string, string>>();
+  let xattrBytes = 0;
+  /** the xattrs of PATH are those of its last entry (a hard link shares its target's, and says nothing) */
+  const keepXattrs = (path: string, e: TarEntry) => {
+    xattrs.delete(path);
+    if (!e.xattrs?.size) return;
+    const rec: Record<string, string> = {};
+    for (const [k, v] of e.xattrs) {
+      rec[k] = v.toString('base64');
+      xattrBytes += k.length + rec[k].length;
+    }
+    if (xattrBytes > MAX_XATTR_BYTES) throw new UserError(`${opts.what}: its xattrs pass ${MAX_XATTR_BYTES >> 20} MiB`, 125, 'No image layer has that many; this archive is not one.');
+    xattrs.set(path, rec);
+  };
   let pending: Buffer[] = [];
   const scanner = new TarScanner(opts.what, (e) => {
     checker?.add(e);
@@ -131,6 +150,7 @@ export async function extractTar(input: AsyncIterable<Buffer>, opts: ExtractOpti
       }
     }
     if (type === 'f') opts.onFile?.(e.size);
+    if (type !== 'h') keepXattrs(path, e);
     pending.push(record(type, e, path, link, type === 'f' ? e.size : 0));
   });
   scanner.onData = (chunk) => pending.push(Buffer.from(chunk));
@@ -182,5 +202,5 @@ export async function extractTar(input: AsyncIterable<Buffer>, opts: ExtractOpti
   if (code !== 0) throw helperError(code);
   const m = /^ok (\d+) (\d+) (\d+)/.exec(out);
   if (!m) throw new UserError(`${opts.what}: tsbox-helper extract said '${out.trim()}'`);
-  return { files: Number(m[1]), skippedDevices: Number(m[2]), skippedXattrs: Number(m[3]), whiteouts, opaque };
+  return { files: Number(m[1]), skippedDevices: Number(m[2]), skippedXattrs: Number(m[3]), whiteouts, opaque, xattrs: Object.fromEntries(xattrs) };
 }

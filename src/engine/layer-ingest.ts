@@ -6,6 +6,7 @@
 // (blobs from a registry) and `image load` (blobs from an archive): the
 // caller's BLOB stream checks the blob's own digest and throws at its end
 // when it does not match, before the layer is committed.
+import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../common/errors.js';
 import { removeTree } from './fsutil.js';
@@ -14,26 +15,51 @@ import { childProcess, crypto, zlib } from './lazy.js';
 import type { LayerRecord, LayerStore } from './layers.js';
 import type { Compression } from './registry/manifest.js';
 
-/** SRC through a duplex (zlib) or a program (zstd): INPUT is written, OUTPUT read, errors of either side end it. */
+/** INPUT can take more, or is gone (a reader that stopped early destroys it: the feed must not wait for a drain that never comes). */
+const writable = (input: Writable) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      input.off('drain', done);
+      input.off('close', done);
+      resolve();
+    };
+    input.on('drain', done);
+    input.on('close', done);
+  });
+
+/**
+ * SRC through a duplex (zlib) or a program (zstd): INPUT is written, OUTPUT
+ * read, errors of either side end it. A reader that stops early (a refused
+ * entry) ends both, and SRC with them: nothing is left open.
+ */
 async function* through(src: AsyncIterable<Buffer>, input: Writable, output: Readable, done: () => Promise<void>): AsyncGenerator<Buffer> {
-  const { once } = process.getBuiltinModule('node:events');
   let feedError: unknown;
   input.on('error', () => {}); // seen through output or done()
   const feeding = (async () => {
     try {
-      for await (const c of src) if (!input.write(c)) await once(input, 'drain');
-      input.end();
+      for await (const c of src) {
+        if (input.destroyed) break;
+        if (!input.write(c)) await writable(input);
+      }
+      if (!input.destroyed) input.end();
     } catch (e) {
       feedError = e;
       output.destroy();
       input.destroy();
     }
   })();
+  let read = false;
   try {
     for await (const c of output as AsyncIterable<Buffer>) yield c;
+    read = true;
   } catch (e) {
     await feeding;
     throw feedError ?? e;
+  } finally {
+    if (!read) {
+      output.destroy();
+      input.destroy();
+    }
   }
   await feeding;
   if (feedError) throw feedError;
@@ -49,7 +75,7 @@ export function decompress(src: AsyncIterable<Buffer>, comp: Compression, what: 
         yield* through(src, z, z, async () => {});
       } catch (e) {
         if (e instanceof UserError) throw e;
-        throw new UserError(`${what} is not valid gzip: ${(e as Error).message}`);
+        throw new UserError(`${what} is not valid gzip: ${(e as Error).message}`, 125, 'Copy or download it again, or decompress it yourself to see where it breaks.');
       }
     })();
   }
@@ -66,6 +92,18 @@ export function decompress(src: AsyncIterable<Buffer>, comp: Compression, what: 
     if (code === null) throw new UserError(`${what} is zstd-compressed, and the zstd program was not found`, 125, 'Install it: apt-get install zstd.');
     if (code !== 0) throw new UserError(`${what} is not valid zstd: ${err.trim()}`);
   });
+}
+
+/**
+ * The tar bytes of the archive open at FD (plain or gzip; FILE names it in
+ * messages), as a stream over the same decompression a layer gets. FD stays
+ * the caller's: the stream reads its own open of the same file.
+ */
+export function archiveStream(fd: number, file: string): AsyncIterable<Buffer> {
+  const magic = Buffer.alloc(2);
+  const gzip = fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  const input = fs.createReadStream('', { fd: fs.openSync(`/proc/self/fd/${fd}`, 'r'), start: 0, highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>;
+  return decompress(input, gzip ? 'gzip' : 'none', file);
 }
 
 export interface IngestContext {
@@ -105,6 +143,7 @@ export async function ingestLayer(ctx: IngestContext, blob: AsyncIterable<Buffer
       size,
       whiteouts: result.whiteouts,
       opaque: result.opaque,
+      ...(Object.keys(result.xattrs).length ? { xattrs: result.xattrs } : {}),
       created: new Date().toISOString(),
     });
   } catch (e) {

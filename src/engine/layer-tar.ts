@@ -8,8 +8,10 @@
 // has one digest. Nothing is followed: entries are lstat'ed and files
 // opened O_NOFOLLOW, inside the store's own 0700 directory.
 //
-// Other xattrs than overlay's (security.capability and the like) are not
-// written: Node has no xattr calls, and a getfattr per file would be slow.
+// Xattrs (security.capability and the like) are written as pax
+// SCHILY.xattr records from the layer's record: Node has no xattr calls,
+// so extraction kept what the layer's tar gave (layer.json's xattrs).
+// overlayfs's own are never among them (the helper refuses those in a layer).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -37,13 +39,16 @@ interface Header {
   link?: string;
   devmajor?: number;
   devminor?: number;
+  /** name -> base64 value */
+  xattrs?: Record<string, string>;
 }
 
-function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`;
-  let n = Buffer.byteLength(body) + 1;
-  while (String(n).length + Buffer.byteLength(body) !== n) n = String(n).length + Buffer.byteLength(body);
-  return `${n}${body}`;
+/** "LEN KEY=VALUE\n", LEN counting its own digits; VALUE bytes as they are (an xattr's are binary). */
+function paxRecord(key: string, value: string | Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), Buffer.isBuffer(value) ? value : Buffer.from(value), Buffer.from('\n')]);
+  let n = body.length + 1;
+  while (String(n).length + body.length !== n) n = String(n).length + body.length;
+  return Buffer.concat([Buffer.from(String(n)), body]);
 }
 
 function block(h: Header): Buffer {
@@ -68,14 +73,15 @@ function block(h: Header): Buffer {
 }
 
 function writeHeader(out: TarSink, h: Header): void {
-  let pax = '';
-  if (Buffer.byteLength(h.name) > 99) pax += paxRecord('path', h.name);
-  if (h.link && Buffer.byteLength(h.link) > 99) pax += paxRecord('linkpath', h.link);
-  if (h.uid > 0o7777777) pax += paxRecord('uid', String(h.uid));
-  if (h.gid > 0o7777777) pax += paxRecord('gid', String(h.gid));
-  if (h.size > 0o77777777777) pax += paxRecord('size', String(h.size));
-  if (pax) {
-    const body = Buffer.from(pax);
+  const pax: Buffer[] = [];
+  if (Buffer.byteLength(h.name) > 99) pax.push(paxRecord('path', h.name));
+  if (h.link && Buffer.byteLength(h.link) > 99) pax.push(paxRecord('linkpath', h.link));
+  if (h.uid > 0o7777777) pax.push(paxRecord('uid', String(h.uid)));
+  if (h.gid > 0o7777777) pax.push(paxRecord('gid', String(h.gid)));
+  if (h.size > 0o77777777777) pax.push(paxRecord('size', String(h.size)));
+  for (const [k, v] of Object.entries(h.xattrs ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) pax.push(paxRecord(`SCHILY.xattr.${k}`, Buffer.from(v, 'base64')));
+  if (pax.length) {
+    const body = Buffer.concat(pax);
     out.write(block({ name: 'PaxHeader', type: 'x' as Header['type'], mode: 0o644, uid: 0, gid: 0, size: body.length, mtime: 0 }));
     out.write(pad(body));
   }
@@ -88,8 +94,8 @@ function pad(body: Buffer): Buffer {
   return rest ? Buffer.concat([body, Buffer.alloc(BLOCK - rest)]) : body;
 }
 
-/** Write the layer tree DIR to OUT; OPAQUE are its opaque dirs ('.' for its root), as layer.json lists them. */
-export function writeLayerTar(dir: string, opaque: string[], out: TarSink): void {
+/** Write the layer tree DIR to OUT; OPAQUE are its opaque dirs ('.' for its root) and XATTRS its entries' xattrs, as layer.json lists them. */
+export function writeLayerTar(dir: string, opaque: string[], out: TarSink, xattrs: Record<string, Record<string, string>> = {}): void {
   const opaqueSet = new Set(opaque);
   const links = new Map<string, string>();
   const buf = Buffer.alloc(1 << 20);
@@ -99,13 +105,13 @@ export function writeLayerTar(dir: string, opaque: string[], out: TarSink): void
       const r = rel ? `${rel}/${name}` : name;
       const p = path.join(dir, r);
       const st = fs.lstatSync(p, { bigint: false });
-      const common = { mode: st.mode, uid: st.uid, gid: st.gid, mtime: st.mtimeMs / 1000, size: 0 };
+      const common = { mode: st.mode, uid: st.uid, gid: st.gid, mtime: st.mtimeMs / 1000, size: 0, xattrs: Object.hasOwn(xattrs, r) ? xattrs[r] : undefined };
       if (st.isCharacterDevice() && st.rdev === 0) {
         const slash = r.lastIndexOf('/');
-        writeHeader(out, { ...common, name: `${r.slice(0, slash + 1)}.wh.${r.slice(slash + 1)}`, type: '0', mode: 0o644 });
+        writeHeader(out, { ...common, xattrs: undefined, name: `${r.slice(0, slash + 1)}.wh.${r.slice(slash + 1)}`, type: '0', mode: 0o644 });
       } else if (st.isDirectory()) {
         writeHeader(out, { ...common, name: `${r}/`, type: '5' });
-        if (opaqueSet.has(r)) writeHeader(out, { ...common, name: `${r}/.wh..wh..opq`, type: '0', mode: 0o644 });
+        if (opaqueSet.has(r)) writeHeader(out, { ...common, xattrs: undefined, name: `${r}/.wh..wh..opq`, type: '0', mode: 0o644 });
         walk(r);
       } else if (st.isSymbolicLink()) {
         writeHeader(out, { ...common, name: r, type: '2', link: fs.readlinkSync(p) });
@@ -113,7 +119,7 @@ export function writeLayerTar(dir: string, opaque: string[], out: TarSink): void
         const key = `${st.dev}:${st.ino}`;
         const first = st.nlink > 1 ? links.get(key) : undefined;
         if (first) {
-          writeHeader(out, { ...common, name: r, type: '1', link: first });
+          writeHeader(out, { ...common, xattrs: undefined, name: r, type: '1', link: first });
           continue;
         }
         if (st.nlink > 1) links.set(key, r);

@@ -1,5 +1,7 @@
 // The layer store: each layer once, by the digest of its blob, shared by
-// every image that lists it.
+// every image that lists it; a layer that comes again in another blob (the
+// same tar, compressed otherwise) is found by its diff id and not stored
+// again (byDiffId).
 //
 //   layers/<hex>/diff         the layer's tree, whiteouts as overlayfs's own
 //   layers/<hex>/layer.json   LayerRecord
@@ -28,6 +30,8 @@ export interface LayerRecord {
   /** paths the layer deletes and makes opaque (for a flattened copy) */
   whiteouts: string[];
   opaque: string[];
+  /** the xattrs its tar gave its entries (path -> name -> base64), which image save writes back; absent when none */
+  xattrs?: Record<string, Record<string, string>>;
   created: string;
 }
 
@@ -47,6 +51,16 @@ export class LayerStore {
   get(digest: string): LayerRecord | undefined {
     if (!/^sha256:[a-f0-9]{64}$/.test(digest)) return undefined;
     return readJsonIfExists<LayerRecord>(path.join(this.dir, hex(digest), 'layer.json'));
+  }
+
+  /**
+   * The stored layer whose tar is DIFFID, whatever blob it came from: a
+   * layer pulled as gzip and the same layer loaded as a plain tar (image
+   * save writes plain tars) are one tree, stored once. The diff id was
+   * checked against the tar when the layer was stored.
+   */
+  byDiffId(diffId: string): LayerRecord | undefined {
+    return this.list().find((l) => l.diffId === diffId);
   }
 
   list(): LayerRecord[] {

@@ -1,22 +1,22 @@
 // Reads a tar archive's headers (ustar, GNU long names and sparse files,
-// pax) and refuses any entry that would be written outside the extraction
-// root: absolute paths, `..` components, hard links to outside, and paths
-// that pass through a symlink (defined earlier in the same archive) whose
-// target leads out. The archive is only extracted after this check passes.
+// pax) as the archive streams (TarScanner), and refuses any entry that would
+// be written outside the extraction root (TarChecker): absolute paths, `..`
+// components, hard links to outside, and paths that pass through a symlink
+// (defined earlier in the same archive) whose target leads out. The
+// extraction (layer-extract.ts) runs both over the one stream it extracts,
+// entry by entry, so what is checked is what is made; the helper that makes
+// it is confined to the root besides (native/extract.c).
 //
-// Memory stays bounded whatever the archive's size: it is read as a stream,
-// only headers and the small bodies that carry names (long names, pax
-// records) are kept, file data is skipped (a plain archive is not even read
-// there: the scan seeks past it), and the check keeps only the symlinks.
+// Memory stays bounded whatever the archive's size: only headers and the
+// small bodies that carry names (long names, pax records) are kept, file
+// data is handed on (onData) or skipped, and the check keeps only the
+// symlinks.
 //
-// GNU tar extracts what this passes, so where the two could read an
-// archive differently, this refuses it: a header with a bad checksum (tar
-// would skip to the next block that looks like a header, one hidden in a
-// file's data), entry types tar treats specially (multi-volume, dumpdir,
-// labels), data on entries that have none, pax global records that change
-// names or sizes.
-import fs from 'node:fs';
-import { zlib } from './lazy.js';
+// Where tar readers could read an archive differently, this refuses it: a
+// header with a bad checksum (GNU tar would skip to the next block that
+// looks like a header, one hidden in a file's data), entry types tar treats
+// specially (multi-volume, dumpdir, labels), data on entries that have none,
+// pax global records that change names or sizes.
 import { UserError } from '../common/errors.js';
 
 export interface TarEntry {
@@ -354,66 +354,5 @@ export class TarChecker {
       }
     }
     return out;
-  }
-}
-
-/** How much of a gzip stream is inflated at a time. */
-const CHUNK = 256 * 1024;
-
-/**
- * Scan the archive open at FD (plain or gzip tar; FILE names it in
- * messages) and check every entry, without moving FD's offset: the
- * extraction that follows reads FD from its start. Resolves with whether it
- * is gzip; rejects with a UserError for the first entry refused.
- */
-export async function checkTarArchive(fd: number, file: string): Promise<{ gzip: boolean }> {
-  const checker = new TarChecker();
-  const scanner = new TarScanner(file, (e) => checker.add(e));
-  const magic = Buffer.alloc(2);
-  const gzip = fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  if (gzip) await scanGzip(fd, file, scanner);
-  else scanPlain(fd, scanner);
-  scanner.end();
-  return { gzip };
-}
-
-/** Headers by pread, data skipped by moving the read position: a 2 GiB file costs one read. */
-function scanPlain(fd: number, scanner: TarScanner): void {
-  let pos = 0;
-  const size = fs.fstatSync(fd).size;
-  while (!scanner.done && pos < size) {
-    const w = scanner.want();
-    if (w.skip) {
-      const n = Math.min(w.bytes, size - pos);
-      scanner.skip(n);
-      pos += n;
-      continue;
-    }
-    const buf = Buffer.alloc(w.bytes);
-    const n = fs.readSync(fd, buf, 0, w.bytes, pos);
-    pos += n;
-    scanner.push(buf.subarray(0, n));
-    if (n < w.bytes) break;
-  }
-}
-
-async function scanGzip(fd: number, file: string, scanner: TarScanner): Promise<void> {
-  // the same file opened again, for the stream to own (and close): FD stays the caller's
-  const input = fs.createReadStream('', { fd: fs.openSync(`/proc/self/fd/${fd}`, 'r'), start: 0, highWaterMark: CHUNK });
-  const gunzip = zlib().createGunzip({ chunkSize: CHUNK });
-  input.on('error', (e) => gunzip.destroy(e));
-  input.pipe(gunzip);
-  try {
-    for await (const chunk of gunzip) {
-      scanner.push(chunk as Buffer);
-      if (scanner.done) break;
-    }
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${file} is not a valid gzip file: ${(e as Error).message}`, 125, 'Copy or download it again, or decompress it yourself to see where it breaks.');
-  } finally {
-    input.unpipe(gunzip);
-    input.destroy();
-    gunzip.destroy();
   }
 }

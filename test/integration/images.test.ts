@@ -77,7 +77,7 @@ test('import a busybox rootfs (dir and tarball), run on it, and the image never 
   const r = tsbox(root, ['image', 'import', tarFile, '--name', 'bbtar']);
   assert.equal(r.code, 0, r.stderr);
   const images = JSON.parse(tsbox(root, ['images', '--format', 'json']).stdout).map((i: any) => i.name);
-  assert.deepEqual(images, ['host', 'bb', 'bbtar']);
+  assert.deepEqual(images, ['host', 'localhost/bb:latest', 'localhost/bbtar:latest'], 'short names are podman\'s localhost/NAME:latest');
   for (const img of ['bb', 'bbtar']) {
     const out = tsbox(root, ['run', '--rm', img, 'sh', '-c', 'echo changed > /etc/passwd; rm /bin/ls; cat /etc/passwd; cat /etc/hostname']);
     assert.equal(out.code, 0, out.stderr);
@@ -110,4 +110,57 @@ test('import a busybox rootfs (dir and tarball), run on it, and the image never 
   assert.equal(tsbox(root, ['rmi', 'bb', 'bbtar']).code, 0);
   assert.equal(tsbox(root, ['rmi', 'host']).code, 125);
   assert.ok(!/overlay.*tsbox/.test(fs.readFileSync('/proc/self/mountinfo', 'utf8')), 'no overlay left on the host');
+});
+
+test('import --name takes full references; images, ps and inspect show them; run and rmi find them by any name they stand for', () => {
+  const rootfs = path.join(work, 'bbref');
+  makeBusyboxRootfs(rootfs);
+  const tarFile = path.join(work, 'bbref.tar');
+  execFileSync('tar', ['-cf', tarFile, '-C', rootfs, '.']);
+  // a port's colon and the slashes go into the store's dir name: the overlay's lowerdir and the helper's --overlay must still take it
+  const refs = ['localhost:5000/team/x:1.0', 'docker.io/library/refimg:3', 'short:7'];
+  const full = ['localhost:5000/team/x:1.0', 'docker.io/library/refimg:3', 'localhost/short:7'];
+  for (const [i, ref] of refs.entries()) {
+    const r = tsbox(root, ['image', 'import', tarFile, '--name', ref]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.split(' ')[0], full[i]);
+  }
+  const listed = JSON.parse(tsbox(root, ['images', '--format', 'json']).stdout).map((i: any) => i.name);
+  for (const f of full) assert.ok(listed.includes(f), `images lists ${f}: ${listed}`);
+  assert.match(tsbox(root, ['images']).stdout, /^localhost:5000\/team\/x:1\.0 /m);
+  const again = tsbox(root, ['image', 'import', tarFile, '--name', 'localhost/short:7']);
+  assert.equal(again.code, 125);
+  assert.match(again.stderr, /image 'localhost\/short:7' already exists/);
+  for (const [bad, why] of [
+    ['Upper/Case', /not a valid name component/],
+    [`x@sha256:${'0'.repeat(64)}`, /no digest/],
+    ['bad:tag:two', /not a valid/],
+  ] as const) {
+    const r = tsbox(root, ['image', 'import', tarFile, '--name', bad]);
+    assert.equal(r.code, 125, bad);
+    assert.match(r.stderr, why, bad);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+  // run by the full name and by the short one (refimg:3 through the search registries, short:7 through localhost/)
+  for (const name of ['localhost:5000/team/x:1.0', 'refimg:3', 'short:7']) {
+    const r = tsbox(root, ['run', '--rm', name, 'cat', '/etc/hostname']);
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+  }
+  assert.equal(tsbox(root, ['create', '--name', 'ref-user', 'refimg:3', 'true']).code, 0);
+  const ps = tsbox(root, ['ps', '-a', '--format', 'json']);
+  const mine = JSON.parse(ps.stdout).find((c: any) => c.Names[0] === 'ref-user');
+  assert.equal(mine.Image, 'docker.io/library/refimg:3', 'ps shows the full reference');
+  assert.match(tsbox(root, ['ps', '-a']).stdout, /docker\.io\/library\/refimg:3 .*ref-user/);
+  const filtered = JSON.parse(tsbox(root, ['ps', '-a', '--format', 'json', '--filter', 'image=refimg:3']).stdout).map((c: any) => c.Names[0]);
+  assert.deepEqual(filtered, ['ref-user'], 'ps --filter image= takes the short name');
+  assert.equal(JSON.parse(tsbox(root, ['inspect', 'ref-user']).stdout)[0].Image, 'docker.io/library/refimg:3', 'inspect shows it');
+  assert.deepEqual(JSON.parse(tsbox(root, ['image', 'inspect', 'localhost:5000/team/x:1.0']).stdout)[0].Names, ['localhost:5000/team/x:1.0']);
+  const busy = tsbox(root, ['rmi', 'refimg:3']);
+  assert.equal(busy.code, 125, 'in use, by its short name too');
+  assert.match(busy.stderr, /in use by container\(s\) ref-user/);
+  assert.equal(tsbox(root, ['rm', 'ref-user']).code, 0);
+  assert.equal(tsbox(root, ['rmi', ...full]).code, 0);
+  const left = JSON.parse(tsbox(root, ['images', '--format', 'json']).stdout).map((i: any) => i.name);
+  for (const f of full) assert.ok(!left.includes(f));
+  assert.deepEqual(fs.readdirSync(path.join(root, 'data/images')).filter((n) => n.includes('%') || n === 'short'), [], 'their dirs are gone');
 });

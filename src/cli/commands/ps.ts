@@ -27,10 +27,10 @@ type Test = (r: ContainerRecord) => boolean;
 
 /**
  * --filter KEY=VALUE, as podman: name (a regular expression), id (a
- * prefix), status (created, running, paused, exited), image, exited (an exit
- * code). Values of one key are alternatives; different keys must all match.
+ * prefix), status (created, running, paused, exited), image (any name it
+ * stands for), exited (an exit code). Values of one key are alternatives; different keys must all match.
  */
-export function parseFilters(specs: string[]): Map<FilterKey, Test[]> {
+export function parseFilters(specs: string[], fullNames: (image: string) => string[] = () => []): Map<FilterKey, Test[]> {
   const out = new Map<FilterKey, Test[]>();
   for (const f of specs) {
     const eq = f.indexOf('=');
@@ -54,7 +54,11 @@ export function parseFilters(specs: string[]): Map<FilterKey, Test[]> {
       }
       test = (r) => r.state === v;
     } else if (key === 'id') test = (r) => r.id.startsWith(v);
-    else if (key === 'image') test = (r) => r.spec.image === v;
+    else if (key === 'image') {
+      // containers record the image's full name: image=alpine matches docker.io/library/alpine:latest
+      const names = new Set([v, ...fullNames(v)]);
+      test = (r) => names.has(r.spec.image);
+    }
     else test = (r) => r.state === 'exited' && String(r.exitCode) === v;
     out.set(key, [...(out.get(key) ?? []), test]);
   }
@@ -78,9 +82,10 @@ export const ps: Command = {
   ],
   async run(p, g) {
     const format = formatFlag(str(p, 'format'));
-    const filters = parseFilters(list(p, 'filter'));
+    const engine = openEngine(g);
+    const filters = parseFilters(list(p, 'filter'), (v) => engine.images.fullNames(v));
     // asking for a state (exited, created) looks at every container, as podman
-    const recs = openEngine(g)
+    const recs = engine
       .list({ all: bool(p, 'all') || filters.has('status') || filters.has('exited') })
       .filter((r) => matchesFilters(r, filters));
     if (bool(p, 'quiet')) {

@@ -90,7 +90,7 @@ interface LayerJob {
 /** Download, verify and extract one layer; the stored one when it is there. */
 async function fetchLayer(ctx: PullContext, client: RegistryClient, ref: ImageRef, job: LayerJob, opts: PullOptions, abort: { reason?: unknown }): Promise<LayerRecord> {
   const { desc } = job;
-  const stored = ctx.layers.get(desc.digest);
+  const stored = ctx.layers.get(desc.digest) ?? ctx.layers.byDiffId(job.diffId);
   if (stored) {
     if (stored.diffId !== job.diffId) throw new UserError(`layer ${desc.digest} is stored with diff id ${stored.diffId}, but the image's config says ${job.diffId}`, 125, 'The image is inconsistent; nothing was stored.');
     opts.progress?.layer(desc.digest, 'stored', desc.size, desc.size);
