@@ -131,6 +131,15 @@ struct config {
   int devnull_fd;
   bool selinux_enforcing;
 
+  /* OCI runtime mode (src/runtime): the caller's own reaper (conmon,
+   * containerd's shim) adopts CMD, and the caller owns its stdio */
+  bool inherit_stdio;         /* CMD's fds 0-2 are ours, as the caller gave them */
+  bool no_monitor;            /* exit once CMD runs or waits at --start-fifo */
+  const char *start_fifo;     /* run: CMD waits before execve until a reader opens it */
+  int start_fifo_fd;          /* O_PATH on it, opened on the host */
+  const char *console_socket; /* --tty: the pty master goes to this unix socket */
+  int console_fd;             /* connected to it, on the host */
+
   /* exec */
   pid_t pid;
   unsigned long long pid_start;
@@ -292,3 +301,8 @@ void set_credentials(const struct config *c, bool in_userns);
 __attribute__((noreturn)) void exec_in_workdir(const struct config *c);
 __attribute__((noreturn)) void finish_and_exec(const struct config *c, bool in_userns);
 void child_reset_signals(void);
+/* --start-fifo: tell the monitor setup is done, then block until a reader
+ * opens the fifo (`tsbox-runtime start`) */
+void wait_for_start(const struct config *c);
+/* the errno execvp would fail with for CMD in ENV's PATH (0: found) */
+int find_executable(const struct config *c);
