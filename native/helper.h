@@ -26,6 +26,7 @@ struct mount_entry {
                       names (--bind-fd), for messages */
   const char *dst; /* path inside the rootfs */
   bool ro;
+  uint64_t attr; /* --bind-flags: MOUNT_ATTR_NOSUID, _NODEV, _NOEXEC (binds) */
   int src_fd;  /* O_PATH on the host source: the engine's (--bind-fd), or
                   opened before anything else (--bind) */
   int tree_fd; /* detached copy of it, read-only when ro and private, that
@@ -185,6 +186,9 @@ int open_in_root(int rootfd, const char *path, int flags, struct error *e);
 /* A detached copy of the mount tree at FD (recursive), read-only if RO, and
  * private: what every bind becomes before it is attached. */
 int detached_tree(int fd, bool ro, const char *what, struct error *e);
+int detached_tree_attr(int fd, uint64_t attr_set, const char *what, struct error *e);
+/* what a bind's detached tree is set to: read-only, --bind-flags */
+uint64_t bind_attr(const struct mount_entry *m);
 /* The path FD names (readlink of /proc/self/fd/FD), malloc'd. */
 char *fd_path(int fd, struct error *e);
 /* which namespaces the container owns, as far as mounting is concerned */

@@ -273,6 +273,24 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     } else if (OPT("--bind") || OPT("--bind-ro") || OPT("--bind-fd") || OPT("--bind-ro-fd")) {
       if (add_mount(c, MOUNT_BIND, val, strstr(opt, "-ro") != NULL, strstr(opt, "-fd") != NULL, e) < 0)
         return -1;
+    } else if (OPT("--bind-flags")) {
+      /* for the bind just before: what OCI mounts ask of theirs */
+      struct mount_entry *m = c->n_mounts ? &c->mounts[c->n_mounts - 1] : NULL;
+      cleanup_free char *list = strdup(val);
+      if (m == NULL || m->kind != MOUNT_BIND)
+        return failx(e, "argv", "--bind-flags must follow a --bind or --bind-fd");
+      if (list == NULL)
+        return fail(e, "argv", "strdup");
+      for (char *save = NULL, *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        if (strcmp(w, "nosuid") == 0)
+          m->attr |= MOUNT_ATTR_NOSUID;
+        else if (strcmp(w, "nodev") == 0)
+          m->attr |= MOUNT_ATTR_NODEV;
+        else if (strcmp(w, "noexec") == 0)
+          m->attr |= MOUNT_ATTR_NOEXEC;
+        else
+          return failx(e, "argv", "--bind-flags: unknown flag `%s` (nosuid, nodev, noexec)", w);
+      }
     } else if (OPT("--tmpfs")) {
       if (add_mount(c, MOUNT_TMPFS, val, false, false, e) < 0)
         return -1;

@@ -131,9 +131,20 @@ static int mount_on_fd(const char *src, int fd, const char *fstype, unsigned lon
   return 0;
 }
 
+uint64_t bind_attr(const struct mount_entry *m)
+{
+  return (m->ro ? MOUNT_ATTR_RDONLY : 0) | m->attr;
+}
+
 int detached_tree(int fd, bool ro, const char *what, struct error *e)
 {
-  struct tsbox_mount_attr attr = { .attr_set = ro ? MOUNT_ATTR_RDONLY : 0, .propagation = MS_PRIVATE };
+  return detached_tree_attr(fd, ro ? MOUNT_ATTR_RDONLY : 0, what, e);
+}
+
+int detached_tree_attr(int fd, uint64_t attr_set, const char *what, struct error *e)
+{
+  struct tsbox_mount_attr attr = { .attr_set = attr_set, .propagation = MS_PRIVATE };
+  bool ro = attr_set & MOUNT_ATTR_RDONLY;
   cleanup_fd int tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 
   if (tree < 0)
@@ -433,7 +444,7 @@ static int clone_bind_source(const struct mount_entry *m, struct error *e)
     return fail(e, "mount", "stat bind source `%s`", m->canon);
   if (st.st_dev != st0.st_dev || st.st_ino != st0.st_ino)
     return failx(e, "mount", "bind source `%s` was replaced during setup", m->canon);
-  return detached_tree(fd, m->ro, m->src, e);
+  return detached_tree_attr(fd, bind_attr(m), m->src, e);
 }
 
 /* The remainder of DST below PARENT when PARENT's components are the first

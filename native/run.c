@@ -110,7 +110,7 @@ static int open_run_fds(struct config *c, struct error *e)
     /* An fd on a mount of the host namespace cannot be bind-mounted from
      * the child's new namespace; a detached clone of the tree can be
      * attached. It is read-only (when asked) and private from here on. */
-    m->tree_fd = detached_tree(m->src_fd, m->ro, m->src, e);
+    m->tree_fd = detached_tree_attr(m->src_fd, bind_attr(m), m->src, e);
     if (m->tree_fd < 0)
       return -1;
   }
