@@ -121,7 +121,11 @@ static int open_run_fds(struct config *c, struct error *e)
   }
   if (c->start_fifo) {
     struct stat st;
-    /* the runtime made it in its own state dir; a symlink there is not ours */
+    /* Made here, in the runtime's own state dir (root's, 0700): mkfifo
+     * fails on anything already there, so it is ours. Writable by all:
+     * the init opens it as the container's user, which may be anyone. */
+    if (mkfifo(c->start_fifo, 0600) < 0 || chmod(c->start_fifo, 0622) < 0)
+      return fail(e, "argv", "make --start-fifo `%s`", c->start_fifo);
     c->start_fifo_fd = open(c->start_fifo, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (c->start_fifo_fd < 0)
       return fail(e, "argv", "open --start-fifo `%s`", c->start_fifo);
