@@ -87,6 +87,8 @@ struct config {
   size_t n_masks;
   const char **unmasks;
   size_t n_unmasks;
+  const char **readonly; /* --readonly PATH: read-only besides the defaults */
+  size_t n_readonly;
   bool unmask_all;
   /* --init: pid 1 is a small init of ours (init.c) and CMD its child */
   bool init;

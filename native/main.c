@@ -172,9 +172,10 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
   c->sysctls = calloc(n, sizeof *c->sysctls);
   c->masks = calloc(n, sizeof *c->masks);
   c->unmasks = calloc(n, sizeof *c->unmasks);
+  c->readonly = calloc(n, sizeof *c->readonly);
   c->rlimits = calloc(n, sizeof *c->rlimits);
   if (!c->env || !c->mounts || !c->cgroups || !c->cgroup_fds || !c->device_rules || !c->sysctls || !c->masks ||
-      !c->unmasks || !c->rlimits)
+      !c->unmasks || !c->readonly || !c->rlimits)
     return fail(e, "argv", "calloc");
 
   for (i = 2; i < argc; i++) {
@@ -304,6 +305,10 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       if (val[0] != '/')
         return failx(e, "argv", "--mask: `%s` must be absolute", val);
       c->masks[c->n_masks++] = val;
+    } else if (OPT("--readonly")) {
+      if (val[0] != '/')
+        return failx(e, "argv", "--readonly: `%s` must be absolute", val);
+      c->readonly[c->n_readonly++] = val;
     } else if (OPT("--unmask")) {
       if (strcmp(val, "ALL") == 0)
         c->unmask_all = true;
@@ -393,7 +398,7 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       return failx(e, "argv", "exec needs --pid and --pid-start");
     if (c->rootfs || c->overlay_lower || c->n_mounts || c->n_joins || c->detach || c->log_path || c->log_max ||
         c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0 || c->n_sysctls || c->n_masks ||
-        c->n_unmasks || c->unmask_all || c->init)
+        c->n_unmasks || c->unmask_all || c->n_readonly || c->init)
       return failx(e, "argv", "option not valid for exec");
     /* Without the container's mount namespace CMD would run on the host's
      * filesystem (and a --tty pty would come from the host's devpts). */

@@ -412,6 +412,17 @@ static int mask_paths(int rootfd, const struct config *c, struct error *e)
     if (bind_readonly_onto_itself(fd, readonly_paths[i], e) < 0)
       return -1;
   }
+  /* --readonly: paths of the container (OCI readonlyPaths), as the defaults */
+  for (size_t i = 0; i < c->n_readonly; i++) {
+    cleanup_fd int fd = open_in_root(rootfd, c->readonly[i], O_PATH, e);
+    if (fd < 0) {
+      if (errno == ENOENT)
+        continue;
+      return -1;
+    }
+    if (bind_readonly_onto_itself(fd, c->readonly[i], e) < 0)
+      return -1;
+  }
   for (size_t i = 0; i < N_OF(masked_paths); i++)
     if (!unmasked(c, masked_paths[i]) && mask_one(rootfd, &devnull, masked_paths[i], c, e) < 0)
       return -1;

@@ -306,12 +306,22 @@ function translateMounts(mounts: Json[], runArgs: string[]): { cgroupMount?: { r
 function translateMasks(linux: Obj, runArgs: string[]): void {
   const masked = r.strings(linux.maskedPaths, 'linux.maskedPaths');
   const ro = r.strings(linux.readonlyPaths, 'linux.readonlyPaths');
-  for (const p of masked) if (!HELPER_MASKED.includes(p)) runArgs.push('--mask', p);
-  ro.forEach((p, i) => {
-    if (!HELPER_READONLY.includes(p)) throw new OciConfigError(`linux.readonlyPaths[${i}]`, `${p}: only ${HELPER_READONLY.join(', ')} can be made read-only`);
+  masked.concat(ro).forEach((p, i) => {
+    if (!path.isAbsolute(p)) throw new OciConfigError(i < masked.length ? `linux.maskedPaths[${i}]` : `linux.readonlyPaths[${i - masked.length}]`, 'must be absolute');
   });
-  // What the config does not ask for stays visible and writable, as in runc.
-  for (const p of [...HELPER_MASKED, ...HELPER_READONLY]) if (!masked.includes(p) && !ro.includes(p)) runArgs.push('--unmask', p);
+  // The helper's defaults, each made exactly what the config asks: what it
+  // does not list stays visible and writable, as in runc.
+  for (const p of HELPER_MASKED) {
+    if (masked.includes(p)) continue;
+    runArgs.push('--unmask', p);
+    if (ro.includes(p)) runArgs.push('--readonly', p);
+  }
+  for (const p of HELPER_READONLY) {
+    if (masked.includes(p)) runArgs.push('--mask', p);
+    else if (!ro.includes(p)) runArgs.push('--unmask', p);
+  }
+  for (const p of masked) if (!HELPER_MASKED.includes(p) && !HELPER_READONLY.includes(p)) runArgs.push('--mask', p);
+  for (const p of ro) if (!HELPER_MASKED.includes(p) && !HELPER_READONLY.includes(p)) runArgs.push('--readonly', p);
 }
 
 function num(v: Json | undefined, field: string, min = -1): number | undefined {
