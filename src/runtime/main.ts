@@ -73,8 +73,8 @@ function logLine(g: Global, level: string, msg: string): void {
   }
 }
 
-function parseGlobal(argv: string[]): { g: Global; rest: string[] } {
-  const g: Global = { root: DEFAULT_ROOT, format: 'text', debug: false };
+/** Fills G as it goes: an error in a later flag is still logged where --log said. */
+function parseGlobal(argv: string[], g: Global): { g: Global; rest: string[] } {
   let i = 0;
   const value = (a: string): string => {
     const eq = a.indexOf('=');
@@ -109,10 +109,9 @@ function parseGlobal(argv: string[]): { g: Global; rest: string[] } {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let g: Global = { root: DEFAULT_ROOT, format: 'text', debug: false };
+  const g: Global = { root: DEFAULT_ROOT, format: 'text', debug: false };
   try {
-    const parsed = parseGlobal(argv);
-    g = parsed.g;
+    const parsed = parseGlobal(argv, g);
     const [command, ...args] = parsed.rest;
     if (command === '--version' || command === 'version') {
       process.stdout.write(`tsbox-runtime version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
