@@ -332,6 +332,12 @@ export async function del(f: Flags, ctx: Context): Promise<number> {
   const force = f.bool('force');
   const id = f.id();
   f.done();
+  // as runc: --force of a container that is gone (or whose create never
+  // wrote its state) succeeds; containerd's shim cleans up with it
+  if (force && !ctx.state.list().includes(id)) {
+    ctx.state.remove(id);
+    return 0;
+  }
   const rec = ctx.state.read(id);
   const status = ctx.state.status(rec);
   if ((status === 'running' || status === 'paused') && !force) {

@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { REPO } from '../lib/cli.js';
 import { makeBusyboxRootfs, removeTree, tmpdir } from '../lib/busybox.js';
 import { until } from '../lib/wait.js';
@@ -277,4 +277,66 @@ test('podman --runtime tsbox-runtime: run --rm, run -d + exec + exec -t + stop +
     assert.equal(podman(['rm', '-f', 'tsbox-oci-d']).code, 0);
   }
   assert.equal(podman(['ps', '-a', '-q']).stdout, '');
+});
+
+const ctrSkip = skip || (!has('/usr/bin/containerd') || !has('/usr/bin/ctr') ? 'needs containerd (Debian package containerd)' : podmanSkip ? 'needs podman (to save the image as an archive)' : false);
+
+test('containerd on a private socket: ctr image import, ctr run --runc-binary tsbox-runtime, task exec, kill, delete', { skip: ctrSkip }, async () => {
+  const dir = path.join(work, 'ctd');
+  fs.mkdirSync(dir);
+  const sock = path.join(dir, 'ctd.sock');
+  // the CRI plugin would want a CNI setup: ctr needs only the task service
+  fs.writeFileSync(
+    path.join(dir, 'config.toml'),
+    [
+      'version = 2',
+      `root = "${dir}/root"`,
+      `state = "${dir}/state"`,
+      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      '[grpc]',
+      `  address = "${sock}"`,
+      '[ttrpc]',
+      `  address = "${sock}.ttrpc"`,
+      '',
+    ].join('\n'),
+  );
+  const log = fs.openSync(path.join(dir, 'log'), 'w');
+  const daemon = spawn('containerd', ['--config', path.join(dir, 'config.toml')], { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const ctr = (args: string[]) => {
+    const r = spawnSync('ctr', ['-a', sock, ...args], { encoding: 'utf8', timeout: 120_000 });
+    return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  };
+  try {
+    await until('containerd listens', () => fs.existsSync(sock) && ctr(['version']).code === 0, 20_000);
+    const tar = path.join(work, 'bb-docker.tar');
+    assert.equal(podman(['save', '--format', 'docker-archive', '-o', tar, 'localhost/tsbox-oci-bb:1']).code, 0);
+    const imp = ctr(['images', 'import', tar]);
+    assert.equal(imp.code, 0, imp.stderr);
+    const bin = ['--runc-binary', RUNTIME];
+    const r = ctr(['run', '--rm', ...bin, 'localhost/tsbox-oci-bb:1', 'tsbox-oci-c1', 'sh', '-c', 'echo hello; grep -E "^CapEff:" /proc/self/status']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'hello\nCapEff:\t00000000a80425fb\n', "containerd's default capabilities");
+
+    assert.equal(ctr(['run', '-d', ...bin, 'localhost/tsbox-oci-bb:1', 'tsbox-oci-c2', 'sleep', '1000']).code, 0);
+    // the shim keeps the runtime's state at /run/containerd/runc/NAMESPACE
+    const st = JSON.parse(execFileSync(RUNTIME, ['--root', '/run/containerd/runc/default', 'state', 'tsbox-oci-c2'], { encoding: 'utf8' }));
+    assert.equal(st.status, 'running');
+    assert.match(ctr(['task', 'ls']).stdout, new RegExp(`tsbox-oci-c2\\s+${st.pid}\\s+RUNNING`));
+    const e = ctr(['task', 'exec', '--exec-id', 'e1', 'tsbox-oci-c2', 'sh', '-c', 'readlink /proc/self/ns/pid; exit 4']);
+    assert.equal(e.code, 4, e.stderr);
+    assert.equal(e.stdout.trim(), fs.readlinkSync(`/proc/${st.pid}/ns/pid`));
+    assert.equal(ctr(['task', 'kill', '-s', 'SIGKILL', 'tsbox-oci-c2']).code, 0);
+    await until('the task stops', () => /STOPPED/.test(ctr(['task', 'ls']).stdout), 10_000);
+    assert.ok(!alive(st.pid));
+    assert.equal(ctr(['task', 'delete', 'tsbox-oci-c2']).code, 0);
+    assert.equal(ctr(['container', 'delete', 'tsbox-oci-c2']).code, 0);
+    assert.ok(!fs.existsSync('/run/containerd/runc/default/tsbox-oci-c2'), 'the runtime state is gone');
+  } finally {
+    ctr(['task', 'kill', '-s', 'SIGKILL', 'tsbox-oci-c2']);
+    ctr(['task', 'delete', '-f', 'tsbox-oci-c2']);
+    ctr(['container', 'delete', 'tsbox-oci-c2']);
+    daemon.kill('SIGTERM');
+    await new Promise((res) => (daemon.exitCode !== null ? res(null) : daemon.once('exit', res)));
+  }
 });
