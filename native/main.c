@@ -390,8 +390,8 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     return failx(e, "argv", "--console-socket needs --tty");
   if (c->inherit_stdio && (c->tty || c->keep_stdin || c->log_path))
     return failx(e, "argv", "--inherit-stdio excludes --tty, --stdin and --log");
-  if (c->start_fifo && (c->is_exec || !c->no_monitor))
-    return failx(e, "argv", "--start-fifo is for run --no-monitor (the OCI create)");
+  if (c->start_fifo && (c->is_exec || c->detach))
+    return failx(e, "argv", "--start-fifo is for run without --detach (the OCI create and run)");
 
   if (c->is_exec) {
     if (c->pid == 0 || !c->has_pid_start)

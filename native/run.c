@@ -693,7 +693,7 @@ int run_main(struct config *c)
     status_line(c->start_fifo ? "{\"created\":true}" : "{\"started\":true}");
     return 0;
   }
-  status_line("{\"started\":true}");
+  status_line(c->start_fifo ? "{\"created\":true}" : "{\"started\":true}");
   if (c->detach) {
     unsigned char ok = 0;
     (void) write_all(detach_result_fd, &ok, 1);

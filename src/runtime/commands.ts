@@ -104,6 +104,13 @@ interface StartOpts {
 /** create, and run's first half. Returns the record and, for run-attached, the helper's exit. */
 async function makeContainer(o: StartOpts, ctx: Context): Promise<{ rec: RuntimeRecord; exited?: Promise<number> }> {
   const plan = readConfig(o.bundle, o.id);
+  // the helper opens the rootfs without following a symlink; the bundle's own path is the caller's to choose
+  try {
+    plan.rootfs = fs.realpathSync(plan.rootfs);
+  } catch (e) {
+    throw new UserError(`root.path ${plan.rootfs}: ${(e as Error).message}`, 1);
+  }
+  plan.runArgs[plan.runArgs.indexOf('--rootfs') + 1] = plan.rootfs;
   if (plan.process.terminal && !o.consoleSocket && o.mode !== 'run-attached') {
     throw new UserError('process.terminal is set: a detached container needs --console-socket to hand the pty master to', 1);
   }
@@ -146,7 +153,8 @@ async function makeContainer(o: StartOpts, ctx: Context): Promise<{ rec: Runtime
       args.push('--inherit-stdio');
     }
     if (o.mode !== 'run-attached') args.push('--no-monitor');
-    if (o.mode === 'create') args.push('--start-fifo', st.fifo(o.id));
+    // run too: its createRuntime and prestart hooks come before CMD starts
+    args.push('--start-fifo', st.fifo(o.id));
     args.push('--', ...plan.process.argv);
     ctx.log('debug', `tsbox-helper ${args.join(' ')}`);
 
@@ -190,13 +198,10 @@ async function makeContainer(o: StartOpts, ctx: Context): Promise<{ rec: Runtime
     };
     st.write(rec);
     writePidFile(o.pidFile, pid);
-    if (o.mode === 'create') {
-      const state = ociState(rec, 'created');
-      runHooks('createRuntime', plan.hooks.createRuntime, state, true, ctx);
-      runHooks('prestart', plan.hooks.prestart, state, true, ctx);
-    } else {
-      runHooks('poststart', plan.hooks.poststart, ociState(rec, 'running'), false, ctx);
-    }
+    const created = ociState(rec, 'created');
+    runHooks('createRuntime', plan.hooks.createRuntime, created, true, ctx);
+    runHooks('prestart', plan.hooks.prestart, created, true, ctx);
+    if (o.mode !== 'create') releaseStart(rec, ctx);
     return { rec, exited: o.mode === 'run-attached' ? run.exited : undefined };
   } catch (e) {
     // nothing half-made stays: the init (waiting at the fifo, or running), its cgroups, the state
@@ -231,6 +236,13 @@ export async function start(f: Flags, ctx: Context): Promise<number> {
   const rec = ctx.state.read(id);
   const status = ctx.state.status(rec);
   if (status !== 'created') throw new UserError(`cannot start container ${id}: it is ${status}, not created`, 1);
+  releaseStart(rec, ctx);
+  return 0;
+}
+
+/** The init waits at the fifo (created): let it exec, then the poststart hooks. */
+function releaseStart(rec: RuntimeRecord, ctx: Context): void {
+  const id = rec.id;
   const fifo = ctx.state.fifo(id);
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
@@ -254,8 +266,7 @@ export async function start(f: Flags, ctx: Context): Promise<number> {
     fs.closeSync(fd);
   }
   fs.rmSync(fifo, { force: true });
-  runHooks('poststart', rec.poststart ?? [], ociState(rec, 'running'), false, ctx);
-  return 0;
+  runHooks('poststart', rec.poststart, ociState(rec, 'running'), false, ctx);
 }
 
 export async function run(f: Flags, ctx: Context): Promise<number> {

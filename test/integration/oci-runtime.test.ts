@@ -152,6 +152,40 @@ test('exec, pause/resume, update: in the container\'s namespaces and cgroups, ch
   assert.ok(!alive(pid));
 });
 
+test('a user namespace from uidMappings/gidMappings, and hooks with the state on stdin (createRuntime, prestart before CMD, poststart, poststop)', { skip }, async () => {
+  const marks = path.join(work, 'hooks');
+  fs.mkdirSync(marks);
+  const rootfs = path.join(work, 'userns', 'rootfs');
+  // each hook saves its stdin, and whether CMD had run by then (it makes /ran-marker)
+  const hook = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${marks}/${name}; if [ -e ${rootfs}/ran-marker ]; then echo after; else echo before; fi > ${marks}/${name}.order`] });
+  const b = bundle('userns', ['sh', '-c', `cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /ran-marker`], (c) => {
+    c.root.readonly = false;
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+    c.hooks = { createRuntime: [hook('createRuntime')], prestart: [hook('prestart')], poststart: [hook('poststart')], poststop: [hook('poststop')] };
+  });
+  // the rootfs belongs to the mapped root, as for any user-namespaced bundle
+  execFileSync('chown', ['-R', '300000:300000', rootfs]);
+  fs.chmodSync(work, 0o711);
+  fs.chmodSync(b, 0o711);
+  ids.push('userns');
+  const r = spawnSync(RUNTIME, ['--root', state, 'run', '--bundle', b, 'userns'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '         0     300000      65536\n         0     300000      65536\n0\n');
+  // the file the container's root made is the mapped host uid's
+  assert.equal(fs.statSync(path.join(b, 'rootfs/ran-marker')).uid, 300000);
+  for (const [name, status] of [['createRuntime', 'created'], ['prestart', 'created'], ['poststart', 'running'], ['poststop', 'stopped']]) {
+    const st = JSON.parse(fs.readFileSync(path.join(marks, name), 'utf8'));
+    assert.equal(st.id, 'userns', name);
+    assert.equal(st.status, status, name);
+    assert.equal(st.bundle, b, name);
+  }
+  assert.equal(fs.readFileSync(path.join(marks, 'prestart.order'), 'utf8'), 'before\n', 'prestart runs before CMD');
+  assert.equal(fs.readFileSync(path.join(marks, 'poststop.order'), 'utf8'), 'after\n');
+  assert.equal(rt(['state', 'userns']).code, 1, 'run deleted it');
+});
+
 test('fields it cannot honour are refused by name, exit 1, and leave nothing behind', { skip }, () => {
   const cases: Array<[string, (c: any) => void, RegExp]> = [
     ['apparmor', (c) => (c.process.apparmorProfile = 'x'), /process\.apparmorProfile: AppArmor/],
