@@ -374,3 +374,21 @@ test('containerd on a private socket: ctr image import, ctr run --runc-binary ts
     await new Promise((res) => (daemon.exitCode !== null ? res(null) : daemon.once('exit', res)));
   }
 });
+
+test('docs/kubernetes.md: containerd loads its config with tsbox-runtime registered for the CRI plugin (RuntimeClass handler tsbox)', { skip: skip || (!has('/usr/bin/containerd') ? 'needs containerd' : false) }, () => {
+  const doc = fs.readFileSync(path.join(REPO, 'docs/kubernetes.md'), 'utf8');
+  // the snippet the page shows, with this checkout's binary
+  const snippet = /```toml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(snippet, 'docs/kubernetes.md has a toml block');
+  const dir = path.join(work, 'k8s');
+  fs.mkdirSync(dir);
+  const file = path.join(dir, 'config.toml');
+  fs.writeFileSync(file, `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"\n${snippet.replace('/usr/local/bin/tsbox-runtime', RUNTIME)}`);
+  const dump = execFileSync('containerd', ['--config', file, 'config', 'dump'], { encoding: 'utf8' });
+  const section = dump.slice(dump.indexOf('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.tsbox]'));
+  assert.ok(section.length > 0, 'the runtime is in the merged config');
+  assert.match(section, /runtime_type = "io.containerd.runc.v2"/);
+  assert.match(section, new RegExp(`BinaryName = "${RUNTIME}"`));
+  assert.match(section, /SystemdCgroup = false/);
+  assert.match(doc, /kind: RuntimeClass[\s\S]*handler: tsbox/);
+});
