@@ -284,6 +284,11 @@ test('podman --runtime tsbox-runtime: run --rm, run -d + exec + exec -t + stop +
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^hello\nCapEff:\t00000000800405fb\nSeccomp:\t2\n$/, 'podman\'s default capabilities and seccomp filter');
   assert.equal(podman(['run', '--rm', ...ul, 'localhost/tsbox-oci-bb:1', 'sh', '-c', 'exit 5']).code, 5);
+  // run -it: conmon gets the pty master of create through --console-socket; script(1) is the terminal
+  const cmdline = ['podman', '--root', `${pdir}/root`, '--runroot', `${pdir}/run`, '--tmpdir', `${pdir}/tmp`, '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'none', '--runtime', RUNTIME, 'run', '--rm', '-it', ...ul, 'localhost/tsbox-oci-bb:1', 'sh', '-c', "'tty; echo it-ok'"].join(' ');
+  const it = spawnSync('script', ['-qec', cmdline, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  assert.equal(it.status, 0, it.stderr);
+  assert.match(it.stdout, /^\/dev\/pts\/\d+\r\nit-ok\r\n$/);
   const nf = podman(['run', '--rm', ...ul, 'localhost/tsbox-oci-bb:1', '/no/such']);
   assert.equal(nf.code, 127, nf.stderr);
 
