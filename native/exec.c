@@ -103,10 +103,13 @@ static int make_channels(const struct config *c, struct exec_channels *ch, struc
   if (pipe2(ch->report, O_CLOEXEC) < 0 || pipe2(ch->pid, O_CLOEXEC) < 0)
     return fail(e, "clone", "pipe");
   if (c->tty) {
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->sock) < 0)
+    /* with --console-socket the intermediate sends the master there */
+    if (c->console_fd < 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->sock) < 0)
       return fail(e, "clone", "socketpair");
     return 0;
   }
+  if (c->inherit_stdio)
+    return 0;
   /* CMD never gets the caller's fds (a terminal it could keep writing to
    * and reading from after we return): pipes, which we copy. */
   if (pipe2(ch->out, O_CLOEXEC) < 0 || pipe2(ch->err, O_CLOEXEC) < 0)
@@ -179,13 +182,14 @@ __attribute__((noreturn)) static void exec_intermediate(const struct config *c, 
    * slave (our root is the container's now: its own devpts), or the pipes
    * and /dev/null. Never the caller's fds. */
   if (c->tty) {
-    if (pty_open_in_root(&master, &slave, &e) < 0 || send_fd(ch->sock[1], master, "tty", "the pty master", &e) < 0)
+    if (pty_open_in_root(&master, &slave, &e) < 0 ||
+        send_fd(c->console_fd >= 0 ? c->console_fd : ch->sock[1], master, "tty", "the pty master", &e) < 0)
       die_with_struct(&e);
     close(master);
     for (int fd = 0; fd < 3; fd++)
       if (dup2(slave, fd) < 0)
         die_with_error("tty", "dup2 the pty slave");
-  } else {
+  } else if (!c->inherit_stdio) {
     if (dup2(ch->in[0] >= 0 ? ch->in[0] : c->devnull_fd, 0) < 0 || dup2(ch->out[1], 1) < 0 ||
         dup2(ch->err[1], 2) < 0)
       die_with_error("clone", "dup2 stdin/stdout/stderr");
@@ -338,7 +342,7 @@ int exec_main(struct config *c)
 
   if (receive_child_pid(&ch, &e) < 0)
     exec_fail(&e);
-  if (c->tty) {
+  if (c->tty && c->console_fd < 0) {
     /* sent before the clone: it is there */
     master = recv_fd(ch.sock[0], "tty", "the pty master", &e);
     if (master < 0)
@@ -356,6 +360,9 @@ int exec_main(struct config *c)
   status_line("{\"started\":true}");
   if (reap_intermediate(&e) < 0)
     exec_fail(&e);
+  /* OCI exec --detach: the caller's reaper adopts CMD (run.c says why) */
+  if (c->no_monitor)
+    return 0;
 
   struct monitor m = {
     .pid = child_pid, .pidfd = -1, .sigfd = sigfd, .log_fd = -1,

@@ -29,6 +29,7 @@ struct mount_entry {
   bool idmap;  /* --idmap DST: shown through the container's user namespace
                   (idmap.c); its tree comes from the monitor once the id maps
                   are written */
+  uint64_t attr; /* --bind-flags: MOUNT_ATTR_NOSUID, _NODEV, _NOEXEC (binds) */
   int src_fd;  /* O_PATH on the host source: the engine's (--bind-fd), or
                   opened before anything else (--bind) */
   int tree_fd; /* detached copy of it, read-only when ro and private, that
@@ -89,6 +90,8 @@ struct config {
   size_t n_masks;
   const char **unmasks;
   size_t n_unmasks;
+  const char **readonly; /* --readonly PATH: read-only besides the defaults */
+  size_t n_readonly;
   bool unmask_all;
   /* --init: pid 1 is a small init of ours (init.c) and CMD its child */
   bool init;
@@ -133,6 +136,15 @@ struct config {
   bool keep_stdin;
   int devnull_fd;
   bool selinux_enforcing;
+
+  /* OCI runtime mode (src/runtime): the caller's own reaper (conmon,
+   * containerd's shim) adopts CMD, and the caller owns its stdio */
+  bool inherit_stdio;         /* CMD's fds 0-2 are ours, as the caller gave them */
+  bool no_monitor;            /* exit once CMD runs or waits at --start-fifo */
+  const char *start_fifo;     /* run: CMD waits before execve until a reader opens it */
+  int start_fifo_fd;          /* O_PATH on it, opened on the host */
+  const char *console_socket; /* --tty: the pty master goes to this unix socket */
+  int console_fd;             /* connected to it, on the host */
 
   /* exec */
   pid_t pid;
@@ -179,6 +191,9 @@ int open_in_root(int rootfd, const char *path, int flags, struct error *e);
 /* A detached copy of the mount tree at FD (recursive), read-only if RO, and
  * private: what every bind becomes before it is attached. */
 int detached_tree(int fd, bool ro, const char *what, struct error *e);
+int detached_tree_attr(int fd, uint64_t attr_set, const char *what, struct error *e);
+/* what a bind's detached tree is set to: read-only, --bind-flags */
+uint64_t bind_attr(const struct mount_entry *m);
 /* The path FD names (readlink of /proc/self/fd/FD), malloc'd. */
 char *fd_path(int fd, struct error *e);
 /* which namespaces the container owns, as far as mounting is concerned */
@@ -302,3 +317,8 @@ void set_credentials(const struct config *c, bool in_userns);
 __attribute__((noreturn)) void exec_in_workdir(const struct config *c);
 __attribute__((noreturn)) void finish_and_exec(const struct config *c, bool in_userns);
 void child_reset_signals(void);
+/* --start-fifo: tell the monitor setup is done, then block until a reader
+ * opens the fifo (`tsbox-runtime start`) */
+void wait_for_start(const struct config *c);
+/* the errno execvp would fail with for CMD in ENV's PATH (0: found) */
+int find_executable(const struct config *c);

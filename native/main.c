@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/vfs.h>
 
@@ -170,9 +172,10 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
   c->sysctls = calloc(n, sizeof *c->sysctls);
   c->masks = calloc(n, sizeof *c->masks);
   c->unmasks = calloc(n, sizeof *c->unmasks);
+  c->readonly = calloc(n, sizeof *c->readonly);
   c->rlimits = calloc(n, sizeof *c->rlimits);
   if (!c->env || !c->mounts || !c->cgroups || !c->cgroup_fds || !c->device_rules || !c->sysctls || !c->masks ||
-      !c->unmasks || !c->rlimits)
+      !c->unmasks || !c->readonly || !c->rlimits)
     return fail(e, "argv", "calloc");
 
   for (i = 2; i < argc; i++) {
@@ -195,6 +198,8 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     if (strcmp(opt, "--detach") == 0) { c->detach = true; continue; }
     if (strcmp(opt, "--init") == 0) { c->init = true; continue; }
     if (strcmp(opt, "--overlay-userxattr") == 0) { c->overlay_userxattr = true; continue; }
+    if (strcmp(opt, "--inherit-stdio") == 0) { c->inherit_stdio = true; continue; }
+    if (strcmp(opt, "--no-monitor") == 0) { c->no_monitor = true; continue; }
 
     eq = strchr(opt, '=');
     if (eq != NULL) {
@@ -269,6 +274,24 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     } else if (OPT("--bind") || OPT("--bind-ro") || OPT("--bind-fd") || OPT("--bind-ro-fd")) {
       if (add_mount(c, MOUNT_BIND, val, strstr(opt, "-ro") != NULL, strstr(opt, "-fd") != NULL, e) < 0)
         return -1;
+    } else if (OPT("--bind-flags")) {
+      /* for the bind just before: what OCI mounts ask of theirs */
+      struct mount_entry *m = c->n_mounts ? &c->mounts[c->n_mounts - 1] : NULL;
+      cleanup_free char *list = strdup(val);
+      if (m == NULL || m->kind != MOUNT_BIND)
+        return failx(e, "argv", "--bind-flags must follow a --bind or --bind-fd");
+      if (list == NULL)
+        return fail(e, "argv", "strdup");
+      for (char *save = NULL, *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        if (strcmp(w, "nosuid") == 0)
+          m->attr |= MOUNT_ATTR_NOSUID;
+        else if (strcmp(w, "nodev") == 0)
+          m->attr |= MOUNT_ATTR_NODEV;
+        else if (strcmp(w, "noexec") == 0)
+          m->attr |= MOUNT_ATTR_NOEXEC;
+        else
+          return failx(e, "argv", "--bind-flags: unknown flag `%s` (nosuid, nodev, noexec)", w);
+      }
     } else if (OPT("--tmpfs")) {
       if (add_mount(c, MOUNT_TMPFS, val, false, false, e) < 0)
         return -1;
@@ -291,6 +314,10 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       if (val[0] != '/')
         return failx(e, "argv", "--mask: `%s` must be absolute", val);
       c->masks[c->n_masks++] = val;
+    } else if (OPT("--readonly")) {
+      if (val[0] != '/')
+        return failx(e, "argv", "--readonly: `%s` must be absolute", val);
+      c->readonly[c->n_readonly++] = val;
     } else if (OPT("--unmask")) {
       if (strcmp(val, "ALL") == 0)
         c->unmask_all = true;
@@ -335,6 +362,10 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     } else if (OPT("--status-fd")) {
       if (!parse_fd(val, &status_fd))
         return failx(e, "argv", "--status-fd: bad fd `%s`", val);
+    } else if (OPT("--start-fifo")) {
+      c->start_fifo = val;
+    } else if (OPT("--console-socket")) {
+      c->console_socket = val;
     } else if (OPT("--pid")) {
       uint64_t v;
       if (!parse_u64(val, 10, INT32_MAX, &v) || v < 1)
@@ -358,12 +389,25 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     return failx(e, "argv", "--seccomp-fd and --seccomp-file are exclusive");
   c->argv = &argv[i];
 
+  /* Without a monitor nobody copies output, writes a log or an exit file,
+   * or holds a pty master: CMD's stdio must be the caller's own. */
+  if (c->no_monitor && (c->detach || c->log_path || c->exit_file || c->keep_stdin))
+    return failx(e, "argv", "--no-monitor excludes --detach, --log, --exit-file and --stdin");
+  if (c->no_monitor && !(c->tty ? c->console_socket != NULL : c->inherit_stdio))
+    return failx(e, "argv", "--no-monitor needs --inherit-stdio, or --tty with --console-socket");
+  if (c->console_socket && !c->tty)
+    return failx(e, "argv", "--console-socket needs --tty");
+  if (c->inherit_stdio && (c->tty || c->keep_stdin || c->log_path))
+    return failx(e, "argv", "--inherit-stdio excludes --tty, --stdin and --log");
+  if (c->start_fifo && (c->is_exec || c->detach))
+    return failx(e, "argv", "--start-fifo is for run without --detach (the OCI create and run)");
+
   if (c->is_exec) {
     if (c->pid == 0 || !c->has_pid_start)
       return failx(e, "argv", "exec needs --pid and --pid-start");
     if (c->rootfs || c->overlay_lower || c->n_mounts || c->n_joins || c->detach || c->log_path || c->log_max ||
         c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0 || c->n_sysctls || c->n_masks ||
-        c->n_unmasks || c->unmask_all || c->init)
+        c->n_unmasks || c->unmask_all || c->n_readonly || c->init)
       return failx(e, "argv", "option not valid for exec");
     /* Without the container's mount namespace CMD would run on the host's
      * filesystem (and a --tty pty would come from the host's devpts). */
@@ -529,6 +573,18 @@ int open_common_fds(struct config *c, struct error *e)
    * because the container's /sys has no selinuxfs. */
   c->selinux_enforcing =
       read_small_file("/sys/fs/selinux/enforce", buf, sizeof buf) == 0 && strcmp(buf, "1") == 0;
+
+  if (c->console_socket) {
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(c->console_socket) >= sizeof sa.sun_path)
+      return failx(e, "tty", "--console-socket path `%s` is too long for a unix socket", c->console_socket);
+    strcpy(sa.sun_path, c->console_socket);
+    c->console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c->console_fd < 0)
+      return fail(e, "tty", "socket");
+    if (connect(c->console_fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+      return fail(e, "tty", "connect to --console-socket `%s`", c->console_socket);
+  }
   return 0;
 }
 
@@ -594,6 +650,7 @@ int main(int argc, char **argv)
   memset(&c, 0, sizeof c);
   c.is_exec = strcmp(argv[1], "exec") == 0;
   c.rootfs_fd = c.userns_block_fd = c.log_fd = c.seccomp_fd = c.devnull_fd = c.cgroup_v2_dir = -1;
+  c.start_fifo_fd = c.console_fd = -1;
 
   /* Find the status fd first, so even an argv error is reported on it. */
   for (int i = 2; i + 1 < argc && strcmp(argv[i], "--") != 0; i++)

@@ -131,9 +131,20 @@ static int mount_on_fd(const char *src, int fd, const char *fstype, unsigned lon
   return 0;
 }
 
+uint64_t bind_attr(const struct mount_entry *m)
+{
+  return (m->ro ? MOUNT_ATTR_RDONLY : 0) | m->attr;
+}
+
 int detached_tree(int fd, bool ro, const char *what, struct error *e)
 {
-  struct tsbox_mount_attr attr = { .attr_set = ro ? MOUNT_ATTR_RDONLY : 0, .propagation = MS_PRIVATE };
+  return detached_tree_attr(fd, ro ? MOUNT_ATTR_RDONLY : 0, what, e);
+}
+
+int detached_tree_attr(int fd, uint64_t attr_set, const char *what, struct error *e)
+{
+  struct tsbox_mount_attr attr = { .attr_set = attr_set, .propagation = MS_PRIVATE };
+  bool ro = attr_set & MOUNT_ATTR_RDONLY;
   cleanup_fd int tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 
   if (tree < 0)
@@ -401,6 +412,17 @@ static int mask_paths(int rootfd, const struct config *c, struct error *e)
     if (bind_readonly_onto_itself(fd, readonly_paths[i], e) < 0)
       return -1;
   }
+  /* --readonly: paths of the container (OCI readonlyPaths), as the defaults */
+  for (size_t i = 0; i < c->n_readonly; i++) {
+    cleanup_fd int fd = open_in_root(rootfd, c->readonly[i], O_PATH, e);
+    if (fd < 0) {
+      if (errno == ENOENT)
+        continue;
+      return -1;
+    }
+    if (bind_readonly_onto_itself(fd, c->readonly[i], e) < 0)
+      return -1;
+  }
   for (size_t i = 0; i < N_OF(masked_paths); i++)
     if (!unmasked(c, masked_paths[i]) && mask_one(rootfd, &devnull, masked_paths[i], c, e) < 0)
       return -1;
@@ -433,7 +455,7 @@ static int clone_bind_source(const struct mount_entry *m, struct error *e)
     return fail(e, "mount", "stat bind source `%s`", m->canon);
   if (st.st_dev != st0.st_dev || st.st_ino != st0.st_ino)
     return failx(e, "mount", "bind source `%s` was replaced during setup", m->canon);
-  return detached_tree(fd, m->ro, m->src, e);
+  return detached_tree_attr(fd, bind_attr(m), m->src, e);
 }
 
 /* The remainder of DST below PARENT when PARENT's components are the first

@@ -116,12 +116,72 @@ static void enter_workdir(const char *dir)
   }
 }
 
+/* What execvp would say: CMD must be found before `create` reports
+ * success (runc checks it there too), since after that nobody but CMD's
+ * stderr hears of a failure. */
+int find_executable(const struct config *c)
+{
+  const char *cmd = c->argv[0], *path = NULL;
+  char buf[PATH_MAX];
+  int last = ENOENT;
+
+  if (strchr(cmd, '/'))
+    return access(cmd, X_OK) == 0 ? 0 : errno;
+  for (size_t i = 0; i < c->n_env; i++)
+    if (strncmp(c->env[i], "PATH=", 5) == 0)
+      path = c->env[i] + 5;
+  if (path == NULL)
+    path = "/bin:/usr/bin"; /* glibc's execvp default */
+  while (*path) {
+    size_t len = strcspn(path, ":");
+    if (snprintf(buf, sizeof buf, "%.*s/%s", (int) len, len ? path : ".", cmd) < (int) sizeof buf) {
+      struct stat st;
+      if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+        return 0;
+      if (errno == EACCES || (errno == 0 && !S_ISREG(st.st_mode)))
+        last = EACCES;
+      errno = 0;
+    }
+    path += len;
+    if (*path == ':')
+      path++;
+  }
+  return last;
+}
+
+void wait_for_start(const struct config *c)
+{
+  char path[64];
+  cleanup_fd int fd = -1;
+  int err = find_executable(c);
+
+  if (err) {
+    errno = err;
+    die_with_error("exec", "exec `%s`", c->argv[0]);
+  }
+  /* EOF on the error pipe is the monitor's `created`; from here on a
+   * failure can only be told on CMD's stderr (as runc's is). */
+  close(child_report_fd);
+  child_report_fd = -1;
+  /* Our own fd, so our own /proc entry: the container's /proc is mounted
+   * and /proc/self is us. The open blocks until `start` opens the read end. */
+  snprintf(path, sizeof path, "/proc/self/fd/%d", c->start_fifo_fd);
+  do
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    die_with_error("exec", "open the start fifo");
+  if (write_all(fd, "0", 1) < 0)
+    die_with_error("exec", "write the start fifo");
+  close(c->start_fifo_fd);
+}
+
 void exec_in_workdir(const struct config *c)
 {
   struct error e = { 0 };
-  int keep = child_report_fd;
+  int keep[2] = { child_report_fd, c->start_fifo_fd };
 
-  if (close_fds_except(&keep, 1, &e) < 0)
+  if (close_fds_except(keep, c->start_fifo_fd >= 0 ? 2 : 1, &e) < 0)
     die_with_struct(&e);
   enter_workdir(c->cwd ? c->cwd : "/");
   umask(022);
@@ -131,6 +191,8 @@ void exec_in_workdir(const struct config *c)
     die_with_error("caps", "PR_SET_NO_NEW_PRIVS");
   if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
     die_with_error("exec", "clear PR_SET_PDEATHSIG");
+  if (c->start_fifo_fd >= 0)
+    wait_for_start(c);
   if (c->seccomp_prog && c->no_new_privs && seccomp_load(c, &e) < 0)
     die_with_struct(&e);
 

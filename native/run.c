@@ -118,7 +118,7 @@ static int open_run_fds(struct config *c, struct error *e)
      * An idmapped one is cloned once the maps exist (idmap.c). */
     if (m->idmap)
       continue;
-    m->tree_fd = detached_tree(m->src_fd, m->ro, m->src, e);
+    m->tree_fd = detached_tree_attr(m->src_fd, bind_attr(m), m->src, e);
     if (m->tree_fd < 0)
       return -1;
   }
@@ -126,6 +126,21 @@ static int open_run_fds(struct config *c, struct error *e)
     c->joins[i].fd = open(c->joins[i].path, O_RDONLY | O_CLOEXEC);
     if (c->joins[i].fd < 0)
       return fail(e, "clone", "open namespace `%s`", c->joins[i].path);
+  }
+  if (c->start_fifo) {
+    struct stat st;
+    /* Made here, in the runtime's own state dir (root's, 0700): mkfifo
+     * fails on anything already there, so it is ours. Writable by all:
+     * the init opens it as the container's user, which may be anyone. */
+    if (mkfifo(c->start_fifo, 0600) < 0 || chmod(c->start_fifo, 0622) < 0)
+      return fail(e, "argv", "make --start-fifo `%s`", c->start_fifo);
+    c->start_fifo_fd = open(c->start_fifo, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (c->start_fifo_fd < 0)
+      return fail(e, "argv", "open --start-fifo `%s`", c->start_fifo);
+    if (fstat(c->start_fifo_fd, &st) < 0)
+      return fail(e, "argv", "stat --start-fifo `%s`", c->start_fifo);
+    if (!S_ISFIFO(st.st_mode))
+      return failx(e, "argv", "--start-fifo `%s` is not a fifo", c->start_fifo);
   }
   if (c->log_path) {
     c->log_fd = log_open(c->log_path, c->log_max, e);
@@ -158,6 +173,8 @@ static void close_setup_fds(struct config *c)
   for (size_t i = 0; i < c->n_cgroups; i++)
     close_fd(&c->cgroup_fds[i]);
   close_fd(&c->cgroup_v2_dir);
+  close_fd(&c->start_fifo_fd);
+  close_fd(&c->console_fd);
 }
 
 /* The process the engine spawned waits here for the monitor's verdict and
@@ -219,10 +236,13 @@ static int make_channels(struct channels *ch, const struct config *c, bool forke
   if (idmap_wanted(c) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->idmap) < 0)
     return fail(e, "clone", "socketpair");
   if (c->tty) {
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->sock) < 0)
+    /* with --console-socket the child sends the master there itself */
+    if (c->console_fd < 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->sock) < 0)
       return fail(e, "clone", "socketpair");
     return 0;
   }
+  if (c->inherit_stdio)
+    return 0;
   if (pipe2(ch->out, O_CLOEXEC) < 0 || pipe2(ch->err, O_CLOEXEC) < 0)
     return fail(e, "clone", "pipe");
   /* The caller's stdin is copied into a pipe, never handed over: CMD (or
@@ -359,7 +379,9 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
 
   /* stdio: pipes to the monitor, or /dev/null until the pty exists. The
    * caller's fds (its terminal) are never handed to the container. */
-  if (!c->tty) {
+  if (c->inherit_stdio) {
+    /* the OCI caller chose them (conmon's pipes, the shim's fifos) */
+  } else if (!c->tty) {
     if (dup2(ch->in[0] >= 0 ? ch->in[0] : c->devnull_fd, 0) < 0 || dup2(ch->out[1], 1) < 0 ||
         dup2(ch->err[1], 2) < 0)
       die_with_error("clone", "dup2 stdin/stdout/stderr");
@@ -443,7 +465,8 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
      * effort: an unmapped owner only makes `tty` checks stricter. */
     if (c->uid != 0 || c->gid != 0)
       (void) fchown(slave, c->uid, c->gid);
-    if (pty_make_controlling(slave, &e) < 0 || send_fd(ch->sock[1], master, "tty", "the pty master", &e) < 0)
+    if (pty_make_controlling(slave, &e) < 0 ||
+        send_fd(c->console_fd >= 0 ? c->console_fd : ch->sock[1], master, "tty", "the pty master", &e) < 0)
       die_with_struct(&e);
     close(master);
     close_pair_end(ch->sock, 1);
@@ -675,7 +698,7 @@ int run_main(struct config *c)
   /* held open until now: a forked init checks it for our death (container_init) */
   close_pair_end(ch.sync, 1);
 
-  if (c->tty) {
+  if (c->tty && c->console_fd < 0) {
     master = recv_fd(ch.sock[0], "tty", "the pty master", &e);
     if (master < 0)
       monitor_fail(&e);
@@ -686,7 +709,14 @@ int run_main(struct config *c)
    * and a long-lived monitor should not pin host directories. */
   close_setup_fds(c);
 
-  status_line("{\"started\":true}");
+  if (c->no_monitor) {
+    /* CMD runs, or waits at the start fifo, with the caller's stdio or
+     * pty: our exit hands it to the caller's reaper (conmon or the shim
+     * are child subreapers), which waits for it as runc's callers do. */
+    status_line(c->start_fifo ? "{\"created\":true}" : "{\"started\":true}");
+    return 0;
+  }
+  status_line(c->start_fifo ? "{\"created\":true}" : "{\"started\":true}");
   if (c->detach) {
     unsigned char ok = 0;
     (void) write_all(detach_result_fd, &ok, 1);

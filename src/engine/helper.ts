@@ -34,6 +34,8 @@ export interface StatusMessage {
   start?: number;
   monitor?: number;
   started?: boolean;
+  /** run --start-fifo: set up, waiting before execve (tsbox-runtime create) */
+  created?: boolean;
   error?: string;
   errno?: number;
   stage?: string;
@@ -121,7 +123,7 @@ export function spawnHelper(args: string[], opts: SpawnOptions): HelperRun {
       }
     }
     if (msg.monitor !== undefined) monitor = msg.monitor;
-    if (msg.started && !settled) {
+    if ((msg.started || msg.created) && !settled) {
       settled = true;
       resolveStarted({ pid, start, monitor: monitor || child.pid });
     }
