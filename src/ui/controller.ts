@@ -4,7 +4,8 @@
 // status line; nothing here may throw into Ink.
 import { errorText } from '../common/errors.js';
 import { matchKey, type Command, type KeyInfo } from './keymap.js';
-import type { ActionKind, ContainerRecord, LogCursor } from './model.js';
+import type { ActionKind, ContainerRecord, LogCursor, UsersData } from './model.js';
+import { detailOf, tabDef } from './tab-defs.js';
 import { isLive } from './records.js';
 import type { DashboardSource, SnapshotScope } from './source.js';
 import { modeOf, selectedRecord, tableRowsOf, type SortColumn, type UiState } from './state.js';
@@ -68,8 +69,8 @@ export function splitKeys(input: string, key: KeyInfo): Array<[string, KeyInfo]>
 export function createController(store: DashboardStore, source: DashboardSource, opts: ControllerOptions): Controller {
   let timer: NodeJS.Timeout | null = null;
   let logs: { id: string; cursor: LogCursor } | null = null;
-  /** which record the config tab was read for: reread when it changes */
-  let configFor: ContainerRecord | null = null;
+  /** which record a tab read 'once' was read for: read again when it changes */
+  const readFor = new Map<string, ContainerRecord>();
   const running = new Set<Promise<void>>();
   const state = () => store.getState();
   /**
@@ -85,33 +86,24 @@ export function createController(store: DashboardStore, source: DashboardSource,
     else store.dispatch({ type: 'status', text: `warning: ${w.message}`, kind: 'warning' });
   });
 
+  /** Read the active tab's data, as its definition says (tab-defs.ts). */
   function loadDetail(): void {
     const s = state();
     const r = selectedRecord(s);
     if (!r) return;
     try {
-      switch (s.tab) {
-        case 'security':
-          if (isLive(r)) store.dispatch({ type: 'detail', id: r.id, key: 'security', value: source.security(r) });
-          return;
-        case 'users':
-          if (isLive(r)) store.dispatch({ type: 'detail', id: r.id, key: 'users', value: source.users(r) });
-          return;
-        case 'volumes':
-          store.dispatch({ type: 'detail', id: r.id, key: 'volumes', value: source.volumes(r, s.containers) });
-          return;
-        case 'config':
-          if (s.detail.config === null || configFor !== r) {
-            configFor = r;
-            store.dispatch({ type: 'detail', id: r.id, key: 'config', value: source.config(r) });
-          }
-          return;
-        case 'logs':
-          loadLogs(r);
-          return;
-        default:
-          return;
+      if (s.tab === 'logs') {
+        loadLogs(r);
+        return;
       }
+      const load = tabDef(s.tab).load;
+      if (!load) return;
+      if (load.when === 'live' && !isLive(r)) return;
+      if (load.when === 'once') {
+        if (s.detail.data[s.tab] !== undefined && readFor.get(s.tab) === r) return;
+        readFor.set(s.tab, r);
+      }
+      store.dispatch({ type: 'detail', id: r.id, key: s.tab, value: load.read(source, r, s) });
     } catch (e) {
       store.dispatch({ type: 'status', text: `reading ${s.tab} failed: ${errorText(e)}`, kind: 'error' });
     }
@@ -200,7 +192,7 @@ export function createController(store: DashboardStore, source: DashboardSource,
       store.dispatch({ type: 'uidResult', text: `'${q}' is not a uid: type a number` });
       return;
     }
-    const users = s.detail.users;
+    const users = detailOf<UsersData>(s, 'users');
     if (!users?.ok) {
       store.dispatch({ type: 'uidResult', text: `no live id maps to translate with${users && !users.ok ? `: ${users.reason}` : ''}` });
       return;

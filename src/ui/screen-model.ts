@@ -6,7 +6,7 @@ import type { ScreenProps } from '../../components/Screen.js';
 import { bodyHeight, windowOf, type Body } from './body.js';
 import { helpSections } from './keymap.js';
 import { TABS, selectedRecord, type UiState } from './state.js';
-import { tabBody } from './tabs.js';
+import { tabBody, tabDef } from './tab-defs.js';
 import { emptyText, footer, headerCells, headerText, paneInfo, screenLayout, statusView, tableRows } from './view.js';
 
 export type ScreenModel = Omit<ScreenProps, 'theme'>;
@@ -15,22 +15,7 @@ export type ScreenModel = Omit<ScreenProps, 'theme'>;
 function bodyDeps(s: UiState): unknown[] {
   const r = selectedRecord(s);
   const base = [s.tab, s.cols, r];
-  switch (s.tab) {
-    case 'stats':
-      return [...base, s.stats, r ? s.history[r.id] : null];
-    case 'namespaces':
-      return [...base, s.containers, s.namespaces, s.nsLegend];
-    case 'users':
-      return [...base, s.detail.users, s.uid];
-    case 'security':
-      return [...base, s.detail.security];
-    case 'volumes':
-      return [...base, s.detail.volumes];
-    case 'logs':
-      return [...base, s.logs, s.text.search, s.text.match];
-    case 'config':
-      return [...base, s.detail.config, s.text.search, s.text.match];
-  }
+  return r ? [...base, ...tabDef(s.tab).deps(s, r)] : base;
 }
 
 export function screenModel(s: UiState, body: Body): ScreenModel {
@@ -58,7 +43,7 @@ export function screenModel(s: UiState, body: Body): ScreenModel {
     headerText: headerText(s),
     table: { header: headerCells(s), rows: tableRows(s), emptyText: emptyText(s) },
     tabBar: {
-      tabs: TABS,
+      tabs: TABS.map((t) => ({ label: t.label })),
       active: TABS.findIndex((t) => t.id === s.tab),
       focused: s.focus === 'detail',
       title: selected?.name ?? '',

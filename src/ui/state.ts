@@ -1,7 +1,6 @@
 // The dashboard's state and its pure reducer. No I/O and no React here: the
 // controller feeds facts in as actions, the components read the state out.
 import type { Command, Mode } from './keymap.js';
-import { clockTime } from './format.js';
 import { layout } from './layout.js';
 import type {
   Avail,
@@ -9,27 +8,18 @@ import type {
   ContainerStats,
   LogLine,
   NamespaceView,
-  ProcessSecurity,
   Snapshot,
-  UsersData,
-  VolumeRow,
 } from './model.js';
 import { na } from './model.js';
 import { imageName, stateLabel, uptimeMs } from './records.js';
 import { appendSample, EMPTY_SERIES, type Series } from './series.js';
 import { bodyHeight } from './body.js';
-import { tabBody } from './tabs.js';
+import { TAB_DEFS, tabBody, tabDef } from './tab-defs.js';
 
-export const TABS = [
-  { id: 'stats', label: 'Stats' },
-  { id: 'namespaces', label: 'Namespaces' },
-  { id: 'users', label: 'Users' },
-  { id: 'security', label: 'Security' },
-  { id: 'volumes', label: 'Volumes' },
-  { id: 'logs', label: 'Logs' },
-  { id: 'config', label: 'Config' },
-] as const;
-export type TabId = (typeof TABS)[number]['id'];
+/** The detail tabs, in order: their definitions table (tab-defs.ts). */
+export const TABS = TAB_DEFS;
+/** a tab's id in TAB_DEFS */
+export type TabId = string;
 
 export const COLUMNS = ['name', 'image', 'state', 'uptime', 'cpu', 'mem', 'pids', 'ns'] as const;
 export type SortColumn = (typeof COLUMNS)[number];
@@ -49,11 +39,8 @@ export interface History {
 /** Data of the detail tabs that are loaded on demand, for one container. */
 export interface DetailData {
   id: string | null;
-  /** null = not loaded yet */
-  security: Avail<ProcessSecurity> | null;
-  users: Avail<UsersData> | null;
-  volumes: Avail<VolumeRow[]> | null;
-  config: Avail<string[]> | null;
+  /** tab id -> what its definition's load read (tab-defs.ts detailOf); absent = not loaded yet */
+  data: Partial<Record<TabId, Avail<unknown>>>;
 }
 
 export interface LogsState {
@@ -112,6 +99,8 @@ export interface UiState {
   notice: string | null;
   /** the refresh interval: how much time one history sample stands for */
   intervalMs: number;
+  /** the Env tab shows the values of secret-looking variables (v); back to hidden for another container */
+  revealSecrets: boolean;
 }
 
 /** the status line's kinds: a warning (the engine's, src/engine/events.ts) shows in the warn tone */
@@ -122,7 +111,7 @@ export type Action =
   | { type: 'resize'; cols: number; rows: number }
   | { type: 'command'; command: Command; arg?: string }
   | { type: 'type'; text: string }
-  | { type: 'detail'; id: string; key: 'security' | 'users' | 'volumes' | 'config'; value: Avail<unknown> }
+  | { type: 'detail'; id: string; key: TabId; value: Avail<unknown> }
   | { type: 'logs'; id: string; lines: LogLine[]; reset: boolean }
   | { type: 'logsError'; id: string; reason: string }
   | { type: 'pending'; id: string; label: string }
@@ -132,7 +121,7 @@ export type Action =
   | { type: 'confirmRemove'; id: string; name: string; force: boolean }
   | { type: 'uidResult'; text: string };
 
-const emptyDetail = (id: string | null): DetailData => ({ id, security: null, users: null, volumes: null, config: null });
+const emptyDetail = (id: string | null): DetailData => ({ id, data: {} });
 
 export function initialState(cols = 80, rows = 24, opts: { notice?: string; intervalMs?: number } = {}): UiState {
   return {
@@ -165,6 +154,7 @@ export function initialState(cols = 80, rows = 24, opts: { notice?: string; inte
     uid: { query: '', result: null },
     notice: opts.notice ?? null,
     intervalMs: opts.intervalMs ?? 1000,
+    revealSecrets: false,
   };
 }
 
@@ -276,6 +266,7 @@ function resetDetail(s: UiState): UiState {
     logs: { id: s.selectedId, lines: [], error: null, follow: true },
     text: { scroll: 0, search: s.text.search, match: null },
     uid: { query: '', result: null },
+    revealSecrets: false,
   };
 }
 
@@ -298,9 +289,7 @@ function moveSelection(s: UiState, delta: number | 'top' | 'bottom'): UiState {
 
 /** The searchable lines of the active tab (logs and config), or null. */
 export function textLines(s: UiState): string[] | null {
-  if (s.tab === 'logs') return s.logs.lines.map((l) => `${clockTime(l.time)} ${l.text}`);
-  if (s.tab === 'config') return s.detail.config?.ok ? s.detail.config.value : null;
-  return null;
+  return tabDef(s.tab).text?.(s) ?? null;
 }
 
 function maxScroll(s: UiState, lineCount: number): number {
@@ -428,7 +417,8 @@ function onCommand(s: UiState, command: Command, arg?: string): UiState {
     case 'prevTab':
       return cycleTab(s, -1);
     case 'selectTab': {
-      const i = Number(arg) - 1;
+      // 0 is the tenth tab, as on the keyboard
+      const i = arg === '0' ? 9 : Number(arg) - 1;
       return i >= 0 && i < TABS.length ? setTab(s, TABS[i].id) : s;
     }
     case 'focusDetail':
@@ -455,6 +445,9 @@ function onCommand(s: UiState, command: Command, arg?: string): UiState {
     }
     case 'translateUid':
       return openInput(setTab(s, 'users'), 'uid');
+    case 'revealSecrets':
+      // elsewhere the key first shows the Env tab, still hidden
+      return s.tab === 'env' ? { ...s, revealSecrets: !s.revealSecrets } : setTab(s, 'env');
     case 'sortNext':
       return cycleSort(s, 1);
     case 'sortPrev':
@@ -559,7 +552,7 @@ function reduceAction(s: UiState, a: Action): UiState {
       return s.input ? applyInput(s, s.input.text + a.text) : s;
     case 'detail':
       if (a.id !== s.selectedId) return s;
-      return { ...s, detail: { ...s.detail, id: a.id, [a.key]: a.value } };
+      return { ...s, detail: { id: a.id, data: { ...s.detail.data, [a.key]: a.value } } };
     case 'logs': {
       if (a.id !== s.selectedId) return s;
       let lines = a.reset ? a.lines : s.logs.lines.concat(a.lines);
