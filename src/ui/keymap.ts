@@ -29,6 +29,7 @@ export type Command =
   | 'prevMatch'
   | 'follow'
   | 'translateUid'
+  | 'mark'
   | 'revealSecrets'
   | 'sortNext'
   | 'sortPrev'
@@ -102,6 +103,7 @@ export const KEYMAP: readonly Binding[] = [
   // the digit is the tab's number: the caller reads it from the input
   { command: 'selectTab', keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'].map((d) => c(d)), modes: MAIN, help: 'a tab by its number (0 is the tenth)', group: 'View' },
   { command: 'focusDetail', keys: [k('return', 'enter')], modes: ['table'], help: 'give the keys to the detail pane', group: 'View' },
+  { command: 'mark', keys: [c(' ', 'space')], modes: ['table'], help: 'mark or unmark; s x r K p d act on marks', footer: 'mark', group: 'Containers' },
   { command: 'start', keys: [c('s')], modes: MAIN, help: 'start the container', footer: 'start', group: 'Containers' },
   { command: 'stop', keys: [c('x')], modes: MAIN, help: 'stop the container', footer: 'stop', group: 'Containers' },
   { command: 'restart', keys: [c('r')], modes: MAIN, help: 'restart the container', footer: 'restart', group: 'Containers' },
@@ -121,7 +123,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'translateUid', keys: [c('t')], modes: MAIN, help: 'Users tab: translate a uid', group: 'Logs and text' },
   { command: 'revealSecrets', keys: [c('v')], modes: MAIN, help: 'Env tab: show or hide secret values', group: 'Logs and text' },
   { command: 'help', keys: [c('?')], modes: [...MAIN, 'help'], help: 'this help', footer: 'help', group: 'Dialogs' },
-  { command: 'escape', keys: [k('escape', 'Esc')], modes: [...MAIN, 'help'], help: 'close help, filter or the focused pane', group: 'Dialogs' },
+  { command: 'escape', keys: [k('escape', 'Esc')], modes: [...MAIN, 'help'], help: 'close help, filter, pane; clear marks', group: 'Dialogs' },
   { command: 'quit', keys: [c('q'), { char: 'c', ctrl: true, label: 'ctrl-c' }], modes: [...MAIN, 'help'], help: 'quit (containers keep running)', footer: 'quit', group: 'Dialogs' },
   { command: 'confirm', keys: [c('y'), k('return', 'enter')], modes: ['confirm'], help: 'confirm the dialog', footer: 'yes', group: 'Dialogs' },
   { command: 'cancel', keys: [c('n'), k('escape', 'Esc')], modes: ['confirm'], help: 'cancel the dialog', footer: 'no', group: 'Dialogs' },

@@ -59,7 +59,14 @@ export interface TextView {
   match: number | null;
 }
 
-export type Overlay = null | { kind: 'help'; scroll: number } | { kind: 'confirm'; id: string; name: string; force: boolean };
+/** The container actions a confirmation can ask about: d always, the others on a marked set. */
+export type ConfirmAction = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'remove';
+
+export type Overlay =
+  | null
+  | { kind: 'help'; scroll: number }
+  /** one question for every container it names; force: one of them is running (removal kills it first) */
+  | { kind: 'confirm'; action: ConfirmAction; ids: string[]; names: string[]; force: boolean };
 
 export interface UiState {
   cols: number;
@@ -88,6 +95,8 @@ export interface UiState {
   tab: TabId;
   focus: 'table' | 'detail';
   overlay: Overlay;
+  /** the ids marked with space, in the order they were marked: s/x/r/K/p/d act on them */
+  marked: string[];
   /** container id -> the action running on it ("stopping") */
   pending: Record<string, string>;
   status: { text: string; kind: StatusKind } | null;
@@ -119,6 +128,9 @@ export type Action =
   | { type: 'done'; id: string; error?: string; message?: string; warnings?: string[] }
   | { type: 'status'; text: string; kind: StatusKind }
   | { type: 'confirmRemove'; id: string; name: string; force: boolean }
+  /** ask once about an action on these containers */
+  | { type: 'confirmAction'; action: ConfirmAction; ids: string[]; names: string[]; force: boolean }
+  | { type: 'clearMarks' }
   | { type: 'uidResult'; text: string };
 
 const emptyDetail = (id: string | null): DetailData => ({ id, data: {} });
@@ -146,6 +158,7 @@ export function initialState(cols = 80, rows = 24, opts: { notice?: string; inte
     tab: 'stats',
     focus: 'table',
     overlay: null,
+    marked: [],
     pending: {},
     status: null,
     detail: emptyDetail(null),
@@ -456,9 +469,17 @@ function onCommand(s: UiState, command: Command, arg?: string): UiState {
       return withVisible({ ...s, sort: { ...s.sort, desc: !s.sort.desc } });
     case 'help':
       return { ...s, overlay: { kind: 'help', scroll: 0 } };
+    case 'mark': {
+      if (!s.selectedId) return s;
+      const id = s.selectedId;
+      const marked = s.marked.includes(id) ? s.marked.filter((x) => x !== id) : [...s.marked, id];
+      // htop's habit: marking moves on, so space space space marks a run of rows
+      return moveSelection({ ...s, marked }, 1);
+    }
     case 'escape':
       if (s.focus === 'detail') return { ...s, focus: 'table' };
       if (s.filter) return withVisible({ ...s, filter: '' });
+      if (s.marked.length) return { ...s, marked: [] };
       return { ...s, status: null };
     case 'cancel':
       return { ...s, overlay: null };
@@ -525,8 +546,9 @@ function onSnapshot(s: UiState, snap: Snapshot): UiState {
   // sorted by it (uptime moves too, but every running container's alike).
   const sameOrder = containers === s.containers && !SORTED_BY_REFRESH.has(s.sort.column) && s.visibleIds.length > 0;
   next = sameOrder ? normalize(next) : withVisible(next);
-  // Drop pending marks of containers that are gone.
+  // Drop pending actions and marks of containers that are gone.
   const ids = new Set(containers.map((r) => r.id));
+  if (next.marked.some((id) => !ids.has(id))) next = { ...next, marked: next.marked.filter((id) => ids.has(id)) };
   if (Object.keys(next.pending).some((id) => !ids.has(id))) {
     next = { ...next, pending: Object.fromEntries(Object.entries(next.pending).filter(([id]) => ids.has(id))) };
   }
@@ -582,7 +604,11 @@ function reduceAction(s: UiState, a: Action): UiState {
     case 'status':
       return { ...s, status: { text: a.text, kind: a.kind } };
     case 'confirmRemove':
-      return { ...s, overlay: { kind: 'confirm', id: a.id, name: a.name, force: a.force } };
+      return { ...s, overlay: { kind: 'confirm', action: 'remove', ids: [a.id], names: [a.name], force: a.force } };
+    case 'confirmAction':
+      return { ...s, overlay: { kind: 'confirm', action: a.action, ids: a.ids, names: a.names, force: a.force } };
+    case 'clearMarks':
+      return s.marked.length ? { ...s, marked: [] } : s;
     case 'uidResult':
       return { ...s, uid: { ...s.uid, result: a.text } };
   }
