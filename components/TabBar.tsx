@@ -22,7 +22,9 @@ export const TabBar = memo(function TabBar({ bar, width, theme }: { bar: ScreenP
             </Text>
           ) : null}
           {bar.tabs.map((t, i) => {
-            const text = ` ${full || i === bar.active ? `${i + 1} ${t.label}` : `${i + 1}`} `;
+            // the digit that selects it: 1-9, then 0 for the tenth; tabs past it have none
+            const n = i < 9 ? `${i + 1} ` : i === 9 ? '0 ' : '';
+            const text = ` ${full || i === bar.active || !n ? `${n}${t.label}` : n.trim()} `;
             return i === bar.active ? (
               <Text key={i} inverse bold underline={bar.focused}>
                 {text}

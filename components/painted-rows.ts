@@ -50,11 +50,11 @@ function paint(line: Line, theme: Theme, base: { inverse?: boolean; bold?: boole
 export const cellsBeforeState = (c: Cells) => `${c.name} ${c.image} `;
 export const cellsAfterState = (c: Cells) => ` ${c.uptime} ${c.cpu} ${c.mem} ${c.pids} ${c.ns}`;
 
-/** The table's visible rows, one painted line each; the selected one inverse and marked. */
+/** The table's visible rows, one painted line each; the selected one inverse with ›, marked ones with *. */
 export function paintRows(rows: RowView[], theme: Theme): string[] {
   return rows.map((r) =>
     paint(
-      [{ text: r.selected ? '› ' : '  ' }, { text: cellsBeforeState(r.cells) }, { text: r.cells.state, tone: r.stateTone }, { text: cellsAfterState(r.cells) }],
+      [{ text: `${r.selected ? '›' : ' '}${r.marked ? '*' : ' '}` }, { text: cellsBeforeState(r.cells) }, { text: r.cells.state, tone: r.stateTone }, { text: cellsAfterState(r.cells) }],
       theme,
       r.selected ? { inverse: true, bold: true } : {},
     ),

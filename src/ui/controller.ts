@@ -4,13 +4,16 @@
 // status line; nothing here may throw into Ink.
 import { errorText } from '../common/errors.js';
 import { matchKey, type Command, type KeyInfo } from './keymap.js';
-import type { ActionKind, ContainerRecord, LogCursor, Snapshot } from './model.js';
+import type { ActionKind, ContainerRecord, LogCursor, Snapshot, UsersData } from './model.js';
+import { detailOf, tabDef } from './tab-defs.js';
 import { isLive } from './records.js';
 import type { DashboardSource, SnapshotScope } from './source.js';
-import { modeOf, selectedRecord, tableRowsOf, type SortColumn, type UiState } from './state.js';
+import { modeOf, selectedRecord, tableRowsOf, type ConfirmAction, type SortColumn, type UiState } from './state.js';
 import type { DashboardStore } from './store.js';
 
 const FULL_SWEEP_EVERY = 5;
+/** the keys that act on the marked set when there is one */
+const BULK: ReadonlySet<Command> = new Set(['start', 'stop', 'restart', 'kill', 'pause', 'remove']);
 const STATS_COLUMNS: ReadonlySet<SortColumn> = new Set(['cpu', 'mem', 'pids']);
 
 export interface ControllerOptions {
@@ -70,8 +73,8 @@ export function splitKeys(input: string, key: KeyInfo): Array<[string, KeyInfo]>
 export function createController(store: DashboardStore, source: DashboardSource, opts: ControllerOptions): Controller {
   let timer: NodeJS.Timeout | null = null;
   let logs: { id: string; cursor: LogCursor } | null = null;
-  /** which record the config tab was read for: reread when it changes */
-  let configFor: ContainerRecord | null = null;
+  /** which record a tab read 'once' was read for: read again when it changes */
+  const readFor = new Map<string, ContainerRecord>();
   const running = new Set<Promise<void>>();
   const state = () => store.getState();
   /**
@@ -87,33 +90,24 @@ export function createController(store: DashboardStore, source: DashboardSource,
     else store.dispatch({ type: 'status', text: `warning: ${w.message}`, kind: 'warning' });
   });
 
+  /** Read the active tab's data, as its definition says (tab-defs.ts). */
   function loadDetail(): void {
     const s = state();
     const r = selectedRecord(s);
     if (!r) return;
     try {
-      switch (s.tab) {
-        case 'security':
-          if (isLive(r)) store.dispatch({ type: 'detail', id: r.id, key: 'security', value: source.security(r) });
-          return;
-        case 'users':
-          if (isLive(r)) store.dispatch({ type: 'detail', id: r.id, key: 'users', value: source.users(r) });
-          return;
-        case 'volumes':
-          store.dispatch({ type: 'detail', id: r.id, key: 'volumes', value: source.volumes(r, s.containers) });
-          return;
-        case 'config':
-          if (s.detail.config === null || configFor !== r) {
-            configFor = r;
-            store.dispatch({ type: 'detail', id: r.id, key: 'config', value: source.config(r) });
-          }
-          return;
-        case 'logs':
-          loadLogs(r);
-          return;
-        default:
-          return;
+      if (s.tab === 'logs') {
+        loadLogs(r);
+        return;
       }
+      const load = tabDef(s.tab).load;
+      if (!load) return;
+      if (load.when === 'live' && !isLive(r)) return;
+      if (load.when === 'once') {
+        if (s.detail.data[s.tab] !== undefined && readFor.get(s.tab) === r) return;
+        readFor.set(s.tab, r);
+      }
+      store.dispatch({ type: 'detail', id: r.id, key: s.tab, value: load.read(source, r, s) });
     } catch (e) {
       store.dispatch({ type: 'status', text: `reading ${s.tab} failed: ${errorText(e)}`, kind: 'error' });
     }
@@ -206,7 +200,7 @@ export function createController(store: DashboardStore, source: DashboardSource,
       store.dispatch({ type: 'uidResult', text: `'${q}' is not a uid: type a number` });
       return;
     }
-    const users = s.detail.users;
+    const users = detailOf<UsersData>(s, 'users');
     if (!users?.ok) {
       store.dispatch({ type: 'uidResult', text: `no live id maps to translate with${users && !users.ok ? `: ${users.reason}` : ''}` });
       return;
@@ -214,10 +208,46 @@ export function createController(store: DashboardStore, source: DashboardSource,
     store.dispatch({ type: 'uidResult', text: source.translateUid(users.value.maps, Number(q)) });
   }
 
+  /** pause on one container: pause a running one, unpause a paused one; false (with a message) for any other */
+  function pauseToggle(c: ContainerRecord, quiet = false): boolean {
+    if (c.state === 'paused') runAction('unpause', c);
+    else if (c.state === 'running') runAction('pause', c);
+    else {
+      if (!quiet) store.dispatch({ type: 'status', text: `${c.name} is ${c.state}: only a running container can be paused`, kind: 'error' });
+      return false;
+    }
+    return true;
+  }
+
+  /** s x r K p d with marks: one question naming how many, for all of them. */
+  function askBulk(s: UiState, action: ConfirmAction): void {
+    const targets = s.marked.map((id) => s.containers.find((c) => c.id === id)).filter((c): c is ContainerRecord => !!c);
+    store.dispatch({ type: 'confirmAction', action, ids: targets.map((c) => c.id), names: targets.map((c) => c.name), force: targets.some(isLive) });
+  }
+
+  function runConfirmed(s: UiState): void {
+    if (s.overlay?.kind !== 'confirm') return;
+    const { action, ids } = s.overlay;
+    const targets = ids.map((id) => s.containers.find((x) => x.id === id)).filter((c): c is ContainerRecord => !!c);
+    store.dispatch({ type: 'command', command: 'cancel' });
+    if (ids.length > 1 || s.marked.length > 0) store.dispatch({ type: 'clearMarks' });
+    let skipped = 0;
+    for (const c of targets) {
+      if (action === 'pause') {
+        if (!pauseToggle(c, targets.length > 1)) skipped++;
+      } else runAction(action, c);
+    }
+    if (skipped) store.dispatch({ type: 'status', text: `${skipped} of ${targets.length} not paused: only running (or paused) containers can be`, kind: 'info' });
+  }
+
   /** Commands with effects; the rest are the reducer's. Returns true when handled. */
   function effect(cmd: Command): boolean {
     const s = state();
     const r = selectedRecord(s);
+    if (s.marked.length > 0 && BULK.has(cmd) && modeOf(s) !== 'confirm') {
+      askBulk(s, cmd as ConfirmAction);
+      return true;
+    }
     const need = (): ContainerRecord | null => {
       if (!r) store.dispatch({ type: 'status', text: 'no container selected', kind: 'info' });
       return r;
@@ -236,10 +266,7 @@ export function createController(store: DashboardStore, source: DashboardSource,
       }
       case 'pause': {
         const c = need();
-        if (!c) return true;
-        if (c.state === 'paused') runAction('unpause', c);
-        else if (c.state === 'running') runAction('pause', c);
-        else store.dispatch({ type: 'status', text: `${c.name} is ${c.state}: only a running container can be paused`, kind: 'error' });
+        if (c) pauseToggle(c);
         return true;
       }
       case 'remove': {
@@ -247,13 +274,9 @@ export function createController(store: DashboardStore, source: DashboardSource,
         if (c) store.dispatch({ type: 'confirmRemove', id: c.id, name: c.name, force: isLive(c) });
         return true;
       }
-      case 'confirm': {
-        if (s.overlay?.kind !== 'confirm') return true;
-        const target = s.containers.find((x) => x.id === (s.overlay as { id: string }).id);
-        store.dispatch({ type: 'command', command: 'cancel' });
-        if (target) runAction('remove', target);
+      case 'confirm':
+        runConfirmed(s);
         return true;
-      }
       case 'exec': {
         const c = need();
         if (!c) return true;

@@ -29,6 +29,8 @@ export type Command =
   | 'prevMatch'
   | 'follow'
   | 'translateUid'
+  | 'mark'
+  | 'revealSecrets'
   | 'sortNext'
   | 'sortPrev'
   | 'sortInvert'
@@ -99,8 +101,9 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'nextTab', keys: [k('tab', 'tab')], modes: MAIN, help: 'next detail tab', footer: 'tabs', group: 'View' },
   { command: 'prevTab', keys: [k('tab', 'shift-tab', { shift: true })], modes: MAIN, help: 'previous detail tab', group: 'View' },
   // the digit is the tab's number: the caller reads it from the input
-  { command: 'selectTab', keys: ['1', '2', '3', '4', '5', '6', '7'].map((d) => c(d)), modes: MAIN, help: 'a tab by its number (1 Stats … 7 Config)', group: 'View' },
+  { command: 'selectTab', keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'].map((d) => c(d)), modes: MAIN, help: 'a tab by its number (0 is the tenth)', group: 'View' },
   { command: 'focusDetail', keys: [k('return', 'enter')], modes: ['table'], help: 'give the keys to the detail pane', group: 'View' },
+  { command: 'mark', keys: [c(' ', 'space')], modes: ['table'], help: 'mark or unmark; s x r K p d act on marks', footer: 'mark', group: 'Containers' },
   { command: 'start', keys: [c('s')], modes: MAIN, help: 'start the container', footer: 'start', group: 'Containers' },
   { command: 'stop', keys: [c('x')], modes: MAIN, help: 'stop the container', footer: 'stop', group: 'Containers' },
   { command: 'restart', keys: [c('r')], modes: MAIN, help: 'restart the container', footer: 'restart', group: 'Containers' },
@@ -118,8 +121,9 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'prevMatch', keys: [c('N')], modes: ['detail'], help: 'previous match', group: 'Logs and text' },
   { command: 'follow', keys: [c('f')], modes: ['detail'], help: 'follow the logs on/off', footer: 'follow', group: 'Logs and text' },
   { command: 'translateUid', keys: [c('t')], modes: MAIN, help: 'Users tab: translate a uid', group: 'Logs and text' },
+  { command: 'revealSecrets', keys: [c('v')], modes: MAIN, help: 'Env tab: show or hide secret values', group: 'Logs and text' },
   { command: 'help', keys: [c('?')], modes: [...MAIN, 'help'], help: 'this help', footer: 'help', group: 'Dialogs' },
-  { command: 'escape', keys: [k('escape', 'Esc')], modes: [...MAIN, 'help'], help: 'close help, filter or the focused pane', group: 'Dialogs' },
+  { command: 'escape', keys: [k('escape', 'Esc')], modes: [...MAIN, 'help'], help: 'close help, filter, pane; clear marks', group: 'Dialogs' },
   { command: 'quit', keys: [c('q'), { char: 'c', ctrl: true, label: 'ctrl-c' }], modes: [...MAIN, 'help'], help: 'quit (containers keep running)', footer: 'quit', group: 'Dialogs' },
   { command: 'confirm', keys: [c('y'), k('return', 'enter')], modes: ['confirm'], help: 'confirm the dialog', footer: 'yes', group: 'Dialogs' },
   { command: 'cancel', keys: [c('n'), k('escape', 'Esc')], modes: ['confirm'], help: 'cancel the dialog', footer: 'no', group: 'Dialogs' },
@@ -186,7 +190,7 @@ export function helpSections(): Array<{ title: string; rows: HelpRow[] }> {
   const groups = new Map<string, HelpRow[]>();
   for (const b of KEYMAP) {
     const rows = groups.get(b.group) ?? [];
-    const keys = b.command === 'selectTab' ? '1-7' : b.keys.map((s) => s.label).join(' ');
+    const keys = b.command === 'selectTab' ? '1-9,0' : b.keys.map((s) => s.label).join(' ');
     rows.push({ keys, help: b.help });
     groups.set(b.group, rows);
   }

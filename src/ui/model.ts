@@ -8,8 +8,16 @@ import type { ContainerStats } from '../probe/stats.js';
 import type { NamespaceView } from '../probe/namespaces.js';
 import type { ProcessSecurity as ProbedSecurity } from '../probe/process.js';
 import type { ContainerRecord, IdMapEntry, NamespaceType } from '../engine/types.js';
+import type { MountRow } from '../probe/mounts.js';
+import type { ProcessRow, ProcessSample } from '../probe/processes.js';
 
-export type { ContainerRecord, ContainerStats, IdMapEntry, NamespaceType, NamespaceView };
+export type { ContainerRecord, ContainerStats, IdMapEntry, MountRow, NamespaceType, NamespaceView, ProcessRow, ProcessSample };
+
+/** The Env tab's variables: the live process's, or the spec's while it is not running. */
+export interface EnvData {
+  vars: string[];
+  source: 'live' | 'configured';
+}
 
 /** A value, or the plain reason it cannot be shown. Never a made-up value. */
 export type Avail<T> = { ok: true; value: T } | { ok: false; reason: string };

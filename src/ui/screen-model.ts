@@ -5,8 +5,8 @@
 import type { ScreenProps } from '../../components/Screen.js';
 import { bodyHeight, windowOf, type Body } from './body.js';
 import { helpSections } from './keymap.js';
-import { TABS, selectedRecord, type UiState } from './state.js';
-import { tabBody } from './tabs.js';
+import { TABS, selectedRecord, type ConfirmAction, type UiState } from './state.js';
+import { tabBody, tabDef } from './tab-defs.js';
 import { emptyText, footer, headerCells, headerText, paneInfo, screenLayout, statusView, tableRows } from './view.js';
 
 export type ScreenModel = Omit<ScreenProps, 'theme'>;
@@ -15,22 +15,28 @@ export type ScreenModel = Omit<ScreenProps, 'theme'>;
 function bodyDeps(s: UiState): unknown[] {
   const r = selectedRecord(s);
   const base = [s.tab, s.cols, r];
-  switch (s.tab) {
-    case 'stats':
-      return [...base, s.stats, r ? s.history[r.id] : null];
-    case 'namespaces':
-      return [...base, s.containers, s.namespaces, s.nsLegend];
-    case 'users':
-      return [...base, s.detail.users, s.uid];
-    case 'security':
-      return [...base, s.detail.security];
-    case 'volumes':
-      return [...base, s.detail.volumes];
-    case 'logs':
-      return [...base, s.logs, s.text.search, s.text.match];
-    case 'config':
-      return [...base, s.detail.config, s.text.search, s.text.match];
+  return r ? [...base, ...tabDef(s.tab).deps(s, r)] : base;
+}
+
+const VERBS: Record<ConfirmAction, string> = { start: 'Start', stop: 'Stop', restart: 'Restart', kill: 'Kill', pause: 'Pause or unpause', remove: 'Remove' };
+const EFFECTS: Record<ConfirmAction, string> = {
+  start: 'Each starts its command again.',
+  stop: 'Each gets SIGTERM, then SIGKILL after its timeout.',
+  restart: 'Each is stopped and started again.',
+  kill: 'Each gets SIGKILL at once.',
+  pause: 'Running ones are frozen, paused ones thawed.',
+  remove: 'This deletes the containers and their logs.',
+};
+
+/** The one question of a confirmation: how many, and which. */
+function confirmText(o: Extract<UiState['overlay'], { kind: 'confirm' }>): NonNullable<ScreenModel['overlay']> {
+  if (o.ids.length === 1 && o.action === 'remove') {
+    const force = o.force ? ' It is running: it will be killed and then removed.' : '';
+    return { kind: 'confirm', title: `Remove ${o.names[0]}?`, message: `This deletes the container and its log.${force}` };
   }
+  const n = o.ids.length;
+  const force = o.action === 'remove' && o.force ? ' Running ones are killed first.' : '';
+  return { kind: 'confirm', title: `${VERBS[o.action]} ${n} marked container${n === 1 ? '' : 's'}?`, message: `${o.names.join(', ')}. ${EFFECTS[o.action]}${force}` };
 }
 
 export function screenModel(s: UiState, body: Body): ScreenModel {
@@ -41,8 +47,7 @@ export function screenModel(s: UiState, body: Body): ScreenModel {
     const notes = [s.nsLegend ?? '', 'q leaves the dashboard; containers keep running.'].filter(Boolean);
     overlay = { kind: 'help', sections: helpSections(), notes, scroll: s.overlay.scroll };
   } else if (s.overlay?.kind === 'confirm') {
-    const force = s.overlay.force ? ' It is running: it will be killed and then removed.' : '';
-    overlay = { kind: 'confirm', title: `Remove ${s.overlay.name}?`, message: `This deletes the container and its log.${force}` };
+    overlay = confirmText(s.overlay);
   }
   // only the window of the body that shows: the rest cannot change the frame
   const height = bodyHeight(body);
@@ -58,7 +63,7 @@ export function screenModel(s: UiState, body: Body): ScreenModel {
     headerText: headerText(s),
     table: { header: headerCells(s), rows: tableRows(s), emptyText: emptyText(s) },
     tabBar: {
-      tabs: TABS,
+      tabs: TABS.map((t) => ({ label: t.label })),
       active: TABS.findIndex((t) => t.id === s.tab),
       focused: s.focus === 'detail',
       title: selected?.name ?? '',

@@ -21,6 +21,9 @@ import { classifyNamespaces, compactNsColumn } from '../probe/namespaces.js';
 import { readDeviceAccess } from '../probe/devices.js';
 import { readProcessSecurity } from '../probe/process.js';
 import { sweepStats } from '../probe/stats.js';
+import { readEnviron } from '../probe/environ.js';
+import { readMounts } from '../probe/mounts.js';
+import { scanProcesses } from '../probe/processes.js';
 import {
   na,
   ok,
@@ -28,6 +31,9 @@ import {
   type Avail,
   type ContainerRecord,
   type ContainerStats,
+  type EnvData,
+  type MountRow,
+  type ProcessSample,
   type IdMapEntry,
   type LogCursor,
   type LogLine,
@@ -63,6 +69,12 @@ export interface DashboardSource {
   users(r: ContainerRecord): Avail<UsersData>;
   volumes(r: ContainerRecord, all: ContainerRecord[]): Avail<VolumeRow[]>;
   config(r: ContainerRecord): Avail<string[]>;
+  /** the processes of its pid namespace; CPU % from the previous read of the same container */
+  processes(r: ContainerRecord): Avail<ProcessSample>;
+  /** its command's environment */
+  env(r: ContainerRecord): Avail<EnvData>;
+  /** every mount of its mount namespace */
+  mounts(r: ContainerRecord): Avail<MountRow[]>;
   readLogs(r: ContainerRecord, cursor: LogCursor | null): Avail<LogChunk>;
   /** "container 0 = host 100000" both ways, for the Users tab */
   translateUid(maps: { uid: IdMapEntry[] }, id: number): string;
@@ -107,6 +119,7 @@ class EngineSource implements DashboardSource {
   private nsKey = '';
   private nsViews: Record<string, NamespaceView[]> = {};
   private nsColumn: Record<string, string> = {};
+  private lastProcesses: { id: string; pid: number; sample: ProcessSample } | null = null;
 
   constructor(private readonly engine: Engine) {}
 
@@ -193,6 +206,25 @@ class EngineSource implements DashboardSource {
     } catch (e) {
       return na(errorText(e));
     }
+  }
+
+  processes(r: ContainerRecord): Avail<ProcessSample> {
+    // one previous sample, of the container last shown: CPU % needs two
+    const prev = this.lastProcesses?.id === r.id && this.lastProcesses.pid === r.pid ? this.lastProcesses.sample : null;
+    const sample = scanProcesses(r, prev);
+    if (!sample) return na(`/proc/${r.pid} cannot be read (the process is gone)`);
+    this.lastProcesses = { id: r.id, pid: r.pid, sample };
+    return ok(sample);
+  }
+
+  env(r: ContainerRecord): Avail<EnvData> {
+    const vars = readEnviron(r.pid);
+    return vars ? ok({ vars, source: 'live' }) : na(`/proc/${r.pid}/environ cannot be read (the process is gone)`);
+  }
+
+  mounts(r: ContainerRecord): Avail<MountRow[]> {
+    const m = readMounts(r.pid);
+    return m ? ok(m) : na(`/proc/${r.pid}/mountinfo cannot be read (the process is gone)`);
   }
 
   readLogs(r: ContainerRecord, cursor: LogCursor | null): Avail<LogChunk> {

@@ -1,7 +1,6 @@
 // The dashboard's state and its pure reducer. No I/O and no React here: the
 // controller feeds facts in as actions, the components read the state out.
 import type { Command, Mode } from './keymap.js';
-import { clockTime } from './format.js';
 import { layout } from './layout.js';
 import type {
   Avail,
@@ -9,27 +8,18 @@ import type {
   ContainerStats,
   LogLine,
   NamespaceView,
-  ProcessSecurity,
   Snapshot,
-  UsersData,
-  VolumeRow,
 } from './model.js';
 import { na } from './model.js';
 import { imageName, stateLabel, uptimeMs } from './records.js';
 import { appendSample, EMPTY_SERIES, type Series } from './series.js';
 import { bodyHeight } from './body.js';
-import { tabBody } from './tabs.js';
+import { TAB_DEFS, tabBody, tabDef } from './tab-defs.js';
 
-export const TABS = [
-  { id: 'stats', label: 'Stats' },
-  { id: 'namespaces', label: 'Namespaces' },
-  { id: 'users', label: 'Users' },
-  { id: 'security', label: 'Security' },
-  { id: 'volumes', label: 'Volumes' },
-  { id: 'logs', label: 'Logs' },
-  { id: 'config', label: 'Config' },
-] as const;
-export type TabId = (typeof TABS)[number]['id'];
+/** The detail tabs, in order: their definitions table (tab-defs.ts). */
+export const TABS = TAB_DEFS;
+/** a tab's id in TAB_DEFS */
+export type TabId = string;
 
 export const COLUMNS = ['name', 'image', 'state', 'uptime', 'cpu', 'mem', 'pids', 'ns'] as const;
 export type SortColumn = (typeof COLUMNS)[number];
@@ -49,11 +39,8 @@ export interface History {
 /** Data of the detail tabs that are loaded on demand, for one container. */
 export interface DetailData {
   id: string | null;
-  /** null = not loaded yet */
-  security: Avail<ProcessSecurity> | null;
-  users: Avail<UsersData> | null;
-  volumes: Avail<VolumeRow[]> | null;
-  config: Avail<string[]> | null;
+  /** tab id -> what its definition's load read (tab-defs.ts detailOf); absent = not loaded yet */
+  data: Partial<Record<TabId, Avail<unknown>>>;
 }
 
 export interface LogsState {
@@ -72,7 +59,14 @@ export interface TextView {
   match: number | null;
 }
 
-export type Overlay = null | { kind: 'help'; scroll: number } | { kind: 'confirm'; id: string; name: string; force: boolean };
+/** The container actions a confirmation can ask about: d always, the others on a marked set. */
+export type ConfirmAction = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'remove';
+
+export type Overlay =
+  | null
+  | { kind: 'help'; scroll: number }
+  /** one question for every container it names; force: one of them is running (removal kills it first) */
+  | { kind: 'confirm'; action: ConfirmAction; ids: string[]; names: string[]; force: boolean };
 
 export interface UiState {
   cols: number;
@@ -101,6 +95,8 @@ export interface UiState {
   tab: TabId;
   focus: 'table' | 'detail';
   overlay: Overlay;
+  /** the ids marked with space, in the order they were marked: s/x/r/K/p/d act on them */
+  marked: string[];
   /** container id -> the action running on it ("stopping") */
   pending: Record<string, string>;
   status: { text: string; kind: StatusKind } | null;
@@ -112,6 +108,8 @@ export interface UiState {
   notice: string | null;
   /** the refresh interval: how much time one history sample stands for */
   intervalMs: number;
+  /** the Env tab shows the values of secret-looking variables (v); back to hidden for another container */
+  revealSecrets: boolean;
 }
 
 /** the status line's kinds: a warning (the engine's, src/engine/events.ts) shows in the warn tone */
@@ -122,7 +120,7 @@ export type Action =
   | { type: 'resize'; cols: number; rows: number }
   | { type: 'command'; command: Command; arg?: string }
   | { type: 'type'; text: string }
-  | { type: 'detail'; id: string; key: 'security' | 'users' | 'volumes' | 'config'; value: Avail<unknown> }
+  | { type: 'detail'; id: string; key: TabId; value: Avail<unknown> }
   | { type: 'logs'; id: string; lines: LogLine[]; reset: boolean }
   | { type: 'logsError'; id: string; reason: string }
   | { type: 'pending'; id: string; label: string }
@@ -130,9 +128,12 @@ export type Action =
   | { type: 'done'; id: string; error?: string; message?: string; warnings?: string[] }
   | { type: 'status'; text: string; kind: StatusKind }
   | { type: 'confirmRemove'; id: string; name: string; force: boolean }
+  /** ask once about an action on these containers */
+  | { type: 'confirmAction'; action: ConfirmAction; ids: string[]; names: string[]; force: boolean }
+  | { type: 'clearMarks' }
   | { type: 'uidResult'; text: string };
 
-const emptyDetail = (id: string | null): DetailData => ({ id, security: null, users: null, volumes: null, config: null });
+const emptyDetail = (id: string | null): DetailData => ({ id, data: {} });
 
 export function initialState(cols = 80, rows = 24, opts: { notice?: string; intervalMs?: number } = {}): UiState {
   return {
@@ -157,6 +158,7 @@ export function initialState(cols = 80, rows = 24, opts: { notice?: string; inte
     tab: 'stats',
     focus: 'table',
     overlay: null,
+    marked: [],
     pending: {},
     status: null,
     detail: emptyDetail(null),
@@ -165,6 +167,7 @@ export function initialState(cols = 80, rows = 24, opts: { notice?: string; inte
     uid: { query: '', result: null },
     notice: opts.notice ?? null,
     intervalMs: opts.intervalMs ?? 1000,
+    revealSecrets: false,
   };
 }
 
@@ -276,6 +279,7 @@ function resetDetail(s: UiState): UiState {
     logs: { id: s.selectedId, lines: [], error: null, follow: true },
     text: { scroll: 0, search: s.text.search, match: null },
     uid: { query: '', result: null },
+    revealSecrets: false,
   };
 }
 
@@ -298,9 +302,7 @@ function moveSelection(s: UiState, delta: number | 'top' | 'bottom'): UiState {
 
 /** The searchable lines of the active tab (logs and config), or null. */
 export function textLines(s: UiState): string[] | null {
-  if (s.tab === 'logs') return s.logs.lines.map((l) => `${clockTime(l.time)} ${l.text}`);
-  if (s.tab === 'config') return s.detail.config?.ok ? s.detail.config.value : null;
-  return null;
+  return tabDef(s.tab).text?.(s) ?? null;
 }
 
 function maxScroll(s: UiState, lineCount: number): number {
@@ -428,7 +430,8 @@ function onCommand(s: UiState, command: Command, arg?: string): UiState {
     case 'prevTab':
       return cycleTab(s, -1);
     case 'selectTab': {
-      const i = Number(arg) - 1;
+      // 0 is the tenth tab, as on the keyboard
+      const i = arg === '0' ? 9 : Number(arg) - 1;
       return i >= 0 && i < TABS.length ? setTab(s, TABS[i].id) : s;
     }
     case 'focusDetail':
@@ -455,6 +458,9 @@ function onCommand(s: UiState, command: Command, arg?: string): UiState {
     }
     case 'translateUid':
       return openInput(setTab(s, 'users'), 'uid');
+    case 'revealSecrets':
+      // elsewhere the key first shows the Env tab, still hidden
+      return s.tab === 'env' ? { ...s, revealSecrets: !s.revealSecrets } : setTab(s, 'env');
     case 'sortNext':
       return cycleSort(s, 1);
     case 'sortPrev':
@@ -463,9 +469,17 @@ function onCommand(s: UiState, command: Command, arg?: string): UiState {
       return withVisible({ ...s, sort: { ...s.sort, desc: !s.sort.desc } });
     case 'help':
       return { ...s, overlay: { kind: 'help', scroll: 0 } };
+    case 'mark': {
+      if (!s.selectedId) return s;
+      const id = s.selectedId;
+      const marked = s.marked.includes(id) ? s.marked.filter((x) => x !== id) : [...s.marked, id];
+      // htop's habit: marking moves on, so space space space marks a run of rows
+      return moveSelection({ ...s, marked }, 1);
+    }
     case 'escape':
       if (s.focus === 'detail') return { ...s, focus: 'table' };
       if (s.filter) return withVisible({ ...s, filter: '' });
+      if (s.marked.length) return { ...s, marked: [] };
       return { ...s, status: null };
     case 'cancel':
       return { ...s, overlay: null };
@@ -532,8 +546,9 @@ function onSnapshot(s: UiState, snap: Snapshot): UiState {
   // sorted by it (uptime moves too, but every running container's alike).
   const sameOrder = containers === s.containers && !SORTED_BY_REFRESH.has(s.sort.column) && s.visibleIds.length > 0;
   next = sameOrder ? normalize(next) : withVisible(next);
-  // Drop pending marks of containers that are gone.
+  // Drop pending actions and marks of containers that are gone.
   const ids = new Set(containers.map((r) => r.id));
+  if (next.marked.some((id) => !ids.has(id))) next = { ...next, marked: next.marked.filter((id) => ids.has(id)) };
   if (Object.keys(next.pending).some((id) => !ids.has(id))) {
     next = { ...next, pending: Object.fromEntries(Object.entries(next.pending).filter(([id]) => ids.has(id))) };
   }
@@ -559,7 +574,7 @@ function reduceAction(s: UiState, a: Action): UiState {
       return s.input ? applyInput(s, s.input.text + a.text) : s;
     case 'detail':
       if (a.id !== s.selectedId) return s;
-      return { ...s, detail: { ...s.detail, id: a.id, [a.key]: a.value } };
+      return { ...s, detail: { id: a.id, data: { ...s.detail.data, [a.key]: a.value } } };
     case 'logs': {
       if (a.id !== s.selectedId) return s;
       let lines = a.reset ? a.lines : s.logs.lines.concat(a.lines);
@@ -589,7 +604,11 @@ function reduceAction(s: UiState, a: Action): UiState {
     case 'status':
       return { ...s, status: { text: a.text, kind: a.kind } };
     case 'confirmRemove':
-      return { ...s, overlay: { kind: 'confirm', id: a.id, name: a.name, force: a.force } };
+      return { ...s, overlay: { kind: 'confirm', action: 'remove', ids: [a.id], names: [a.name], force: a.force } };
+    case 'confirmAction':
+      return { ...s, overlay: { kind: 'confirm', action: a.action, ids: a.ids, names: a.names, force: a.force } };
+    case 'clearMarks':
+      return s.marked.length ? { ...s, marked: [] } : s;
     case 'uidResult':
       return { ...s, uid: { ...s.uid, result: a.text } };
   }

@@ -21,7 +21,7 @@ import { describeDeviceRules, type DeviceAccess } from '../probe/devices.js';
 import { seriesValues } from './series.js';
 import { bucket, sparkline } from './sparkline.js';
 import { isLive, stateLabel } from './records.js';
-import type { History, TabId, UiState } from './state.js';
+import type { History, UiState } from './state.js';
 
 /** A bold head and its explanation, wrapped (not cut) to the width: the reason is the point. */
 function notice(head: string, text: string, width: number): Line[] {
@@ -318,26 +318,4 @@ function configLines(cfg: Avail<string[]> | null, search: string, match: number 
     const hit = t !== '' && l.toLowerCase().includes(t);
     return clipLine(line(seg(l, hit ? 'warn' : undefined, { inverse: i === match })), width);
   });
-}
-
-/** The body of the active tab for the selected container. */
-export function tabBody(s: UiState, tab: TabId, width: number): Body {
-  const r = s.containers.find((c) => c.id === s.selectedId);
-  if (!r) return [linesBlock([line(seg(s.loaded ? 'no container selected' : 'reading containers…', 'muted'))])];
-  switch (tab) {
-    case 'stats':
-      return statsBody(r, s.stats, s.history[r.id], width, s.intervalMs);
-    case 'namespaces':
-      return namespacesBody(r, s.containers, s.namespaces, s.nsLegend, width);
-    case 'users':
-      return usersBody(r, s.detail.users, s.uid, width);
-    case 'security':
-      return securityBody(r, s.detail.security, width);
-    case 'volumes':
-      return volumesBody(r, s.detail.volumes, width);
-    case 'logs':
-      return logsBody(s.logs, s.text.search, s.text.match, width);
-    case 'config':
-      return configBody(s.detail.config, s.text.search, s.text.match, width);
-  }
 }

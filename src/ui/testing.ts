@@ -17,6 +17,8 @@ import type { DashboardStore } from './store.js';
 
 export { benchModel, renderModelOnce } from './bench.js';
 export { inkCacheSizes, GENERATION } from './ink-caches.js';
+/** the bundle's own copy of the tab table, for the test that adds a tab */
+export { TAB_DEFS } from './tab-defs.js';
 
 /** Streams Ink can draw to and read keys from: a test's fakes, by duck typing. */
 export interface TestStreams {

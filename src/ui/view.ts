@@ -1,5 +1,7 @@
 // State -> the plain props the components draw. Pure and tested without
 // rendering; only the visible window of rows is ever built.
+import { NAMESPACE_TYPES } from '../common/namespaces.js';
+import { NS_SYMBOLS } from '../probe/namespaces.js';
 import { fit, formatDuration, formatMemPair, formatPercent } from './format.js';
 import { footerHints, type Hint } from './keymap.js';
 import { columnWidths, layout, type ColumnWidths, type Layout } from './layout.js';
@@ -13,6 +15,8 @@ export type Cells = Record<keyof ColumnWidths, string>;
 export interface RowView {
   id: string;
   selected: boolean;
+  /** marked with space for an action on the marked set */
+  marked: boolean;
   cells: Cells;
   stateTone: Tone;
 }
@@ -101,11 +105,12 @@ export function tableRows(s: UiState): RowView[] {
   const w = tableColumns(s);
   const { tableRows: n } = screenLayout(s);
   const { byId } = listFacts(s.containers);
+  const marks = new Set(s.marked);
   const out: RowView[] = [];
   for (const id of s.visibleIds.slice(s.scrollTop, s.scrollTop + n)) {
     const r = byId.get(id);
     if (!r) continue;
-    out.push({ id, selected: id === s.selectedId, cells: rowCells(s, r, w), stateTone: s.pending[id] ? 'warn' : stateTone(r) });
+    out.push({ id, selected: id === s.selectedId, marked: marks.has(id), cells: rowCells(s, r, w), stateTone: s.pending[id] ? 'warn' : stateTone(r) });
   }
   return out;
 }
@@ -118,6 +123,7 @@ export function headerText(s: UiState): string {
   const parts = [`${total} container${total === 1 ? '' : 's'}, ${running} running`];
   if (s.filter) parts.push(`filter "${s.filter}": ${shown} shown`);
   if (shown > 0) parts.push(`${s.selectedIndex + 1}/${shown}`);
+  if (s.marked.length) parts.push(`${s.marked.length} marked (Esc clears)`);
   return parts.join('  ·  ');
 }
 
@@ -138,6 +144,12 @@ export function paneInfo(s: UiState): string {
   return parts.join('  ');
 }
 
+/**
+ * The NS column's legend, on the status line whenever it has nothing else
+ * to say: each letter's position named, then what the letters mean.
+ */
+export const NS_COLUMN_LEGEND = `NS ${NAMESPACE_TYPES.join(' ')}: ${NS_SYMBOLS.private} private ${NS_SYMBOLS.host} host's ${NS_SYMBOLS.shared} shared ${NS_SYMBOLS.unknown} unknown`;
+
 export interface StatusView {
   text: string;
   tone: Tone | undefined;
@@ -154,7 +166,7 @@ export function statusView(s: UiState): StatusView {
   if (s.status) return { text: s.status.text, tone: STATUS_TONE[s.status.kind], input: false };
   const pending = Object.values(s.pending);
   if (pending.length) return { text: `${pending.join(', ')}…`, tone: 'warn', input: false };
-  return { text: s.notice ?? '', tone: 'muted', input: false };
+  return { text: s.notice ?? NS_COLUMN_LEGEND, tone: 'muted', input: false };
 }
 
 export function footer(s: UiState): Hint[] {

@@ -3,7 +3,7 @@
 // (test/tmux/dashboard.test.ts); these fakes exist so the reducer, the
 // controller and the components can be checked at fixed sizes, fast.
 import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceMode, type NamespaceType } from '../../src/engine/types.js';
-import { na, ok, type ActionKind, type Avail, type ContainerStats, type NamespaceView, type Snapshot } from '../../src/ui/model.js';
+import { na, ok, type ActionKind, type Avail, type ContainerStats, type MountRow, type NamespaceView, type ProcessRow, type Snapshot } from '../../src/ui/model.js';
 import type { DashboardSource, LogChunk } from '../../src/ui/source.js';
 
 export const T0 = Date.parse('2024-05-01T12:00:00Z');
@@ -131,6 +131,26 @@ export class FakeSource implements DashboardSource {
   }
   config(r: ContainerRecord) {
     return ok(JSON.stringify({ Id: r.id, Name: r.name, State: { Status: r.state } }, null, 2).split('\n'));
+  }
+  /** what processes(), env() and mounts() give; tests replace them */
+  procRows: ProcessRow[] = [
+    { hostPid: 4242, pid: 1, ppid: 0, hostPpid: 4200, hostUid: 100000, uid: 0, state: 'S', ticks: 10, startTicks: 1000, cpuPercent: null, rss: 1024 * 1024, command: 'sleep infinity' },
+    { hostPid: 4250, pid: 7, ppid: 1, hostPpid: 4242, hostUid: 101000, uid: 1000, state: 'R', ticks: 50, startTicks: 2000, cpuPercent: 42.5, rss: 3 * 1024 * 1024, command: 'sh -c yes' },
+  ];
+  envVars = ['PATH=/usr/bin:/bin', 'DB_PASSWORD=hunter2', 'GITHUB_TOKEN=ghp_abc123', 'HOME=/root'];
+  mountRows: MountRow[] = [
+    { mountPoint: '/', fsType: 'overlay', source: 'overlay', root: '/', propagation: 'private', options: ['rw', 'relatime'] },
+    { mountPoint: '/proc', fsType: 'proc', source: 'proc', root: '/', propagation: 'private', options: ['rw', 'nosuid', 'nodev', 'noexec'] },
+    { mountPoint: '/data', fsType: 'ext4', source: '/dev/vda1', root: '/srv/data', propagation: 'shared:12', options: ['ro', 'relatime'] },
+  ];
+  processes(r: ContainerRecord) {
+    return ok({ at: this.at, rows: this.procRows.map((p, i) => (i === 0 ? { ...p, hostPid: r.pid || p.hostPid } : p)) });
+  }
+  env() {
+    return ok({ vars: this.envVars, source: 'live' as const });
+  }
+  mounts() {
+    return ok(this.mountRows);
   }
   readLogs(_r: ContainerRecord, cursor: LogChunk['cursor'] | null): Avail<LogChunk> {
     const from = cursor?.offset ?? 0;

@@ -124,17 +124,19 @@ test('scrolling window: only a window of rows, the selection always in it', () =
   assert.ok(s.selectedIndex >= s.scrollTop && s.selectedIndex < s.scrollTop + tableRowsOf(s));
 });
 
-test('tabs: tab, shift-tab and 1-7; l focuses the logs', () => {
+test('tabs: tab, shift-tab and 1-9, 0; l focuses the logs', () => {
   let s = loaded();
   assert.equal(s.tab, 'stats');
   s = run(s, cmd('nextTab'));
   assert.equal(s.tab, 'namespaces');
   s = run(s, cmd('prevTab'), cmd('prevTab'));
-  assert.equal(s.tab, 'config');
+  assert.equal(s.tab, 'mounts');
   s = run(s, cmd('selectTab', '4'));
   assert.equal(s.tab, 'security');
-  s = run(s, cmd('selectTab', '9'));
-  assert.equal(s.tab, 'security');
+  s = run(s, cmd('selectTab', '8'));
+  assert.equal(s.tab, 'processes');
+  s = run(s, cmd('selectTab', '0'));
+  assert.equal(s.tab, 'mounts');
   s = run(s, cmd('logs'));
   assert.equal(s.tab, 'logs');
   assert.equal(modeOf(s), 'detail');
@@ -203,9 +205,9 @@ test('pending actions, their outcome in the status line, and the remove dialog',
 test('a new selection drops the old container\'s detail data', () => {
   let s = loaded();
   s = reduce(s, { type: 'detail', id: s.selectedId!, key: 'config', value: { ok: true, value: ['{'] } });
-  assert.ok(s.detail.config);
+  assert.ok(s.detail.data.config);
   s = run(s, cmd('down'));
-  assert.equal(s.detail.config, null);
+  assert.equal(s.detail.data.config, undefined);
   assert.equal(s.detail.id, s.selectedId);
 });
 

@@ -1,6 +1,7 @@
 // tsbox demo: a few containers that show what the dashboard shows, then the
 // dashboard. One with limits, one sharing the first one's network and IPC
-// namespaces, one with a volume, one in a user namespace of its own. `tsbox demo --clean` removes them all.
+// namespaces, one with a :Z volume, one in a user namespace of its own, one
+// deliberately weak. `tsbox demo --clean` removes them all.
 import type { Command } from '../command.js';
 import { bool, str } from '../args.js';
 import type { Engine } from '../../engine/engine.js';
@@ -37,18 +38,24 @@ export const DEMO_CONTAINERS: Array<{ name: string; argv: string[] }> = [
   {
     name: 'demo-vol',
     argv: [
-      '--name', 'demo-vol', '--volume', `${DEMO_VOLUME}:/data`,
+      // :Z labels the volume's files with this container's own level, shown even where the kernel enforces no SELinux
+      '--name', 'demo-vol', '--volume', `${DEMO_VOLUME}:/data:Z`,
       'host', 'sh', '-c', 'while :; do date >> /data/visits; echo "$(wc -l < /data/visits) visits recorded"; sleep 3; done',
     ],
   },
   {
-    // container root is not host root: the Users tab shows a real map; tsbox audit grades it B (only the host image's binaries)
-    name: 'demo-mapped',
+    // its own user namespace: the Users tab shows real maps beside /etc/subuid, the
+    // Processes tab a worker as container uid 1000 with its host uid, Env a hidden token
+    name: 'demo-userns',
     argv: [
-      '--name', 'demo-mapped', '--userns=auto', '--user', '1000:1000', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
-      '--read-only', '--memory', '32m', '--cpus', '0.5', '--pids-limit', '20',
-      'host', 'sh', '-c', 'while :; do echo "uid $(id -u), nothing of the host\'s"; sleep 4; done',
+      '--name', 'demo-userns', '--userns=auto', '-e', 'DEMO_API_TOKEN=not-a-real-token',
+      'host', 'sh', '-c', 'setpriv --reuid 1000 --regid 1000 --clear-groups sh -c "while :; do sleep 5; done" & while :; do echo "worker running as uid 1000"; sleep 10; done',
     ],
+  },
+  {
+    // deliberately weak, for tsbox audit and the Security tab: the host's pid namespace and an added capability
+    name: 'demo-weak',
+    argv: ['--name', 'demo-weak', '--pid', 'host', '--cap-add', 'SYS_PTRACE', 'host', 'sh', '-c', 'while :; do echo "I can see every host process"; sleep 10; done'],
   },
 ];
 
@@ -109,8 +116,10 @@ export const demo: Command = {
   ],
   async run(p, g) {
     if (p.positionals.length) throw new UserError('demo takes no arguments', 125, `Run \`tsbox demo\`, or \`${CLEAN_COMMAND}\` to remove it.`);
-    const engine = openEngine(g);
-    if (bool(p, 'clean')) return clean(engine);
+    if (bool(p, 'clean')) return clean(openEngine(g));
+    // Labels on, unless asked otherwise: the :Z volume's files get their label
+    // (and the engine says they are not enforced) even where the kernel has no SELinux.
+    const engine = openEngine({ ...g, selinux: g.selinux ?? 'on' });
     const intervalMs = parseInterval(str(p, 'interval'));
     await up(engine);
     const names = DEMO_CONTAINERS.map((d) => d.name).join(', ');
