@@ -147,7 +147,7 @@ int detached_tree(int fd, bool ro, const char *what, struct error *e)
   return steal_fd(&tree);
 }
 
-static int attach_tree(int tree, int dst, const char *what, struct error *e)
+int attach_tree(int tree, int dst, const char *what, struct error *e)
 {
   if (sys_move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return fail(e, "mount", "mount `%s`", what);
@@ -384,7 +384,7 @@ static int mask_paths(int rootfd, const struct config *c, struct error *e)
  * rootfs is. The copy of the tree the kernel gave our namespace keeps the
  * host's mounts locked together, and open_tree clones it recursively, so
  * nothing hidden under a host mount is revealed. */
-static int clone_bind_source(const struct mount_entry *m, struct error *e)
+int clone_bind_source(const struct mount_entry *m, struct error *e)
 {
   struct tsbox_open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
   cleanup_fd int fd = sys_openat2(AT_FDCWD, m->canon, &how, sizeof how);
@@ -583,6 +583,8 @@ int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error 
       return -1;
   }
   close(steal_fd(&fd));
+  if (mount_cgroups(root, c, e) < 0)
+    return -1;
 
   if (setup_dev(root, c, ns->in_userns, ns->ipc_new, e) < 0)
     return -1;

@@ -3,7 +3,7 @@
 // UserError (exit 125) that says which flag and what would be accepted.
 import fs from 'node:fs';
 import { parseArgs, bool, list, str, type FlagSpec, type Parsed } from './args.js';
-import { UserError } from '../common/errors.js';
+import { isUserError, UserError } from '../common/errors.js';
 import { mergeEnv } from '../engine/env.js';
 import type { Engine } from '../engine/engine.js';
 import { HOST_IMAGE } from '../engine/images.js';
@@ -19,6 +19,7 @@ import { planUserNamespace } from '../engine/rootless.js';
 import { usernsFromFlags } from './userns-flags.js';
 import { readFileInRoot } from '../engine/read-in-root.js';
 import { LOG_FLAGS, parseLogOpts } from './log-flags.js';
+import { checkCidfile, COMPAT_FLAGS, envFileEntries, expandEnv, parseCompatFlags, readOnlyTmpfs } from './compat-flags.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -50,6 +51,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   ...SECURITY_FLAGS,
   ...VOLUME_FLAGS,
   ...LOG_FLAGS,
+  ...COMPAT_FLAGS,
 ];
 
 function parseNsMode(flag: string, value: string, engine: Engine): NamespaceMode {
@@ -77,22 +79,34 @@ function entries(text: string | undefined): string[][] {
     .map((l) => l.split(':'));
 }
 
+/** Who CMD runs as, and the home directory its HOME names. */
+export type ResolvedUser = ContainerSpec['user'] & { home: string };
+
 /**
- * Resolve USER[:GROUP]. A file is read only for what is not numeric: a
- * name, or the primary group of a uid given without one.
+ * Resolve USER[:GROUP] as podman does: the user's entry in /etc/passwd (for
+ * a name, and for a uid too: its HOME) gives the primary group unless one is
+ * given, and then /etc/group its supplementary groups. A uid without an
+ * entry gets its own number as its group (podman's is 0, root's: docs/podman-differences.md)
+ * and HOME=/. Nothing is read without -u: root, /root.
  */
-export function resolveUser(spec: string | undefined, db: UserDb): ContainerSpec['user'] {
-  if (!spec) return { uid: 0, gid: 0, groups: [], spec: '' };
+export function resolveUser(spec: string | undefined, db: UserDb): ResolvedUser {
+  if (!spec) return { uid: 0, gid: 0, groups: [], spec: '', home: '/root' };
   const [u, g] = spec.split(':', 2);
+  const numeric = /^\d+$/.test(u);
+  // a numeric user needs no file: its HOME and groups are looked up if the files can be read
+  const passwd = entries(numeric ? readOptional(db, 'passwd') : db.read('passwd'));
+  let entry: string[] | undefined;
   let uid: number;
   let gid: number | undefined;
-  if (/^\d+$/.test(u)) uid = Number(u);
-  else {
-    const p = entries(db.read('passwd')).find((p) => p[0] === u);
-    if (!p) throw new UserError(`unknown user '${u}' in ${db.whose} /etc/passwd`, 125, 'Give a numeric uid, or the name of a user listed there.');
-    uid = Number(p[2]);
-    gid = Number(p[3]);
+  if (numeric) {
+    uid = Number(u);
+    entry = passwd.find((p) => Number(p[2]) === uid);
+  } else {
+    entry = passwd.find((p) => p[0] === u);
+    if (!entry) throw new UserError(`unknown user '${u}' in ${db.whose} /etc/passwd`, 125, 'Give a numeric uid, or the name of a user listed there.');
+    uid = Number(entry[2]);
   }
+  let groups: number[] = [];
   if (g !== undefined) {
     if (/^\d+$/.test(g)) gid = Number(g);
     else {
@@ -100,10 +114,24 @@ export function resolveUser(spec: string | undefined, db: UserDb): ContainerSpec
       if (!gr) throw new UserError(`unknown group '${g}' in ${db.whose} /etc/group`, 125, 'Give a numeric gid, or the name of a group listed there.');
       gid = Number(gr[2]);
     }
+  } else {
+    gid = Number(entry?.[3] ?? uid);
+    // podman: the groups that list the user, when no group is given
+    if (entry) groups = entries(readOptional(db, 'group')).filter((x) => (x[3] ?? '').split(',').includes(entry![0])).map((x) => Number(x[2])).filter((n) => n !== gid && n <= 0xfffffffe);
   }
-  gid ??= Number(entries(db.read('passwd')).find((p) => Number(p[2]) === uid)?.[3] ?? uid);
   if (!(uid <= 0xfffffffe && gid <= 0xfffffffe)) throw new UserError(`invalid user '${spec}'`, 125, 'Give a user and group that exist in the image, or numbers below 4294967295.');
-  return { uid, gid, groups: [], spec };
+  const home = entry?.[5] || (uid === 0 ? '/root' : '/');
+  return { uid, gid, groups: [...new Set(groups)], spec, home };
+}
+
+/** A file that only adds to what is resolved: one that cannot be read (not a regular file, too large) counts as missing. */
+function readOptional(db: UserDb, file: 'passwd' | 'group'): string | undefined {
+  try {
+    return db.read(file);
+  } catch (e) {
+    if (isUserError(e)) return undefined;
+    throw e;
+  }
 }
 
 /** The image's user database, read inside its tree (or the host's own /etc for the built-in image). */
@@ -136,21 +164,14 @@ function readIfExists(file: string): string | undefined {
   }
 }
 
-function parseEnv(values: string[]): string[] {
-  return values.map((e) => {
-    if (e.includes('=')) {
-      if (e.startsWith('=')) throw new UserError(`invalid --env '${e}': the variable name is empty`);
-      return e;
-    }
-    const v = process.env[e];
-    return v === undefined ? '' : `${e}=${v}`;
-  }).filter(Boolean);
-}
-
 export interface RunRequest {
   name?: string;
   spec: ContainerSpec;
   detach: boolean;
+  /** --cidfile: where to write the id once created */
+  cidfile?: string;
+  /** --replace: a container of this name goes first */
+  replace: boolean;
 }
 
 /** Everything after `run`/`create` (flags, IMAGE, CMD...) to a validated request. */
@@ -158,7 +179,9 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   const [image, ...command] = p.positionals;
   if (!image) throw new UserError('an image is required', 125, 'Usage: tsbox run [FLAGS] IMAGE [CMD...]; the built-in image is "host".');
   engine.images.get(image);
-  const cmd = command.length ? command : ['/bin/sh'];
+  // podman's words and code: an image without a Cmd gives nothing to run
+  if (command.length === 0) throw new UserError('no command or entrypoint provided, and no CMD or ENTRYPOINT from image', 125, `Give the command after the image: tsbox run [FLAGS] ${image} CMD [ARG...]`);
+  const cmd = command;
   const resources = parseResourceFlags(p);
   const security = parseSecurityFlags(p);
   const volumes = parseVolumeFlags(p, { cwd: process.cwd(), store: new VolumeStore(engine.paths) });
@@ -195,9 +218,9 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     }
   }
   const { uidMap, gidMap } = userns;
-  const user =
+  const { home, ...user } =
     str(p, 'user') === undefined && userns.defaultUser
-      ? { ...userns.defaultUser, groups: [], spec: `${userns.defaultUser.uid}:${userns.defaultUser.gid}` }
+      ? { ...userns.defaultUser, groups: [], spec: `${userns.defaultUser.uid}:${userns.defaultUser.gid}`, home: '/' }
       : resolveUser(str(p, 'user'), imageUserDb(engine, image));
   const tty = bool(p, 'tty');
   const workdir = str(p, 'workdir') ?? '/';
@@ -205,8 +228,8 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   const hostname = str(p, 'hostname') ?? '';
   if (hostname && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(hostname)) throw new UserError(`invalid --hostname '${hostname}'`, 125, 'Use up to 63 letters, digits, "." and "-".');
   if (namespaces.uts.kind !== 'private' && hostname) throw new UserError('--hostname needs a private UTS namespace', 125, 'Drop --uts or --hostname.');
-  const home = user.uid === 0 ? '/root' : '/';
-  const env = [`PATH=${DEFAULT_PATH}`, `HOME=${home}`, 'container=tsbox', ...(tty ? ['TERM=xterm'] : []), ...parseEnv(list(p, 'env'))];
+  // as podman: TERM and HOSTNAME whether or not there is a terminal (HOSTNAME: the name set at create)
+  const env = [`PATH=${DEFAULT_PATH}`, `HOME=${home}`, 'container=tsbox', 'TERM=xterm', ...expandEnv(envFileEntries(p)), ...expandEnv(list(p, 'env'))];
   const sel = selinuxState(selinuxSetting(engine.options.selinux));
   const labelOpts = parseLabelOpts(security.labelOpts);
   let labels: ContainerSpec['labels'] = { disabled: labelOpts.disabled || !sel.labeling };
@@ -236,12 +259,15 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     noNewPrivileges: security.noNewPrivileges,
     seccomp: security.seccomp,
     readOnlyRoot: security.readOnlyRoot,
-    volumes,
+    volumes: [...volumes, ...readOnlyTmpfs(p, security.readOnlyRoot, volumes)],
     resources,
     labels,
     logMaxSize: parseLogOpts(list(p, 'log-opt')),
+    ...parseCompatFlags(p, { autoRemove: bool(p, 'rm') }),
   };
-  return { name: str(p, 'name'), spec, detach: bool(p, 'detach') };
+  const replace = bool(p, 'replace');
+  if (replace && str(p, 'name') === undefined) throw new UserError('--replace needs --name', 125, 'It replaces the container of that name.');
+  return { name: str(p, 'name'), spec, detach: bool(p, 'detach'), cidfile: checkCidfile(p), replace };
 }
 
 /** For code that builds containers from argv arrays (tsbox demo). */

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomId } from './random.js';
-import { UserError } from '../common/errors.js';
+import { NotFoundError, UserError } from '../common/errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { runProgram } from './programs.js';
 import { checkTarArchive } from './tarcheck.js';
@@ -97,7 +97,7 @@ export class ImageStore {
   get(name: string): ImageRecord {
     if (name === HOST_IMAGE) return hostImageRecord;
     const rec = NAME_RE.test(name) ? readJsonIfExists<ImageRecord>(path.join(this.dir(name), 'image.json')) : undefined;
-    if (!rec) throw new UserError(`image '${name}' not found`, 125, 'See `tsbox images` for what is here, and `tsbox image import PATH --name NAME` to add one.');
+    if (!rec) throw new NotFoundError('image', name, `image '${name}' not found`, 'See `tsbox images` for what is here, and `tsbox image import PATH --name NAME` to add one.');
     return rec;
   }
 

@@ -69,6 +69,41 @@ export interface ContainerSpec {
   labels: { process?: string; mount?: string; disabled: boolean };
   /** cap of the log file in bytes (--log-opt max-size; logfile.ts); records of an older tsbox lack it: the default */
   logMaxSize?: number;
+  // podman's first-hour flags; records of an older tsbox lack them: the defaults
+  /** podman's --label KEY=VALUE: the user's metadata (`labels` above are SELinux's) */
+  userLabels?: Record<string, string>;
+  /** what stop sends first (--stop-signal; default SIGTERM) */
+  stopSignal?: string;
+  /** seconds stop waits before SIGKILL (--stop-timeout; default 10) */
+  stopTimeout?: number;
+  /** --restart: what the monitor's cleanup does when the container exits (default no) */
+  restartPolicy?: RestartPolicy;
+  /** --health-cmd and friends */
+  healthcheck?: Healthcheck;
+  /** size of /dev/shm in bytes (--shm-size; default 64 MiB) */
+  shmSize?: number;
+}
+
+export interface RestartPolicy {
+  name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  /** on-failure:N, 0 = no limit */
+  maxRetries: number;
+}
+
+export interface Healthcheck {
+  /** podman's Test: ['CMD-SHELL', 'cmd'] or ['CMD', argv...] */
+  test: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+  startPeriodMs: number;
+}
+
+/** podman's State.Health */
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy';
+  failingStreak: number;
+  log: Array<{ start: string; end: string; exitCode: number; output: string }>;
 }
 
 export interface ContainerRecord {
@@ -92,6 +127,11 @@ export interface ContainerRecord {
   /** namespace inodes observed at start: type -> inode */
   nsInodes: Partial<Record<NamespaceType, number>>;
   error?: string;
+  /** restarts by the restart policy since the last start by hand */
+  restartCount?: number;
+  /** stopped by stop, kill or rm: `always` and `unless-stopped` do not restart it (podman) */
+  stoppedByUser?: boolean;
+  health?: HealthState;
 }
 
 export interface ImageRecord {

@@ -80,7 +80,7 @@ export const stats: Command = {
   summary: 'Show live resource usage of containers',
   usage: 'tsbox stats [--no-stream] [--format json] [-i SECONDS] [CONTAINER...]',
   flags: [
-    { name: 'no-stream', type: 'bool', help: 'print one sample and exit (CPU % is measured over one interval)' },
+    { name: 'no-stream', type: 'bool', help: 'print one sample and exit (CPU % since the container started)' },
     { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or table (default)' },
     { name: 'interval', short: 'i', type: 'string', arg: 'SECONDS', help: 'time between refreshes (default 1)' },
   ],
@@ -99,9 +99,11 @@ export const stats: Command = {
     process.once('SIGTERM', stop);
     try {
       let recs = targets(engine, p.positionals, true);
-      let prev = sweepStats(recs.map(target));
+      // The first frame's CPU % is since the container started (its cgroup
+      // is new at every start), as podman's: no second sample to wait for.
+      let prev = sweepStats(recs.map(target), sinceStart(recs));
       for (let frame = 0; !stopped; frame++) {
-        if (bool(p, 'no-stream') || frame > 0) {
+        if (frame > 0) {
           try {
             await delay(interval, undefined, { signal: abort.signal });
           } catch {
@@ -127,6 +129,15 @@ export const stats: Command = {
     }
   },
 };
+
+/** A sample of nothing used at each container's start, for the first frame's CPU %. */
+function sinceStart(recs: ContainerRecord[]): Map<string, ContainerStats> {
+  const zero = (r: ContainerRecord): ContainerStats => ({
+    id: r.id, at: Date.parse(r.startedAt ?? r.created), cpuNs: 0, cpuPercent: null, cpuPercentOfLimit: null, memUsed: 0, memLimit: null,
+    memPercent: null, pids: 0, pidsLimit: null, blkRead: 0, blkWrite: 0, netRx: 0, netTx: 0, oomKills: 0,
+  });
+  return new Map(recs.map((r) => [r.id, zero(r)]));
+}
 
 function target(r: ContainerRecord) {
   return { id: r.id, pid: r.pid, cgroupPaths: r.cgroupPaths };

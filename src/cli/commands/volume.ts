@@ -4,7 +4,7 @@ import type { Command, GlobalOptions } from '../command.js';
 import { bool, list, str, type Parsed } from '../args.js';
 import { ago, formatFlag, json, table } from '../format.js';
 import { openEngine } from '../open-engine.js';
-import { UserError } from '../../common/errors.js';
+import { errorText, EXIT_NO_SUCH, isNotFound, isUserError, UserError } from '../../common/errors.js';
 import { VolumeStore } from '../../engine/volumes.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { print } from '../output.js';
@@ -62,27 +62,48 @@ function ls(p: Parsed, args: string[], g: GlobalOptions): number {
   return 0;
 }
 
+/** podman's: what was found is printed, then an error for each name that was not (125). */
 function inspect(p: Parsed, args: string[], g: GlobalOptions): number {
   if (args.length === 0) throw new UserError('volume inspect needs a volume name', 125, 'Usage: tsbox volume inspect NAME...');
   formatFlag(str(p, 'format')); // inspect always prints JSON; the flag is checked for typos only
   const { store, containers } = open(g);
-  print(json(args.map((n) => ({ ...store.inspect(n), usedBy: usersOf(n, containers).map((c) => c.name) }))));
-  return 0;
+  const found: unknown[] = [];
+  const missing: string[] = [];
+  for (const n of args) {
+    try {
+      found.push({ ...store.inspect(n), usedBy: usersOf(n, containers).map((c) => c.name) });
+    } catch (e) {
+      if (!isNotFound(e, 'volume')) throw e;
+      missing.push(e.message);
+    }
+  }
+  print(json(found));
+  for (const m of missing) process.stderr.write(`Error: ${m}\n`);
+  return missing.length ? 125 : 0;
 }
 
+/** podman's codes: 1 for a volume that is not there (none with -f), and every other name is still removed. */
 async function rm(p: Parsed, args: string[], g: GlobalOptions): Promise<number> {
   if (args.length === 0) throw new UserError('volume rm needs a volume name', 125, 'Usage: tsbox volume rm [-f] NAME...');
   const { store, containers } = open(g);
   const force = bool(p, 'force');
+  let code = 0;
   for (const name of args) {
-    const users = usersOf(name, containers);
-    // Deleting the data under a running container is never what --force means.
-    const live = users.filter(isLive);
-    if (live.length > 0) throw new UserError(`volume ${name} is mounted by running container ${live.map((c) => c.name).join(', ')}`, 125, 'Stop it first: tsbox stop NAME.');
-    await store.remove(name, { force, inUseBy: users.map((c) => c.name) });
-    print(`${name}\n`);
+    try {
+      const users = usersOf(name, containers);
+      // Deleting the data under a running container is never what --force means.
+      const live = users.filter(isLive);
+      if (live.length > 0) throw new UserError(`volume ${name} is mounted by running container ${live.map((c) => c.name).join(', ')}`, 125, 'Stop it first: tsbox stop NAME.');
+      await store.remove(name, { force, inUseBy: users.map((c) => c.name) });
+      print(`${name}\n`);
+    } catch (e) {
+      if (isNotFound(e, 'volume') && force) continue;
+      if (!isUserError(e)) throw e;
+      process.stderr.write(`Error: ${errorText(e)}\n`);
+      code ||= isNotFound(e, 'volume') ? EXIT_NO_SUCH : e.code;
+    }
   }
-  return 0;
+  return code;
 }
 
 async function prune(args: string[], g: GlobalOptions): Promise<number> {
