@@ -4,9 +4,10 @@
 // and removed again.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { execaSync } from 'execa';
 import { BIN } from '../test/lib/cli.js';
+import { Tmux } from '../test/tmux/tmux.js';
 import { Engine } from '../src/engine/engine.js';
 import { sweepStats, type ContainerStats } from '../src/probe/stats.js';
 import { have, hostIsHybrid, hyperfine, type HyperfineRow } from './tools.js';
@@ -19,6 +20,8 @@ export interface LoadResult {
   podmanStats?: HyperfineRow;
   podmanContainers: number;
   dashFirstFrameMs: number | null;
+  /** launch until the whole screen is there (its footer), which may come after the container rows */
+  dashWholeScreenMs: number | null;
   dashCpuPercent: number | null;
   dashRssMiB: number | null;
   dashIntervalS: number;
@@ -42,17 +45,26 @@ function rssKiB(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** The dashboard in tmux over ROOT: time to the first frame, CPU over `seconds`, RSS. */
-async function measureDashboard(root: string, expectName: string, seconds: number): Promise<Pick<LoadResult, 'dashFirstFrameMs' | 'dashCpuPercent' | 'dashRssMiB'>> {
-  const sock = `tsbox-bench-${process.pid}`;
-  const tmux = (...a: string[]) => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
+/** A footer hint: on screen once the whole dashboard is drawn. */
+const FOOTER_TEXT = '? help';
+
+/**
+ * The dashboard in tmux over ROOT: time to the first frame (a container
+ * name on screen) and to the whole screen, CPU over `seconds`, RSS.
+ */
+async function measureDashboard(root: string, expectName: string, seconds: number): Promise<Pick<LoadResult, 'dashFirstFrameMs' | 'dashWholeScreenMs' | 'dashCpuPercent' | 'dashRssMiB'>> {
+  const t = new Tmux(120, 40);
   const pidFile = path.join(root, 'dash.pid');
   const t0 = performance.now();
-  tmux('new-session', '-d', '-x', '120', '-y', '40', `echo $$ > ${pidFile}; exec ${process.execPath} ${BIN} --root ${root}`);
+  t.start(`echo $$ > ${pidFile}; exec ${process.execPath} ${BIN} --root ${root}`);
   let first: number | null = null;
+  let whole: number | null = null;
   try {
-    for (let i = 0; i < 400 && first === null; i++) {
-      if (tmux('capture-pane', '-p').stdout.includes(expectName)) first = performance.now() - t0;
+    for (let i = 0; i < 400 && whole === null; i++) {
+      const screen = t.capture();
+      const at = performance.now() - t0;
+      if (first === null && screen.includes(expectName)) first = at;
+      if (screen.includes(FOOTER_TEXT)) whole = at;
       else await sleep(5);
     }
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
@@ -63,18 +75,18 @@ async function measureDashboard(root: string, expectName: string, seconds: numbe
     await sleep(seconds * 1000);
     const cpu = ((cpuTicks(pid) - c0) / hz / ((performance.now() - w0) / 1000)) * 100;
     const rss = rssKiB(pid) / 1024;
-    return { dashFirstFrameMs: first, dashCpuPercent: cpu, dashRssMiB: rss };
+    return { dashFirstFrameMs: first, dashWholeScreenMs: whole, dashCpuPercent: cpu, dashRssMiB: rss };
   } finally {
-    tmux('send-keys', 'q');
+    t.keys('q');
     await sleep(300);
-    tmux('kill-server');
+    t.kill();
   }
 }
 
-export async function benchLoad(work: string, n: number, image: string, rootfs: string): Promise<LoadResult> {
+export async function benchLoad(work: string, n: number, image: string, rootfs: string, opts: { podman: boolean }): Promise<LoadResult> {
   const root = path.join(work, 'load-root');
   fs.rmSync(root, { recursive: true, force: true });
-  const cli = (...a: string[]) => execFileSync(process.execPath, [BIN, '--root', root, ...a], { encoding: 'utf8' });
+  const cli = (...a: string[]) => execaSync(process.execPath, [BIN, '--root', root, ...a]).stdout;
   cli('image', 'import', rootfs, '--name', image);
   let podmanIds: string[] = [];
   // podman's default runtime, crun, refuses a hybrid cgroup host; runc runs there
@@ -97,11 +109,11 @@ export async function benchLoad(work: string, n: number, image: string, rootfs: 
     const dash = await measureDashboard(root, 'load-0', DASH_CPU_SECONDS);
     let podmanStats: HyperfineRow | undefined;
     const podmanN = Math.min(n, 20);
-    if (have('podman')) {
+    if (opts.podman && have('podman')) {
       for (let i = 0; i < podmanN; i++) {
-        const r = spawnSync('podman', [...podman, 'run', '-d', '--network', 'none', ...podmanUlimits().split(' '), 'localhost/tsbox-bench', 'sleep', '3600'], { encoding: 'utf8' });
-        if (r.status === 0) podmanIds.push(r.stdout.trim());
-        else if (i === 0) process.stderr.write(`podman run -d failed, podman stats will see no containers: ${r.stderr.trim().split('\n').pop()}\n`);
+        const r = execaSync('podman', [...podman, 'run', '-d', '--network', 'none', ...podmanUlimits().split(' '), 'localhost/tsbox-bench', 'sleep', '3600'], { reject: false });
+        if (!r.failed) podmanIds.push(r.stdout.trim());
+        else if (i === 0) process.stderr.write(`${(r.shortMessage ?? 'podman run -d failed').split('\n')[0]}; podman stats will see no containers: ${String(r.stderr).trim().split('\n').pop()}\n`);
       }
       [podmanStats] = hyperfine([{ name: `podman stats --no-stream (${podmanIds.length} running${podman.includes('runc') ? ', runtime runc' : ''})`, cmd: `podman ${podman.join(' ')} stats --no-stream` }], { runs: 10, warmup: 1, v1View: false, work, noShell: true });
     }
@@ -115,11 +127,11 @@ export async function benchLoad(work: string, n: number, image: string, rootfs: 
       dashIntervalS: 1,
     };
   } finally {
-    if (podmanIds.length) spawnSync('podman', [...podman, 'rm', '-f', '-t', '0', ...podmanIds], { stdio: 'ignore' });
+    if (podmanIds.length) execaSync('podman', [...podman, 'rm', '-f', '-t', '0', ...podmanIds], { reject: false });
     podmanIds = [];
     const ids = cli('ps', '-a', '-q').split('\n').filter(Boolean);
-    for (let i = 0; i < ids.length; i += 50) spawnSync(process.execPath, [BIN, '--root', root, 'rm', '-f', ...ids.slice(i, i + 50)], { stdio: 'ignore' });
-    spawnSync(process.execPath, [BIN, '--root', root, 'rmi', image], { stdio: 'ignore' });
+    for (let i = 0; i < ids.length; i += 50) execaSync(process.execPath, [BIN, '--root', root, 'rm', '-f', ...ids.slice(i, i + 50)], { reject: false });
+    execaSync(process.execPath, [BIN, '--root', root, 'rmi', image], { reject: false });
     fs.rmSync(root, { recursive: true, force: true });
   }
 }

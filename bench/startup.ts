@@ -10,7 +10,7 @@
 // which gives a pure v1 view. Every tool, tsbox included, runs in that view.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execaSync } from 'execa';
 import { hostIsHybrid, have, hyperfine, type HyperfineRow } from './tools.js';
 import { BIN } from '../test/lib/cli.js';
 import { makeBusyboxRootfs } from '../test/lib/busybox.js';
@@ -26,7 +26,7 @@ function ociBundle(dir: string, rootfs: string): string {
   const bundle = path.join(dir, 'bundle');
   fs.mkdirSync(bundle, { recursive: true });
   fs.rmSync(path.join(bundle, 'config.json'), { force: true });
-  execFileSync(have('crun') ? 'crun' : 'runc', ['spec'], { cwd: bundle });
+  execaSync(have('crun') ? 'crun' : 'runc', ['spec'], { cwd: bundle });
   const cfg = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
   cfg.process.terminal = false;
   cfg.process.args = ['/bin/true'];
@@ -40,13 +40,15 @@ export async function benchStartup(work: string, runs: number): Promise<StartupR
   makeBusyboxRootfs(rootfs);
   const root = path.join(work, 'tsbox-root');
   const tsbox = `${process.execPath} ${BIN} --root ${root}`;
-  spawnSync(process.execPath, [BIN, '--root', root, 'rmi', 'benchbb'], { stdio: 'ignore' });
-  execFileSync(process.execPath, [BIN, '--root', root, 'image', 'import', rootfs, '--name', 'benchbb'], { stdio: 'ignore' });
+  /** tsbox itself; `mayFail` for removals of what may not exist */
+  const cli = (args: string[], mayFail = false) => execaSync(process.execPath, [BIN, '--root', root, ...args], { reject: !mayFail });
+  cli(['rmi', 'benchbb'], true);
+  cli(['image', 'import', rootfs, '--name', 'benchbb']);
 
   // The helper alone: the argv the engine would hand it for a prepared container.
   const engine = Engine.open({ root });
-  spawnSync(process.execPath, [BIN, '--root', root, 'rm', '-f', 'bench-helper'], { stdio: 'ignore' });
-  execFileSync(process.execPath, [BIN, '--root', root, 'create', '--name', 'bench-helper', 'benchbb', '/bin/true'], { stdio: 'ignore' });
+  cli(['rm', '-f', 'bench-helper'], true);
+  cli(['create', '--name', 'bench-helper', 'benchbb', '/bin/true']);
   const plan = await engine.helperPlan('bench-helper');
   for (const fd of plan.fds) fs.closeSync(fd);
   const id = engine.get('bench-helper').id;
@@ -63,7 +65,7 @@ export async function benchStartup(work: string, runs: number): Promise<StartupR
   if (have('runc')) cmds.push({ name: 'runc run', cmd: `runc run --bundle ${bundle} tsbox-bench-runc-$$` });
   if (have('podman')) {
     const podman = 'podman --cgroup-manager=cgroupfs --events-backend=file';
-    spawnSync('sh', ['-c', `${podman} image rm -f localhost/tsbox-bench >/dev/null 2>&1; tar -C ${rootfs} -c . | ${podman} import - tsbox-bench >/dev/null`]);
+    execaSync('sh', ['-c', `${podman} image rm -f localhost/tsbox-bench >/dev/null 2>&1; tar -C ${rootfs} -c . | ${podman} import - tsbox-bench >/dev/null`], { reject: false });
     // No CAP_SYS_RESOURCE on some hosts: pin podman's rlimits to what we have (as peers.sh does).
     cmds.push({ name: 'podman run --rm --network none', cmd: `${podman} run --rm --network none ${podmanUlimits()} localhost/tsbox-bench /bin/true` });
   }
@@ -76,8 +78,8 @@ export async function benchStartup(work: string, runs: number): Promise<StartupR
     ],
     { runs: Math.max(2 * runs, 60), warmup: 5, v1View: false, work, noShell: true },
   );
-  spawnSync(process.execPath, [BIN, '--root', root, 'rm', '-f', 'bench-helper'], { stdio: 'ignore' });
-  spawnSync(process.execPath, [BIN, '--root', root, 'rmi', 'benchbb'], { stdio: 'ignore' });
+  cli(['rm', '-f', 'bench-helper'], true);
+  cli(['rmi', 'benchbb'], true);
   return { rows, psRows, context: hybrid ? 'hybrid host: all rows in a pure-v1 mount namespace view (crun refuses hybrid)' : 'as is' };
 }
 
@@ -87,13 +89,13 @@ export async function benchStartup(work: string, runs: number): Promise<StartupR
  * have, as ../shared/bench/peers.sh does.
  */
 export function podmanUlimits(): string {
-  const hn = execFileSync('bash', ['-c', 'ulimit -Hn']).toString().trim();
-  let hu = execFileSync('bash', ['-c', 'ulimit -Hu']).toString().trim();
+  const hn = execaSync('bash', ['-c', 'ulimit -Hn']).stdout.trim();
+  let hu = execaSync('bash', ['-c', 'ulimit -Hu']).stdout.trim();
   if (hu === 'unlimited' || Number(hu) > 32768) hu = '32768';
   return `--ulimit nofile=${hn}:${hn} --ulimit nproc=${hu}:${hu}`;
 }
 
 /** The podman image both start-up and load benchmarks use. */
 export function removePodmanImage(): void {
-  if (have('podman')) spawnSync('podman', ['image', 'rm', '-f', 'localhost/tsbox-bench'], { stdio: 'ignore' });
+  if (have('podman')) execaSync('podman', ['image', 'rm', '-f', 'localhost/tsbox-bench'], { reject: false });
 }

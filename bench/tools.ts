@@ -1,7 +1,9 @@
 // Benchmark plumbing: hyperfine runs and the hybrid-cgroup workaround.
+// Programs run through execa: an error names the command line and carries
+// its stderr.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execaSync } from 'execa';
 
 export interface HyperfineRow {
   name: string;
@@ -15,7 +17,7 @@ export interface HyperfineRow {
 }
 
 export function have(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+  return !execaSync('sh', ['-c', `command -v ${tool}`], { reject: false, stdio: 'ignore' }).failed;
 }
 
 /** v1 controllers on tmpfs plus a cgroup2 mount at unified that holds controllers. */
@@ -47,8 +49,9 @@ export function hyperfine(
       ? ['unshare', '-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=1m,mode=755 tsbox-bench-v1 /sys/fs/cgroup/unified && exec "$@"', 'v1', ...cmd]
       : [...cmd];
   for (const c of cmds) {
-    const probe = spawnSync(wrap(['sh', '-c', c.cmd])[0], wrap(['sh', '-c', c.cmd]).slice(1), { encoding: 'utf8', timeout: 60000 });
-    if (probe.status !== 0) rows.push({ name: c.name, medianMs: NaN, meanMs: NaN, stddevMs: NaN, minMs: NaN, maxMs: NaN, runs: 0, failed: `rc=${probe.status}: ${(probe.stderr || '').trim().split('\n').pop()?.slice(0, 160)}` });
+    const [file, ...args] = wrap(['sh', '-c', c.cmd]);
+    const probe = execaSync(file, args, { reject: false, timeout: 60000 });
+    if (probe.failed) rows.push({ name: c.name, medianMs: NaN, meanMs: NaN, stddevMs: NaN, minMs: NaN, maxMs: NaN, runs: 0, failed: `${(probe.shortMessage ?? c.cmd).split('\n')[0].slice(0, 120)}: ${String(probe.stderr).trim().split('\n').pop()?.slice(0, 160)}` });
     else ok.push(c);
   }
   if (ok.length === 0) return rows;
@@ -59,8 +62,8 @@ export function hyperfine(
     const args = ['--style', 'none', '--warmup', String(round === 0 ? opts.warmup : 1), '--runs', String(perRound), '--export-json', out];
     if (opts.noShell) args.push('-N');
     for (const c of ok) args.push('-n', c.name, c.cmd);
-    const argv = wrap(['hyperfine', ...args]);
-    execFileSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+    const [file, ...argv] = wrap(['hyperfine', ...args]);
+    execaSync(file, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
     const data = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: Array<{ command: string; times: number[] }> };
     for (const r of data.results) times.get(r.command)!.push(...r.times.map((t) => t * 1000));
   }
@@ -85,7 +88,7 @@ export function ratio(a: HyperfineRow | undefined, b: HyperfineRow | undefined):
 
 export function versionOf(tool: string): string {
   try {
-    return execFileSync(tool, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+    return execaSync(tool, ['--version']).stdout.split('\n')[0];
   } catch {
     return `${tool}: not installed`;
   }

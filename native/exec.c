@@ -167,6 +167,9 @@ __attribute__((noreturn)) static void exec_intermediate(const struct config *c, 
   for (size_t i = 0; i < c->n_cgroups; i++)
     if (write_all(c->cgroup_fds[i], "0", 1) < 0)
       die_with_error("cgroup", "join cgroup `%s`", c->cgroups[i]);
+  /* Inherited by CMD's process; set here, where /proc is still the host's */
+  if (apply_process_limits(c, &e) < 0)
+    die_with_struct(&e);
   /* All at once; pid and time apply to the process we clone next, which
    * alone is in the container's pid namespace. */
   if (flags != 0 && setns(pidfd, flags) < 0)

@@ -15,7 +15,10 @@
 #define KERNEL_FLOOR_MAJOR 5
 #define KERNEL_FLOOR_MINOR 12
 
-enum mount_kind { MOUNT_BIND, MOUNT_TMPFS };
+/* MOUNT_DEVICE: a host device node (--device-fd) made in the container:
+ * mknod of the same type and number, or (in a user namespace, where mknod
+ * is refused) a bind of the host's node */
+enum mount_kind { MOUNT_BIND, MOUNT_TMPFS, MOUNT_DEVICE };
 
 struct mount_entry {
   enum mount_kind kind;
@@ -31,6 +34,22 @@ struct mount_entry {
   char *canon; /* the path src_fd names (readlink, no symlink in it): for
                   --bind-fd always, for --bind when unprivileged, as the
                   child re-opens it in its copy of the mount tree */
+  /* tmpfs: mount flags and data (tmpfs.c: parse_tmpfs_options) */
+  unsigned long flags;
+  char *data;
+};
+
+/* --rlimit NAME=SOFT:HARD */
+struct rlimit_entry {
+  int resource; /* RLIMIT_* */
+  const char *name;
+  uint64_t soft, hard; /* RLIM_INFINITY for unlimited */
+};
+
+/* --sysctl KEY=VALUE: KEY as a path below /proc/sys (net/ipv4/ping_group_range) */
+struct sysctl_entry {
+  char *key;
+  const char *value;
 };
 
 struct ns_join {
@@ -50,6 +69,7 @@ struct config {
   int rootfs_fd;
   /* --overlay: lowerdir (dirs separated by ':'), upperdir, workdir */
   char *overlay_lower, *overlay_upper, *overlay_work;
+  bool overlay_userxattr; /* layers with user.overlay.* whiteouts (rootless) */
   struct ns_join joins[8];
   size_t n_joins;
   int userns_block_fd;
@@ -58,6 +78,17 @@ struct config {
   size_t n_mounts;
   bool ro_root;
   const char *mount_label;
+  struct sysctl_entry *sysctls;
+  size_t n_sysctls;
+  /* --mask PATH: masked besides the defaults; --unmask PATH: a default
+   * (masked or read-only) path left alone; --unmask ALL: all of them */
+  const char **masks;
+  size_t n_masks;
+  const char **unmasks;
+  size_t n_unmasks;
+  bool unmask_all;
+  /* --init: pid 1 is a small init of ours (init.c) and CMD its child */
+  bool init;
   bool detach;
   const char *log_path;
   uint64_t log_max; /* 0: no cap */
@@ -102,6 +133,10 @@ struct config {
   uint64_t caps;
   unsigned int cap_last;
   bool no_new_privs;
+  struct rlimit_entry *rlimits;
+  size_t n_rlimits;
+  bool has_oom_score_adj;
+  int oom_score_adj;
   int seccomp_fd;
   const char *seccomp_file; /* alternative to seccomp_fd, read on the host */
   struct sock_filter *seccomp_prog;
@@ -151,6 +186,7 @@ int chown_main(int argc, char **argv);
 int userns_main(int argc, char **argv);
 int lock_main(int argc, char **argv);
 int read_file_main(int argc, char **argv);
+int extract_main(int argc, char **argv);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);
@@ -172,6 +208,8 @@ struct ns_plan {
   bool ipc_new;
 };
 int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error *e);
+/* --unmask paths must be among the defaults */
+int check_unmasks(const struct config *c, struct error *e);
 
 /* tree.c: trees of host files beneath an O_PATH fd the engine opened (the
  * sources of :U and :z/:Z volumes), never leaving them */
@@ -255,6 +293,24 @@ void close_cgroup_mounts(struct config *c);
 int save_home_namespaces(struct config *c, struct error *e);
 void close_home_namespaces(struct config *c);
 void run_on_exit(struct config *c);
+
+/* tmpfs.c: --tmpfs DST:OPTS, the options checked one by one */
+int parse_tmpfs_options(struct mount_entry *m, const char *opts, struct error *e);
+
+/* sysctl.c */
+int parse_sysctl(struct config *c, const char *val, struct error *e);
+int check_sysctl_namespaces(const struct config *c, struct error *e);
+int apply_sysctls(int procfd, const struct config *c, struct error *e);
+
+/* limits.c: --rlimit and --oom-score-adj, applied on the host side of the
+ * process before it enters the container (run: the init's first step;
+ * exec: the intermediate's), inherited from there */
+int parse_rlimit(struct config *c, const char *val, struct error *e);
+int apply_process_limits(const struct config *c, struct error *e);
+
+/* init.c: --init. Forks; the child returns and becomes CMD, the parent is
+ * the container's pid 1 until CMD ends (never returns). */
+void become_init_of_cmd(const struct config *c);
 
 /* caps.c */
 int apply_user_and_caps(const struct config *c, bool in_userns, struct error *e);

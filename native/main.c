@@ -26,6 +26,7 @@ static void usage(FILE *f)
         "       tsbox-helper userns --status-fd FD --userns-block-fd FD [--clear-groups] -- CMD [ARG...]\n"
         "       tsbox-helper lock [--try] 3<LOCKFILE\n"
         "       tsbox-helper read-file (--root DIR | --pid N --pid-start T) --max BYTES PATH\n"
+        "       tsbox-helper extract --root DIR [--userxattr] < RECORDS\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);
@@ -122,17 +123,24 @@ static int add_mount(struct config *c, enum mount_kind kind, const char *arg, bo
   m->kind = kind;
   m->ro = ro;
   m->src_fd = m->tree_fd = -1;
+  const char *opt = kind == MOUNT_DEVICE ? "--device-fd" : "--bind-fd";
   if (kind == MOUNT_TMPFS) {
-    m->dst = arg;
+    /* DST[:OPTS]: destinations hold no colon (the engine refuses them) */
+    const char *colon = strchr(arg, ':');
+    m->dst = colon ? strndup(arg, (size_t) (colon - arg)) : arg;
+    if (m->dst == NULL)
+      return fail(e, "argv", "strndup");
+    if (parse_tmpfs_options(m, colon ? colon + 1 : NULL, e) < 0)
+      return -1;
   } else if (by_fd) {
     const char *colon = strchr(arg, ':');
     cleanup_free char *fd = colon ? strndup(arg, (size_t) (colon - arg)) : NULL;
     if (colon == NULL || colon[1] == '\0')
-      return failx(e, "argv", "--bind-fd: expected FD:DST, got `%s`", arg);
+      return failx(e, "argv", "%s: expected FD:DST, got `%s`", opt, arg);
     if (fd == NULL)
       return fail(e, "argv", "strndup");
     if (!parse_fd(fd, &m->src_fd))
-      return failx(e, "argv", "--bind-fd: bad fd `%s`", fd);
+      return failx(e, "argv", "%s: bad fd `%s`", opt, fd);
     m->dst = colon + 1;
   } else {
     const char *colon = strrchr(arg, ':');
@@ -189,7 +197,12 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
   c->device_rules = calloc(n, sizeof *c->device_rules);
   c->cgroup_mounts = calloc(n, sizeof *c->cgroup_mounts);
   c->on_exit_argv = calloc(n + 1, sizeof *c->on_exit_argv);
-  if (!c->env || !c->mounts || !c->cgroups || !c->cgroup_fds || !c->device_rules || !c->cgroup_mounts || !c->on_exit_argv)
+  c->sysctls = calloc(n, sizeof *c->sysctls);
+  c->masks = calloc(n, sizeof *c->masks);
+  c->unmasks = calloc(n, sizeof *c->unmasks);
+  c->rlimits = calloc(n, sizeof *c->rlimits);
+  if (!c->env || !c->mounts || !c->cgroups || !c->cgroup_fds || !c->device_rules || !c->cgroup_mounts ||
+      !c->on_exit_argv || !c->sysctls || !c->masks || !c->unmasks || !c->rlimits)
     return fail(e, "argv", "calloc");
 
   for (i = 2; i < argc; i++) {
@@ -211,6 +224,8 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     if (strcmp(opt, "--stdin") == 0) { c->keep_stdin = true; continue; }
     if (strcmp(opt, "--detach") == 0) { c->detach = true; continue; }
     if (strcmp(opt, "--cgroup-mount-rw") == 0) { c->cgroup_mounts_rw = true; continue; }
+    if (strcmp(opt, "--init") == 0) { c->init = true; continue; }
+    if (strcmp(opt, "--overlay-userxattr") == 0) { c->overlay_userxattr = true; continue; }
 
     eq = strchr(opt, '=');
     if (eq != NULL) {
@@ -288,6 +303,33 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     } else if (OPT("--tmpfs")) {
       if (add_mount(c, MOUNT_TMPFS, val, false, false, e) < 0)
         return -1;
+    } else if (OPT("--device-fd")) {
+      if (add_mount(c, MOUNT_DEVICE, val, false, true, e) < 0)
+        return -1;
+    } else if (OPT("--sysctl")) {
+      if (parse_sysctl(c, val, e) < 0)
+        return -1;
+    } else if (OPT("--mask")) {
+      if (val[0] != '/')
+        return failx(e, "argv", "--mask: `%s` must be absolute", val);
+      c->masks[c->n_masks++] = val;
+    } else if (OPT("--unmask")) {
+      if (strcmp(val, "ALL") == 0)
+        c->unmask_all = true;
+      else
+        c->unmasks[c->n_unmasks++] = val; /* mounts.c checks it is one of ours */
+    } else if (OPT("--rlimit")) {
+      if (parse_rlimit(c, val, e) < 0)
+        return -1;
+    } else if (OPT("--oom-score-adj")) {
+      char *end;
+      long v;
+      errno = 0;
+      v = strtol(val, &end, 10);
+      if (errno || end == val || *end || v < -1000 || v > 1000)
+        return failx(e, "argv", "--oom-score-adj: `%s` is not a number from -1000 to 1000", val);
+      c->oom_score_adj = (int) v;
+      c->has_oom_score_adj = true;
     } else if (OPT("--mount-label")) {
       /* goes into mount options as context="LABEL" */
       if (strpbrk(val, "\"\\\n") != NULL)
@@ -358,7 +400,8 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       return failx(e, "argv", "exec needs --pid and --pid-start");
     if (c->rootfs || c->overlay_lower || c->n_mounts || c->n_joins || c->detach || c->log_path || c->log_max ||
         c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0 || c->n_cgroup_mounts ||
-        c->cgroup_mounts_rw || c->on_exit)
+        c->cgroup_mounts_rw || c->on_exit || c->n_sysctls || c->n_masks || c->n_unmasks || c->unmask_all ||
+        c->init)
       return failx(e, "argv", "option not valid for exec");
     /* Without the container's mount namespace CMD would run on the host's
      * filesystem (and a --tty pty would come from the host's devpts). */
@@ -391,6 +434,8 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       return failx(e, "argv", "--hostname needs --ns uts");
     if (c->userns_block_fd >= 0 && !(c->ns_flags & CLONE_NEWUSER))
       return failx(e, "argv", "--userns-block-fd needs --ns user");
+    if (check_sysctl_namespaces(c, e) < 0 || check_unmasks(c, e) < 0)
+      return -1;
   }
   return 0;
 }
@@ -539,10 +584,11 @@ static char **copy_argv(int argc, char **argv)
 
 /* Whether a process of ours will be in a pid namespace a container's
  * processes are in, before its execve (sealed.c says why that matters):
- * exec's always are; run's init is when it gets no new pid namespace. */
+ * exec's always are; run's init is when it gets no new pid namespace, and
+ * with --init it never execs: it stays the container's pid 1. */
 static bool seen_by_containers(const struct config *c)
 {
-  return c->is_exec || !(c->ns_flags & CLONE_NEWPID);
+  return c->is_exec || !(c->ns_flags & CLONE_NEWPID) || c->init;
 }
 
 int main(int argc, char **argv)
@@ -576,6 +622,8 @@ int main(int argc, char **argv)
     return lock_main(argc, argv); /* the caller's own lock file: no privilege */
   if (strcmp(argv[1], "read-file") == 0)
     return read_file_main(argc, argv); /* reads as the caller, for the caller */
+  if (strcmp(argv[1], "extract") == 0)
+    return extract_main(argc, argv); /* writes as the caller, into the caller's dir */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
     usage(stderr);
     return 125;

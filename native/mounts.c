@@ -338,39 +338,76 @@ static int mask_file(int rootfd, int *devnull, int fd, const char *what, struct 
  * and memory map; powercap's energy counters leak what the host's CPUs run
  * (CVE-2020-8694, Platypus). Missing ones are skipped: they differ by
  * kernel configuration. */
+static const char *const readonly_paths[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" };
+static const char *const masked_paths[] = {
+  "/proc/acpi",       "/proc/asound",      "/proc/kcore",       "/proc/keys",    "/proc/latency_stats",
+  "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",    "/sys/firmware",
+  "/sys/devices/virtual/powercap",         "/sys/fs/selinux",   "/sys/dev/block",
+};
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --unmask PATH (security-opt unmask=): a default path left as it is */
+static bool unmasked(const struct config *c, const char *path)
+{
+  if (c->unmask_all)
+    return true;
+  for (size_t i = 0; i < c->n_unmasks; i++)
+    if (strcmp(c->unmasks[i], path) == 0)
+      return true;
+  return false;
+}
+
+int check_unmasks(const struct config *c, struct error *e)
+{
+  for (size_t i = 0; i < c->n_unmasks; i++) {
+    bool known = false;
+    for (size_t j = 0; j < N_OF(readonly_paths); j++)
+      known |= strcmp(c->unmasks[i], readonly_paths[j]) == 0;
+    for (size_t j = 0; j < N_OF(masked_paths); j++)
+      known |= strcmp(c->unmasks[i], masked_paths[j]) == 0;
+    if (!known)
+      return failx(e, "argv", "--unmask `%s`: not a path the helper masks or makes read-only", c->unmasks[i]);
+  }
+  return 0;
+}
+
+/* PATH hidden: a directory under an empty read-only tmpfs, anything else
+ * under /dev/null. Missing: nothing to hide. */
+static int mask_one(int rootfd, int *devnull, const char *path, const struct config *c, struct error *e)
+{
+  cleanup_fd int fd = open_in_root(rootfd, path, O_PATH, e);
+  struct stat st;
+  if (fd < 0)
+    return errno == ENOENT ? 0 : -1;
+  if (fstat(fd, &st) < 0)
+    return fail(e, "mount", "stat `%s`", path);
+  return S_ISDIR(st.st_mode) ? mask_dir(fd, path, c, e) : mask_file(rootfd, devnull, fd, path, e);
+}
+
 static int mask_paths(int rootfd, const struct config *c, struct error *e)
 {
-  static const char *const ro[] = { "proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger" };
-  static const char *const masked[] = {
-    "proc/acpi",       "proc/asound",      "proc/kcore",       "proc/keys",    "proc/latency_stats",
-    "proc/timer_list", "proc/timer_stats", "proc/sched_debug", "proc/scsi",    "sys/firmware",
-    "sys/devices/virtual/powercap",        "sys/fs/selinux",   "sys/dev/block",
-  };
   cleanup_fd int devnull = -1;
 
-  for (size_t i = 0; i < sizeof ro / sizeof ro[0]; i++) {
-    cleanup_fd int fd = open_in_root(rootfd, ro[i], O_PATH, e);
+  for (size_t i = 0; i < N_OF(readonly_paths); i++) {
+    cleanup_fd int fd = -1;
+    if (unmasked(c, readonly_paths[i]))
+      continue;
+    fd = open_in_root(rootfd, readonly_paths[i], O_PATH, e);
     if (fd < 0) {
       if (errno == ENOENT)
         continue;
       return -1;
     }
-    if (bind_readonly_onto_itself(fd, ro[i], e) < 0)
+    if (bind_readonly_onto_itself(fd, readonly_paths[i], e) < 0)
       return -1;
   }
-  for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++) {
-    cleanup_fd int fd = open_in_root(rootfd, masked[i], O_PATH, e);
-    struct stat st;
-    if (fd < 0) {
-      if (errno == ENOENT)
-        continue;
+  for (size_t i = 0; i < N_OF(masked_paths); i++)
+    if (!unmasked(c, masked_paths[i]) && mask_one(rootfd, &devnull, masked_paths[i], c, e) < 0)
       return -1;
-    }
-    if (fstat(fd, &st) < 0)
-      return fail(e, "mount", "stat `%s`", masked[i]);
-    if (S_ISDIR(st.st_mode) ? mask_dir(fd, masked[i], c, e) < 0 : mask_file(rootfd, &devnull, fd, masked[i], e) < 0)
+  /* --mask: paths of the container, resolved in it like the rest */
+  for (size_t i = 0; i < c->n_masks; i++)
+    if (mask_one(rootfd, &devnull, c->masks[i], c, e) < 0)
       return -1;
-  }
   return 0;
 }
 
@@ -438,7 +475,45 @@ static int enclosing_bind(const struct config *c, const int *trees, size_t i, co
  * (-v shared:/data -v other:/data/sub) is resolved beneath that mount's
  * root fd with RESOLVE_NO_SYMLINKS: what the shared volume holds (a
  * symlink a sibling container flips) cannot send the mount elsewhere. */
-static int user_mounts(int rootfd, const struct config *c, struct error *e)
+/* A device node at PATH (beneath BASE, resolved with RESOLVE) of the same
+ * type, number, mode and owner as the host's node the engine opened: the
+ * container's own node on its /dev tmpfs, so a chmod inside changes nothing
+ * on the host. Whether it may be opened is the device cgroup's to say. */
+static int make_device_node(int base, const char *path, uint64_t resolve, const struct mount_entry *m, struct error *e)
+{
+  cleanup_free char *dir = strdup(path);
+  cleanup_fd int parent = -1;
+  const char *parent_path = "";
+  struct stat st;
+  char *name, *slash;
+
+  if (dir == NULL)
+    return fail(e, "mount", "strdup");
+  if (fstat(m->src_fd, &st) < 0)
+    return fail(e, "mount", "stat device `%s`", m->src);
+  name = dir;
+  slash = strrchr(dir, '/');
+  if (slash != NULL) {
+    *slash = '\0';
+    name = slash + 1;
+    parent_path = dir;
+  }
+  if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    return failx(e, "mount", "device destination `%s` names no file", m->dst);
+  parent = resolve_or_create(base, parent_path, resolve, true, e);
+  if (parent < 0)
+    return -1;
+  if (mknodat(parent, name, st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0) {
+    if (errno == EEXIST)
+      return failx(e, "mount", "device destination `%s` exists in the container already", m->dst);
+    return fail(e, "mount", "mknod `%s`", m->dst);
+  }
+  if (fchownat(parent, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return fail(e, "mount", "chown `%s`", m->dst);
+  return 0;
+}
+
+static int user_mounts(int rootfd, const struct config *c, bool in_userns, struct error *e)
 {
   cleanup_free int *trees = calloc(c->n_mounts + 1, sizeof *trees); /* the attached trees' roots */
   cleanup_free bool *owned = calloc(c->n_mounts + 1, sizeof *owned);
@@ -461,7 +536,11 @@ static int user_mounts(int rootfd, const struct config *c, struct error *e)
       base = trees[parent];
       resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     }
-    if (m->kind == MOUNT_BIND && fstat(m->src_fd, &st) < 0) {
+    if (m->kind == MOUNT_DEVICE && !in_userns) {
+      r = make_device_node(base, rest, resolve, m, e);
+      continue;
+    }
+    if (m->kind != MOUNT_TMPFS && fstat(m->src_fd, &st) < 0) {
       r = fail(e, "mount", "stat `%s`", m->src);
       break;
     }
@@ -474,8 +553,8 @@ static int user_mounts(int rootfd, const struct config *c, struct error *e)
       break;
     }
     if (m->kind == MOUNT_TMPFS) {
-      fs_data(data, sizeof data, "mode=1777", c);
-      r = mount_on_fd("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, data, m->dst, e);
+      fs_data(data, sizeof data, m->data, c);
+      r = mount_on_fd("tmpfs", dst, "tmpfs", m->flags, data, m->dst, e);
       continue;
     }
     trees[i] = m->tree_fd;
@@ -493,19 +572,46 @@ static int user_mounts(int rootfd, const struct config *c, struct error *e)
 }
 
 /* The overlay rootfs as a detached mount (fsopen/fsmount), so the root of
- * the mount is an fd we hold rather than a path to look up again. */
+ * the mount is an fd we hold rather than a path to look up again.
+ *
+ * The lower dirs go one by one as `lowerdir+` (Linux 6.8): fsconfig takes
+ * string values of at most 256 bytes, and an image of a few layers has
+ * longer lowerdir strings than that. Older kernels know no `lowerdir+`
+ * (EINVAL on the first one): they get the one `lowerdir` string, which
+ * must then fit. */
 static int overlay_tree(const struct config *c, struct error *e)
 {
-  const char *keys[] = { "source", "lowerdir", "upperdir", "workdir" };
-  const char *values[] = { "overlay", c->overlay_lower, c->overlay_upper, c->overlay_work };
   cleanup_fd int fs = sys_fsopen("overlay", TSBOX_FSOPEN_CLOEXEC);
+  cleanup_free char *lowers = strdup(c->overlay_lower);
+  bool one_by_one = true;
   int mnt;
 
   if (fs < 0)
     return fail(e, "mount", "fsopen overlay");
-  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-    if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, keys[i], values[i], 0) < 0)
-      return fail(e, "mount", "overlay option %s=`%s`", keys[i], values[i]);
+  if (lowers == NULL)
+    return fail(e, "mount", "strdup");
+  if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "source", "overlay", 0) < 0)
+    return fail(e, "mount", "overlay option source");
+  char *save = NULL;
+  for (char *l = strtok_r(lowers, ":", &save); l != NULL && one_by_one; l = strtok_r(NULL, ":", &save)) {
+    if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "lowerdir+", l, 0) == 0)
+      continue;
+    if (errno != EINVAL || l != lowers)
+      return fail(e, "mount", "overlay option lowerdir+=`%s`", l);
+    one_by_one = false; /* a kernel before 6.8 */
+  }
+  if (!one_by_one && sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "lowerdir", c->overlay_lower, 0) < 0) {
+    if (errno == EINVAL && strlen(c->overlay_lower) > 255)
+      return failx(e, "mount", "overlay lower dirs `%s` are longer than the 255 bytes this kernel takes before Linux 6.8", c->overlay_lower);
+    return fail(e, "mount", "overlay option lowerdir=`%s`", c->overlay_lower);
+  }
+  if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "upperdir", c->overlay_upper, 0) < 0)
+    return fail(e, "mount", "overlay option upperdir=`%s`", c->overlay_upper);
+  if (sys_fsconfig(fs, TSBOX_FSCONFIG_SET_STRING, "workdir", c->overlay_work, 0) < 0)
+    return fail(e, "mount", "overlay option workdir=`%s`", c->overlay_work);
+  /* layers extracted in a user namespace mark whiteouts with user.overlay.* */
+  if (c->overlay_userxattr && sys_fsconfig(fs, TSBOX_FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+    return fail(e, "mount", "overlay option userxattr");
   if (sys_fsconfig(fs, TSBOX_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
     /* the kernel's own words on what is wrong (a lower dir missing, ...)
      * wait in the context's log */
@@ -561,6 +667,14 @@ int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error 
   if (fd < 0 || mount_on_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/proc", e) < 0)
     return -1;
   close(steal_fd(&fd));
+  if (c->n_sysctls > 0) {
+    /* the proc just mounted (the fd above is the directory under it) */
+    cleanup_fd int proc = openat(root, "proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (proc < 0)
+      return fail(e, "mount", "open `/proc`");
+    if (apply_sysctls(proc, c, e) < 0)
+      return -1;
+  }
 
   fd = open_system_dir(root, "sys", e);
   if (fd < 0)
@@ -588,7 +702,7 @@ int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error 
 
   if (setup_dev(root, c, ns->in_userns, ns->ipc_new, e) < 0)
     return -1;
-  if (user_mounts(root, c, e) < 0)
+  if (user_mounts(root, c, ns->in_userns, e) < 0)
     return -1;
   if (mask_paths(root, c, e) < 0)
     return -1;

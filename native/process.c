@@ -134,6 +134,8 @@ void exec_in_workdir(const struct config *c)
   if (c->seccomp_prog && c->no_new_privs && seccomp_load(c, &e) < 0)
     die_with_struct(&e);
 
+  if (c->init)
+    become_init_of_cmd(c); /* returns in CMD's process */
   /* execvp searches the PATH of the environment we give CMD */
   environ = c->env;
   execvp(c->argv[0], c->argv);

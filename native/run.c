@@ -77,7 +77,7 @@ static int open_run_fds(struct config *c, struct error *e)
   for (size_t i = 0; i < c->n_mounts; i++) {
     struct mount_entry *m = &c->mounts[i];
     struct stat st;
-    if (m->kind != MOUNT_BIND)
+    if (m->kind == MOUNT_TMPFS)
       continue;
     if (m->src_fd < 0) {
       /* --bind: a path of tsbox's own (the host image's /usr, a
@@ -92,6 +92,8 @@ static int open_run_fds(struct config *c, struct error *e)
         return fail(e, "mount", "stat bind fd %d", m->src_fd);
       if (S_ISLNK(st.st_mode))
         return failx(e, "mount", "bind fd %d (for `%s`) is a symlink", m->src_fd, m->dst);
+      if (m->kind == MOUNT_DEVICE && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+        return failx(e, "mount", "device fd %d (for `%s`) is not a device node", m->src_fd, m->dst);
       m->src = m->canon = fd_path(m->src_fd, e);
       if (m->canon == NULL)
         return -1;
@@ -319,6 +321,10 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
   /* If the monitor dies during setup, so do we. Cleared before execve. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     die_with_error("clone", "PR_SET_PDEATHSIG");
+  /* While /proc is the host's and our ids are still the monitor's: the
+   * oom_score_adj file of a non-dumpable process is host root's. */
+  if (apply_process_limits(c, &e) < 0)
+    die_with_struct(&e);
   close_pair_end(ch->sync, 1);
   close_pair_end(ch->report, 0);
   close_pair_end(ch->out, 0);

@@ -263,6 +263,7 @@ static inline int sys_close_range(unsigned int first, unsigned int last, unsigne
  * not to clash with the enum glibc's <sys/mount.h> declares. */
 #define TSBOX_FSOPEN_CLOEXEC 0x00000001
 #define TSBOX_FSMOUNT_CLOEXEC 0x00000001
+#define TSBOX_FSCONFIG_SET_FLAG 0
 #define TSBOX_FSCONFIG_SET_STRING 1
 #define TSBOX_FSCONFIG_CMD_CREATE 6
 

@@ -11,6 +11,9 @@
 //    bundled in, which halves the time to its first frame against loading
 //    them from node_modules (ink alone pulls in hundreds of small modules).
 //    main.cjs imports it through dist/cli/import-ui.cjs (see uiImport).
+//    Ink is patched in it: its frame buffer and its text caches (below).
+//  - dist/cli/ui-testing.js: hooks into that same bundle for the tests and
+//    the benchmark, so that they draw with the renderer that ships.
 //  - dist/cli/execa.cjs: execa, which runs the external programs (tar, cp,
 //    newuidmap...), as a CommonJS bundle of its own that main.cjs requires
 //    at the first program run (see execaOnDemand).
@@ -60,6 +63,84 @@ const inkOutput = {
   },
 };
 
+// Ink's text caches (ink/build/measure-text.js, ink/build/wrap-text.js)
+// become the bounded caches of src/ui/ink-caches.ts, the width Ink's
+// renderer takes of every text on every frame (render-node-to-output.js,
+// uncached) comes from the measure cache, and the measure itself is fast
+// for the characters the dashboard draws (src/ui/ink-width.ts): those files
+// say why. Each file
+// is patched where it makes or uses what is replaced; the build fails if a
+// patch no longer finds exactly what it replaces, rather than shipping Ink
+// unpatched.
+const cachesModule = JSON.stringify(path.join(repo, 'src/ui/ink-caches.ts'));
+const widthModule = JSON.stringify(path.join(repo, 'src/ui/ink-width.ts'));
+const inkCaches = {
+  name: 'ink-caches',
+  setup(b) {
+    const patches = {
+      'measure-text.js': {
+        imports: `import { inkTextCache } from ${cachesModule}; import { widestLine as fastWidestLine } from ${widthModule}; import stringWidth from 'string-width';`,
+        edits: [
+          ['const cache = new Map();', "const cache = inkTextCache('measure-text');"],
+          ['const width = widestLine(text);', 'const width = fastWidestLine(text, stringWidth);'],
+        ],
+      },
+      'wrap-text.js': {
+        imports: `import { inkTextCache } from ${cachesModule};`,
+        edits: [
+          ['const cache = {};', "const cache = inkTextCache('wrap-text');"],
+          ['cache[cacheKey] = wrappedText;', 'cache.set(cacheKey, wrappedText);'],
+          ['cache[cacheKey]', 'cache.get(cacheKey)'],
+        ],
+      },
+      'render-node-to-output.js': {
+        imports: "import measureText from './measure-text.js';",
+        edits: [['const currentWidth = widestLine(text);', 'const currentWidth = measureText(text).width;']],
+      },
+    };
+    const patched = new Set();
+    b.onLoad({ filter: /[\\/]node_modules[\\/]ink[\\/]build[\\/](measure-text|wrap-text|render-node-to-output)\.js$/ }, (args) => {
+      const file = path.basename(args.path);
+      let text = readFileSync(args.path, 'utf8');
+      for (const [from, to] of patches[file].edits) {
+        const count = text.split(from).length - 1;
+        if (count !== 1) throw new Error(`ink/build/${file} has ${count} of ${JSON.stringify(from)}, not one: update the ink-caches plugin in scripts/bundle.mjs`);
+        text = text.replace(from, to);
+      }
+      patched.add(file);
+      return { contents: `${patches[file].imports}\n${text}`, loader: 'js' };
+    });
+    b.onEnd((result) => {
+      const missing = Object.keys(patches).filter((f) => !patched.has(f));
+      if (result.errors.length === 0 && missing.length) return { errors: [{ text: `ink/build/${missing.join(', ')} no longer bundled: update the ink-caches plugin in scripts/bundle.mjs` }] };
+      return undefined;
+    });
+  },
+};
+
+// @alcalzone/ink-table makes each row's React key from object-hash's sha1 of
+// the row: object-hash loads node:crypto, and hashes a small row in ~0.3 ms
+// on this VM (a whole tab's worth, 2-3 ms, at every render of its table).
+// A key only has to tell rows apart, and a row's JSON does: the bundle gives
+// ink-table a sha1 that returns it. The build fails if ink-table no longer
+// imports object-hash, rather than quietly bundling it.
+const inkTableKeys = {
+  name: 'ink-table-keys',
+  setup(b) {
+    let shimmed = false;
+    b.onResolve({ filter: /^object-hash$/ }, (args) => {
+      if (!/[\\/]@alcalzone[\\/]ink-table[\\/]/.test(args.importer)) return undefined;
+      shimmed = true;
+      return { path: 'object-hash', namespace: 'ink-table-keys' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'ink-table-keys' }, () => ({ contents: 'export const sha1 = (row) => JSON.stringify(row);', loader: 'js' }));
+    b.onEnd((result) => {
+      if (result.errors.length === 0 && !shimmed) return { errors: [{ text: "@alcalzone/ink-table no longer imports 'object-hash': update the ink-table-keys plugin in scripts/bundle.mjs" }] };
+      return undefined;
+    });
+  },
+};
+
 // `import fs from 'node:fs'` becomes, in a CommonJS bundle, a copy of the
 // whole module object made at every importing file (esbuild's __toESM: ~60
 // copies of fs, path and os, ~2 ms at start-up). Node's built-ins are
@@ -101,7 +182,9 @@ function plainProperties(name) {
 
 const ui = await build({
   ...common,
-  entryPoints: { ui: 'src/ui/main.tsx' },
+  // ui-testing.js: the same chunks, Ink and its patches included, for the
+  // tests and the benchmark (src/ui/testing.ts)
+  entryPoints: { ui: 'src/ui/main.tsx', 'ui-testing': 'src/ui/testing.ts' },
   metafile: true,
   outdir: 'dist/cli',
   // Ink loads its devtools lazily; splitting keeps that import lazy too.
@@ -110,7 +193,7 @@ const ui = await build({
   // Ink's optional devtools are not shipped; CommonJS dependencies (React,
   // signal-exit) need a real require for Node built-ins.
   external: ['react-devtools-core'],
-  plugins: [inkOutput],
+  plugins: [inkOutput, inkCaches, inkTableKeys],
   // Node 20 has RegExp's v flag: kept as literals, string-width's emoji
   // patterns compile when first used instead of at load (~8 ms).
   supported: { 'regexp-set-notation': true },

@@ -3,8 +3,11 @@
 import type { FlagSpec, Parsed, PodmanFlags } from './args.js';
 import type { EngineOptions } from '../engine/engine.js';
 
-/** The global flags (--root, --selinux) are how the engine is opened. */
-export type GlobalOptions = EngineOptions;
+/** The global flags: --root and --selinux are how the engine is opened; --log-level what the CLI prints of its events. */
+export interface GlobalOptions extends EngineOptions {
+  /** podman's levels; debug shows the engine's debug events (open-engine.ts) */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
 
 export interface Command {
   name: string;

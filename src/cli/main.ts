@@ -17,7 +17,7 @@ function usage(): string {
   return [
     'tsbox: Linux containers, and a dashboard that shows their isolation',
     '',
-    'Usage: tsbox [--root DIR] [--selinux auto|on|off] [COMMAND] [ARGS...]',
+    'Usage: tsbox [--root DIR] [--selinux auto|on|off] [--log-level LEVEL] [COMMAND] [ARGS...]',
     '       tsbox             open the dashboard',
     '',
     'Commands:',
@@ -27,6 +27,7 @@ function usage(): string {
     'Global flags:',
     '  --root DIR       keep all state under DIR (also TSBOX_ROOT)',
     '  --selinux MODE   auto (default), on or off (also TSBOX_SELINUX)',
+    '  --log-level L    debug shows what the engine notes on the way (warn, the default, only warnings)',
     '  --version        print the version',
     '',
     'Run `tsbox COMMAND --help` for the flags of a command.',
@@ -49,6 +50,10 @@ function parseGlobals(argv: string[]): { globals: GlobalOptions; rest: string[] 
       const v = take('--selinux');
       if (v !== 'auto' && v !== 'on' && v !== 'off') throw new UserError(`invalid --selinux '${v}'`, 125, 'Use auto, on or off.');
       globals.selinux = v;
+    } else if (a === '--log-level' || a.startsWith('--log-level=')) {
+      const v = take('--log-level');
+      if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw new UserError(`invalid --log-level '${v}'`, 125, 'Use debug, info, warn or error.');
+      globals.logLevel = v;
     } else break;
   }
   if (!globals.selinux && process.env.TSBOX_SELINUX) {

@@ -20,6 +20,13 @@ import { usernsFromFlags } from './userns-flags.js';
 import { readFileInRoot } from '../engine/read-in-root.js';
 import { LOG_FLAGS, parseLogOpts } from './log-flags.js';
 import { checkCidfile, COMPAT_FLAGS, envFileEntries, expandEnv, parseCompatFlags, readOnlyTmpfs } from './compat-flags.js';
+import { PROCESS_FLAGS, parseProcessFlags, resolveGroupAdd } from './process-flags.js';
+import { DEVICE_FLAGS, parseDeviceFlags } from './device-flags.js';
+import { TMPFS_FLAGS, parseTmpfsFlags } from './tmpfs-flags.js';
+import { checkSysctls } from '../engine/sysctl.js';
+import { checkProcessLimits } from '../engine/process-limits.js';
+import { PULL_FLAGS } from './pull-flags.js';
+import { applyImageConfig } from './image-config.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -42,6 +49,9 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'hostname', type: 'string', arg: 'NAME', help: 'hostname inside the container (default: the container name)' },
   { name: 'interactive', short: 'i', type: 'bool', help: 'keep stdin open' },
   { name: 'tty', short: 't', type: 'bool', help: 'allocate a new pseudo-terminal inside the container' },
+  { name: 'entrypoint', type: 'string', arg: 'CMD', help: "the command to run instead of the image's ENTRYPOINT (a string, or a JSON array); it also drops the image's CMD" },
+  { name: 'pull', type: 'string', arg: 'POLICY', help: 'pull the image: missing (default: when it is not here), always, never, newer' },
+  ...PULL_FLAGS,
   ...NS_FLAGS.map((n) => ({ name: n.flag, type: 'string' as const, arg: 'MODE', help: n.help })),
   { name: 'net', type: 'string', arg: 'MODE', help: 'alias of --network' },
   { name: 'userns', type: 'string', arg: 'MODE', help: 'user namespace: host (default for root), auto, keep-id (rootless), or container:NAME' },
@@ -50,6 +60,9 @@ export const RUN_FLAGS: FlagSpec[] = [
   ...RESOURCE_FLAGS,
   ...SECURITY_FLAGS,
   ...VOLUME_FLAGS,
+  ...TMPFS_FLAGS,
+  ...DEVICE_FLAGS,
+  ...PROCESS_FLAGS,
   ...LOG_FLAGS,
   ...COMPAT_FLAGS,
 ];
@@ -137,8 +150,26 @@ function readOptional(db: UserDb, file: 'passwd' | 'group'): string | undefined 
 /** The image's user database, read inside its tree (or the host's own /etc for the built-in image). */
 export function imageUserDb(engine: Engine, image: string): UserDb {
   if (image === HOST_IMAGE) return { whose: "the host's", read: (f) => readIfExists(`/etc/${f}`) };
-  const dir = engine.images.rootfs(image);
-  return { whose: "the image's", read: (f) => readFileInRoot(engine.helperPath, { dir }, `/etc/${f}`, `the image's /etc/${f}`) };
+  // A layered image: the topmost layer that has the file (a whiteout there, a
+  // 0/0 character device, means a layer deleted it). Symlinks between layers
+  // and opaque directories above are not followed: /etc/passwd and
+  // /etc/group are plain files in the images that have them.
+  const dirs = engine.images.lowerDirs(engine.images.get(image));
+  return {
+    whose: "the image's",
+    read: (f) => {
+      for (const dir of dirs) {
+        try {
+          const text = readFileInRoot(engine.helperPath, { dir }, `/etc/${f}`, `the image's /etc/${f}`);
+          if (text !== undefined) return text;
+        } catch (e) {
+          if (dirs.length > 1 && /a character device/.test((e as Error).message)) return undefined;
+          throw e;
+        }
+      }
+      return undefined;
+    },
+  };
 }
 
 /**
@@ -176,15 +207,19 @@ export interface RunRequest {
 
 /** Everything after `run`/`create` (flags, IMAGE, CMD...) to a validated request. */
 export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
-  const [image, ...command] = p.positionals;
-  if (!image) throw new UserError('an image is required', 125, 'Usage: tsbox run [FLAGS] IMAGE [CMD...]; the built-in image is "host".');
-  engine.images.get(image);
-  // podman's words and code: an image without a Cmd gives nothing to run
-  if (command.length === 0) throw new UserError('no command or entrypoint provided, and no CMD or ENTRYPOINT from image', 125, `Give the command after the image: tsbox run [FLAGS] ${image} CMD [ARG...]`);
-  const cmd = command;
+  const [imageArg, ...command] = p.positionals;
+  if (!imageArg) throw new UserError('an image is required', 125, 'Usage: tsbox run [FLAGS] IMAGE [CMD...]; the built-in image is "host".');
+  const imageRec = engine.images.get(imageArg);
+  // a layered image by its full name (what ps and inspect show) and its id (what the rootfs is made of)
+  const image = imageRec.kind === 'oci' ? imageRec.names?.find((n) => engine.images.fullNames(imageArg).includes(n)) ?? imageRec.names?.[0] ?? imageRec.id : imageArg;
+  const fromImage = applyImageConfig(imageRec.config?.config, { command, entrypoint: str(p, 'entrypoint') });
   const resources = parseResourceFlags(p);
   const security = parseSecurityFlags(p);
-  const volumes = parseVolumeFlags(p, { cwd: process.cwd(), store: new VolumeStore(engine.paths) });
+  const volumes = [...parseVolumeFlags(p, { cwd: process.cwd(), store: new VolumeStore(engine.paths) }), ...parseTmpfsFlags(p)];
+  const dup = volumes.find((v, i) => volumes.findIndex((w) => w.destination === v.destination) !== i);
+  if (dup) throw new UserError(`two mounts at ${dup.destination}`, 125, 'Give each destination once.');
+  const knobs = parseProcessFlags(p);
+  const devices = parseDeviceFlags(p);
   const namespaces = Object.fromEntries(NAMESPACE_TYPES.map((t) => [t, { kind: 'private' } as NamespaceMode])) as Record<NamespaceType, NamespaceMode>;
   namespaces.user = { kind: 'host' };
   for (const n of NS_FLAGS) {
@@ -198,7 +233,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     gid: process.getgid!(),
     containerId: (ref) => engine.get(ref).id,
     mapsInUse: () => engine.list({ all: true }).map((r) => ({ uidMap: r.spec.uidMap, gidMap: r.spec.gidMap })),
-    imageRootfs: image === HOST_IMAGE ? undefined : engine.images.rootfs(image),
+    imageRootfs: image === HOST_IMAGE ? undefined : engine.images.lowerDirs(imageRec),
     imageName: image,
   });
   for (const w of userns.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -220,16 +255,21 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   const { uidMap, gidMap } = userns;
   const { home, ...user } =
     str(p, 'user') === undefined && userns.defaultUser
-      ? { ...userns.defaultUser, groups: [], spec: `${userns.defaultUser.uid}:${userns.defaultUser.gid}`, home: '/' }
-      : resolveUser(str(p, 'user'), imageUserDb(engine, image));
+      ? { ...userns.defaultUser, groups: [] as number[], spec: `${userns.defaultUser.uid}:${userns.defaultUser.gid}`, home: '/' }
+      : resolveUser(str(p, 'user') ?? fromImage.user, imageUserDb(engine, imageArg));
   const tty = bool(p, 'tty');
-  const workdir = str(p, 'workdir') ?? '/';
+  const workdir = str(p, 'workdir') ?? fromImage.workdir ?? '/';
   if (!workdir.startsWith('/')) throw new UserError(`--workdir must be an absolute path, not '${workdir}'`);
   const hostname = str(p, 'hostname') ?? '';
   if (hostname && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(hostname)) throw new UserError(`invalid --hostname '${hostname}'`, 125, 'Use up to 63 letters, digits, "." and "-".');
   if (namespaces.uts.kind !== 'private' && hostname) throw new UserError('--hostname needs a private UTS namespace', 125, 'Drop --uts or --hostname.');
-  // as podman: TERM and HOSTNAME whether or not there is a terminal (HOSTNAME: the name set at create)
-  const env = [`PATH=${DEFAULT_PATH}`, `HOME=${home}`, 'container=tsbox', 'TERM=xterm', ...expandEnv(envFileEntries(p)), ...expandEnv(list(p, 'env'))];
+  checkSysctls(knobs.sysctls, namespaces, hostname);
+  checkProcessLimits(knobs);
+  const groupAdd = list(p, 'group-add');
+  // podman: the added groups join the user's own (from the image's /etc/group)
+  if (groupAdd.length) user.groups = [...new Set([...user.groups, ...resolveGroupAdd(groupAdd, () => imageUserDb(engine, imageArg).read('group'), image === HOST_IMAGE ? "the host's" : "the image's")])];
+  // as podman: TERM whether or not there is a terminal; the image's Env, then --env-file, then -e
+  const env = [`PATH=${DEFAULT_PATH}`, `HOME=${home}`, 'container=tsbox', 'TERM=xterm', ...fromImage.env, ...expandEnv(envFileEntries(p)), ...expandEnv(list(p, 'env'))];
   const sel = selinuxState(selinuxSetting(engine.options.selinux));
   const labelOpts = parseLabelOpts(security.labelOpts);
   let labels: ContainerSpec['labels'] = { disabled: labelOpts.disabled || !sel.labeling };
@@ -243,7 +283,11 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   }
   const spec: ContainerSpec = {
     image,
-    command: cmd,
+    ...(imageRec.kind === 'oci' ? { imageId: imageRec.id } : {}),
+    ...(fromImage.stopSignal ? { stopSignal: fromImage.stopSignal } : {}),
+    ...(fromImage.labels ? { imageLabels: fromImage.labels } : {}),
+    ...(fromImage.exposedPorts.length ? { exposedPorts: fromImage.exposedPorts } : {}),
+    command: fromImage.command,
     env: mergeEnv(env, []),
     workdir,
     user,
@@ -258,11 +302,21 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     privileged: security.privileged,
     noNewPrivileges: security.noNewPrivileges,
     seccomp: security.seccomp,
+    ...(security.seccompProfile ? { seccompProfile: security.seccompProfile } : {}),
     readOnlyRoot: security.readOnlyRoot,
     volumes: [...volumes, ...readOnlyTmpfs(p, security.readOnlyRoot, volumes)],
     resources,
     labels,
     logMaxSize: parseLogOpts(list(p, 'log-opt')),
+    // the knobs are recorded only when given (records of older versions have none)
+    ...(devices.devices.length ? { devices: devices.devices } : {}),
+    ...(devices.deviceCgroupRules.length ? { deviceCgroupRules: devices.deviceCgroupRules } : {}),
+    ...(Object.keys(knobs.sysctls).length ? { sysctls: knobs.sysctls } : {}),
+    ...(security.maskPaths.length ? { maskPaths: security.maskPaths } : {}),
+    ...(security.unmaskPaths.length ? { unmaskPaths: security.unmaskPaths } : {}),
+    ...(knobs.ulimits.length ? { ulimits: knobs.ulimits } : {}),
+    ...(knobs.init ? { init: true } : {}),
+    ...(knobs.oomScoreAdj !== undefined ? { oomScoreAdj: knobs.oomScoreAdj } : {}),
     ...parseCompatFlags(p, { autoRemove: bool(p, 'rm') }),
   };
   const replace = bool(p, 'replace');

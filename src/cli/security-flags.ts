@@ -3,12 +3,19 @@
 //   --privileged             every capability tsbox holds, no seccomp filter,
 //                            no label separation (podman: "turns off the
 //                            security features")
-//   --security-opt           seccomp=unconfined|default, no-new-privileges[=true|false],
+//   --security-opt           seccomp=unconfined|default|FILE, no-new-privileges[=true|false],
+//                            mask=PATH[:PATH...], unmask=PATH[:PATH...]|ALL,
 //                            label=disable|nested|user:U|role:R|type:T|level:L|filetype:F
 //   --read-only              the rootfs is mounted read-only
+import fs from 'node:fs';
+import path from 'node:path';
 import type { FlagSpec, Parsed } from './args.js';
 import { UserError } from '../common/errors.js';
 import { resolveCaps } from '../engine/capabilities.js';
+import { parseMaskOpt, parseUnmaskOpt } from '../engine/masks.js';
+import { parseSeccompProfile } from '../engine/seccomp-file.js';
+import type { SeccompProfile } from '../engine/seccomp-profile.js';
+import { archOf, resolveProfile } from '../engine/seccomp.js';
 
 export const SECURITY_FLAGS: FlagSpec[] = [
   { name: 'cap-add', type: 'list', arg: 'CAP', help: 'add a capability to the default set (NET_ADMIN, CAP_SYS_TIME, ALL)' },
@@ -22,7 +29,7 @@ export const SECURITY_FLAGS: FlagSpec[] = [
     name: 'security-opt',
     type: 'list',
     arg: 'OPT',
-    help: 'seccomp=unconfined, no-new-privileges[=true|false], label=disable|type:T|level:L|user:U|role:R',
+    help: 'seccomp=unconfined|FILE, no-new-privileges[=true|false], mask=PATHS, unmask=PATHS|ALL, label=disable|type:T|level:L|user:U|role:R',
   },
   { name: 'read-only', type: 'bool', help: 'mount the container root filesystem read-only' },
 ];
@@ -32,14 +39,20 @@ export interface SecurityOptions {
   capabilities: string[];
   privileged: boolean;
   noNewPrivileges: boolean;
-  seccomp: 'default' | 'unconfined';
+  /** 'default', 'unconfined', or the absolute path of a profile */
+  seccomp: string;
+  /** that profile, as read now */
+  seccompProfile?: SeccompProfile;
+  /** mask= and unmask= (src/engine/masks.ts) */
+  maskPaths: string[];
+  unmaskPaths: string[];
   readOnlyRoot: boolean;
   /** label options as given after label= (e.g. 'disable', 'level:s0:c1,c2'), for the SELinux code */
   labelOpts: string[];
 }
 
 const SECURITY_OPT_HINT =
-  'tsbox understands --security-opt seccomp=unconfined, no-new-privileges[=true|false] and ' +
+  'tsbox understands --security-opt seccomp=unconfined|FILE, no-new-privileges[=true|false], mask=PATHS, unmask=PATHS|ALL and ' +
   'label=disable|nested|type:T|level:L|user:U|role:R|filetype:F.';
 
 const LABEL_KEYS = ['user', 'role', 'type', 'level', 'filetype'];
@@ -52,8 +65,11 @@ function flagValue(p: Parsed, name: string): string[] {
 export function parseSecurityFlags(p: Parsed): SecurityOptions {
   const privileged = p.flags['privileged'] === true;
   let seccomp: SecurityOptions['seccomp'] = privileged ? 'unconfined' : 'default';
+  let seccompProfile: SeccompProfile | undefined;
   let noNewPrivileges = false;
   const labelOpts: string[] = [];
+  const maskPaths: string[] = [];
+  const unmaskPaths: string[] = [];
 
   for (const opt of flagValue(p, 'security-opt')) {
     // docker's old spelling uses ':' as the separator (no-new-privileges:true, seccomp:unconfined)
@@ -65,11 +81,8 @@ export function parseSecurityFlags(p: Parsed): SecurityOptions {
       else if (value === 'default' || value === 'runtime/default') seccomp = privileged ? 'unconfined' : 'default';
       else if (!value) throw new UserError(`--security-opt seccomp needs a value`, 125, SECURITY_OPT_HINT);
       else {
-        throw new UserError(
-          `--security-opt seccomp=${value}: seccomp profiles from a file are not supported yet`,
-          125,
-          'Use the built-in default filter (no option) or seccomp=unconfined.',
-        );
+        seccomp = path.resolve(value);
+        seccompProfile = readSeccompProfile(seccomp);
       }
     } else if (key === 'no-new-privileges') {
       if (value === undefined || value === 'true') noNewPrivileges = true;
@@ -77,6 +90,10 @@ export function parseSecurityFlags(p: Parsed): SecurityOptions {
       else throw new UserError(`--security-opt no-new-privileges takes true or false, not '${value}'`);
     } else if (key === 'label') {
       labelOpts.push(parseLabelOpt(value ?? ''));
+    } else if (key === 'mask') {
+      maskPaths.push(...parseMaskOpt(value ?? ''));
+    } else if (key === 'unmask') {
+      unmaskPaths.push(...parseUnmaskOpt(value ?? ''));
     } else {
       throw new UserError(`unsupported --security-opt '${opt}'`, 125, SECURITY_OPT_HINT);
     }
@@ -90,9 +107,30 @@ export function parseSecurityFlags(p: Parsed): SecurityOptions {
     privileged,
     noNewPrivileges,
     seccomp,
+    ...(seccompProfile ? { seccompProfile } : {}),
+    maskPaths: [...new Set(maskPaths)],
+    unmaskPaths: unmaskPaths.includes('ALL') ? ['ALL'] : [...new Set(unmaskPaths)],
     readOnlyRoot: p.flags['read-only'] === true,
     labelOpts,
   };
+}
+
+/** seccomp=FILE: the file read and checked now (a profile the compiler would refuse is refused before create). */
+function readSeccompProfile(file: string): SeccompProfile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `--security-opt seccomp=${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      125,
+      'Give the path of a seccomp profile in JSON (`tsbox seccomp default > FILE` writes the default one), or seccomp=unconfined.',
+    );
+  }
+  const profile = parseSeccompProfile(text, file);
+  resolveProfile(profile, archOf(process.arch), []);
+  return profile;
 }
 
 /** Checks the shape of a label= value and returns it unchanged; its meaning is the SELinux code's business. */

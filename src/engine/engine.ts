@@ -29,7 +29,8 @@ import type { CreateOptions, StartOptions } from './lifecycle.js';
 import { Liveness } from './liveness.js';
 import { resolvePaths, type Paths } from './paths.js';
 import { RecordStore } from './records.js';
-import type { ContainerRecord, ResourceLimits } from './types.js';
+import type { ContainerRecord, ImageRecord, ResourceLimits } from './types.js';
+import type { PullRequest } from './image-pull.js';
 
 export type { CreateOptions, StartOptions } from './lifecycle.js';
 
@@ -193,6 +194,34 @@ export class Engine {
       seccompFile: s.seccomp === 'unconfined' ? undefined : `${this.records.dir(rec.id)}/seccomp.bpf`,
     });
     return { file: this.helperPath, args };
+  }
+
+  // ---------------------------------------------------------------- images
+
+  /** Pull an image from its registry (image-pull.ts); resolves with it stored. */
+  async pull(ref: string, req: PullRequest = {}): Promise<ImageRecord> {
+    return (await import('./image-pull.js')).pull(this, ref, req);
+  }
+
+  /** image load -i INPUT (image-archive.ts): every image in it, stored. */
+  async load(input: string): Promise<ImageRecord[]> {
+    return (await import('./image-archive.js')).loadImages(this.archiveContext(), input);
+  }
+
+  /** image save: the layered image REF as an OCI layout at OUT (image-archive.ts). */
+  async save(ref: string, out: string, format: 'oci-archive' | 'oci-dir'): Promise<void> {
+    return (await import('./image-archive.js')).saveImage(this.archiveContext(), this.images.get(ref), ref, out, format);
+  }
+
+  private archiveContext() {
+    return { helper: this.helperPath, layers: this.images.layers, oci: this.images.oci, scratch: this.paths.data, locked: <T>(fn: () => T) => this.records.locked(fn) };
+  }
+
+  /** The containers (names) that use image REC. */
+  imageUsers(rec: ImageRecord): string[] {
+    return this.list({ all: true })
+      .filter((c) => (rec.kind === 'oci' ? c.spec.imageId === rec.id : !c.spec.imageId && c.spec.image === rec.name))
+      .map((c) => c.name);
   }
 
   // ---------------------------------------------------------------- changes (lifecycle.ts)

@@ -15,7 +15,7 @@ export interface RootfsPlan {
   /** the container's root directory (the overlay's mount point, when there is one) */
   rootfs: string;
   /** an imported image under a per-container upper layer */
-  overlay?: { lower: string; upper: string; work: string };
+  overlay?: { lower: string; upper: string; work: string; userxattr?: boolean };
   /** binds by path: sources only root and tsbox can change (rootfs.ts says why) */
   binds: Array<{ source: string; destination: string; readOnly: boolean }>;
 }
@@ -31,8 +31,8 @@ export interface RunPlan {
   /** the host pid whose namespace of each type the container joins (spec: { kind: 'container' }) */
   joined: Partial<Record<NamespaceType, number>>;
   cgroupPaths: string[];
-  /** the container's cgroup directories and their names under /sys/fs/cgroup ('.': /sys/fs/cgroup itself) */
-  cgroupMounts: Array<{ dir: string; name: string }>;
+  /** the container's cgroup directories and their names under /sys/fs/cgroup ('.': /sys/fs/cgroup itself); none: an empty /sys/fs/cgroup */
+  cgroupMounts?: Array<{ dir: string; name: string }>;
   /** what the monitor runs when the container has exited and nobody is attached (the engine's cleanup) */
   onExit?: string[];
   /** the allowlist the helper enforces on a v2 cgroup (empty: none, or a v1 devices cgroup holds it) */
@@ -41,6 +41,8 @@ export interface RunPlan {
   volumeFd: (v: VolumeSpec) => number;
   /** the engine's fd on the seccomp program, unless the spec says unconfined */
   seccompFd?: number;
+  /** the engine's O_PATH fd on each of spec.devices' host nodes, in order */
+  deviceFds?: number[];
 }
 
 /** The fd the helper finds the status pipe on; the fds passed follow from 4 on. */
@@ -57,6 +59,7 @@ export function runArgv(p: RunPlan): { args: string[]; fds: number[] } {
   args.push('--rootfs', p.rootfs.rootfs);
   const o = p.rootfs.overlay;
   if (o) args.push('--overlay', `${o.lower}:${o.upper}:${o.work}`);
+  if (o?.userxattr) args.push('--overlay-userxattr');
   for (const b of p.rootfs.binds) args.push(b.readOnly ? '--bind-ro' : '--bind', `${b.source}:${b.destination}`);
   for (const t of NAMESPACE_TYPES) {
     const m = s.namespaces[t];
@@ -68,15 +71,16 @@ export function runArgv(p: RunPlan): { args: string[]; fds: number[] } {
       args.push('--join-ns', `${t}:/proc/${pid}/ns/${t}`);
     }
   }
-  // only a UTS namespace of the container's own is given a name (the helper refuses others)
-  if (s.namespaces.uts.kind === 'private' && s.hostname) args.push('--hostname', s.hostname);
+  // the host's or another container's UTS namespace keeps its own name (the helper refuses --hostname there)
+  if (s.namespaces.uts.kind === 'private') args.push('--hostname', s.hostname);
   for (const e of s.env) args.push('--env', e);
   args.push(...credentials(s.workdir, s.user));
   for (const c of p.cgroupPaths) args.push('--cgroup', c);
   for (const r of p.deviceRules) args.push('--device-rule', r);
-  for (const m of p.cgroupMounts) args.push('--cgroup-mount', `${m.dir}:${m.name}`);
+  const cgroupMounts = p.cgroupMounts ?? [];
+  for (const m of cgroupMounts) args.push('--cgroup-mount', `${m.dir}:${m.name}`);
   // as podman: a privileged container may change its own limits
-  if (p.cgroupMounts.length && s.privileged) args.push('--cgroup-mount-rw');
+  if (cgroupMounts.length && s.privileged) args.push('--cgroup-mount-rw');
   if (p.onExit?.length) {
     args.push('--on-exit', p.onExit[0]);
     for (const a of p.onExit.slice(1)) args.push('--on-exit-arg', a);
@@ -84,6 +88,15 @@ export function runArgv(p: RunPlan): { args: string[]; fds: number[] } {
   const fds: number[] = [];
   const pass = (fd: number) => STATUS_FD + fds.push(fd); // its number in the helper
   args.push(...helperMountArgs(s.volumes, (v) => pass(p.volumeFd(v))));
+  (s.devices ?? []).forEach((d, i) => {
+    const fd = p.deviceFds?.[i];
+    if (fd === undefined) throw new Error(`runArgv: no fd for the device ${d.hostPath}`);
+    args.push('--device-fd', `${pass(fd)}:${d.path}`);
+  });
+  for (const [k, v] of Object.entries(s.sysctls ?? {})) args.push('--sysctl', `${k}=${v}`);
+  for (const m of s.maskPaths ?? []) args.push('--mask', m);
+  for (const m of s.unmaskPaths ?? []) args.push('--unmask', m);
+  if (s.init) args.push('--init');
   if (s.readOnlyRoot) args.push('--ro-root');
   if (s.labels.mount && !s.labels.disabled) args.push('--mount-label', s.labels.mount);
   args.push(...confinement(s));
@@ -139,7 +152,7 @@ export function helperMountArgs(vols: VolumeSpec[], fdFor: (v: VolumeSpec) => nu
   const args: string[] = [];
   for (const v of [...vols].sort((a, b) => depth(a) - depth(b))) {
     if (v.type === 'tmpfs') {
-      args.push('--tmpfs', v.destination);
+      args.push('--tmpfs', v.tmpfsOptions ? `${v.destination}:${v.tmpfsOptions.join(',')}` : v.destination);
       continue;
     }
     // the flags refuse colons in destinations; records from disk are checked again here
@@ -158,13 +171,19 @@ function credentials(workdir: string, user: Credentials): string[] {
   return args;
 }
 
-/** Label, capabilities and no_new_privs: the same for the init and for what exec runs. */
+/** Label, capabilities, no_new_privs and the process limits: the same for the init and for what exec runs. */
 function confinement(s: ContainerSpec): string[] {
   const args: string[] = [];
   if (s.labels.process && !s.labels.disabled) args.push('--process-label', s.labels.process);
   args.push('--caps', capsHex(s.capabilities));
   if (s.noNewPrivileges) args.push('--no-new-privs');
+  for (const u of s.ulimits ?? []) args.push('--rlimit', `${u.name}=${limit(u.soft)}:${limit(u.hard)}`);
+  if (s.oomScoreAdj !== undefined) args.push('--oom-score-adj', String(s.oomScoreAdj));
   return args;
+}
+
+function limit(n: number): string {
+  return n < 0 ? 'unlimited' : String(n);
 }
 
 function terminal(t: { tty: boolean; interactive: boolean }): string[] {

@@ -214,7 +214,15 @@ export async function shiftRootless(
       `Its range must come from yours in /etc/subuid and /etc/subgid (tsbox uidmap shows them); recreate the container.`,
     );
   }
-  const image = spec.image === HOST_IMAGE ? undefined : images.rootfs(spec.image);
+  const lowers = spec.image === HOST_IMAGE ? [] : images.lowerDirs(images.forContainer(spec));
+  if (lowers.length > 1) {
+    throw new UserError(
+      `image '${spec.image}' has ${lowers.length} layers: a rootless container whose root is one of your subordinate ids (--userns=auto, --uidmap) needs a copy of it with its ids, which tsbox makes only of single-layer images so far`,
+      125,
+      'Run it with the default --userns (your own ids), or as root.',
+    );
+  }
+  const image = lowers[0];
   // Everything tsbox made here is the caller's (0 in their namespace): one
   // owner to give to the container's root. The directory itself stays the
   // caller's, passable by the container's root group only, as root's are.

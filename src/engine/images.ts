@@ -1,6 +1,8 @@
-// The image store: images/<name>/rootfs plus image.json. The built-in image
-// `host` is not stored: it is a read-only view of the host's /usr, /bin,
-// /sbin and /lib* (see rootfs.ts), so it needs no download.
+// The image store: images/<name>/rootfs plus image.json for imported trees,
+// and layered images (pulled, loaded: oci-store.ts, over the layers of
+// layers.ts). The built-in image `host` is not stored: it is a read-only
+// view of the host's /usr, /bin, /sbin and /lib* (see rootfs.ts), so it
+// needs no download.
 //
 // images/ and images/<name> are 0700, always: an image is someone else's
 // tree, setuid-root files included, and a local user who could reach one
@@ -12,10 +14,16 @@ import path from 'node:path';
 import { randomId } from './random.js';
 import { NotFoundError, UserError } from '../common/errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
+import { helperPath } from './helper.js';
+import { extractTar } from './layer-extract.js';
+import { zlib } from './lazy.js';
 import { runProgram } from './programs.js';
-import { checkTarArchive } from './tarcheck.js';
+import { LayerStore } from './layers.js';
+import { OciStore } from './oci-store.js';
 import type { Paths } from './paths.js';
-import type { ImageRecord } from './types.js';
+import { searchRegistries } from './registry/config.js';
+import { formatRef, parseReference } from './registry/reference.js';
+import type { ContainerRecord, ImageRecord } from './types.js';
 
 export const HOST_IMAGE = 'host';
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
@@ -42,11 +50,72 @@ function dirSize(dir: string): number {
   return total;
 }
 
+/** The tar bytes of the archive open at FD: gunzipped when it is gzip. */
+async function* archiveStream(fd: number, file: string): AsyncGenerator<Buffer> {
+  const magic = Buffer.alloc(2);
+  const gzip = fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  // the same file opened again, for the stream to own (and close): FD stays the caller's
+  const input = fs.createReadStream('', { fd: fs.openSync(`/proc/self/fd/${fd}`, 'r'), start: 0, highWaterMark: 256 * 1024 });
+  if (!gzip) {
+    yield* input as AsyncIterable<Buffer>;
+    return;
+  }
+  const gunzip = zlib().createGunzip({ chunkSize: 256 * 1024 });
+  input.on('error', (e) => gunzip.destroy(e));
+  input.pipe(gunzip);
+  try {
+    yield* gunzip as AsyncIterable<Buffer>;
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${file} is not a valid gzip file: ${(e as Error).message}`, 125, 'Copy or download it again, or decompress it yourself to see where it breaks.');
+  } finally {
+    input.unpipe(gunzip);
+    input.destroy();
+    gunzip.destroy();
+  }
+}
+
 /** Group and other bits: none on the store's image directories. */
 const SHARED_BITS = 0o077;
 
 export class ImageStore {
-  constructor(private readonly paths: Paths) {}
+  readonly layers: LayerStore;
+  readonly oci: OciStore;
+
+  constructor(private readonly paths: Paths) {
+    this.layers = new LayerStore(paths);
+    this.oci = new OciStore(paths);
+  }
+
+  /** The full names REF may stand for: itself made full through the search registries, and localhost/REF (tagged and imported images). */
+  fullNames(ref: string): string[] {
+    try {
+      return parseReference(ref, [...searchRegistries(), 'localhost']).map(formatRef);
+    } catch {
+      return [];
+    }
+  }
+
+  /** A layered image by name or id, or undefined. */
+  findOci(ref: string): ImageRecord | undefined {
+    return this.oci.find(ref, this.fullNames(ref));
+  }
+
+  /** The directories an image's tree is made of, the topmost first (an overlay's lowerdir order). */
+  lowerDirs(rec: ImageRecord): string[] {
+    if (rec.kind === 'oci') return [...(rec.layers ?? [])].reverse().map((d) => this.layers.diff(d));
+    return [this.rootfs(rec.name)];
+  }
+
+  /** What a container of SPEC is made from: the image by the id it was created with, or (older records, imports) by name. */
+  forContainer(spec: Pick<ContainerRecord['spec'], 'image' | 'imageId'>): ImageRecord {
+    if (spec.imageId) {
+      const rec = this.oci.byId(spec.imageId);
+      if (!rec) throw new UserError(`the image of this container (${spec.image}, id ${spec.imageId.slice(0, 12)}) is gone`, 125, 'Remove the container; pull its image again to make a new one.');
+      return rec;
+    }
+    return this.get(spec.image);
+  }
 
   /**
    * Close images/ and each images/<name> that an older tsbox opened to
@@ -81,6 +150,7 @@ export class ImageStore {
 
   list(): ImageRecord[] {
     const out = [hostImageRecord];
+    out.push(...this.oci.list().sort((a, b) => b.created.localeCompare(a.created)));
     let names: string[] = [];
     try {
       names = fs.readdirSync(this.paths.images);
@@ -96,16 +166,16 @@ export class ImageStore {
 
   get(name: string): ImageRecord {
     if (name === HOST_IMAGE) return hostImageRecord;
-    const rec = NAME_RE.test(name) ? readJsonIfExists<ImageRecord>(path.join(this.dir(name), 'image.json')) : undefined;
-    if (!rec) throw new NotFoundError('image', name, `image '${name}' not found`, 'See `tsbox images` for what is here, and `tsbox image import PATH --name NAME` to add one.');
+    const rec = (NAME_RE.test(name) ? readJsonIfExists<ImageRecord>(path.join(this.dir(name), 'image.json')) : undefined) ?? this.findOci(name);
+    if (!rec) throw new NotFoundError('image', name, `image '${name}' not found`, `Pull it (tsbox pull ${name}), or see \`tsbox images\` for what is here; \`tsbox image import PATH --name NAME\` adds a rootfs.`);
     return rec;
   }
 
   /**
    * Import a rootfs directory or a tar(.gz) archive, e.g. `docker export`
-   * output. An archive is checked as a stream first (tarcheck.ts: memory
-   * bounded whatever its size) and only then extracted, by tar, from the
-   * same open file.
+   * output. An archive is read once, as a stream: each entry is checked
+   * (tarcheck.ts) and made by `tsbox-helper extract` chrooted into the new
+   * rootfs (layer-extract.ts), so that nothing it holds can land outside.
    */
   async import(source: string, name: string): Promise<ImageRecord> {
     if (!NAME_RE.test(name)) throw new UserError(`invalid image name '${name}'`, 125, 'Use lower-case letters, digits, ".", "_" and "-".');
@@ -121,14 +191,11 @@ export class ImageStore {
     if (fs.existsSync(dir)) throw new UserError(`image '${name}' already exists`, 125, `Remove it first with tsbox rmi ${name}.`);
     const archive = st.isFile() ? fs.openSync(source, 'r') : undefined;
     try {
-      // refuse before anything is written; tar then reads what was checked, not whatever the path holds by then
-      const gzip = archive === undefined ? false : (await checkTarArchive(archive, source)).gzip;
       const what = `import of '${source}' failed`;
-      return await this.store(name, source, (rootfs) => {
+      return await this.store(name, source, async (rootfs) => {
         if (archive !== undefined) {
-          // GNU tar also refuses `..` and strips `/`; the check above is ours.
-          const args = ['-x', ...(gzip ? ['-z'] : []), '-f', '-', '-C', rootfs, '--numeric-owner', '--no-overwrite-dir'];
-          return runProgram('tar', args, { stdin: archive, what });
+          await extractTar(archiveStream(archive, source), { helper: helperPath(), dir: rootfs, kind: 'rootfs', what: source });
+          return;
         }
         // -a keeps symlinks as symlinks: nothing outside the source is read through them
         return runProgram('cp', ['-a', '--reflink=auto', `${source}/.`, rootfs], { what });
@@ -165,12 +232,47 @@ export class ImageStore {
     }
   }
 
-  remove(name: string, usedBy: string[]): void {
+  /**
+   * rmi: an imported image goes; a layered one loses the name it was given
+   * by (podman's way), and goes with its last name or when given by id,
+   * with the layers no other image lists. USERS: the containers of each
+   * image (by id for layered ones, by name for imported), which refuse it
+   * unless FORCE (then they lose it: they are removed by the caller first).
+   */
+  remove(name: string, users: (rec: ImageRecord) => string[], force = false): string {
     if (name === HOST_IMAGE) throw new UserError(`'${HOST_IMAGE}' is the built-in image and cannot be removed`);
-    this.get(name);
-    if (usedBy.length > 0) {
-      throw new UserError(`image '${name}' is in use by container(s) ${usedBy.join(', ')}`, 125, 'Remove those containers first (tsbox rm).');
+    const rec = this.get(name);
+    // one name of several goes alone, used or not (containers keep the image by its id), as podman's
+    const byName = rec.kind === 'oci' ? rec.names?.find((n) => this.fullNames(name).includes(n)) : undefined;
+    if (byName && (rec.names?.length ?? 0) > 1 && !force) {
+      this.oci.setNames(rec, rec.names!.filter((n) => n !== byName));
+      return `Untagged: ${byName}`;
     }
-    fs.rmSync(this.dir(name), { recursive: true, force: true });
+    const usedBy = users(rec);
+    if (usedBy.length > 0 && !force) {
+      throw new UserError(`image '${name}' is in use by container(s) ${usedBy.join(', ')}`, 125, `Remove those containers first (tsbox rm), or use tsbox rmi -f ${name}, which removes them too.`);
+    }
+    if (rec.kind !== 'oci') {
+      fs.rmSync(this.dir(name), { recursive: true, force: true });
+      return rec.id;
+    }
+    if (!byName && (rec.names?.length ?? 0) > 1 && !force) {
+      throw new UserError(`image ${rec.id.slice(0, 12)} has several names (${rec.names!.join(', ')})`, 125, 'Remove them one by one, or use rmi -f.');
+    }
+    this.oci.remove(rec.id);
+    this.pruneLayers();
+    return rec.id;
+  }
+
+  /** Remove the layers no image lists; returns how many bytes they held. */
+  pruneLayers(): number {
+    const used = new Set(this.oci.list().flatMap((r) => r.layers ?? []));
+    let freed = 0;
+    for (const l of this.layers.list()) {
+      if (used.has(l.digest)) continue;
+      this.layers.remove(l.digest);
+      freed += l.size;
+    }
+    return freed;
   }
 }

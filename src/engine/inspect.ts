@@ -97,11 +97,13 @@ function config(rec: ContainerRecord): Record<string, unknown> {
     Env: s.env,
     Cmd: s.command,
     Image: s.image,
+    ...(s.exposedPorts?.length ? { ExposedPorts: Object.fromEntries(s.exposedPorts.map((p) => [p, {}])) } : {}),
     Volumes: null,
     WorkingDir: s.workdir,
     Entrypoint: '',
     OnBuild: null,
-    Labels: s.userLabels ?? {},
+    // the image's labels, then --label's (podman merges them so)
+    Labels: { ...(s.imageLabels ?? {}), ...(s.userLabels ?? {}) },
     Annotations: {},
     StopSignal: stopSignalNumber(s),
     ...(h ? { Healthcheck: { Test: h.test, Interval: h.intervalMs * 1e6, Timeout: h.timeoutMs * 1e6, StartPeriod: h.startPeriodMs * 1e6, Retries: h.retries } } : {}),
@@ -139,18 +141,20 @@ function hostConfig(rec: ContainerRecord, log: string): Record<string, unknown> 
     DnsOptions: [],
     DnsSearch: [],
     ExtraHosts: [],
-    GroupAdd: [],
+    GroupAdd: s.user.groups.map(String),
     IpcMode: mode(ns.ipc),
     Cgroup: '',
     Cgroups: 'default',
     Links: null,
-    OomScoreAdj: 0,
+    OomScoreAdj: s.oomScoreAdj ?? 0,
     PidMode: mode(ns.pid),
     Privileged: s.privileged,
     PublishAllPorts: false,
     ReadonlyRootfs: s.readOnlyRoot,
-    SecurityOpt: [...(s.noNewPrivileges ? ['no-new-privileges'] : []), ...(s.seccomp !== 'default' ? [`seccomp=${s.seccomp}`] : []), ...(s.labels.disabled ? ['label=disable'] : [])],
-    Tmpfs: Object.fromEntries(s.volumes.filter((v) => v.type === 'tmpfs').map((v) => [v.destination, 'rw,nosuid,nodev'])),
+    SecurityOpt: securityOpts(s),
+    // the profile's file ('' for the built-in default)
+    SeccompProfilePath: s.seccompProfile ? s.seccomp : s.seccomp === 'unconfined' ? 'unconfined' : '',
+    Tmpfs: Object.fromEntries(s.volumes.filter((v) => v.type === 'tmpfs').map((v) => [v.destination, (v.tmpfsOptions ?? ['rw', 'nosuid', 'nodev']).join(',')])),
     UTSMode: mode(ns.uts),
     UsernsMode: ns.user.kind === 'host' ? '' : mode(ns.user),
     ShmSize: s.shmSize ?? DEFAULT_SHM_SIZE,
@@ -173,7 +177,9 @@ function hostConfig(rec: ContainerRecord, log: string): Record<string, unknown> 
     CpuRealtimeRuntime: 0,
     CpusetCpus: r.cpusetCpus ?? '',
     CpusetMems: '',
-    Devices: [],
+    Devices: (s.devices ?? []).map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.path, CgroupPermissions: d.access })),
+    DeviceCgroupRules: s.deviceCgroupRules ?? [],
+    Sysctls: s.sysctls ?? {},
     DiskQuota: 0,
     KernelMemory: 0,
     MemoryReservation: r.memoryReservation ?? 0,
@@ -181,7 +187,8 @@ function hostConfig(rec: ContainerRecord, log: string): Record<string, unknown> 
     MemorySwappiness: -1,
     OomKillDisable: false,
     PidsLimit: r.pidsLimit ?? 0,
-    Ulimits: [],
+    Ulimits: (s.ulimits ?? []).map((u) => ({ Name: `RLIMIT_${u.name.toUpperCase()}`, Soft: u.soft, Hard: u.hard })),
+    Init: s.init ?? false,
     CpuCount: 0,
     CpuPercent: 0,
     IOMaximumIOps: 0,
@@ -270,6 +277,17 @@ export function inspectRecord(rec: ContainerRecord, records: RecordStore, imageI
     Spec: s,
     OCIConfig: readOciConfig(`${dir}/config.json`),
   };
+}
+
+/** --security-opt as podman's inspect lists them */
+function securityOpts(s: ContainerRecord['spec']): string[] {
+  const out: string[] = [];
+  if (s.seccomp !== 'default') out.push(`seccomp=${s.seccomp}`);
+  if (s.noNewPrivileges) out.push('no-new-privileges');
+  if (s.maskPaths?.length) out.push(`mask=${s.maskPaths.join(':')}`);
+  if (s.unmaskPaths?.length) out.push(`unmask=${s.unmaskPaths.join(':')}`);
+  if (s.labels.disabled) out.push('label=disable');
+  return out;
 }
 
 /** config.json, or null when it is missing or torn (it is written without fsync). */

@@ -19,7 +19,7 @@ import { killAll, setFrozen } from './cgroups/processes.js';
 import { removeContainerCgroups } from './cgroups/remove.js';
 import { updateLimits } from './cgroups/update.js';
 import { validateLimits } from './cgroups/validate.js';
-import { deviceRules } from './devices.js';
+import { deviceRules, openDevices } from './devices.js';
 import type { Engine } from './engine.js';
 import { removeTree, unlinkIfExists, writeJsonAtomic } from './fsutil.js';
 import { runArgv } from './helper-argv.js';
@@ -36,7 +36,12 @@ import { DEFAULT_PIDS_LIMIT } from './resources.js';
 import { callerNamespace, usernsHost } from './rootless.js';
 import { cgroupViews } from './cgroups/view.js';
 import { prepareRootfs, rootfsPlan } from './rootfs.js';
-import { defaultSeccompProgram } from './seccomp.js';
+import { profileProgram, seccompProgram } from './seccomp.js';
+import { skippedSyscalls } from './seccomp-file.js';
+import { DEFAULT_PROFILE } from './seccomp-profile.js';
+import { seccompArch } from './seccomp-syscalls.js';
+import { checkSysctls } from './sysctl.js';
+import { checkProcessLimits } from './process-limits.js';
 import type { ContainerRecord, ContainerSpec, ResourceLimits } from './types.js';
 import { runInUserNamespace, writeIdMaps } from './userns.js';
 import { chownVolumes, closeVolumeSources, openVolumeSources, VolumeStore, type VolumeSources } from './volumes.js';
@@ -57,7 +62,7 @@ const NOUN = ['bohr', 'curie', 'dirac', 'euler', 'gauss', 'hopper', 'knuth', 'lo
 export async function createContainer(engine: Engine, opts: CreateOptions): Promise<ContainerRecord> {
   const { records, images } = engine;
   const spec = opts.spec;
-  images.get(spec.image); // image must exist
+  images.forContainer(spec); // the image must exist
   images.closeToOthers();
   const layout = detectLayout();
   if (spec.resources.pidsLimit === undefined && !isRootless() && (layout.v1.pids || layout.v2Controllers.includes('pids'))) {
@@ -68,6 +73,19 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
     const m = spec.namespaces[t];
     if (m.kind === 'container') m.container = engine.get(m.container).id;
   }
+  // the knobs' checks run in the CLI too; here they hold for every client, before anything exists
+  if (spec.sysctls) checkSysctls(spec.sysctls, spec.namespaces, spec.hostname);
+  checkProcessLimits(spec);
+  const seccomp =
+    spec.seccomp === 'unconfined'
+      ? undefined
+      : spec.seccompProfile
+        ? profileProgram(spec.seccompProfile, spec.seccomp, process.arch, { caps: spec.capabilities, noNewPrivileges: spec.noNewPrivileges, init: !!spec.init })
+        : seccompProgram(DEFAULT_PROFILE, process.arch, spec.capabilities);
+  if (spec.seccompProfile) {
+    const skipped = skippedSyscalls(spec.seccompProfile, seccompArch(process.arch)!);
+    if (skipped.length) engine.events.emit('debug', { message: `seccomp profile ${spec.seccomp}: ${skipped.length} syscall name(s) this architecture (${process.arch}) does not have, skipped: ${skipped.join(', ')}` });
+  }
   const id = randomId();
   const dir = records.dir(id);
   // Build the container's files first, outside the lock: nobody sees the
@@ -77,9 +95,9 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
     const name = opts.name ?? '';
     if (opts.name !== undefined) checkName(name);
     const hostname = containerHostname(spec, opts.name ?? id.slice(0, 12), (other) => records.read(other)?.spec.hostname);
-    prepareRootfs(dir, spec.image, images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
+    prepareRootfs(dir, spec, images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
     prepareForUserns(dir, spec, (other) => records.read(other)?.spec);
-    if (spec.seccomp !== 'unconfined') fs.writeFileSync(path.join(dir, 'seccomp.bpf'), defaultSeccompProgram(process.arch, spec.capabilities));
+    if (seccomp) fs.writeFileSync(path.join(dir, 'seccomp.bpf'), seccomp);
     return await records.locked(() => {
       let finalName = name;
       if (opts.name !== undefined) {
@@ -152,7 +170,7 @@ function containerHostname(spec: ContainerSpec, name: string, hostnameOf: (id: s
 
 /** The device allowlist of a container (devices.ts): none when privileged or rootless. */
 function devicesOf(spec: ContainerSpec): readonly string[] | undefined {
-  return deviceRules({ privileged: spec.privileged, rootless: isRootless() });
+  return deviceRules({ privileged: spec.privileged, rootless: isRootless(), devices: spec.devices, rules: spec.deviceCgroupRules });
 }
 
 /**
@@ -176,13 +194,16 @@ function helperArgs(engine: Engine, rec: ContainerRecord, attach: boolean, cgrou
   const layout = detectLayout();
   const v2Root = layout.v2Root;
   const onV2 = v2Root !== undefined && cgroupPaths.some((p) => p.startsWith(`${v2Root}/`));
-  const opened = s.seccomp === 'unconfined' ? [] : [fs.openSync(path.join(dir, 'seccomp.bpf'), 'r')];
+  // the host nodes of --device, checked to be what they were at create
+  const deviceFds = s.devices?.length ? openDevices(s.devices) : [];
+  const seccompFd = s.seccomp === 'unconfined' ? undefined : fs.openSync(path.join(dir, 'seccomp.bpf'), 'r');
+  const opened = [...deviceFds, ...(seccompFd === undefined ? [] : [seccompFd])];
   const { args, fds } = runArgv({
     spec: s,
     log: engine.records.logFile(rec.id),
     exitFile: engine.records.exitFile(rec.id),
     attach,
-    rootfs: rootfsPlan(dir, s.image, engine.images),
+    rootfs: rootfsPlan(dir, s, engine.images),
     joined,
     cgroupPaths,
     cgroupMounts: cgroupViews(cgroupPaths, layout),
@@ -190,7 +211,8 @@ function helperArgs(engine: Engine, rec: ContainerRecord, attach: boolean, cgrou
     deviceRules: onV2 ? (devicesOf(s) ?? []) : [],
     // the volumes are bound from the fds their sources were checked on (start)
     volumeFd: (v) => sources.get(v)!.fd,
-    seccompFd: opened[0],
+    seccompFd,
+    deviceFds,
   });
   return { args, fds, opened };
 }
@@ -383,12 +405,21 @@ export async function killContainer(engine: Engine, ref: string, signal: string)
   if (sig === 'SIGKILL' && rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
 }
 
+/** The image's StopSignal (its config's) or --stop-signal, else SIGTERM; one the host does not know is SIGTERM too. */
+function stopSignalOf(rec: ContainerRecord): NodeJS.Signals | number {
+  try {
+    return rec.spec.stopSignal ? parseSignal(rec.spec.stopSignal) : 'SIGTERM';
+  } catch {
+    return 'SIGTERM';
+  }
+}
+
 /**
- * The container's stop signal (--stop-signal, SIGTERM), then SIGKILL after
- * timeoutSec (its --stop-timeout, 10), like podman stop. An init of a pid
- * namespace of its own that does not catch the signal never gets it (the
- * kernel drops it at the send): it is killed at once, where podman waits
- * the timeout to the same end.
+ * The container's stop signal (--stop-signal, the image's, SIGTERM), then
+ * SIGKILL after timeoutSec (its --stop-timeout, 10), like podman stop. An
+ * init of a pid namespace of its own that does not catch the signal never
+ * gets it (the kernel drops it at the send): it is killed at once, where
+ * podman waits the timeout to the same end.
  */
 export async function stopContainer(engine: Engine, ref: string, timeoutSec?: number): Promise<ContainerRecord> {
   const rec = engine.get(ref);
@@ -400,7 +431,7 @@ export async function stopContainer(engine: Engine, ref: string, timeoutSec?: nu
   if (rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
   const timeout = timeoutSec ?? rec.spec.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
   if (timeout > 0) {
-    const sig = parseSignal(rec.spec.stopSignal ?? 'SIGTERM');
+    const sig = stopSignalOf(rec);
     signalInit(rec, sig);
     const dropped = rec.spec.namespaces.pid.kind === 'private' && !catchesSignal(rec.pid, typeof sig === 'number' ? sig : os().constants.signals[sig]);
     if (!dropped && (await engine.wait(rec.id, timeout * 1000)) !== null) return engine.get(rec.id);

@@ -2,6 +2,7 @@
 // what tsbox set up (shown by `tsbox inspect`), and it lets crun or runc run the
 // same bundle: `crun run --bundle <containers/ID> NAME`.
 import { ociDeviceRules } from './devices.js';
+import { pathsInForce } from './masks.js';
 import { ociSeccompProfile } from './seccomp.js';
 import type { ContainerSpec, NamespaceType } from './types.js';
 import { HOST_IMAGE } from './images.js';
@@ -44,7 +45,7 @@ export function ociConfig(spec: ContainerSpec, ctx: OciContext): Record<string, 
     mounts.push({ destination: `/etc/${f}`, type: 'bind', source: `${ctx.etcDir}/${f}`, options: ['rbind', 'rw'] });
   }
   for (const v of spec.volumes) {
-    if (v.type === 'tmpfs') mounts.push({ destination: v.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] });
+    if (v.type === 'tmpfs') mounts.push({ destination: v.destination, type: 'tmpfs', source: 'tmpfs', options: v.tmpfsOptions ?? ['nosuid', 'nodev', 'mode=1777'] });
     else mounts.push({ destination: v.destination, type: 'bind', source: v.source, options: ['rbind', v.readOnly ? 'ro' : 'rw', ...(v.propagation ? [v.propagation] : [])] });
   }
   const namespaces = Object.entries(spec.namespaces)
@@ -65,6 +66,7 @@ export function ociConfig(spec: ContainerSpec, ctx: OciContext): Record<string, 
   if (r.blkioWeight !== undefined) resources.blockIO = { weight: r.blkioWeight };
   resources.devices = ociDeviceRules(ctx.devices);
   const caps = spec.capabilities;
+  const paths = pathsInForce(spec.maskPaths, spec.unmaskPaths);
   return {
     ociVersion: '1.0.2',
     process: {
@@ -75,6 +77,8 @@ export function ociConfig(spec: ContainerSpec, ctx: OciContext): Record<string, 
       cwd: spec.workdir,
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
       noNewPrivileges: spec.noNewPrivileges,
+      ...(spec.ulimits?.length ? { rlimits: spec.ulimits.map((u) => ({ type: `RLIMIT_${u.name.toUpperCase()}`, soft: u.soft < 0 ? 2 ** 64 - 1 : u.soft, hard: u.hard < 0 ? 2 ** 64 - 1 : u.hard })) } : {}),
+      ...(spec.oomScoreAdj !== undefined ? { oomScoreAdj: spec.oomScoreAdj } : {}),
       ...(spec.labels.process ? { selinuxLabel: spec.labels.process } : {}),
     },
     root: { path: ctx.rootfs, readonly: spec.readOnlyRoot },
@@ -87,15 +91,16 @@ export function ociConfig(spec: ContainerSpec, ctx: OciContext): Record<string, 
       cgroupsPath: ctx.cgroupsPath,
       resources,
       ...(spec.labels.mount ? { mountLabel: spec.labels.mount } : {}),
+      ...(spec.sysctls ? { sysctl: spec.sysctls } : {}),
+      ...(spec.devices?.length
+        ? { devices: spec.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor })) }
+        : {}),
       // what native/mounts.c (mask_paths) does; test/integration/defaults.test.ts compares
-      maskedPaths: [
-        '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
-        '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap', '/sys/fs/selinux', '/sys/dev/block',
-      ],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
-      // tsbox's filter, whose rule order decides (src/engine/seccomp-profile.ts): libseccomp, in crun or runc,
-      // reads its socket rules more loosely
-      ...(spec.seccomp !== 'unconfined' ? { seccomp: ociSeccompProfile(process.arch, spec.capabilities) } : {}),
+      maskedPaths: paths.masked,
+      readonlyPaths: paths.readonly,
+      // the profile in force: the default means the same to libseccomp, in crun or runc, as to tsbox
+      // (seccomp-profile.ts); a profile of one's own whose rules with and without args overlap may not
+      ...(spec.seccomp !== 'unconfined' ? { seccomp: ociSeccompProfile(process.arch, spec.capabilities, spec.seccompProfile) } : {}),
     },
   };
 }

@@ -5,14 +5,21 @@
 //  - the built-in `host` image: a skeleton dir per container with a private
 //    /etc, /tmp and /root, and read-only binds of the host's /usr and /lib*;
 //    /bin, /sbin and /lib* are symlinks where the host has merged /usr.
-//  - an imported image: overlayfs (image = lower, per-container upper), or a
-//    private copy where the kernel has no overlayfs.
+//  - an imported or layered image: overlayfs (the image's layers, or its
+//    one tree, as the lower dirs; a per-container upper), or a private copy
+//    where the kernel has no overlayfs or the container needs one.
 import fs from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../common/errors.js';
+import { isRootless } from './paths.js';
 import { runProgramSync } from './programs.js';
 import type { ImageStore } from './images.js';
 import { HOST_IMAGE } from './images.js';
 import type { RootfsPlan } from './helper-argv.js';
+import type { ContainerSpec } from './types.js';
+
+/** overlayfs stacks at most this many lower dirs (OVL_MAX_STACK); more: a private copy */
+const OVERLAY_MAX_LOWER = 500;
 
 const HOST_TOP_DIRS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 const ETC_COPIED = ['passwd', 'group', 'nsswitch.conf', 'ld.so.cache', 'localtime', 'os-release', 'profile', 'shells'];
@@ -68,16 +75,23 @@ function writeEtcFiles(dir: string, hostname: string): void {
  * made here by root, gets its owners shifted through the maps (idmapped.ts),
  * as podman's storage does, so container root owns its /etc.
  */
-export function prepareRootfs(containerDir: string, image: string, images: ImageStore, hostname: string, opts: { privateCopy?: boolean } = {}): void {
+export function prepareRootfs(containerDir: string, spec: Pick<ContainerSpec, 'image' | 'imageId'>, images: ImageStore, hostname: string, opts: { privateCopy?: boolean } = {}): void {
   const rootfs = path.join(containerDir, 'rootfs');
   fs.mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   writeEtcFiles(path.join(containerDir, 'etc'), hostname);
+  const image = spec.image;
   if (image !== HOST_IMAGE) {
-    if (overlaySupported() && !opts.privateCopy) {
+    const lowers = images.lowerDirs(images.forContainer(spec));
+    const overlay = overlaySupported();
+    if (overlay && !opts.privateCopy && lowers.length <= OVERLAY_MAX_LOWER) {
       fs.mkdirSync(path.join(containerDir, 'upper'), { mode: 0o755 });
       fs.mkdirSync(path.join(containerDir, 'work'), { mode: 0o700 });
+    } else if (lowers.length === 1) {
+      runProgramSync('cp', ['-a', '--reflink=auto', `${lowers[0]}/.`, rootfs], { what: `copying image '${image}' for the container failed` });
+    } else if (overlay) {
+      copyLayers(lowers, rootfs, image);
     } else {
-      runProgramSync('cp', ['-a', '--reflink=auto', `${images.rootfs(image)}/.`, rootfs], { what: `copying image '${image}' for the container failed` });
+      throw new UserError(`image '${image}' has ${lowers.length} layers, and this kernel has no overlayfs to put them together`, 125, 'Load the overlay module (modprobe overlay), or use an image of one layer.');
     }
     return;
   }
@@ -106,6 +120,24 @@ export function prepareRootfs(containerDir: string, image: string, images: Image
 }
 
 /**
+ * A private copy of a layered image: its layers stacked by a read-only
+ * overlay in a mount namespace of its own (which dies with the command, so
+ * no mount is left on the host), copied out with cp -a. The kernel applies
+ * the whiteouts and opaque dirs; nothing here walks paths a layer chose.
+ */
+function copyLayers(lowers: string[], rootfs: string, image: string): void {
+  const mnt = fs.mkdtempSync(path.join(path.dirname(rootfs), '.layers-'));
+  try {
+    const script = 'mount -t overlay overlay -o "ro,lowerdir=$1" "$2" && cp -a --reflink=auto "$2/." "$3"';
+    runProgramSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', lowers.join(':'), mnt, rootfs], {
+      what: `copying the layers of image '${image}' for the container failed`,
+    });
+  } finally {
+    fs.rmdirSync(mnt);
+  }
+}
+
+/**
  * The pieces that put the rootfs together in the new mount namespace
  * (helper-argv.ts turns them into argv). Its binds name their sources by
  * path (--bind), unlike volumes (--bind-fd, volumes.ts), because nothing but
@@ -116,7 +148,8 @@ export function prepareRootfs(containerDir: string, image: string, images: Image
  * those files, never the directory that holds them. The helper opens each
  * path once, before anything else.
  */
-export function rootfsPlan(containerDir: string, image: string, images: ImageStore): RootfsPlan {
+export function rootfsPlan(containerDir: string, spec: Pick<ContainerSpec, 'image' | 'imageId'>, images: ImageStore): RootfsPlan {
+  const image = spec.image;
   const plan: RootfsPlan = { rootfs: path.join(containerDir, 'rootfs'), binds: [] };
   const ro = (dir: string) => plan.binds.push({ source: dir, destination: dir, readOnly: true });
   if (image === HOST_IMAGE) {
@@ -130,7 +163,8 @@ export function rootfsPlan(containerDir: string, image: string, images: ImageSto
     }
     if (fs.existsSync(path.join(plan.rootfs, 'etc/alternatives'))) ro('/etc/alternatives');
   } else if (fs.existsSync(path.join(containerDir, 'upper'))) {
-    plan.overlay = { lower: images.rootfs(image), upper: path.join(containerDir, 'upper'), work: path.join(containerDir, 'work') };
+    const rec = images.forContainer(spec);
+    plan.overlay = { lower: images.lowerDirs(rec).join('+'), upper: path.join(containerDir, 'upper'), work: path.join(containerDir, 'work'), userxattr: rec.kind === 'oci' && isRootless() };
   }
   const etc = path.join(containerDir, 'etc');
   for (const f of ['hostname', 'hosts', 'resolv.conf']) plan.binds.push({ source: path.join(etc, f), destination: `/etc/${f}`, readOnly: false });

@@ -79,8 +79,8 @@ export interface UsernsRequest {
   containerId: (ref: string) => string;
   /** host maps of every other container (any state): --userns=auto must overlap none */
   mapsInUse?: () => Array<{ uidMap: IdMapEntry[]; gidMap: IdMapEntry[] }>;
-  /** host path of an imported image's root: each owner of its files must be mapped */
-  imageRootfs?: string;
+  /** host path of an imported image's root, or a layered image's layers: each owner of their files must be mapped */
+  imageRootfs?: string | string[];
   /** the image's name, for messages */
   imageName?: string;
   host?: Partial<UsernsHost>;
@@ -349,7 +349,13 @@ export function planUserNamespace(req: UsernsRequest): UsernsPlan {
     // rootless images hold ids of the caller's namespace with all its ranges,
     // whether or not newuidmap can map them right now
     const view = req.rootless ? fullCallerView(req, host) : null;
-    checkImageOwners(imageOwners(req.imageRootfs), maps, view, req.imageName ?? path.basename(path.dirname(req.imageRootfs)), fix);
+    const dirs = Array.isArray(req.imageRootfs) ? req.imageRootfs : [req.imageRootfs];
+    const owners: ImageOwners = { uids: new Map(), gids: new Map() };
+    for (const o of dirs.map(imageOwners)) {
+      for (const [id, p] of o.uids) if (!owners.uids.has(id)) owners.uids.set(id, p);
+      for (const [id, p] of o.gids) if (!owners.gids.has(id)) owners.gids.set(id, p);
+    }
+    checkImageOwners(owners, maps, view, req.imageName ?? path.basename(path.dirname(dirs[0])), fix);
   }
   return { mode: { kind: 'private' }, ...maps, warnings, defaultUser };
 }

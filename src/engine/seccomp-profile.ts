@@ -18,12 +18,16 @@
 //     amd64, arm64);
 //   - a syscall's applicable rules are tried in profile order and the first
 //     whose args all hold decides; none: defaultAction. libseccomp (docker,
-//     podman) gets the same from the profiles they ship, which keep rules
-//     with and without args for one syscall apart by capability; it merges
-//     the rules of a syscall instead, where one without args overrides those
-//     with. This profile relies on the order (socket: two refusals with
-//     args, then allow), so it means what it says to tsbox, which is the
-//     only program that loads it.
+//     podman, runc and crun running config.json) merges the rules of a
+//     syscall instead, where one without args overrides those with, whatever
+//     the order. This profile is written so that both readings agree: for
+//     each syscall and capability set, either one rule without args applies,
+//     or only rules with args, whose sets of arguments overlap only where
+//     their actions are the same (socket's allows are blocks of domains,
+//     clone's refusals one per CLONE_NEW* bit).
+//     test/unit/seccomp-libseccomp.test.ts builds it with libseccomp and
+//     compares the two programs for every syscall, argument branch and
+//     capability set.
 //   - args compare the whole 64-bit register, unsigned, as libseccomp does.
 //     For MASKED_EQ `value` is the mask and `valueTwo` the datum:
 //     (arg & value) == valueTwo. Where the kernel reads an argument as a
@@ -59,6 +63,8 @@ export interface SeccompArg {
 export interface SeccompFilterSet {
   caps?: string[];
   arches?: string[];
+  /** "MAJOR.MINOR": the rule applies from this kernel on (Docker's field) */
+  minKernel?: string;
 }
 
 export interface SeccompRule {
@@ -75,6 +81,8 @@ export interface SeccompRule {
 export interface SeccompProfile {
   defaultAction: SeccompAction;
   defaultErrnoRet?: number;
+  /** libseccomp's names; the filter covers the native ABI alone whatever this says (seccomp-file.ts) */
+  architectures?: string[];
   archMap?: Array<{ architecture: string; subArchitectures: string[] }>;
   syscalls: SeccompRule[];
 }
@@ -93,13 +101,32 @@ export const CLONE_NEW_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000
 /** personality(2) values podman and Docker allow: PER_LINUX, PER_LINUX32, UNAME26, PER_LINUX32|UNAME26, and the query. */
 const PERSONALITY_ALLOWED = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff];
 
-/** NAMES allowed with CAP, refused with EPERM without it (Docker's and podman's pairs of rules). */
-function withCap(cap: string, names: string[], comment: string): SeccompRule[] {
+/** NAMES allowed with CAP, refused with EPERM without it (Docker's and podman's pairs of rules); REFUSED: the names refused by other rules. */
+function withCap(cap: string, names: string[], comment: string, refused: string[] = names): SeccompRule[] {
   return [
     { names, action: 'SCMP_ACT_ALLOW', includes: { caps: [cap] }, comment },
-    { names, action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, excludes: { caps: [cap] } },
+    { names: refused, action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, excludes: { caps: [cap] } },
   ];
 }
+
+/** The values [lo, hi) of argument INDEX, where the kernel reads an int, as comparisons of its low 32 bits with
+ * aligned blocks (MASKED_EQ): what the kernel reads is then in the set, whatever the upper half holds. */
+function blocks(index: number, lo: number, hi: number): SeccompArg[] {
+  const out: SeccompArg[] = [];
+  for (let v = lo; v < hi; ) {
+    let size = 1;
+    while (v % (size * 2) === 0 && v + size * 2 <= hi) size *= 2;
+    out.push({ index, value: LOW32 - (size - 1), valueTwo: v, op: 'SCMP_CMP_MASKED_EQ' });
+    v += size;
+  }
+  return out;
+}
+
+/** refused with EPERM without CAP_SYS_ADMIN (clone and clone3 have rules of their own) */
+const CAP_SYS_ADMIN_CALLS = [
+  'unshare', 'setns', 'mount', 'umount2', 'pivot_root', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'move_mount', 'open_tree',
+  'mount_setattr', 'bpf', 'fanotify_init', 'lookup_dcookie', 'perf_event_open', 'quotactl', 'sethostname', 'setdomainname',
+];
 
 export const DEFAULT_PROFILE: SeccompProfile = {
   defaultAction: 'SCMP_ACT_ERRNO',
@@ -200,7 +227,21 @@ export const DEFAULT_PROFILE: SeccompProfile = {
       args: [{ index: 0, value: LOW32, valueTwo: AF_VSOCK, op: 'SCMP_CMP_MASKED_EQ' }],
       comment: "Docker's: no AF_VSOCK, which reaches the host's hypervisor and other VMs past the network namespace",
     },
-    { names: ['socket'], action: 'SCMP_ACT_ALLOW' },
+    // The other domains, each rule a block of them, so that no rule without args overrides the refusals above
+    // where libseccomp (runc, crun) reads the profile: 0..15, 17..39, 41..63 (the kernel has 46; the rest get
+    // ENOSYS instead of its EAFNOSUPPORT); netlink but for the audit protocol (its 32 protocols).
+    ...[...blocks(0, 0, AF_NETLINK), ...blocks(0, AF_NETLINK + 1, AF_VSOCK), ...blocks(0, AF_VSOCK + 1, 64)].map(
+      (arg): SeccompRule => ({ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [arg] }),
+    ),
+    ...[...blocks(2, 0, NETLINK_AUDIT), ...blocks(2, NETLINK_AUDIT + 1, 32)].map(
+      (arg): SeccompRule => ({
+        names: ['socket'],
+        action: 'SCMP_ACT_ALLOW',
+        args: [{ index: 0, value: LOW32, valueTwo: AF_NETLINK, op: 'SCMP_CMP_MASKED_EQ' }, arg],
+        excludes: { caps: ['CAP_AUDIT_WRITE'] },
+      }),
+    ),
+    { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: LOW32, valueTwo: AF_NETLINK, op: 'SCMP_CMP_MASKED_EQ' }], includes: { caps: ['CAP_AUDIT_WRITE'] } },
     {
       names: ['clone'],
       action: 'SCMP_ACT_ALLOW',
@@ -210,7 +251,10 @@ export const DEFAULT_PROFILE: SeccompProfile = {
         "Docker's: no new namespaces without CAP_SYS_ADMIN. A new user namespace needs no capability and grants all of " +
         'them over the namespaces it owns, which reopens kernel code (netfilter, mounts) the dropped capabilities keep shut',
     },
-    { names: ['clone'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, excludes: { caps: ['CAP_SYS_ADMIN'] } },
+    // EPERM for each CLONE_NEW* bit, not one rule without args: libseccomp would let that override the allow above
+    ...Array.from({ length: 32 }, (_, b) => 2 ** b)
+      .filter((bit) => (CLONE_NEW_FLAGS & bit) !== 0)
+      .map((bit): SeccompRule => ({ names: ['clone'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, args: [{ index: 0, value: bit, valueTwo: bit, op: 'SCMP_CMP_MASKED_EQ' }], excludes: { caps: ['CAP_SYS_ADMIN'] } })),
     {
       names: ['clone3'],
       action: 'SCMP_ACT_ERRNO',
@@ -218,15 +262,12 @@ export const DEFAULT_PROFILE: SeccompProfile = {
       excludes: { caps: ['CAP_SYS_ADMIN'] },
       comment: "Docker's: clone3 keeps its flags in memory a filter cannot read; ENOSYS makes libc fall back to clone",
     },
-    ...withCap('CAP_SYS_ADMIN', [
-      'clone', 'clone3', 'unshare', 'setns', 'mount', 'umount2', 'pivot_root', 'fsopen', 'fsconfig', 'fsmount', 'fspick',
-      'move_mount', 'open_tree', 'mount_setattr', 'bpf', 'fanotify_init', 'lookup_dcookie', 'perf_event_open', 'quotactl',
-      'sethostname', 'setdomainname',
-    ], "Docker's (podman allows mounts and namespaces to all): the helper built the mount table before the filter; " +
+    ...withCap('CAP_SYS_ADMIN', [...CAP_SYS_ADMIN_CALLS, 'clone', 'clone3'], "Docker's (podman allows mounts and namespaces to all): the helper built the mount table before the filter; " +
       'changing it could uncover what is masked, and the new mount API was the entry of CVE-2022-0185. bpf, perf and ' +
-      'fanotify observe or program the kernel'),
+      'fanotify observe or program the kernel', CAP_SYS_ADMIN_CALLS),
     { names: ['syslog'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_SYSLOG'] }, comment: "Docker's: the kernel log is the host's and shows kernel addresses" },
-    ...withCap('CAP_SYS_ADMIN', ['syslog'], "Docker's"),
+    { names: ['syslog'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_SYS_ADMIN'] } },
+    { names: ['syslog'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, excludes: { caps: ['CAP_SYSLOG', 'CAP_SYS_ADMIN'] } },
     ...withCap('CAP_SYS_BOOT', ['reboot'], "Docker's: at best a signal to the pid namespace's init"),
     ...withCap('CAP_DAC_READ_SEARCH', ['open_by_handle_at', 'name_to_handle_at'], 'opening an inode by number walks out of a bind mount (the "shocker" escape); name_to_handle_at only serves it (podman and Docker allow it to all)'),
     ...withCap('CAP_SYS_CHROOT', ['chroot'], "podman's"),

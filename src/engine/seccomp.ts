@@ -22,6 +22,7 @@
 // caches "allow" without running the filter for it again.
 import { UserError } from '../common/errors.js';
 import { DEFAULT_CAPS } from './capabilities.js';
+import fs from 'node:fs';
 import { AUDIT_ARCH, SYSCALLS, seccompArch, type SeccompArch } from './seccomp-syscalls.js';
 import { DEFAULT_PROFILE, type SeccompArg, type SeccompProfile, type SeccompRule } from './seccomp-profile.js';
 import {
@@ -126,13 +127,45 @@ function comparison(a: SeccompArg, where: () => string): Comparison {
   return { index: a.index, op: a.op, hi: Math.floor(v / TWO_32), lo: v % TWO_32, twoHi: Math.floor(two / TWO_32), twoLo: two % TWO_32 };
 }
 
-function applies(r: SeccompRule, arch: SeccompArch, caps: readonly string[]): boolean {
-  const a = DOCKER_ARCH[arch];
+/** A kernel release ("6.1.0-18-amd64") as [major, minor]; unreadable: [0, 0]. */
+export function kernelVersion(release: string): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
+/** Is KERNEL at least "MAJOR.MINOR"? */
+function atLeast(kernel: readonly [number, number], min: string): boolean {
+  const [major, minor] = kernelVersion(min);
+  return kernel[0] > major || (kernel[0] === major && kernel[1] >= minor);
+}
+
+/** Where a profile is resolved: the architecture, the capabilities the container keeps, the kernel (for minKernel). */
+export interface ResolveContext {
+  arch: SeccompArch;
+  caps: readonly string[];
+  /** default: this machine's */
+  kernel?: readonly [number, number];
+}
+
+function applies(r: SeccompRule, ctx: ResolveContext): boolean {
+  const a = DOCKER_ARCH[ctx.arch];
+  const caps = ctx.caps;
   if (r.includes?.caps && !r.includes.caps.every((c) => caps.includes(c))) return false;
   if (r.excludes?.caps?.some((c) => caps.includes(c))) return false;
   if (r.includes?.arches && !r.includes.arches.includes(a)) return false;
   if (r.excludes?.arches?.includes(a)) return false;
+  // Docker's minKernel: from that kernel on (includes), or before it (excludes)
+  const kernel = ctx.kernel ?? ownKernel();
+  if (r.includes?.minKernel && !atLeast(kernel, r.includes.minKernel)) return false;
+  if (r.excludes?.minKernel && atLeast(kernel, r.excludes.minKernel)) return false;
   return true;
+}
+
+let kernelOfHost: [number, number] | undefined;
+function ownKernel(): [number, number] {
+  // the file, not os.release(): run must not load node:os (cli-bundle test)
+  kernelOfHost ??= kernelVersion(fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
+  return kernelOfHost;
 }
 
 const tableSizes = new Map<SeccompArch, number>();
@@ -149,7 +182,8 @@ function tableSize(arch: SeccompArch): number {
 }
 
 /** The rules of PROFILE that apply on ARCH to a container keeping CAPS, by syscall number. */
-export function resolveProfile(profile: SeccompProfile, arch: SeccompArch, caps: readonly string[]): ResolvedFilter {
+export function resolveProfile(profile: SeccompProfile, arch: SeccompArch, caps: readonly string[], kernel?: readonly [number, number]): ResolvedFilter {
+  const ctx: ResolveContext = { arch, caps, kernel };
   const table = SYSCALLS[arch];
   // dense from the start: filled in the profile's order, a growing array would go sparse
   const rules: Array<CompiledRule[] | undefined> = new Array<CompiledRule[] | undefined>(tableSize(arch)).fill(undefined);
@@ -159,7 +193,7 @@ export function resolveProfile(profile: SeccompProfile, arch: SeccompArch, caps:
     const r = profile.syscalls[i];
     const where = () => ruleName(i, r);
     const compiled: CompiledRule = { ret: actionRet(r.action, r.errnoRet, where), args: (r.args ?? []).map((a) => comparison(a, where)) };
-    if (!applies(r, arch, caps)) continue;
+    if (!applies(r, ctx)) continue;
     const final = compiled.args.length === 0;
     // a rule without args ends every list it is first in: those can share one array
     const alone = final ? [compiled] : undefined;
@@ -304,11 +338,11 @@ export function compileFilter(f: ResolvedFilter): Buffer {
   return a.assemble();
 }
 
-function archOf(arch: NodeJS.Architecture): SeccompArch {
+export function archOf(arch: NodeJS.Architecture): SeccompArch {
   const a = seccompArch(arch);
   if (!a) {
     throw new UserError(
-      `the default seccomp filter supports x64 and arm64, not ${arch}`,
+      `tsbox's seccomp filters support x64 and arm64, not ${arch}`,
       125,
       'Run the container with --security-opt seccomp=unconfined.',
     );
@@ -317,30 +351,82 @@ function archOf(arch: NodeJS.Architecture): SeccompArch {
 }
 
 /**
+ * What tsbox-helper itself calls once the filter is loaded: without
+ * no_new_privs the filter goes in while the helper still holds
+ * CAP_SYS_ADMIN, before the credentials change (as in runc), so these must
+ * pass it (native/process.c, caps.c, exec.c); with no_new_privs it goes in
+ * last, and only execve follows. --init's pid 1 lives under it too.
+ */
+export const HELPER_SYSCALLS: readonly string[] = Object.freeze([
+  'prctl', 'capset', 'setgroups', 'setresgid', 'setresuid', 'close', 'close_range', 'openat', 'openat2', 'fchdir', 'getcwd',
+  'umask', 'write', 'read', 'poll', 'setsid', 'ioctl', 'rt_sigaction', 'rt_sigprocmask', 'getdents64', 'fstat', 'newfstatat',
+  'execve', 'exit_group', 'exit', 'seccomp',
+]);
+export const INIT_SYSCALLS: readonly string[] = Object.freeze(['clone', 'rt_sigprocmask', 'rt_sigtimedwait', 'wait4', 'kill', 'setpgid', 'ioctl', 'close', 'exit_group']);
+
+/**
+ * A profile of one's own must let the helper finish (HELPER_SYSCALLS): the
+ * names among those it refuses whatever the arguments, to say so at create
+ * rather than with a failed start.
+ */
+export function refusedHelperSyscalls(f: ResolvedFilter, opts: { noNewPrivileges: boolean; init: boolean }): string[] {
+  const table = SYSCALLS[f.arch];
+  const needed = [...(opts.noNewPrivileges ? ['execve'] : HELPER_SYSCALLS), ...(opts.init ? INIT_SYSCALLS : [])];
+  return [...new Set(needed)].filter((name) => {
+    const nr = table[name];
+    if (nr === undefined) return false;
+    const rules = f.rules[nr];
+    const ret = !rules ? f.defaultRet : rules[0].args.length === 0 ? rules[0].ret : SECCOMP_RET_ALLOW; // rules with args: not judged
+    return ret !== SECCOMP_RET_ALLOW && ret !== SECCOMP_RET_LOG;
+  });
+}
+
+/**
  * The default filter as a cBPF program for `arch` (default: this machine's),
  * for a container keeping `caps` (default: DEFAULT_CAPS; a kept capability
  * lifts the rules it makes legitimate, as in Docker's and podman's profiles).
  */
 export function defaultSeccompProgram(arch: NodeJS.Architecture = process.arch, caps: readonly string[] = DEFAULT_CAPS): Buffer {
-  return compileFilter(resolveProfile(DEFAULT_PROFILE, archOf(arch), caps));
+  return seccompProgram(DEFAULT_PROFILE, arch, caps);
+}
+
+/** PROFILE (the default, or one of --security-opt seccomp=FILE) as the cBPF program for a container keeping CAPS. */
+export function seccompProgram(profile: SeccompProfile, arch: NodeJS.Architecture, caps: readonly string[]): Buffer {
+  return compileFilter(resolveProfile(profile, archOf(arch), caps));
+}
+
+/** A profile file's program, refused with the reason when it would stop the helper itself (refusedHelperSyscalls). */
+export function profileProgram(profile: SeccompProfile, source: string, arch: NodeJS.Architecture, opts: { caps: readonly string[]; noNewPrivileges: boolean; init: boolean }): Buffer {
+  const f = resolveProfile(profile, archOf(arch), opts.caps);
+  const refused = refusedHelperSyscalls(f, opts);
+  if (refused.length) {
+    throw new UserError(
+      `seccomp profile ${source} refuses ${refused.join(', ')}, which tsbox-helper calls after it has loaded the filter${opts.init ? ' (or --init\'s pid 1 needs)' : ''}: the container could not start`,
+      125,
+      opts.noNewPrivileges
+        ? 'Allow them in the profile.'
+        : 'Allow them in the profile, or add --security-opt no-new-privileges (the filter is then loaded last, and only execve must pass it).',
+    );
+  }
+  return compileFilter(f);
 }
 
 /**
- * The default profile as config.json records it (runtime-spec's
- * linux.seccomp): the rules that apply on `arch` to a container keeping
- * `caps`, in order (the order decides: see seccomp-profile.ts), with the
- * names that exist there.
+ * A profile (default: tsbox's) as config.json records it (runtime-spec's
+ * linux.seccomp), the one in force: the rules that apply on `arch` to a
+ * container keeping `caps`, in order (tsbox's reading: see
+ * seccomp-profile.ts), with the names that exist there.
  */
-export function ociSeccompProfile(arch: NodeJS.Architecture = process.arch, caps: readonly string[] = DEFAULT_CAPS): Record<string, unknown> {
+export function ociSeccompProfile(arch: NodeJS.Architecture = process.arch, caps: readonly string[] = DEFAULT_CAPS, p: SeccompProfile = DEFAULT_PROFILE): Record<string, unknown> {
   const a = archOf(arch);
   const table = SYSCALLS[a];
-  const p = DEFAULT_PROFILE;
+  const ctx: ResolveContext = { arch: a, caps };
   return {
     defaultAction: p.defaultAction,
     ...(p.defaultErrnoRet !== undefined ? { defaultErrnoRet: p.defaultErrnoRet } : {}),
     architectures: [SCMP_ARCH[a]],
     syscalls: p.syscalls
-      .filter((r) => applies(r, a, caps))
+      .filter((r) => applies(r, ctx))
       .map((r) => ({
         names: r.names.filter((n) => n in table),
         action: r.action,

@@ -24,6 +24,15 @@ export interface TarEntry {
   type: string; // '0' file, '1' hardlink, '2' symlink, '5' dir, ...
   linkname: string;
   size: number;
+  /** what an extraction needs besides (the check needs none of it) */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  mtime?: number;
+  devmajor?: number;
+  devminor?: number;
+  /** pax SCHILY.xattr.NAME records, raw values */
+  xattrs?: Map<string, Buffer>;
 }
 
 const BLOCK = 512;
@@ -71,7 +80,11 @@ function checksumOk(h: Buffer): boolean {
 
 /** pax records "LEN KEY=VALUE\n"; LEN counts bytes, so they are cut from the Buffer, not from decoded text. */
 function parsePax(body: Buffer, at: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  return Object.fromEntries(Object.entries(parsePaxRaw(body, at)).map(([k, v]) => [k, v.toString('utf8')]));
+}
+
+function parsePaxRaw(body: Buffer, at: string): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
   for (let i = 0; i < body.length && body[i] !== 0; ) {
     const sp = body.indexOf(0x20, i);
     const len = sp < 0 ? NaN : Number(body.toString('latin1', i, sp));
@@ -81,7 +94,7 @@ function parsePax(body: Buffer, at: string): Record<string, string> {
     const rec = body.subarray(sp + 1, i + len - 1);
     const eq = rec.indexOf(0x3d);
     if (eq < 0) throw new UserError(`${at}: a malformed pax record`, 125, 'The archive is damaged.');
-    out[rec.toString('utf8', 0, eq)] = rec.toString('utf8', eq + 1);
+    out[rec.toString('utf8', 0, eq)] = Buffer.from(rec.subarray(eq + 1));
     i += len;
   }
   return out;
@@ -94,8 +107,13 @@ type Want = { bytes: number; skip: boolean };
  * next, to see (a header, a name-carrying body) or to skip (file data).
  * Each entry goes to onEntry as soon as its header is read.
  */
-class TarScanner {
+export class TarScanner {
   done = false;
+  /** extraction: file data goes here instead of being skipped (set before the first push) */
+  onData?: (chunk: Buffer) => void;
+  /** what is left of the current entry's data, and of its padding to the block */
+  private dataLeft = 0;
+  private padLeft = 0;
   /** what comes next: a header, a body to keep, the sparse map of a GNU sparse file, or data to skip */
   private phase: 'header' | 'meta' | 'sparse' | 'data' = 'header';
   private want_: Want = { bytes: BLOCK, skip: false };
@@ -105,6 +123,8 @@ class TarScanner {
   private longName: string | undefined;
   private longLink: string | undefined;
   private pax: Record<string, string> = {};
+  /** the same records' values as bytes (xattr values are binary) */
+  private paxRaw: Record<string, Buffer> = {};
   private zeroBlocks = 0;
   private offset = 0;
   private first = true;
@@ -136,10 +156,21 @@ class TarScanner {
     else this.sparse(buf);
   }
 
-  /** Any chunk of the stream: the parts to see are gathered, the rest skipped. */
+  /** Any chunk of the stream: the parts to see are gathered, the rest skipped (or, with onData, file data handed on). */
   push(chunk: Buffer): void {
     let off = 0;
     while (off < chunk.length && !this.done) {
+      if (this.phase === 'data' && this.onData) {
+        const n = Math.min(this.dataLeft + this.padLeft, chunk.length - off);
+        const data = Math.min(n, this.dataLeft);
+        if (data > 0) this.onData(chunk.subarray(off, off + data));
+        this.dataLeft -= data;
+        this.padLeft -= n - data;
+        this.offset += n;
+        off += n;
+        if (this.dataLeft === 0 && this.padLeft === 0) this.next('header');
+        continue;
+      }
       const w = this.want_;
       const n = Math.min(w.bytes - this.collectedBytes, chunk.length - off);
       if (w.skip) this.skip(n);
@@ -164,8 +195,12 @@ class TarScanner {
     throw new UserError(`${this.file} ends in the middle of an entry (offset ${this.offset + this.collectedBytes})`, 125, 'The archive is truncated: copy or download it again.');
   }
 
-  private next(phase: TarScanner['phase'], bytes = BLOCK): void {
+  private next(phase: TarScanner['phase'], bytes = BLOCK, dataBytes = bytes): void {
     this.phase = phase;
+    if (phase === 'data') {
+      this.dataLeft = dataBytes;
+      this.padLeft = bytes - dataBytes;
+    }
     this.want_ = phase === 'data' ? { bytes, skip: true } : { bytes, skip: false };
     if (bytes === 0) this.next('header');
   }
@@ -208,26 +243,44 @@ class TarScanner {
     const name = cstr(h, 0, 100);
     const { path: paxPath, 'GNU.sparse.name': sparseName } = this.pax;
     if (paxPath !== undefined && sparseName !== undefined && paxPath !== sparseName) throw this.damaged(at, 'an entry with two names (pax path and GNU.sparse.name)');
+    const paxNum = (key: string, field: number | null) => {
+      const v = this.pax[key];
+      return v !== undefined && /^\d+(\.\d*)?$/.test(v) ? Math.floor(Number(v)) : (field ?? 0);
+    };
+    const xattrs = new Map<string, Buffer>();
+    for (const [k, v] of Object.entries(this.paxRaw)) if (k.startsWith('SCHILY.xattr.')) xattrs.set(k.slice(13), v);
     this.onEntry({
       name: sparseName ?? paxPath ?? this.longName ?? (prefix ? `${prefix}/${name}` : name),
       linkname: this.pax.linkpath ?? this.longLink ?? cstr(h, 157, 100),
       type,
       size,
+      mode: (numeric(h, 100, 8) ?? 0) & 0o7777,
+      uid: paxNum('uid', numeric(h, 108, 8)),
+      gid: paxNum('gid', numeric(h, 116, 8)),
+      mtime: paxNum('mtime', numeric(h, 136, 12)),
+      devmajor: numeric(h, 329, 8) ?? 0,
+      devminor: numeric(h, 337, 8) ?? 0,
+      xattrs,
     });
     this.longName = this.longLink = undefined;
     this.pax = {};
+    this.paxRaw = {};
     // an old GNU sparse file: more sparse map blocks follow the header when it says so
     if (type === 'S' && h[482] !== 0) {
       this.dataAfterSparse = size;
       return this.next('sparse');
     }
-    this.next('data', round(size));
+    this.next('data', round(size), size);
   }
 
   private meta(body: Buffer, at: number): void {
     if (this.metaType === 'L') this.longName = cstr(body, 0, body.length);
     else if (this.metaType === 'K') this.longLink = cstr(body, 0, body.length);
-    else if (this.metaType === 'x') this.pax = { ...this.pax, ...parsePax(body, `${this.file} at offset ${at}`) };
+    else if (this.metaType === 'x') {
+      const raw = parsePaxRaw(body, `${this.file} at offset ${at}`);
+      this.paxRaw = { ...this.paxRaw, ...raw };
+      this.pax = { ...this.pax, ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.toString('utf8')])) };
+    }
     else {
       const bad = Object.keys(parsePax(body, `${this.file} at offset ${at}`)).find((k) => GLOBAL_FORBIDDEN.test(k));
       if (bad) throw this.damaged(at, `a pax global header that sets '${bad}' for every entry`);
@@ -238,7 +291,7 @@ class TarScanner {
   private sparse(block: Buffer): void {
     // byte 504 of a sparse map block: another one follows
     if (block[504] !== 0) return this.next('sparse');
-    this.next('data', round(this.dataAfterSparse));
+    this.next('data', round(this.dataAfterSparse), this.dataAfterSparse);
   }
 }
 

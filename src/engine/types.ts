@@ -2,6 +2,7 @@
 // the dashboard's store holds them, and they are what lives on disk.
 
 import type { IdMapEntry, NamespaceType } from '../common/namespaces.js';
+import type { SeccompProfile } from './seccomp-profile.js';
 
 // The kernel's shapes (src/common, where the probes read them too) are part
 // of the records, and those who hold records find them here as well.
@@ -28,6 +29,28 @@ export interface VolumeSpec {
   type: 'bind' | 'volume' | 'tmpfs';
   /** named volume name, when type === 'volume' */
   name?: string;
+  /** tmpfs (--tmpfs DST:OPTS): its mount options, checked (tmpfs.ts); none: nosuid,nodev,mode=1777 */
+  tmpfsOptions?: string[];
+}
+
+/** --device HOST[:CONTAINER[:rwm]]: a host device node, made in the container */
+export interface DeviceSpec {
+  /** the host's node, symlinks resolved (as podman does: /dev/disk/by-id/... works) */
+  hostPath: string;
+  /** where it is made in the container */
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  /** what the device cgroup allows of it: some of r, w, m */
+  access: string;
+}
+
+/** --ulimit NAME=SOFT[:HARD]; -1 is unlimited */
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
 }
 
 export interface ResourceLimits {
@@ -45,7 +68,15 @@ export interface ResourceLimits {
 
 /** Everything needed to (re)start a container; written at create time. */
 export interface ContainerSpec {
+  /** as the user named it, made full (docker.io/library/alpine:latest) for pulled images */
   image: string;
+  /** the id of a layered image (the name may move to another image; the container keeps its layers) */
+  imageId?: string;
+  /** the image's StopSignal, or --stop-signal */
+  stopSignal?: string;
+  /** the image's Labels and ExposedPorts, shown by inspect */
+  imageLabels?: Record<string, string>;
+  exposedPorts?: string[];
   command: string[];
   env: string[];
   workdir: string;
@@ -63,17 +94,34 @@ export interface ContainerSpec {
   noNewPrivileges: boolean;
   /** 'default' | 'unconfined' | path of a profile */
   seccomp: string;
+  /** the profile read from that path at create (seccomp-file.ts); the filter is compiled from it */
+  seccompProfile?: SeccompProfile;
   readOnlyRoot: boolean;
   volumes: VolumeSpec[];
   resources: ResourceLimits;
   labels: { process?: string; mount?: string; disabled: boolean };
   /** cap of the log file in bytes (--log-opt max-size; logfile.ts); records of an older tsbox lack it: the default */
   logMaxSize?: number;
+  // The knobs below are absent from records of older tsbox versions: absent means the default.
+  /** --device */
+  devices?: DeviceSpec[];
+  /** --device-cgroup-rule, in the devices.allow syntax ('c 1:11 rwm') */
+  deviceCgroupRules?: string[];
+  /** --sysctl, keys in dotted form, each of a namespace the container has of its own (sysctl.ts) */
+  sysctls?: Record<string, string>;
+  /** --security-opt mask=: paths hidden besides the defaults */
+  maskPaths?: string[];
+  /** --security-opt unmask=: default masked or read-only paths left alone (exact paths; ALL for all) */
+  unmaskPaths?: string[];
+  /** --ulimit */
+  ulimits?: Ulimit[];
+  /** --init: pid 1 is tsbox's small init, CMD its child */
+  init?: boolean;
+  /** --oom-score-adj */
+  oomScoreAdj?: number;
   // podman's first-hour flags; records of an older tsbox lack them: the defaults
   /** podman's --label KEY=VALUE: the user's metadata (`labels` above are SELinux's) */
   userLabels?: Record<string, string>;
-  /** what stop sends first (--stop-signal; default SIGTERM) */
-  stopSignal?: string;
   /** seconds stop waits before SIGKILL (--stop-timeout; default 10) */
   stopTimeout?: number;
   /** --restart: what the monitor's cleanup does when the container exits (default no) */
@@ -138,8 +186,40 @@ export interface ImageRecord {
   name: string;
   id: string;
   created: string;
-  /** 'host' for the built-in image, 'rootfs' for an imported tree */
-  kind: 'host' | 'rootfs';
+  /** 'host' for the built-in image, 'rootfs' for an imported tree, 'oci' for layers (pulled or loaded) */
+  kind: 'host' | 'rootfs' | 'oci';
   size: number;
   source: string;
+  /** oci: every name the image has (full references); `name` is the first */
+  names?: string[];
+  /** oci: REGISTRY/REPO@sha256:... of the manifest it was pulled by */
+  repoDigests?: string[];
+  /** oci: the manifest's digest */
+  digest?: string;
+  /** oci: the layers' blob digests, the lowest first */
+  layers?: string[];
+  /** oci: the image config (the OCI image-spec config.json, as the registry had it) */
+  config?: OciImageConfig;
+}
+
+/** The parts of an OCI image config that tsbox reads (image-spec config.md). */
+export interface OciImageConfig {
+  created?: string;
+  author?: string;
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  config?: {
+    User?: string;
+    ExposedPorts?: Record<string, object>;
+    Env?: string[];
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Volumes?: Record<string, object>;
+    WorkingDir?: string;
+    Labels?: Record<string, string> | null;
+    StopSignal?: string;
+  };
+  rootfs?: { type: string; diff_ids: string[] };
+  history?: Array<{ created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }>;
 }

@@ -125,7 +125,15 @@ export interface MountinfoEntry {
   /** the path inside the filesystem that is mounted (for cgroupfs: the cgroup) */
   root: string;
   mountPoint: string;
+  /** the filesystem's st_dev as MAJOR:MINOR: with `root`, which host directory a bind mount shows */
+  device: string;
+  /** per-mount options (ro or rw, nosuid, ...) */
+  mountOptions: string[];
+  /** the optional tagged fields: shared:N, master:N, propagate_from:N, unbindable */
+  optional: string[];
   fsType: string;
+  /** the mount source as the filesystem gives it (a device, "tmpfs", ...) */
+  source: string;
   superOptions: string[];
 }
 
@@ -145,7 +153,11 @@ export function parseMountinfo(text: string): MountinfoEntry[] {
       parent: Number(pre[1]),
       root: unescape(pre[3]),
       mountPoint: unescape(pre[4]),
+      device: pre[2],
+      mountOptions: pre[5].split(','),
+      optional: pre.slice(6),
       fsType: post[0],
+      source: unescape(post[1]),
       superOptions: post[2].split(','),
     });
   }

@@ -2,7 +2,7 @@
 // render of it to a string, the work one dashboard frame costs (React
 // reconcile, Yoga layout, text output), without a terminal.
 import { renderToString } from 'ink';
-import { COLOR } from '../../components/theme.js';
+import { COLOR, type Theme } from '../../components/theme.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type NamespaceMode, type NamespaceType } from '../engine/types.js';
 import { dashboardElement } from './app.js';
 import type { Controller } from './controller.js';
@@ -85,10 +85,10 @@ export function benchModel(n: number, cols = 120, rows = 40): UiState {
 const idle: Controller = { start() {}, stop() {}, tick() {}, handleKey() {}, idle: async () => {} };
 
 /** Render `model` once at width x height; returns the frame and how long it took. */
-export function renderModelOnce(model: UiState, width: number, height: number): { ms: number; frame: string } {
+export function renderModelOnce(model: UiState, width: number, height: number, theme: Theme = COLOR): { ms: number; frame: string } {
   const sized = reduce(model, { type: 'resize', cols: width, rows: height });
   const store = createDashboardStore(sized);
   const t0 = performance.now();
-  const frame = renderToString(dashboardElement(store, idle, COLOR), { columns: width });
+  const frame = renderToString(dashboardElement(store, idle, theme), { columns: width });
   return { ms: performance.now() - t0, frame };
 }

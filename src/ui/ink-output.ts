@@ -4,7 +4,7 @@
 // Why: Ink turns every frame into a grid of one object per terminal cell
 // (4,680 at 120x40): it tokenizes each written line into styled characters,
 // copies them into the grid and turns the grid back into escape codes. With
-// lines the dashboard has already painted (components/ansi.ts) that was about
+// lines the dashboard had painted itself (the whole screen, then) that was about
 // 10 ms per frame, half of the dashboard's CPU at 200 containers.
 //
 // What: the same interface (write, clip, unclip, get). A row whose pieces sit

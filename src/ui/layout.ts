@@ -53,10 +53,15 @@ const MIN_FLEX = 8;
 /**
  * The smallest terminal the screen is laid out for: every table column, and
  * one container row with three lines of its details (plus the line left
- * empty). Below it components/screen-lines.ts shows what size is needed.
+ * empty). Below it components/TooSmall.tsx shows what size is needed.
  */
 export const MIN_COLS = FIXED_WIDTH + MIN_FLEX;
 export const MIN_ROWS = FIXED_LINES + 1 + 3 + 1;
+
+/** Whether a screen laid out as `width` x `height` (the layout's, one line less than the terminal) is too small for the table. */
+export function tooSmall(width: number, height: number): boolean {
+  return width < MIN_COLS || height < MIN_ROWS - 1;
+}
 
 /**
  * Fixed columns keep their width; name and image share what is left, but

@@ -64,6 +64,33 @@ function sliceToWidth(s: string, width: number): string {
   return out;
 }
 
+/** The longest end of `s` that fits in `width` columns. */
+function sliceEndToWidth(s: string, width: number): string {
+  const chars = [...s];
+  let w = 0;
+  let i = chars.length;
+  while (i > 0) {
+    const cw = charWidth(chars[i - 1].codePointAt(0)!);
+    if (w + cw > width) break;
+    w += cw;
+    i--;
+  }
+  return chars.slice(i).join('');
+}
+
+/**
+ * Exactly `width` columns of `s`: cut with an ellipsis where it is too long
+ * (at its end, or at its start when the end is what tells values apart),
+ * then padded (on the left when `right`).
+ */
+export function fitWidth(s: string, width: number, opts: { right?: boolean; cut?: 'end' | 'start' } = {}): string {
+  if (width <= 0) return '';
+  let t = s;
+  if (textWidth(t) > width) t = opts.cut === 'start' ? '…' + sliceEndToWidth(t, width - 1) : sliceToWidth(t, width - 1) + '…';
+  const pad = ' '.repeat(Math.max(0, width - textWidth(t)));
+  return opts.right ? pad + t : t + pad;
+}
+
 /** Cut a line to `width` columns, ending with an ellipsis when something was cut. */
 export function clipLine(l: Line, width: number): Line {
   let room = width;

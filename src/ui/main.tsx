@@ -1,22 +1,22 @@
 // `tsbox` / `tsbox dashboard`: take the terminal, draw until q, give it back.
 // Loaded lazily by src/cli/commands/dashboard.ts, so only the dashboard pays
 // for Ink and React; and Ink and React (draw.tsx) load only once the first
-// frame, painted here from the first container list, is on the screen.
+// frame (first-frame.ts), painted from the first container list, is on the
+// screen.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type tty from 'node:tty';
 import type { Instance } from 'ink';
 import type { EngineOptions } from '../engine/engine.js';
 import { UserError, errorText } from '../common/errors.js';
-import { screenLines } from '../../components/screen-lines.js';
-import { themeFromEnv, type Theme } from '../../components/theme.js';
+import { themeFromEnv } from '../../components/theme.js';
 import { createController } from './controller.js';
+import { paintedFirstFrame } from './first-frame.js';
 import type { ContainerRecord } from './model.js';
-import { createScreenSelector } from './screen-model.js';
 import { createEngineSource, type DashboardSource } from './source.js';
-import { initialState, type UiState } from './state.js';
+import { initialState } from './state.js';
 import { createDashboardStore, type DashboardStore } from './store.js';
 import { AltScreen, closeKeyboard, drainKeyboard, installExitHandlers, openKeyboard } from './terminal.js';
-import { stopYoungGenerationGrowth } from './young-gen.js';
+import { tuneV8ForRefreshes } from './v8-flags.js';
 
 export interface DashboardOptions {
   intervalMs: number;
@@ -28,12 +28,6 @@ type Handoff = { kind: 'quit' } | { kind: 'exec'; container: ContainerRecord };
 
 /** How long keys are thrown away after a shell returns the terminal. */
 const DRAIN_MS = 50;
-
-/** The screen for `s` as terminal text, written from the top left and leaving the cursor there. */
-function paintedFrame(s: UiState, theme: Theme): string {
-  const lines = screenLines(createScreenSelector()(s), theme);
-  return `\x1b[H${lines.map((l) => l.text).join('\n')}\x1b[H`;
-}
 
 export async function runDashboard(engineOptions: EngineOptions, opts: DashboardOptions): Promise<number> {
   const out = process.stdout;
@@ -83,10 +77,10 @@ export async function runDashboard(engineOptions: EngineOptions, opts: Dashboard
     keyboard = openKeyboard();
     keyboard.setRawMode(true);
     // The first frame: the first refresh reads the container list alone, and
-    // the screen for it is painted here, the way Ink will paint it.
+    // its rows are painted here, as Ink will paint them.
     controller.tick();
     const painted = store.getState();
-    out.write(paintedFrame(painted, theme));
+    out.write(paintedFirstFrame(painted, theme));
     const { drawDashboard } = await import('./draw.js');
     // A resize while Ink loaded: its frame will not cover the painted one.
     if (store.getState() !== painted) screen.clear();
@@ -94,7 +88,7 @@ export async function runDashboard(engineOptions: EngineOptions, opts: Dashboard
       keyboard ??= openKeyboard();
       const next = new Promise<Handoff>((resolve) => (handoff = resolve));
       ink = drawDashboard(store, controller, theme, out, keyboard);
-      stopYoungGenerationGrowth();
+      tuneV8ForRefreshes();
       controller.start();
       // A render error ends Ink's wait with a rejection: it propagates from here.
       const h = await Promise.race([next, ink.waitUntilExit().then((): Handoff => ({ kind: 'quit' }))]);

@@ -3,15 +3,15 @@
 // refresh that changes nothing visible causes no React render, no Ink frame
 // and no terminal output: the dashboard redraws only when something changed.
 import type { ScreenProps } from '../../components/Screen.js';
+import { bodyHeight, windowOf, type Body } from './body.js';
 import { helpSections } from './keymap.js';
-import type { Line } from './lines.js';
 import { TABS, selectedRecord, type UiState } from './state.js';
-import { tabLines } from './tabs.js';
+import { tabBody } from './tabs.js';
 import { emptyText, footer, headerCells, headerText, paneInfo, screenLayout, statusView, tableRows } from './view.js';
 
 export type ScreenModel = Omit<ScreenProps, 'theme'>;
 
-/** What the active tab's lines depend on, so they are rebuilt only when it changes. */
+/** What the active tab's body depends on, so it is rebuilt only when that changes. */
 function bodyDeps(s: UiState): unknown[] {
   const r = selectedRecord(s);
   const base = [s.tab, s.cols, r];
@@ -33,7 +33,7 @@ function bodyDeps(s: UiState): unknown[] {
   }
 }
 
-export function screenModel(s: UiState, body: Line[]): ScreenModel {
+export function screenModel(s: UiState, body: Body): ScreenModel {
   const lay = screenLayout(s);
   const selected = selectedRecord(s);
   let overlay: ScreenModel['overlay'] = null;
@@ -45,7 +45,11 @@ export function screenModel(s: UiState, body: Line[]): ScreenModel {
     overlay = { kind: 'confirm', title: `Remove ${s.overlay.name}?`, message: `This deletes the container and its log.${force}` };
   }
   // only the window of the body that shows: the rest cannot change the frame
-  const top = Math.max(0, Math.min(s.text.scroll, body.length - lay.detailRows));
+  const height = bodyHeight(body);
+  const top = Math.max(0, Math.min(s.text.scroll, height - lay.detailRows));
+  const more = Math.max(0, height - top - lay.detailRows);
+  // when more is below, the pane's last line says so instead
+  const blocks = windowOf(body, top, more > 0 ? lay.detailRows - 1 : lay.detailRows);
   return {
     width: lay.width,
     height: lay.height,
@@ -60,7 +64,7 @@ export function screenModel(s: UiState, body: Line[]): ScreenModel {
       title: selected?.name ?? '',
       info: paneInfo(s),
     },
-    body: { lines: body.slice(top, top + lay.detailRows), more: Math.max(0, body.length - top - lay.detailRows) },
+    body: { blocks, more },
     overlay,
     status: statusView(s),
     hints: footer(s),
@@ -109,14 +113,14 @@ export function share<T>(prev: T, next: T): T {
  */
 export function createScreenSelector(): (s: UiState) => ScreenModel {
   let deps: unknown[] = [];
-  let body: Line[] = [];
+  let body: Body = [];
   let last: ScreenModel | null = null;
   let lastState: UiState | null = null;
   return (s) => {
     if (s === lastState && last) return last;
     const d = bodyDeps(s);
     if (d.length !== deps.length || d.some((x, i) => x !== deps[i])) {
-      body = tabLines(s, s.tab, screenLayout(s).width);
+      body = tabBody(s, s.tab, screenLayout(s).width);
       deps = d;
     }
     const next = screenModel(s, body);

@@ -17,7 +17,8 @@ import type {
 import { na } from './model.js';
 import { imageName, stateLabel, uptimeMs } from './records.js';
 import { appendSample, EMPTY_SERIES, type Series } from './series.js';
-import { tabLines } from './tabs.js';
+import { bodyHeight } from './body.js';
+import { tabBody } from './tabs.js';
 
 export const TABS = [
   { id: 'stats', label: 'Stats' },
@@ -308,7 +309,7 @@ function maxScroll(s: UiState, lineCount: number): number {
 
 /** How many lines the active tab has, at the current width. */
 export function bodyLineCount(s: UiState): number {
-  return tabLines(s, s.tab, s.cols).length;
+  return bodyHeight(tabBody(s, s.tab, s.cols));
 }
 
 function scrollText(s: UiState, delta: number | 'top' | 'bottom'): UiState {

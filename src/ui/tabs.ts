@@ -1,9 +1,10 @@
-// The detail pane's tabs as styled lines: pure functions of plain data and a
-// width. The pane shows a window of them, search runs over their text, and
-// tests read them without rendering.
+// The detail pane's tabs as bodies of styled lines and small tables
+// (body.ts): pure functions of plain data and a width. The pane shows a
+// window of them, and tests read them without rendering.
 import { NAMESPACE_TYPES } from '../engine/types.js';
+import { linesBlock, table, type Body, type TableColumn } from './body.js';
 import { clockTime, formatBytes, formatDuration, formatPercent } from './format.js';
-import { clipLine, line, seg, wrapWords, type Line } from './lines.js';
+import { clipLine, line, seg, wrapWords, type Line, type Tone } from './lines.js';
 import type {
   Avail,
   ContainerRecord,
@@ -48,7 +49,11 @@ function spark(values: (number | null)[], width: number, max: number, intervalMs
   return { bars: sparkline(b.values, w, max), span: `last ${formatDuration(values.length * intervalMs)}` };
 }
 
-export function statsLines(r: ContainerRecord, stats: Avail<Record<string, ContainerStats>>, h: History | undefined, width: number, intervalMs = 1000): Line[] {
+export function statsBody(r: ContainerRecord, stats: Avail<Record<string, ContainerStats>>, h: History | undefined, width: number, intervalMs = 1000): Body {
+  return [linesBlock(statsLines(r, stats, h, width, intervalMs))];
+}
+
+function statsLines(r: ContainerRecord, stats: Avail<Record<string, ContainerStats>>, h: History | undefined, width: number, intervalMs: number): Line[] {
   if (r.state !== 'running') return notRunning(r, 'no live statistics; they are read from its cgroups while it runs', width);
   if (!stats.ok) return notAvailable(stats.reason, width);
   const st = stats.value[r.id];
@@ -101,44 +106,37 @@ function configuredMode(r: ContainerRecord, type: (typeof NAMESPACE_TYPES)[numbe
   return m.kind;
 }
 
-export function namespacesLines(
+const SHARING_TONES: Record<string, Tone> = { host: 'warn', shared: 'accent', unknown: 'muted', private: 'good' };
+const NAMESPACE_COLUMNS: TableColumn[] = [
+  { key: 'TYPE' },
+  { key: 'CONFIGURED' },
+  { key: 'INODE', align: 'right' },
+  { key: 'SHARING', tones: SHARING_TONES },
+  { key: 'WITH' },
+];
+
+export function namespacesBody(
   r: ContainerRecord,
   all: ContainerRecord[],
   views: Avail<Record<string, NamespaceView[]>>,
   legend: string | null,
   width: number,
-): Line[] {
+): Body {
   const names = new Map(all.map((c) => [c.id, c.name]));
   const running = isLive(r);
   const live = running && views.ok ? views.value[r.id] : undefined;
-  const head = 'TYPE'.padEnd(8) + 'CONFIGURED'.padEnd(23) + 'INODE'.padEnd(13) + 'SHARING'.padEnd(9) + 'WITH';
-  const out: Line[] = [line(seg(head, 'muted', { bold: true }))];
-  for (const type of NAMESPACE_TYPES) {
+  const rows = NAMESPACE_TYPES.map((type): Record<string, string> => {
     const v = live?.find((x) => x.type === type);
-    const cfg = configuredMode(r, type, names).padEnd(22);
-    if (!v) {
-      out.push(line(type.padEnd(8), cfg));
-      continue;
-    }
-    const tone = v.sharing === 'host' ? 'warn' : v.sharing === 'shared' ? 'accent' : v.sharing === 'unknown' ? 'muted' : 'good';
-    out.push(
-      line(
-        type.padEnd(8),
-        cfg,
-        ' ',
-        (v.inode === null ? '?' : String(v.inode)).padEnd(12),
-        ' ',
-        seg(v.sharing.padEnd(8), tone),
-        ' ',
-        v.sharedWith.join(', '),
-      ),
-    );
-  }
-  if (!running) out.push(...notRunning(r, 'its namespaces exist only while it runs; the configured modes are shown', width));
-  else if (!views.ok) out.push(...notAvailable(views.reason, width));
-  else if (!live) out.push(...notAvailable('no namespace sample for this container yet', width));
-  if (legend) for (const l of wrapWords(legend.split(' '), width)) out.push(line(seg(l, 'muted')));
-  return out.map((l) => clipLine(l, width));
+    const configured = configuredMode(r, type, names);
+    if (!v) return { TYPE: type, CONFIGURED: configured };
+    return { TYPE: type, CONFIGURED: configured, INODE: v.inode === null ? '?' : String(v.inode), SHARING: v.sharing, WITH: v.sharedWith.join(', ') };
+  });
+  const notes: Line[] = [];
+  if (!running) notes.push(...notRunning(r, 'its namespaces exist only while it runs; the configured modes are shown', width));
+  else if (!views.ok) notes.push(...notAvailable(views.reason, width));
+  else if (!live) notes.push(...notAvailable('no namespace sample for this container yet', width));
+  if (legend) for (const l of wrapWords(legend.split(' '), width)) notes.push(line(seg(l, 'muted')));
+  return [table(NAMESPACE_COLUMNS, rows), linesBlock(notes.map((l) => clipLine(l, width)))];
 }
 
 // ---- Users -----------------------------------------------------------------
@@ -154,26 +152,27 @@ function rangeOf(e: IdMapEntry, ranges: IdRange[] | null, kind: string, user: st
   return r ? `${kind} ${user}:${r.start}:${r.count}` : `outside ${user}'s ${kind} ranges`;
 }
 
-function mapLines(title: string, entries: IdMapEntry[], ranges: IdRange[] | null, kind: string, user: string): Line[] {
-  if (isIdentity(entries)) return [line(label(title, 9), 'identity (0 0 4294967295): no user namespace, ids are the host\'s')];
-  const out: Line[] = [];
-  entries.forEach((e, i) => {
-    out.push(
-      line(
-        label(i === 0 ? title : '', 9),
-        String(e.container).padEnd(11),
-        String(e.host).padEnd(11),
-        String(e.size).padEnd(11),
-        seg(rangeOf(e, ranges, kind, user), 'muted'),
-      ),
-    );
-  });
-  if (entries.length === 0) out.push(line(label(title, 9), 'empty: no ids are mapped'));
-  return out;
+const MAP_COLUMNS: TableColumn[] = [
+  { key: 'MAP' },
+  { key: 'CONTAINER', align: 'right' },
+  { key: 'HOST', align: 'right' },
+  { key: 'SIZE', align: 'right' },
+  { key: 'FROM', tone: 'muted' },
+];
+
+function mapRows(name: string, entries: IdMapEntry[], ranges: IdRange[] | null, kind: string, user: string): Array<Record<string, string>> {
+  if (isIdentity(entries)) return [{ MAP: name, CONTAINER: '0', HOST: '0', SIZE: '4294967295', FROM: "identity: no user namespace, ids are the host's" }];
+  if (entries.length === 0) return [{ MAP: name, FROM: 'empty: no ids are mapped' }];
+  return entries.map((e, i) => ({
+    MAP: i === 0 ? name : '',
+    CONTAINER: String(e.container),
+    HOST: String(e.host),
+    SIZE: String(e.size),
+    FROM: rangeOf(e, ranges, kind, user),
+  }));
 }
 
-export function usersLines(r: ContainerRecord, users: Avail<UsersData> | null, uid: { query: string; result: string | null }, width: number): Line[] {
-  const out: Line[] = [];
+export function usersBody(r: ContainerRecord, users: Avail<UsersData> | null, uid: { query: string; result: string | null }, width: number): Body {
   const running = isLive(r);
   let uidMap = r.spec.uidMap;
   let gidMap = r.spec.gidMap;
@@ -189,10 +188,9 @@ export function usersLines(r: ContainerRecord, users: Avail<UsersData> | null, u
       user = users.value.subids.value.user;
     }
   }
-  out.push(line(seg(`ID MAPS (${source})`.padEnd(9 + 33), 'muted', { bold: true }), seg('FROM', 'muted', { bold: true })));
-  out.push(line(seg(''.padEnd(9) + 'container  host       size', 'muted')));
-  out.push(...mapLines('uid_map', uidMap ?? [], subRanges?.uid ?? null, 'subuid', user));
-  out.push(...mapLines('gid_map', gidMap ?? [], subRanges?.gid ?? null, 'subgid', user));
+  const title = [line(seg(`id maps (${source})`, 'muted', { bold: true }))];
+  const maps = table(MAP_COLUMNS, [...mapRows('uid_map', uidMap ?? [], subRanges?.uid ?? null, 'subuid', user), ...mapRows('gid_map', gidMap ?? [], subRanges?.gid ?? null, 'subgid', user)]);
+  const out: Line[] = [];
   if (!running) out.push(...notRunning(r, 'live maps are read from its process; the configured maps are shown', width));
   else if (users === null) out.push(line(seg('reading /proc…', 'muted')));
   else if (!users.ok) out.push(...notAvailable(users.reason, width));
@@ -205,12 +203,16 @@ export function usersLines(r: ContainerRecord, users: Avail<UsersData> | null, u
   }
   const hint = 'press t to translate a uid';
   out.push(line(label('translate', 10), uid.result ?? (uid.query ? '' : seg(hint, 'muted'))));
-  return out.map((l) => clipLine(l, width));
+  return [linesBlock(title), maps, linesBlock(out.map((l) => clipLine(l, width)))];
 }
 
 // ---- Security --------------------------------------------------------------
 
-export function securityLines(r: ContainerRecord, sec: Avail<ProcessSecurity> | null, width: number): Line[] {
+export function securityBody(r: ContainerRecord, sec: Avail<ProcessSecurity> | null, width: number): Body {
+  return [linesBlock(securityLines(r, sec, width))];
+}
+
+function securityLines(r: ContainerRecord, sec: Avail<ProcessSecurity> | null, width: number): Line[] {
   const running = isLive(r);
   if (!running) {
     return [
@@ -254,48 +256,46 @@ function devicesLine(d: DeviceAccess, r: ContainerRecord): Line {
 
 // ---- Volumes ---------------------------------------------------------------
 
-export function volumesLines(r: ContainerRecord, vols: Avail<VolumeRow[]> | null, width: number): Line[] {
-  const specRows: VolumeRow[] = r.spec.volumes.map((v) => ({
-    source: v.source,
-    destination: v.destination,
-    mode: v.readOnly ? 'ro' : 'rw',
-    relabel: v.relabel,
-    current: null,
-    expected: null,
-    agrees: null,
-    sharedWith: [],
-    warnings: [],
+const LABEL_TONES: Record<string, Tone> = { none: 'muted' };
+// a label's end (its level, s0:c1,c2) is what tells two containers' apart
+const VOLUME_COLUMNS: TableColumn[] = [{ key: 'DESTINATION' }, { key: 'SOURCE', cut: 'start' }, { key: 'MODE' }];
+const LABEL_COLUMNS: TableColumn[] = [
+  { key: 'LABEL', tones: LABEL_TONES, cut: 'start' },
+  { key: 'EXPECTED', tones: LABEL_TONES, cut: 'start' },
+  { key: 'AGREES', tones: { yes: 'good', 'no, differs': 'bad' } },
+];
+
+export function volumesBody(r: ContainerRecord, vols: Avail<VolumeRow[]> | null, width: number): Body {
+  if (r.spec.volumes.length === 0) return [linesBlock([line(seg('no volumes', 'muted'))])];
+  const report = vols?.ok ? vols.value : null;
+  const rows = (report ?? r.spec.volumes.map((v) => ({ source: v.source, destination: v.destination, mode: v.readOnly ? 'ro' : 'rw', relabel: v.relabel }))).map((v) => ({
+    DESTINATION: v.destination,
+    SOURCE: v.source,
+    MODE: `${v.mode}${v.relabel ? `:${v.relabel}` : ''}`,
   }));
-  if (specRows.length === 0) return [line(seg('no volumes', 'muted'))];
-  const rows = vols?.ok ? vols.value : specRows;
   const out: Line[] = [];
-  for (const v of rows) {
-    const z = v.relabel ? `:${v.relabel}` : '';
-    out.push(line(seg(v.destination, 'accent', { bold: true }), ' ← ', v.source, `  ${v.mode}${z}`));
-    if (vols?.ok) {
-      const verdict = v.agrees === null ? '' : v.agrees ? ' ✓' : ' ✗ differs';
-      out.push(
-        line(
-          '  label ',
-          v.current ?? seg('none', 'muted'),
-          '  expected ',
-          v.expected ?? seg('none', 'muted'),
-          seg(verdict, v.agrees ? 'good' : 'bad', { bold: !v.agrees }),
-        ),
-      );
-      if (v.sharedWith.length) out.push(line('  shared with ', v.sharedWith.map((s) => `${s.name} (${s.label ?? 'no label'})`).join(', ')));
-      for (const w of v.warnings) out.push(line(seg(`  ! ${w}`, 'warn')));
-    }
+  let columns = VOLUME_COLUMNS;
+  if (report) {
+    columns = [...VOLUME_COLUMNS, ...LABEL_COLUMNS];
+    report.forEach((v, i) => {
+      Object.assign(rows[i], { LABEL: v.current ?? 'none', EXPECTED: v.expected ?? 'none', AGREES: v.agrees === null ? '' : v.agrees ? 'yes' : 'no, differs' });
+      if (v.sharedWith.length) out.push(line(`${v.destination} is shared with `, v.sharedWith.map((s) => `${s.name} (${s.label ?? 'no label'})`).join(', ')));
+      for (const w of v.warnings) out.push(line(seg(`! ${v.destination}: ${w}`, 'warn')));
+    });
   }
   if (vols === null) out.push(line(seg('reading labels…', 'muted')));
   else if (!vols.ok) out.push(line(seg('labels not available: ', 'warn', { bold: true }), vols.reason));
   else if (r.spec.labels.disabled) out.push(line(seg('SELinux labeling is off for this container: no label is set or expected', 'muted')));
-  return out.map((l) => clipLine(l, width));
+  return [table(columns, rows), linesBlock(out.map((l) => clipLine(l, width)))];
 }
 
 // ---- Logs and Config ------------------------------------------------------
 
-export function logsLines(logs: UiState['logs'], search: string, match: number | null, width: number): Line[] {
+export function logsBody(logs: UiState['logs'], search: string, match: number | null, width: number): Body {
+  return [linesBlock(logsLines(logs, search, match, width))];
+}
+
+function logsLines(logs: UiState['logs'], search: string, match: number | null, width: number): Line[] {
   if (logs.error) return notAvailable(logs.error, width);
   if (logs.lines.length === 0) return [line(seg('no output yet', 'muted'))];
   const t = search.toLowerCase();
@@ -306,7 +306,11 @@ export function logsLines(logs: UiState['logs'], search: string, match: number |
   });
 }
 
-export function configLines(cfg: Avail<string[]> | null, search: string, match: number | null, width: number): Line[] {
+export function configBody(cfg: Avail<string[]> | null, search: string, match: number | null, width: number): Body {
+  return [linesBlock(configLines(cfg, search, match, width))];
+}
+
+function configLines(cfg: Avail<string[]> | null, search: string, match: number | null, width: number): Line[] {
   if (cfg === null) return [line(seg('reading…', 'muted'))];
   if (!cfg.ok) return notAvailable(cfg.reason, width);
   const t = search.toLowerCase();
@@ -316,24 +320,24 @@ export function configLines(cfg: Avail<string[]> | null, search: string, match: 
   });
 }
 
-/** The lines of the active tab for the selected container. */
-export function tabLines(s: UiState, tab: TabId, width: number): Line[] {
+/** The body of the active tab for the selected container. */
+export function tabBody(s: UiState, tab: TabId, width: number): Body {
   const r = s.containers.find((c) => c.id === s.selectedId);
-  if (!r) return [line(seg(s.loaded ? 'no container selected' : 'reading containers…', 'muted'))];
+  if (!r) return [linesBlock([line(seg(s.loaded ? 'no container selected' : 'reading containers…', 'muted'))])];
   switch (tab) {
     case 'stats':
-      return statsLines(r, s.stats, s.history[r.id], width, s.intervalMs);
+      return statsBody(r, s.stats, s.history[r.id], width, s.intervalMs);
     case 'namespaces':
-      return namespacesLines(r, s.containers, s.namespaces, s.nsLegend, width);
+      return namespacesBody(r, s.containers, s.namespaces, s.nsLegend, width);
     case 'users':
-      return usersLines(r, s.detail.users, s.uid, width);
+      return usersBody(r, s.detail.users, s.uid, width);
     case 'security':
-      return securityLines(r, s.detail.security, width);
+      return securityBody(r, s.detail.security, width);
     case 'volumes':
-      return volumesLines(r, s.detail.volumes, width);
+      return volumesBody(r, s.detail.volumes, width);
     case 'logs':
-      return logsLines(s.logs, s.text.search, s.text.match, width);
+      return logsBody(s.logs, s.text.search, s.text.match, width);
     case 'config':
-      return configLines(s.detail.config, s.text.search, s.text.match, width);
+      return configBody(s.detail.config, s.text.search, s.text.match, width);
   }
 }

@@ -100,7 +100,7 @@ test('import a busybox rootfs (dir and tarball), run on it, and the image never 
   assert.ok(!fs.existsSync(path.join(root, 'data/images/bb/rootfs/etc/motd')));
   assert.equal(tsbox(root, ['rm', '-f', 'mapped']).code, 0);
   const insp = JSON.parse(tsbox(root, ['image', 'inspect', 'bb']).stdout)[0];
-  assert.equal(insp.kind, 'rootfs');
+  assert.equal(insp.Kind, 'rootfs');
   // rmi refuses an image in use, then works
   assert.equal(tsbox(root, ['create', '--name', 'user-of-bb', 'bb', 'true']).code, 0);
   const busy = tsbox(root, ['rmi', 'bb']);

@@ -28,6 +28,8 @@ import { runInUserNamespace } from '../../src/engine/userns.js';
 import { UserError } from '../../src/common/errors.js';
 import { shiftOwners } from '../../src/engine/idmapped.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
+import { busyboxLayer, whiteoutLayer } from '../lib/layers.js';
+import { buildImage, push, registryMissing, startRegistry } from '../lib/registry.js';
 
 const USER = `tsboxtest${process.pid}`;
 const SUBUID = '/etc/subuid';
@@ -379,6 +381,41 @@ test('rootless run of an imported image: overlay in the user namespace, files la
   assert.equal(tsbox(['rm', 'b1']).code, 0);
   assert.ok(!fs.existsSync(upper));
   assert.equal(tsbox(['rmi', 'bb']).code, 0);
+});
+
+test('rootless pull: layers extracted in your namespace (owners on your subuids, opaque dirs as user.overlay.opaque), run from them; rmi removes them', { skip: why ?? registryMissing() ?? false }, async () => {
+  const reg = await startRegistry();
+  const work = tempDir('tsbox-rl-pull-');
+  try {
+    const l1 = busyboxLayer(work);
+    const l2 = whiteoutLayer(work, [
+      { name: 'data/a', body: 'a\n', uid: 1234, gid: 4321, mode: 0o600 },
+      { name: 'data/b', type: 'hardlink', link: 'data/a' },
+    ]);
+    const layout = path.join(work, 'layout');
+    buildImage(layout, 'rl', [l1, l2]);
+    push(reg, `${layout}:rl`, 'rl/app:1');
+    const ref = `${reg.host}/rl/app:1`;
+    const pulled = tsbox(['pull', ref]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    const layers = path.join(home, '.local/share/tsbox/layers');
+    const hex = fs.readdirSync(layers).filter((n) => /^[a-f0-9]{64}$/.test(n));
+    assert.equal(hex.length, 2);
+    const top = hex.map((h) => path.join(layers, h, 'diff')).find((d) => fs.existsSync(path.join(d, 'data')))!;
+    const a = fs.statSync(path.join(top, 'data/a'));
+    assert.deepEqual([a.uid, a.gid, a.nlink], [start + 1233, start + 4320, 2], 'uid 1234 of the layer is subuid start+1233 on disk, hard link kept');
+    const opq = spawnSync('getfattr', ['--absolute-names', '--only-values', '-n', 'user.overlay.opaque', path.join(top, 'opt')], { encoding: 'utf8' });
+    assert.equal(opq.stdout, 'y', `opaque dir marked for a userxattr overlay: ${opq.stderr}`);
+    const r = tsbox(['run', '--rm', ref, 'sh', '-c', 'stat -c %u:%g /data/a; ls /etc/motd 2>&1; ls /opt; cat /data/b']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '1234:4321\nls: /etc/motd: No such file or directory\nnew\na\n');
+    const rm = tsbox(['rmi', ref]);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.deepEqual(fs.readdirSync(layers), [], 'no layer left');
+  } finally {
+    await reg.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 });
 
 /** inspect as the test user */

@@ -2,10 +2,10 @@
 // demo containers, captured with its colors (capture-pane -e), turned into
 // HTML by ansi-html.ts and into PNGs by headless Chromium (Debian's
 // `chromium` package). Writes screenshots/*.png at the repository root.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execaSync } from 'execa';
 import { paneToHtmlPage } from './ansi-html.js';
 import { REPO, TSBOX, Tmux, haveTmux, tsbox } from './tmux.js';
 
@@ -18,7 +18,7 @@ const CHAR_PX = FONT_PX * 0.602;
 const OUT = path.join(REPO, 'screenshots');
 
 function chromium(): string {
-  for (const c of ['chromium', 'chromium-browser']) if (spawnSync(c, ['--version']).status === 0) return c;
+  for (const c of ['chromium', 'chromium-browser']) if (!execaSync(c, ['--version'], { reject: false }).failed) return c;
   throw new Error('chromium is not installed: apt-get install -y chromium');
 }
 
@@ -27,25 +27,29 @@ function renderPng(browser: string, html: string, png: string, profile: string):
   fs.writeFileSync(htmlFile, html);
   const width = Math.ceil(COLS * CHAR_PX + 28);
   const height = ROWS * LINE_PX + 24;
-  const r = spawnSync(
-    browser,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--hide-scrollbars',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      `--user-data-dir=${profile}`,
-      `--window-size=${width},${height}`,
-      `--screenshot=${png}`,
-      `file://${htmlFile}`,
-    ],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  fs.rmSync(htmlFile);
-  if (r.status !== 0 || !fs.existsSync(png)) throw new Error(`chromium failed (${r.status}): ${r.stderr}`);
+  try {
+    // a failure throws an error naming the command, with chromium's stderr
+    execaSync(
+      browser,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--hide-scrollbars',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        `--window-size=${width},${height}`,
+        `--screenshot=${png}`,
+        `file://${htmlFile}`,
+      ],
+      { timeout: 60_000 },
+    );
+  } finally {
+    fs.rmSync(htmlFile);
+  }
+  if (!fs.existsSync(png)) throw new Error(`${browser} exited without writing ${png}`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

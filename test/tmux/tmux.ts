@@ -1,24 +1,23 @@
 // A private tmux server for driving the dashboard in a real terminal: its
 // own socket (-L), so the tests never touch a user's tmux, and killed at the
-// end.
-import { execFileSync, spawnSync } from 'node:child_process';
+// end. Commands run through execa, so a failing one throws an error that
+// names the command line and carries its stderr.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execaSync } from 'execa';
 
 /** the repository root (this file runs from dist/test/tmux/) */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const TSBOX = path.join(REPO, 'bin/tsbox.js');
 
 export function haveTmux(): boolean {
-  return spawnSync('tmux', ['-V']).status === 0;
+  return !execaSync('tmux', ['-V'], { reject: false }).failed;
 }
 
-/** tsbox with --root, as the tests run it; throws with its stderr on failure. */
+/** tsbox with --root, as the tests run it; throws, naming the command and with its stderr, on failure. */
 export function tsbox(root: string, ...args: string[]): string {
-  const r = spawnSync(process.execPath, [TSBOX, '--root', root, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tsbox ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
+  return execaSync(process.execPath, [TSBOX, '--root', root, ...args], { stripFinalNewline: false }).stdout;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,7 +32,7 @@ export class Tmux {
   ) {}
 
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    return execaSync('tmux', ['-L', this.socket, ...args]).stdout;
   }
 
   /** Start a session running `command` (a shell command line), with TERM and env of our choosing. */
@@ -84,7 +83,8 @@ export class Tmux {
 
   /** Kill the server and remove its socket file (tmux leaves it behind). */
   kill(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    // the server may be gone already (its last session ended): not an error
+    execaSync('tmux', ['-L', this.socket, 'kill-server'], { reject: false });
     if (this.socketPath) fs.rmSync(this.socketPath, { force: true });
   }
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import stringWidth from 'string-width';
 import { fastOutputClass, type Clip, type InkOutput, type InkOutputClass, type Transformer } from '../../src/ui/ink-output.js';
-import { applySgr } from '../tmux/ansi-html.js';
+import { cells } from './cells.js';
 
 // Ink's Output is not in its package exports: load the file Ink's renderer loads.
 const inkBuild = path.dirname(createRequire(import.meta.url).resolve('ink'));
@@ -28,38 +28,6 @@ function draw(Output: InkOutputClass, width: number, height: number, ops: Op[]):
   return o.get();
 }
 
-type Style = ReturnType<typeof applySgr>;
-const PLAIN: Style = applySgr({} as Style, [0]);
-
-/** A frame as the terminal shows it: per row, the cells (character + style), without trailing blanks nobody can see. */
-function cells(frame: string): string[][] {
-  return frame.split('\n').map((row) => {
-    const out: string[] = [];
-    let style = PLAIN;
-    for (let i = 0; i < row.length; ) {
-      const sgr = /^\x1b\[([\d;]*)m/.exec(row.slice(i));
-      if (sgr) {
-        style = applySgr(style, sgr[1] === '' ? [] : sgr[1].split(';').map(Number));
-        i += sgr[0].length;
-        continue;
-      }
-      const ch = String.fromCodePoint(row.codePointAt(i)!);
-      i += ch.length;
-      out.push(`${ch}${JSON.stringify(style)}`);
-      for (let k = 1; k < stringWidth(ch); k++) out.push(`${JSON.stringify(style)}`);
-    }
-    // a space shows only through its background, inverse or underline
-    while (out.length) {
-      const last = out[out.length - 1];
-      if (!last.startsWith(' ')) break;
-      const s = JSON.parse(last.slice(1)) as Style;
-      if (s.bg || s.inverse || s.underline) break;
-      out.pop();
-    }
-    return out;
-  });
-}
-
 function same(width: number, height: number, ops: Op[]): string {
   const ink = draw(InkOutputOriginal, width, height, ops);
   const fast = draw(Fast, width, height, ops);
@@ -68,7 +36,7 @@ function same(width: number, height: number, ops: Op[]): string {
   return fast.output;
 }
 
-// what components/RawLine.tsx hands Ink: spaces, swapped for painted text
+// what components/ContainerTable.tsx hands Ink: spaces, swapped for painted rows
 const painted = (text: string): Transformer[] => [() => text];
 
 test('painted lines, one per row, as the dashboard draws them', () => {

@@ -1,6 +1,7 @@
 // NO_COLOR: no color escape codes at all, but the selection still shows
-// (inverse video and the › marker). Chalk decides its color level when it is
-// first imported, so FORCE_COLOR is set before Ink loads.
+// (inverse video and the › marker), with stock Ink and as shipped. Chalk
+// decides its color level when it is first imported, so FORCE_COLOR is set
+// before either Ink loads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -11,6 +12,7 @@ const { renderToString } = await import('ink');
 const { dashboardElement } = await import('../../src/ui/app.js');
 const { createDashboardStore } = await import('../../src/ui/store.js');
 const { reduce } = await import('../../src/ui/state.js');
+const { shipped, stripAnsi } = await import('./harness.js');
 
 // SGR parameters that set a foreground or background color
 const COLOR_SGR = /\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m/;
@@ -34,4 +36,12 @@ test('NO_COLOR turns color off and keeps the selection visible', () => {
   assert.ok(plain.includes('\x1b[7m'), 'inverse video marks the selection');
   assert.ok(plain.includes('› bench-0000'));
   assert.ok(renderModelOnce(benchModel(3), 80, 24).frame.includes('bench-0002'));
+  // as shipped: the table and the help
+  const ship = (theme: typeof COLOR) =>
+    shipped.renderModelOnce(benchModel(5, 80, 24), 80, 24, theme).frame + shipped.renderModelOnce(reduce(benchModel(5, 80, 24), { type: 'command', command: 'help' }), 80, 24, theme).frame;
+  assert.match(ship(COLOR), COLOR_SGR);
+  const shippedPlain = ship(NO_COLOR);
+  assert.doesNotMatch(shippedPlain, COLOR_SGR);
+  assert.ok(shippedPlain.includes('\x1b[1;7m') && stripAnsi(shippedPlain).includes('› bench-0000'), 'inverse video marks the selection');
+  assert.ok(shippedPlain.includes('Keys'), 'the help is drawn');
 });

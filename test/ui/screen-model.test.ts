@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { bodyHeight, bodyText } from '../../src/ui/body.js';
 import { ok } from '../../src/ui/model.js';
 import { createScreenSelector, sameData } from '../../src/ui/screen-model.js';
 import { initialState, reduce } from '../../src/ui/state.js';
@@ -39,7 +40,12 @@ test('only the visible window of a long tab is in the model', () => {
   const lines = Array.from({ length: 1000 }, (_, i) => ({ time: new Date(T0 + i).toISOString(), stream: 'stdout' as const, text: `line ${i}` }));
   s = reduce(s, { type: 'logs', id: web.id, lines, reset: true });
   const m = select(s);
-  assert.equal(m.body.lines.length, m.detailRows);
+  assert.equal(bodyHeight(m.body.blocks), m.detailRows);
   assert.equal(m.body.more, 0, 'following: at the end');
-  assert.ok(m.body.lines.at(-1)!.some((seg) => seg.text === 'line 999'));
+  assert.ok(bodyText(m.body.blocks).at(-1)!.endsWith('line 999'));
+  // scrolled to the top: the window, one line short for the line that says how much is below
+  const top = select(reduce(reduce(s, { type: 'command', command: 'focusDetail' }), { type: 'command', command: 'top' }));
+  assert.equal(bodyHeight(top.body.blocks), top.detailRows - 1);
+  assert.equal(top.body.more, 1000 - top.detailRows);
+  assert.ok(bodyText(top.body.blocks)[0].endsWith('line 0'));
 });

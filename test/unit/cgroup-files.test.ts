@@ -80,7 +80,10 @@ test('mountinfo: optional fields, escaped spaces, super options', () => {
       '90 23 0:60 /sub /mnt/with\\040space rw - cgroup2 none rw,nsdelegate\n',
   );
   assert.equal(m.length, 2);
-  assert.deepEqual(m[0], { id: 35, parent: 31, root: '/', mountPoint: '/sys/fs/cgroup/memory', fsType: 'cgroup', superOptions: ['rw', 'memory'] });
+  assert.deepEqual(m[0], {
+    id: 35, parent: 31, root: '/', mountPoint: '/sys/fs/cgroup/memory', device: '0:32', mountOptions: ['rw', 'relatime'],
+    optional: ['shared:9', 'master:2'], fsType: 'cgroup', source: 'cgroup', superOptions: ['rw', 'memory'],
+  });
   assert.equal(m[1].mountPoint, '/mnt/with space');
   assert.equal(m[1].root, '/sub');
   assert.equal(m[1].fsType, 'cgroup2');

@@ -136,6 +136,15 @@ test('run: every option emitted is documented with its arity, and argv ends in -
   assert.ok(seen.has('--detach') && seen.has('--ro-root') && seen.has('--no-new-privs') && seen.has('--tty') && seen.has('--stdin'));
 });
 
+test("run: --hostname only for a UTS namespace of the container's own (the helper refuses it in the host's or another's)", () => {
+  const own = walk(runArgv(plan()).args, 'run', RUN).seen;
+  assert.deepEqual(own.get('--hostname'), ['box']);
+  const hostUts = { ...spec().namespaces, uts: { kind: 'host' } } as ContainerSpec['namespaces'];
+  assert.ok(!walk(runArgv(plan({ spec: spec({ namespaces: hostUts }) })).args, 'run', RUN).seen.has('--hostname'));
+  const joinedUts = { ...spec().namespaces, uts: { kind: 'container', container: 'other' } } as ContainerSpec['namespaces'];
+  assert.ok(!walk(runArgv(plan({ spec: spec({ namespaces: joinedUts }), joined: { uts: 7 } })).args, 'run', RUN).seen.has('--hostname'));
+});
+
 test('run: joined, host and unconfined containers, overlays, attached', () => {
   const namespaces = { ...spec().namespaces, net: { kind: 'container', container: 'other' }, pid: { kind: 'host' } } as ContainerSpec['namespaces'];
   const p = plan({
@@ -215,8 +224,25 @@ test('every run and exec option PROTOCOL.md lists is emitted by some plan, or le
     runArgv(plan({ spec: spec({ volumes: [vol('/a'), vol('/b', { readOnly: true }), { ...vol('/t'), source: '', type: 'tmpfs' }] }) })).args,
     runArgv(plan({ spec: spec({ namespaces: joinedNs }), joined: { net: 1 }, rootfs: { rootfs: '/r', overlay: { lower: '/l', upper: '/u', work: '/w' }, binds: [] } })).args,
     runArgv(plan({ spec: spec({ privileged: true }) })).args,
+    // the knobs of issue 13
+    runArgv(
+      plan({
+        spec: spec({
+          devices: [{ hostPath: '/dev/net/tun', path: '/dev/net/tun', type: 'c', major: 10, minor: 200, access: 'rwm' }],
+          sysctls: { 'net.ipv4.ip_forward': '1' },
+          maskPaths: ['/proc/interrupts'],
+          unmaskPaths: ['/proc/keys'],
+          init: true,
+          ulimits: [{ name: 'nofile', soft: 100, hard: 200 }],
+          oomScoreAdj: 500,
+        }),
+        deviceFds: [40],
+      }),
+    ).args,
+    // rootless layers: the overlay with userxattr
+    runArgv(plan({ rootfs: { rootfs: '/r', overlay: { lower: '/l', upper: '/u', work: '/w', userxattr: true }, binds: [] } })).args,
   ];
-  const execs = [execArgv(execPlan())];
+  const execs = [execArgv(execPlan()), execArgv(execPlan({ spec: spec({ ulimits: [{ name: 'nofile', soft: 100, hard: 200 }], oomScoreAdj: 500 }) }))];
   for (const [sub, table, argvs] of [['run', RUN, runs], ['exec', EXEC, execs]] as const) {
     const got = emitted(argvs, sub, table);
     const left = LEFT_TO_OTHERS[sub] as Record<string, string>;

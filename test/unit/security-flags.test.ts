@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from '../../src/cli/args.js';
 import { SECURITY_FLAGS, parseSecurityFlags } from '../../src/cli/security-flags.js';
 import { DEFAULT_CAPS, boundingCaps } from '../../src/engine/capabilities.js';
@@ -40,10 +43,39 @@ test('--security-opt seccomp', () => {
   assert.equal(parse('--security-opt=seccomp:unconfined').seccomp, 'unconfined');
   assert.equal(parse('--security-opt', 'seccomp=default').seccomp, 'default');
   assert.throws(
-    () => parse('--security-opt', 'seccomp=/etc/profile.json'),
-    (e: unknown) => e instanceof UserError && /not supported yet/.test(e.message) && /unconfined/.test(e.hint ?? ''),
+    () => parse('--security-opt', 'seccomp=/nonexistent/profile.json'),
+    (e: unknown) => e instanceof UserError && /no such file/.test(e.message) && /tsbox seccomp default/.test(e.hint ?? ''),
   );
   assert.throws(() => parse('--security-opt', 'seccomp'), UserError);
+  // a file: read now, its path absolute, the profile kept
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-secflags-'));
+  try {
+    const file = path.join(dir, 'p.json');
+    fs.writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kcmp'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
+    const s = parse('--security-opt', `seccomp=${path.relative(process.cwd(), file)}`);
+    assert.equal(s.seccomp, file);
+    assert.deepEqual(s.seccompProfile, { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kcmp'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] });
+    // with --privileged, an explicit profile is still applied (podman, Docker)
+    assert.equal(parse('--privileged', '--security-opt', `seccomp=${file}`).seccomp, file);
+    // the compiler's own refusals come now, not at create
+    fs.writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kcmp'], action: 'SCMP_ACT_ERRNO', errnoRet: 5000 }] }));
+    assert.throws(() => parse('--security-opt', `seccomp=${file}`), /errnoRet 5000/);
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
+test('--security-opt mask and unmask', () => {
+  const s = parse('--security-opt', 'mask=/proc/interrupts:/sys/kernel/', '--security-opt', 'unmask=/proc/kcore:/sys/firm*');
+  assert.deepEqual(s.maskPaths, ['/proc/interrupts', '/sys/kernel']);
+  assert.deepEqual(s.unmaskPaths, ['/proc/kcore', '/sys/firmware']);
+  assert.deepEqual(parse('--security-opt', 'unmask=/proc/kcore', '--security-opt', 'unmask=ALL').unmaskPaths, ['ALL']);
+  // a glob matching defaults: every one it matches
+  assert.ok(parse('--security-opt', 'unmask=/proc/*').unmaskPaths.includes('/proc/sysrq-trigger'));
+  assert.throws(() => parse('--security-opt', 'unmask=/etc/passwd'), /not a path tsbox masks/);
+  assert.throws(() => parse('--security-opt', 'mask=proc/x'), /not an absolute path/);
+  assert.throws(() => parse('--security-opt', 'mask=/a/../b'), /\.\./);
+  assert.throws(() => parse('--security-opt', 'mask='), /needs paths/);
 });
 
 test('--security-opt no-new-privileges', () => {

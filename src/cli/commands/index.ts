@@ -25,8 +25,13 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'logs', summary: "Show a container's output", load: async () => (await import('./logs.js')).logs },
   { name: 'inspect', summary: 'Show details of containers or images as JSON', load: async () => (await import('./inspect.js')).inspect },
   { name: 'exec', summary: 'Run a command in a running container', load: async () => (await import('./exec.js')).exec },
+  { name: 'pull', summary: 'Pull an image from a registry', load: async () => (await import('./pull.js')).pull },
+  { name: 'login', summary: 'Save credentials for a registry', load: async () => (await import('./login.js')).login },
+  { name: 'logout', summary: 'Remove the saved credentials of a registry', load: async () => (await import('./login.js')).logout },
   { name: 'images', summary: 'List images', load: async () => (await import('./images.js')).images },
-  { name: 'image', summary: 'Manage images (import, ls, inspect, rm)', load: async () => (await import('./images.js')).image },
+  { name: 'image', summary: 'Manage images (import, load, save, ls, inspect, rm, tag, history, prune)', load: async () => (await import('./images.js')).image },
+  { name: 'load', summary: 'Load images from a docker/podman save archive or an OCI layout', load: async () => (await import('./images.js')).loadCmd },
+  { name: 'save', summary: 'Save an image as an OCI layout', load: async () => (await import('./images.js')).saveCmd },
   { name: 'rmi', summary: 'Remove images', load: async () => (await import('./images.js')).rmi },
   { name: 'dashboard', summary: 'Open the dashboard (the default)', load: async () => (await import('./dashboard.js')).dashboard },
   { name: 'demo', summary: 'Start demo containers and open the dashboard', load: async () => (await import('./demo.js')).demo },
@@ -38,6 +43,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'label', summary: 'Show or restore SELinux labels of host paths', load: async () => (await import('./label.js')).label },
   { name: 'unshare', summary: 'Run a command in your user namespace, with your id maps', load: async () => (await import('./unshare.js')).unshare },
   { name: 'uidmap', summary: "Show a container's uid/gid maps and translate ids", load: async () => (await import('./uidmap.js')).uidmap },
+  { name: 'seccomp', summary: 'Print the default seccomp profile, to edit for --security-opt seccomp=FILE', load: async () => (await import('./seccomp.js')).seccomp },
+  { name: 'audit', summary: 'Show which isolation of running containers is weak, why, and what fixes it', load: async () => (await import('./audit.js')).auditCmd },
   { name: 'info', summary: 'Show what this host supports', load: async () => (await import('./info.js')).info },
 ];
 

@@ -9,9 +9,45 @@ import type { GlobalOptions } from '../command.js';
 import { print } from '../output.js';
 import { PODMAN_RUN_FLAGS, PODMAN_RUN_SHORTS } from '../compat-flags.js';
 import { proxySignals } from '../sig-proxy.js';
+import { pullPolicy, pullRequest } from '../pull-flags.js';
+import type { Engine } from '../../engine/engine.js';
+import { HOST_IMAGE } from '../../engine/images.js';
+
+/**
+ * --pull: missing (the default) pulls an image that is not here, always
+ * pulls (the registry's newest, its layers reused), newer pulls when the
+ * registry's manifest differs from the stored one's (a pull that finds it
+ * the same downloads nothing but the manifest and config; one that fails
+ * is a warning while the image is here, as podman's), never refuses a
+ * missing one.
+ */
+async function pullIfAsked(engine: Engine, p: Parsed): Promise<void> {
+  const image = p.positionals[0];
+  if (!image || image === HOST_IMAGE) return;
+  const policy = pullPolicy(p);
+  let here = true;
+  try {
+    engine.images.get(image);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    here = false;
+  }
+  if (here && policy === 'missing') return;
+  if (!here && policy === 'never') throw new UserError(`image '${image}' is not here, and --pull=never`, 125, `Pull it first (tsbox pull ${image}), or drop --pull=never.`);
+  if (here && policy === 'never') return;
+  if (here && engine.images.findOci(image) === undefined) return; // an imported image: no registry to ask
+  try {
+    await engine.pull(image, pullRequest(p, false));
+  } catch (e) {
+    // newer, as podman: a pull that fails is no error while the image is here
+    if (!(here && policy === 'newer' && e instanceof UserError)) throw e;
+    process.stderr.write(`warning: could not check ${image} for a newer version (${e.message.split('\n')[0]}); running the one here\n`);
+  }
+}
 
 async function create(p: Parsed, g: GlobalOptions) {
   const engine = openEngine(g);
+  await pullIfAsked(engine, p);
   const req = buildRunRequest(p, engine);
   if (req.replace && req.name) {
     // podman's --replace: the container of that name goes first, stopped as rm -f stops it

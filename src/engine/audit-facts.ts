@@ -1,0 +1,192 @@
+// What `tsbox audit` judges: the kernel's view of each running container,
+// read from outside through the probes (/proc/PID/status, ns links, uid_map,
+// mountinfo, the device cgroup and the limit files), never the record's
+// intent alone. The record adds only what the kernel cannot say (the name,
+// which volumes asked for :Z, where tsbox keeps its own state).
+//
+// Host paths of mounts: a bind mount shows in mountinfo as the filesystem's
+// device and the directory inside it (`root`); the host's own mountinfo
+// says where that filesystem is mounted on the host, so the longest host
+// mount of the same device whose root holds it gives the host path. That
+// is how `-v /:/host` is found whatever the record says.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseMountinfo, type MountinfoEntry } from '../probe/cgroupfiles.js';
+import { readDeviceAccess, type DeviceAccess } from '../probe/devices.js';
+import { readIdMaps } from '../probe/idmap.js';
+import { readCgroupLimits, type CgroupLimits } from '../probe/limits.js';
+import { classifyInodes, readNamespaceInodes, type NamespaceView, type NsInodes } from '../probe/namespaces.js';
+import { readProcessSecurity, type ProcessSecurity } from '../probe/process.js';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from './masks.js';
+import type { ContainerRecord, IdMapEntry } from './types.js';
+
+export interface AuditMount {
+  mountPoint: string;
+  /** the directory of the filesystem it shows (for a cgroup: the cgroup, from the host's cgroup namespace) */
+  root: string;
+  fsType: string;
+  readOnly: boolean;
+  /** the host directory or file it shows, when it is one of the host's (a bind); null: the container's own */
+  hostPath: string | null;
+  /** under a host mount it came with (a recursive bind: -v /:/host brings /host/proc, /host/sys...): said with that one */
+  submount: boolean;
+  /** shared:N when it is in a peer group with a mount of the host's (mounts and unmounts propagate between them) */
+  shared: string | null;
+  /** that mount of the host's */
+  hostPeer: string | null;
+}
+
+export interface ContainerFacts {
+  id: string;
+  name: string;
+  /** the container's init on the host */
+  pid: number;
+  status: ProcessSecurity;
+  ns: NsInodes;
+  namespaces: NamespaceView[];
+  uidMap: IdMapEntry[];
+  gidMap: IdMapEntry[];
+  mounts: AuditMount[];
+  /** default masked paths the container can reach (no mount over them, and they exist there) */
+  unmasked: string[];
+  /** default read-only paths the container can write */
+  writableReadonly: string[];
+  devices: DeviceAccess | undefined;
+  limits: CgroupLimits;
+  /** from the record: what the kernel cannot tell */
+  config: {
+    seccomp: string;
+    /** host sources of volumes that asked for a private label (:Z) */
+    privateLabelSources: string[];
+  };
+}
+
+export interface AuditContext {
+  /** the namespaces a container gets when it shares the host's: tsbox's own (the helper inherits them) */
+  hostNs: NsInodes;
+}
+
+/** Host path of a container's mount, or null when no host mount shows the same filesystem and directory. */
+export function hostPathOf(m: MountinfoEntry, host: readonly MountinfoEntry[]): string | null {
+  let best: MountinfoEntry | undefined;
+  for (const h of host) {
+    if (h.device !== m.device) continue;
+    const inside = h.root === '/' || m.root === h.root || m.root.startsWith(`${h.root}/`);
+    if (inside && (!best || h.root.length > best.root.length)) best = h;
+  }
+  if (!best) return null;
+  const rest = best.root === '/' ? m.root : m.root.slice(best.root.length);
+  return rest === '' || rest === '/' ? best.mountPoint : path.posix.join(best.mountPoint, rest);
+}
+
+/** The mount that holds PATH in the container: the last (topmost) mount at the longest prefix. */
+export function coveringMount<T extends { mountPoint: string }>(mounts: readonly T[], p: string): T | undefined {
+  let best: T | undefined;
+  for (const m of mounts) {
+    const under = m.mountPoint === '/' || p === m.mountPoint || p.startsWith(`${m.mountPoint}/`);
+    if (under && (!best || m.mountPoint.length >= best.mountPoint.length)) best = m;
+  }
+  return best;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Does PATH exist in the container? Only asked for paths whose covering
+ * mount is the kernel's own proc or sysfs (the caller checks): every
+ * component under it is the kernel's, so the lookup through
+ * /proc/PID/root cannot be turned by a symlink the container made.
+ */
+function existsIn(pid: number, p: string): boolean {
+  try {
+    fs.lstatSync(`/proc/${pid}/root${p}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A peer group of the container's own (made by its own mount --make-shared) propagates nowhere: only one the host is in counts. */
+function hostPeerOf(m: MountinfoEntry, host: readonly MountinfoEntry[]): { shared: string | null; hostPeer: string | null } {
+  const tag = m.optional.find((o) => o.startsWith('shared:') || o.startsWith('master:'));
+  const peer = tag && host.find((h) => h.optional.includes(tag.replace(/^master:/, 'shared:')));
+  return peer ? { shared: tag, hostPeer: peer.mountPoint } : { shared: null, hostPeer: null };
+}
+
+function mountsOf(text: string, host: readonly MountinfoEntry[]): AuditMount[] {
+  const entries = parseMountinfo(text);
+  const mounts = entries.map((m) => ({
+    mountPoint: m.mountPoint,
+    root: m.root,
+    fsType: m.fsType,
+    readOnly: m.mountOptions.includes('ro'),
+    // the container's own proc and sysfs are judged by what they let it write, not as host paths
+    hostPath: (m.fsType === 'proc' && m.mountPoint.startsWith('/proc')) || (m.fsType === 'sysfs' && m.mountPoint.startsWith('/sys')) ? null : hostPathOf(m, host),
+    submount: false,
+    ...hostPeerOf(m, host),
+  }));
+  // a host mount whose parent shows the host directory holding it, at the same place below (or stacked on it
+  // at the same place, as the host stacks them): both came with one -v
+  const byId = new Map(entries.map((m, i) => [m.id, mounts[i]]));
+  entries.forEach((e, i) => {
+    const m = mounts[i];
+    const p = byId.get(e.parent);
+    if (m.hostPath === null || !p || p === m || p.hostPath === null || (m.mountPoint !== p.mountPoint && !m.mountPoint.startsWith(`${p.mountPoint === '/' ? '' : p.mountPoint}/`))) return;
+    m.submount = path.posix.join(p.hostPath, path.posix.relative(p.mountPoint, m.mountPoint)) === m.hostPath;
+  });
+  return mounts;
+}
+
+/** Default masks and read-only paths the container gets past, judged from its mount table. */
+function maskGaps(pid: number, mounts: readonly AuditMount[]): { unmasked: string[]; writableReadonly: string[] } {
+  const kernelFs = (p: string) => {
+    const c = coveringMount(mounts, p);
+    return c !== undefined && (c.fsType === 'proc' || c.fsType === 'sysfs') ? c : undefined;
+  };
+  const unmasked = DEFAULT_MASKED_PATHS.filter((p) => !mounts.some((m) => m.mountPoint === p) && kernelFs(p) && existsIn(pid, p));
+  const writableReadonly = DEFAULT_READONLY_PATHS.filter((p) => {
+    const c = kernelFs(p);
+    return c !== undefined && !c.readOnly && existsIn(pid, p);
+  });
+  return { unmasked, writableReadonly };
+}
+
+/**
+ * The facts of each running container (a container whose process is gone
+ * by the time it is read is left out: there is nothing left to audit).
+ */
+export function gatherFacts(records: readonly ContainerRecord[], ctx: AuditContext): ContainerFacts[] {
+  const host = parseMountinfo(readText('/proc/self/mountinfo') ?? '');
+  const read = records
+    .filter((r) => r.pid > 0)
+    .map((r) => ({ r, status: readProcessSecurity(r.pid), ns: readNamespaceInodes(r.pid), maps: readIdMaps(r.pid), mountinfo: readText(`/proc/${r.pid}/mountinfo`) }))
+    .filter((x) => x.status && x.maps && x.mountinfo !== undefined && Object.keys(x.ns).length > 0);
+  const views = classifyInodes(read.map((x) => ({ id: x.r.id, name: x.r.name, inodes: x.ns })), ctx.hostNs);
+  return read.map(({ r, status, ns, maps, mountinfo }) => {
+    const mounts = mountsOf(mountinfo!, host);
+    return {
+      id: r.id,
+      name: r.name,
+      pid: r.pid,
+      status: status!,
+      ns,
+      namespaces: views.get(r.id) ?? [],
+      uidMap: maps!.uid,
+      gidMap: maps!.gid,
+      mounts,
+      ...maskGaps(r.pid, mounts),
+      devices: readDeviceAccess(r.cgroupPaths),
+      limits: readCgroupLimits(r.cgroupPaths),
+      config: {
+        seccomp: r.spec.seccomp,
+        privateLabelSources: r.spec.volumes.filter((v) => v.relabel === 'Z' && v.type !== 'tmpfs').map((v) => v.source),
+      },
+    };
+  });
+}
