@@ -92,6 +92,7 @@ struct config {
   bool detach;
   const char *log_path;
   uint64_t log_max; /* 0: no cap */
+  uint64_t shm_size; /* bytes of /dev/shm; 0: the default, 64 MiB */
   int log_fd;
   const char *exit_file;
   /* --cgroup-mount DIR:NAME: cgroup directories shown read-only (rw with

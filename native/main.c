@@ -348,6 +348,10 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       c->seccomp_file = val;
     } else if (OPT("--log")) {
       c->log_path = val;
+    } else if (OPT("--shm-size")) {
+      /* tmpfs rounds to pages; a size below one page would be none */
+      if (!parse_u64(val, 10, UINT64_MAX / 2, &c->shm_size) || c->shm_size < 4096)
+        return failx(e, "argv", "--shm-size: bad size `%s` (bytes, at least 4096)", val);
     } else if (OPT("--log-max")) {
       /* below a few records' worth, every line would rotate the log */
       if (!parse_u64(val, 10, UINT64_MAX / 2, &c->log_max) || c->log_max < 4096)
@@ -400,7 +404,7 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       return failx(e, "argv", "exec needs --pid and --pid-start");
     if (c->rootfs || c->overlay_lower || c->n_mounts || c->n_joins || c->detach || c->log_path || c->log_max ||
         c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0 || c->n_cgroup_mounts ||
-        c->cgroup_mounts_rw || c->on_exit || c->n_sysctls || c->n_masks || c->n_unmasks || c->unmask_all ||
+        c->cgroup_mounts_rw || c->on_exit || c->shm_size || c->n_sysctls || c->n_masks || c->n_unmasks || c->unmask_all ||
         c->init)
       return failx(e, "argv", "option not valid for exec");
     /* Without the container's mount namespace CMD would run on the host's

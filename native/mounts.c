@@ -274,7 +274,9 @@ static int setup_dev(int rootfd, const struct config *c, bool in_userns, bool ip
   fs_data(data, sizeof data, "newinstance,ptmxmode=0666,mode=0620", c);
   if (mount_dev_dir(dev, "pts", 0755, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, data, e) < 0)
     return -1;
-  fs_data(data, sizeof data, "mode=1777,size=65536k", c);
+  char shm_opts[64];
+  snprintf(shm_opts, sizeof shm_opts, "mode=1777,size=%llu", (unsigned long long)(c->shm_size ? c->shm_size : 65536ull * 1024));
+  fs_data(data, sizeof data, shm_opts, c);
   if (mount_dev_dir(dev, "shm", 01777, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e) < 0)
     return -1;
   fs_data(data, sizeof data, "", c);

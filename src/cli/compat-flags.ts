@@ -8,7 +8,7 @@ import { intFlag, list, str, type FlagSpec, type Parsed } from './args.js';
 import { UserError } from '../common/errors.js';
 import { parseSize } from '../common/size.js';
 import { os } from '../engine/lazy.js';
-import type { ContainerSpec, Healthcheck, RestartPolicy, VolumeSpec } from '../engine/types.js';
+import type { ContainerSpec, RestartPolicy, VolumeSpec } from '../engine/types.js';
 
 export const COMPAT_FLAGS: FlagSpec[] = [
   { name: 'label', short: 'l', type: 'list', arg: 'KEY=VALUE', help: 'metadata for the container (ps --filter label=..., inspect Config.Labels)' },
@@ -17,12 +17,6 @@ export const COMPAT_FLAGS: FlagSpec[] = [
   { name: 'restart', type: 'string', arg: 'POLICY', help: 'no (default), on-failure[:N], always or unless-stopped: the monitor starts it again when it exits' },
   { name: 'stop-signal', type: 'string', arg: 'SIGNAL', help: 'what stop (and rm -f) sends first (default TERM)' },
   { name: 'stop-timeout', type: 'string', arg: 'SECONDS', help: 'how long stop waits before SIGKILL (default 10)' },
-  { name: 'health-cmd', type: 'string', arg: 'CMD', help: 'command that tells whether the container is healthy (run by sh -c; `healthcheck run`, and every --health-interval)' },
-  { name: 'health-interval', type: 'string', arg: 'DURATION', help: 'time between health checks (default 30s; "disable": only `healthcheck run`)' },
-  { name: 'health-retries', type: 'string', arg: 'N', help: 'failures in a row before unhealthy (default 3)' },
-  { name: 'health-timeout', type: 'string', arg: 'DURATION', help: 'how long one check may take (default 30s)' },
-  { name: 'health-start-period', type: 'string', arg: 'DURATION', help: 'failures in this time after start do not count (default 0s)' },
-  { name: 'no-healthcheck', type: 'bool', help: 'no health check' },
   { name: 'shm-size', type: 'string', arg: 'SIZE', help: 'size of /dev/shm (default 64m)' },
   { name: 'cidfile', type: 'string', arg: 'FILE', help: "write the container's id to FILE (which must not exist)" },
   { name: 'replace', type: 'bool', help: 'remove a container of the same --name first' },
@@ -57,7 +51,7 @@ export const PODMAN_RUN_SHORTS: Record<string, string> = {
 };
 
 /** What parseCompatFlags adds to the spec. */
-export type CompatSpec = Pick<ContainerSpec, 'userLabels' | 'stopSignal' | 'stopTimeout' | 'restartPolicy' | 'healthcheck' | 'shmSize'>;
+export type CompatSpec = Pick<ContainerSpec, 'userLabels' | 'stopSignal' | 'stopTimeout' | 'restartPolicy' | 'shmSize'>;
 
 export function parseCompatFlags(p: Parsed, opts: { autoRemove: boolean }): CompatSpec {
   const out: CompatSpec = {};
@@ -74,8 +68,6 @@ export function parseCompatFlags(p: Parsed, opts: { autoRemove: boolean }): Comp
       throw new UserError('the --rm option conflicts with --restart, when the restart policy is not "" and "no"', 125, 'Choose one: a container that is removed when it exits cannot be restarted.');
     }
   }
-  const health = parseHealth(p);
-  if (health) out.healthcheck = health;
   const shm = str(p, 'shm-size');
   if (shm !== undefined) {
     const n = parseSize(shm);
@@ -152,44 +144,6 @@ function parseRestart(text: string): RestartPolicy {
     throw new UserError(`invalid --restart '${text}'`, 125, 'Use no, on-failure, on-failure:N (at most N restarts), always or unless-stopped.');
   }
   return { name: m[1] as RestartPolicy['name'], maxRetries: m[2] === undefined ? 0 : Number(m[2]) };
-}
-
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go's time.ParseDuration, as podman takes them: 30s, 1m30s, 500ms, 1.5h; a bare 0. In ms. */
-export function parseDuration(text: string, flag: string): number {
-  const bad = () => new UserError(`invalid ${flag} '${text}'`, 125, 'Give a duration such as 30s, 1m30s or 500ms.');
-  if (text === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/gy;
-  let total = 0;
-  let end = 0;
-  for (let m; (m = re.exec(text)); end = re.lastIndex) total += Number(m[1]) * DURATION_UNITS[m[2]];
-  if (end !== text.length || text.length === 0) throw bad();
-  return total;
-}
-
-function parseHealth(p: Parsed): Healthcheck | undefined {
-  const cmd = str(p, 'health-cmd');
-  const given = ['health-interval', 'health-retries', 'health-timeout', 'health-start-period'].filter((f) => str(p, f) !== undefined);
-  if (p.flags['no-healthcheck'] === true) {
-    if (cmd !== undefined || given.length) throw new UserError('--no-healthcheck cannot be combined with --health-* flags', 125, 'Drop one or the other.');
-    return undefined;
-  }
-  if (cmd === undefined) {
-    if (given.length) throw new UserError(`--${given[0]} needs --health-cmd`, 125, 'tsbox images have no HEALTHCHECK of their own: give the command with --health-cmd.');
-    return undefined;
-  }
-  if (cmd.trim() === '') throw new UserError('--health-cmd is empty', 125, 'Give the command that checks the container, e.g. --health-cmd "curl -f http://localhost/".');
-  const interval = str(p, 'health-interval');
-  const retries = intFlag(p, 'health-retries') ?? 3;
-  if (retries < 1) throw new UserError('--health-retries must be at least 1');
-  return {
-    test: ['CMD-SHELL', cmd],
-    intervalMs: interval === 'disable' ? 0 : parseDuration(interval ?? '30s', '--health-interval'),
-    timeoutMs: parseDuration(str(p, 'health-timeout') ?? '30s', '--health-timeout') || 30_000,
-    retries,
-    startPeriodMs: parseDuration(str(p, 'health-start-period') ?? '0s', '--health-start-period'),
-  };
 }
 
 /** Where podman's --read-only puts a tmpfs, so that programs can still write their pid and temp files. */

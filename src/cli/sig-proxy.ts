@@ -23,19 +23,26 @@ export interface SignalProxy {
  * With `proxy` (the default) they pass that and everything after on.
  * Without it (--sig-proxy=false) the signals end this process as they
  * would any other, and the container runs on, as under podman: once it is
- * recorded running, our handlers go and what they held is raised again.
+ * recorded running, what they held is raised again, and so is what they
+ * get after (a handler stays: a signal libuv has caught but not yet handed
+ * to us would be lost if we took them off).
  */
 export function proxySignals(proxy: boolean): SignalProxy {
   let send: ((signal: number) => void) | undefined;
+  let released = false;
   const pending: Array<[NodeJS.Signals, number]> = [];
+  const reraise = (name: NodeJS.Signals) => {
+    dispose();
+    process.kill(process.pid, name);
+  };
   const handlers = Object.entries(PROXIED).map(([name, n]) => {
-    const h = () => (send ? send(n) : pending.push([name as NodeJS.Signals, n]));
+    const h = () => (send ? send(n) : released ? reraise(name as NodeJS.Signals) : pending.push([name as NodeJS.Signals, n]));
     process.on(name as NodeJS.Signals, h);
     return [name as NodeJS.Signals, h] as const;
   });
-  const dispose = () => {
+  function dispose() {
     for (const [name, h] of handlers) process.off(name, h);
-  };
+  }
   return {
     onRelay(s) {
       if (proxy) {
@@ -43,8 +50,9 @@ export function proxySignals(proxy: boolean): SignalProxy {
         for (const [, n] of pending.splice(0)) s(n);
         return;
       }
-      dispose();
-      for (const [name] of pending.splice(0)) process.kill(process.pid, name);
+      released = true;
+      const first = pending.splice(0)[0];
+      if (first) reraise(first[0]);
     },
     dispose,
   };

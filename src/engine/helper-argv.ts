@@ -73,6 +73,7 @@ export function runArgv(p: RunPlan): { args: string[]; fds: number[] } {
   }
   // the host's or another container's UTS namespace keeps its own name (the helper refuses --hostname there)
   if (s.namespaces.uts.kind === 'private') args.push('--hostname', s.hostname);
+  if (s.shmSize) args.push('--shm-size', String(s.shmSize));
   for (const e of s.env) args.push('--env', e);
   args.push(...credentials(s.workdir, s.user));
   for (const c of p.cgroupPaths) args.push('--cgroup', c);

@@ -54,7 +54,6 @@ function binds(vols: VolumeSpec[]): string[] {
 }
 
 function state(rec: ContainerRecord, running: boolean): Record<string, unknown> {
-  const h = rec.health;
   return {
     OciVersion: '1.0.2',
     Status: rec.state,
@@ -70,11 +69,8 @@ function state(rec: ContainerRecord, running: boolean): Record<string, unknown> 
     Error: rec.error ?? '',
     StartedAt: rec.startedAt ?? ZERO_TIME,
     FinishedAt: running || !rec.finishedAt ? ZERO_TIME : rec.finishedAt,
-    Health: {
-      Status: h?.status ?? '',
-      FailingStreak: h?.failingStreak ?? 0,
-      Log: h ? h.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })) : null,
-    },
+    // podman's for a container without a health check (tsbox has none yet: --health-cmd is refused)
+    Health: { Status: '', FailingStreak: 0, Log: null },
     CgroupPath: rec.cgroupPaths.length ? `/tsbox/${rec.id}` : '',
     CheckpointedAt: ZERO_TIME,
     RestoredAt: ZERO_TIME,
@@ -83,7 +79,6 @@ function state(rec: ContainerRecord, running: boolean): Record<string, unknown> 
 
 function config(rec: ContainerRecord): Record<string, unknown> {
   const s = rec.spec;
-  const h = s.healthcheck;
   return {
     Hostname: s.hostname,
     Domainname: '',
@@ -106,7 +101,6 @@ function config(rec: ContainerRecord): Record<string, unknown> {
     Labels: { ...(s.imageLabels ?? {}), ...(s.userLabels ?? {}) },
     Annotations: {},
     StopSignal: stopSignalNumber(s),
-    ...(h ? { Healthcheck: { Test: h.test, Interval: h.intervalMs * 1e6, Timeout: h.timeoutMs * 1e6, StartPeriod: h.startPeriodMs * 1e6, Retries: h.retries } } : {}),
     HealthcheckOnFailureAction: 'none',
     Umask: '0022',
     Timeout: 0,

@@ -126,8 +126,6 @@ export interface ContainerSpec {
   stopTimeout?: number;
   /** --restart: what the monitor's cleanup does when the container exits (default no) */
   restartPolicy?: RestartPolicy;
-  /** --health-cmd and friends */
-  healthcheck?: Healthcheck;
   /** size of /dev/shm in bytes (--shm-size; default 64 MiB) */
   shmSize?: number;
 }
@@ -136,22 +134,6 @@ export interface RestartPolicy {
   name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
   /** on-failure:N, 0 = no limit */
   maxRetries: number;
-}
-
-export interface Healthcheck {
-  /** podman's Test: ['CMD-SHELL', 'cmd'] or ['CMD', argv...] */
-  test: string[];
-  intervalMs: number;
-  timeoutMs: number;
-  retries: number;
-  startPeriodMs: number;
-}
-
-/** podman's State.Health */
-export interface HealthState {
-  status: 'starting' | 'healthy' | 'unhealthy';
-  failingStreak: number;
-  log: Array<{ start: string; end: string; exitCode: number; output: string }>;
 }
 
 export interface ContainerRecord {
@@ -179,7 +161,6 @@ export interface ContainerRecord {
   restartCount?: number;
   /** stopped by stop, kill or rm: `always` and `unless-stopped` do not restart it (podman) */
   stoppedByUser?: boolean;
-  health?: HealthState;
 }
 
 export interface ImageRecord {

@@ -223,7 +223,7 @@ test('every run and exec option PROTOCOL.md lists is emitted by some plan, or le
   const runs = [
     runArgv(plan({ spec: spec({ volumes: [vol('/a'), vol('/b', { readOnly: true }), { ...vol('/t'), source: '', type: 'tmpfs' }] }) })).args,
     runArgv(plan({ spec: spec({ namespaces: joinedNs }), joined: { net: 1 }, rootfs: { rootfs: '/r', overlay: { lower: '/l', upper: '/u', work: '/w' }, binds: [] } })).args,
-    runArgv(plan({ spec: spec({ privileged: true }) })).args,
+    runArgv(plan({ spec: spec({ privileged: true, shmSize: 1 << 20 }) })).args,
     // the knobs of issue 13
     runArgv(
       plan({
