@@ -11,7 +11,8 @@ import { formatSize } from '../../common/size.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { sweepStats, type ContainerStats } from '../../probe/stats.js';
 import { bool, str } from '../args.js';
-import { formatFlag, json, table } from '../format.js';
+import { formatOrTemplate, json, table } from '../format.js';
+import { formatRows } from '../go-template.js';
 import { print } from '../output.js';
 
 export interface StatsRow {
@@ -45,9 +46,37 @@ export function statsTable(rows: StatsRow[], hostMemory: number): string {
   );
 }
 
-/** JSON keeps the numbers as numbers (bytes, percent, ns), null where unknown. */
-export function statsJson(rows: StatsRow[]): string {
-  return json(rows.map(({ name, stats }) => ({ name, ...stats })));
+/**
+ * One row as podman's `stats --format json` has it (its keys, its strings:
+ * id short, pids a string), with tsbox's numbers (bytes, percent, ns; null
+ * where unknown) under their own keys beside them.
+ */
+function podmanStats({ name, stats: s }: StatsRow, hostMemory: number) {
+  const limit = s.memLimit ?? hostMemory;
+  return {
+    ...s,
+    id: s.id.slice(0, 12),
+    name,
+    cpu_percent: percent(s.cpuPercent),
+    mem_usage: `${formatSize(s.memUsed)} / ${formatSize(limit)}`,
+    mem_percent: percent(limit > 0 ? (s.memUsed / limit) * 100 : null),
+    net_io: `${formatSize(s.netRx)} / ${formatSize(s.netTx)}`,
+    block_io: `${formatSize(s.blkRead)} / ${formatSize(s.blkWrite)}`,
+    pids: String(s.pids),
+  };
+}
+
+export function statsJson(rows: StatsRow[], hostMemory: number): string {
+  return json(rows.map((r) => podmanStats(r, hostMemory)));
+}
+
+/** The fields podman's stats templates name ({{.Name}} {{.CPUPerc}} {{.MemUsage}}...). */
+function statsTemplate(template: string, rows: StatsRow[], hostMemory: number): string {
+  const items = rows.map((r) => {
+    const p = podmanStats(r, hostMemory);
+    return { ID: p.id, Name: p.name, CPUPerc: p.cpu_percent, MemUsage: p.mem_usage, MemPerc: p.mem_percent, NetIO: p.net_io, BlockIO: p.block_io, PIDs: p.pids };
+  });
+  return formatRows(template, items, { name: 'stats', titles: { CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET IO', BlockIO: 'BLOCK IO', PIDs: 'PIDS' } });
 }
 
 function hostMemoryBytes(): number {
@@ -81,11 +110,11 @@ export const stats: Command = {
   usage: 'tsbox stats [--no-stream] [--format json] [-i SECONDS] [CONTAINER...]',
   flags: [
     { name: 'no-stream', type: 'bool', help: 'print one sample and exit (CPU % since the container started)' },
-    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or table (default)' },
+    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, a Go template ({{.Name}} {{.CPUPerc}}), or table (default)' },
     { name: 'interval', short: 'i', type: 'string', arg: 'SECONDS', help: 'time between refreshes (default 1)' },
   ],
   async run(p, g) {
-    const format = formatFlag(str(p, 'format'));
+    const format = formatOrTemplate(str(p, 'format'));
     const interval = parseInterval(str(p, 'interval'));
     const engine = openEngine(g);
     const hostMemory = hostMemoryBytes();
@@ -116,7 +145,7 @@ export const stats: Command = {
           const s = prev.get(r.id);
           return s ? [{ name: r.name, stats: s }] : [];
         });
-        const text = format === 'json' ? statsJson(rows) : statsTable(rows, hostMemory);
+        const text = format === 'json' ? statsJson(rows, hostMemory) : typeof format === 'object' ? statsTemplate(format.template, rows, hostMemory) : statsTable(rows, hostMemory);
         // a terminal gets a redrawn screen, a pipe one table per refresh
         print(!bool(p, 'no-stream') && isatty(1) ? `\x1b[2J\x1b[H${text}` : text);
         if (bool(p, 'no-stream')) break;
