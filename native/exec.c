@@ -367,6 +367,7 @@ int exec_main(struct config *c)
   struct monitor m = {
     .pid = child_pid, .pidfd = -1, .sigfd = sigfd, .log_fd = -1,
     .in_fd = -1, .in_to = -1, .winsize_from = -1, .winsize_to = -1,
+    .relay_fd = c->signal_fd,
   };
   m.pidfd = sys_pidfd_open(child_pid, 0);
   if (m.pidfd < 0) {

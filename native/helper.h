@@ -98,8 +98,24 @@ struct config {
   bool detach;
   const char *log_path;
   uint64_t log_max; /* 0: no cap */
+  uint64_t shm_size; /* bytes of /dev/shm; 0: the default, 64 MiB */
   int log_fd;
   const char *exit_file;
+  /* --cgroup-mount DIR:NAME: cgroup directories shown read-only (rw with
+   * --cgroup-mount-rw) at /sys/fs/cgroup/NAME inside the container; dst is
+   * NAME ("." for /sys/fs/cgroup itself) */
+  struct mount_entry *cgroup_mounts;
+  size_t n_cgroup_mounts;
+  bool cgroup_mounts_rw;
+  /* --on-exit PATH, --on-exit-arg ARG...: run when the container has exited,
+   * if nobody is attached (onexit.c) */
+  const char *on_exit;
+  char **on_exit_argv; /* NULL terminated, argv[0] = PATH */
+  size_t n_on_exit_argv;
+  pid_t starter;       /* our parent when we started: the engine */
+  /* the host's namespaces the monitor left for --join-ns, to go back to for --on-exit */
+  struct ns_join home_ns[5];
+  size_t n_home_ns;
 
   /* run and exec */
   int ns_flags; /* run: namespaces to create; exec: namespaces to join */
@@ -132,6 +148,8 @@ struct config {
   const char *seccomp_file; /* alternative to seccomp_fd, read on the host */
   struct sock_filter *seccomp_prog;
   unsigned short seccomp_len;
+  /* --signal-fd: signals the attached engine relays (monitor.c) */
+  int signal_fd;
   bool tty;
   bool keep_stdin;
   int devnull_fd;
@@ -194,6 +212,11 @@ int detached_tree(int fd, bool ro, const char *what, struct error *e);
 int detached_tree_attr(int fd, uint64_t attr_set, const char *what, struct error *e);
 /* what a bind's detached tree is set to: read-only, --bind-flags */
 uint64_t bind_attr(const struct mount_entry *m);
+/* Attach the detached TREE onto the resolved DST. */
+int attach_tree(int tree, int dst, const char *what, struct error *e);
+/* An unprivileged monitor's bind source, cloned by the child in its own
+ * mount namespace from the path M->canon, checked to be M->src_fd's file. */
+int clone_bind_source(const struct mount_entry *m, struct error *e);
 /* The path FD names (readlink of /proc/self/fd/FD), malloc'd. */
 char *fd_path(int fd, struct error *e);
 /* which namespaces the container owns, as far as mounting is concerned */
@@ -276,12 +299,26 @@ struct monitor {
   char in_buf[4096]; /* read from in_fd, not yet all written to in_to */
   size_t in_len, in_off;
   int winsize_from, winsize_to;
+  /* --signal-fd: one byte per signal the engine relays; while it is open our
+   * own INT, TERM, HUP and QUIT are not forwarded (the engine, which shares
+   * our process group, got them too and relays them). -1 once at EOF. */
+  int relay_fd;
 };
 int monitor_setup_signals(struct error *e);
 int monitor_attach_terminal(struct monitor *m, int master, bool keep_stdin, struct error *e);
 void monitor_attach_pipes(struct monitor *m, int out, int err, int in);
 int monitor_loop(struct monitor *m, int *wstatus, struct error *e);
 void wstatus_to_code(int wstatus, int *code, int *sig);
+
+/* cgroupfs.c: the container's own cgroups at /sys/fs/cgroup */
+int open_cgroup_mounts(struct config *c, struct error *e);
+int mount_cgroups(int rootfd, const struct config *c, struct error *e);
+void close_cgroup_mounts(struct config *c);
+
+/* onexit.c: --on-exit */
+int save_home_namespaces(struct config *c, struct error *e);
+void close_home_namespaces(struct config *c);
+void run_on_exit(struct config *c);
 
 /* tmpfs.c: --tmpfs DST:OPTS, the options checked one by one */
 int parse_tmpfs_options(struct mount_entry *m, const char *opts, struct error *e);

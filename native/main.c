@@ -159,6 +159,34 @@ static int add_mount(struct config *c, enum mount_kind kind, const char *arg, bo
   return 0;
 }
 
+/* --cgroup-mount DIR:NAME (split on the last colon): NAME is one component
+ * of /sys/fs/cgroup, or "." for /sys/fs/cgroup itself (a pure v2 host) */
+static int add_cgroup_mount(struct config *c, const char *arg, struct error *e)
+{
+  struct mount_entry *m = &c->cgroup_mounts[c->n_cgroup_mounts];
+  const char *colon = strrchr(arg, ':');
+  const char *name = colon ? colon + 1 : NULL;
+
+  memset(m, 0, sizeof *m);
+  m->kind = MOUNT_BIND;
+  m->ro = true;
+  m->src_fd = m->tree_fd = -1;
+  if (colon == NULL || colon == arg || arg[0] != '/')
+    return failx(e, "argv", "--cgroup-mount: expected DIR:NAME with DIR absolute, got `%s`", arg);
+  if (*name == '\0' || strchr(name, '/') != NULL || strcmp(name, "..") == 0 ||
+      (strcmp(name, ".") == 0 && c->n_cgroup_mounts > 0))
+    return failx(e, "argv", "--cgroup-mount: NAME must be one path component, or `.` alone, got `%s`", name);
+  for (size_t i = 0; i < c->n_cgroup_mounts; i++)
+    if (strcmp(c->cgroup_mounts[i].dst, name) == 0 || strcmp(c->cgroup_mounts[i].dst, ".") == 0)
+      return failx(e, "argv", "--cgroup-mount: `%s` given twice, or with `.`", name);
+  m->src = strndup(arg, (size_t) (colon - arg));
+  if (m->src == NULL)
+    return fail(e, "argv", "strndup");
+  m->dst = name;
+  c->n_cgroup_mounts++;
+  return 0;
+}
+
 static int parse_args(struct config *c, int argc, char **argv, struct error *e)
 {
   size_t n = (size_t) argc + 1;
@@ -169,13 +197,15 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
   c->cgroups = calloc(n, sizeof *c->cgroups);
   c->cgroup_fds = calloc(n, sizeof *c->cgroup_fds);
   c->device_rules = calloc(n, sizeof *c->device_rules);
+  c->cgroup_mounts = calloc(n, sizeof *c->cgroup_mounts);
+  c->on_exit_argv = calloc(n + 1, sizeof *c->on_exit_argv);
   c->sysctls = calloc(n, sizeof *c->sysctls);
   c->masks = calloc(n, sizeof *c->masks);
   c->unmasks = calloc(n, sizeof *c->unmasks);
   c->readonly = calloc(n, sizeof *c->readonly);
   c->rlimits = calloc(n, sizeof *c->rlimits);
-  if (!c->env || !c->mounts || !c->cgroups || !c->cgroup_fds || !c->device_rules || !c->sysctls || !c->masks ||
-      !c->unmasks || !c->readonly || !c->rlimits)
+  if (!c->env || !c->mounts || !c->cgroups || !c->cgroup_fds || !c->device_rules || !c->cgroup_mounts ||
+      !c->on_exit_argv || !c->sysctls || !c->masks || !c->unmasks || !c->readonly || !c->rlimits)
     return fail(e, "argv", "calloc");
 
   for (i = 2; i < argc; i++) {
@@ -196,6 +226,7 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     if (strcmp(opt, "--tty") == 0) { c->tty = true; continue; }
     if (strcmp(opt, "--stdin") == 0) { c->keep_stdin = true; continue; }
     if (strcmp(opt, "--detach") == 0) { c->detach = true; continue; }
+    if (strcmp(opt, "--cgroup-mount-rw") == 0) { c->cgroup_mounts_rw = true; continue; }
     if (strcmp(opt, "--init") == 0) { c->init = true; continue; }
     if (strcmp(opt, "--overlay-userxattr") == 0) { c->overlay_userxattr = true; continue; }
     if (strcmp(opt, "--inherit-stdio") == 0) { c->inherit_stdio = true; continue; }
@@ -353,12 +384,31 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
       c->seccomp_file = val;
     } else if (OPT("--log")) {
       c->log_path = val;
+    } else if (OPT("--shm-size")) {
+      /* tmpfs rounds to pages; a size below one page would be none */
+      if (!parse_u64(val, 10, UINT64_MAX / 2, &c->shm_size) || c->shm_size < 4096)
+        return failx(e, "argv", "--shm-size: bad size `%s` (bytes, at least 4096)", val);
     } else if (OPT("--log-max")) {
       /* below a few records' worth, every line would rotate the log */
       if (!parse_u64(val, 10, UINT64_MAX / 2, &c->log_max) || c->log_max < 4096)
         return failx(e, "argv", "--log-max: bad size `%s` (bytes, at least 4096)", val);
     } else if (OPT("--exit-file")) {
       c->exit_file = val;
+    } else if (OPT("--cgroup-mount")) {
+      if (add_cgroup_mount(c, val, e) < 0)
+        return -1;
+    } else if (OPT("--on-exit")) {
+      if (val[0] != '/' || c->on_exit)
+        return failx(e, "argv", "--on-exit: one absolute path, got `%s`", val);
+      c->on_exit = val;
+      c->on_exit_argv[0] = (char *) val;
+    } else if (OPT("--on-exit-arg")) {
+      if (!c->on_exit)
+        return failx(e, "argv", "--on-exit-arg comes after --on-exit");
+      c->on_exit_argv[++c->n_on_exit_argv] = (char *) val;
+    } else if (OPT("--signal-fd")) {
+      if (!parse_fd(val, &c->signal_fd))
+        return failx(e, "argv", "--signal-fd: bad fd `%s`", val);
     } else if (OPT("--status-fd")) {
       if (!parse_fd(val, &status_fd))
         return failx(e, "argv", "--status-fd: bad fd `%s`", val);
@@ -406,8 +456,9 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     if (c->pid == 0 || !c->has_pid_start)
       return failx(e, "argv", "exec needs --pid and --pid-start");
     if (c->rootfs || c->overlay_lower || c->n_mounts || c->n_joins || c->detach || c->log_path || c->log_max ||
-        c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0 || c->n_sysctls || c->n_masks ||
-        c->n_unmasks || c->unmask_all || c->n_readonly || c->init)
+        c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0 || c->n_cgroup_mounts ||
+        c->cgroup_mounts_rw || c->on_exit || c->shm_size || c->n_sysctls || c->n_masks || c->n_unmasks || c->unmask_all ||
+        c->n_readonly || c->init)
       return failx(e, "argv", "option not valid for exec");
     /* Without the container's mount namespace CMD would run on the host's
      * filesystem (and a --tty pty would come from the host's devpts). */
@@ -649,8 +700,9 @@ int main(int argc, char **argv)
 
   memset(&c, 0, sizeof c);
   c.is_exec = strcmp(argv[1], "exec") == 0;
-  c.rootfs_fd = c.userns_block_fd = c.log_fd = c.seccomp_fd = c.devnull_fd = c.cgroup_v2_dir = -1;
+  c.rootfs_fd = c.userns_block_fd = c.log_fd = c.seccomp_fd = c.devnull_fd = c.cgroup_v2_dir = c.signal_fd = -1;
   c.start_fifo_fd = c.console_fd = -1;
+  c.starter = getppid();
 
   /* Find the status fd first, so even an argv error is reported on it. */
   for (int i = 2; i + 1 < argc && strcmp(argv[i], "--") != 0; i++)

@@ -12,7 +12,7 @@
 #include "helper.h"
 #include "syscalls.h"
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
 /* Block the signals we forward and read them from a signalfd instead, so
  * none of them can kill us halfway through setup. The child restores the
@@ -130,6 +130,15 @@ static void write_input(struct monitor *m)
   }
 }
 
+static void forward(struct monitor *m, int sig)
+{
+  /* The child may already be gone (ESRCH); then there is nothing to do. */
+  if (m->pidfd >= 0)
+    (void) sys_pidfd_send_signal(m->pidfd, sig);
+  else
+    (void) kill(m->pid, sig);
+}
+
 static void handle_signal(struct monitor *m)
 {
   struct signalfd_siginfo si;
@@ -138,12 +147,32 @@ static void handle_signal(struct monitor *m)
       copy_winsize(m->winsize_from, m->winsize_to);
       continue;
     }
-    /* The child may already be gone (ESRCH); then there is nothing to do. */
-    if (m->pidfd >= 0)
-      (void) sys_pidfd_send_signal(m->pidfd, (int) si.ssi_signo);
-    else
-      (void) kill(m->pid, (int) si.ssi_signo);
+    /* While the engine relays, what reaches us reached it too (a Ctrl-C
+     * goes to the whole foreground process group, a supervisor kills the
+     * group): forwarding both would deliver it twice. */
+    if (m->relay_fd < 0)
+      forward(m, (int) si.ssi_signo);
   }
+}
+
+/* Bytes from --signal-fd, each a signal number the engine received. A
+ * pipe, unlike signals, loses none: a relayed SIGINT cannot merge with
+ * the terminal's pending one. At EOF the engine is gone, and our own
+ * signals are forwarded again. */
+static void handle_relay(struct monitor *m)
+{
+  unsigned char buf[64];
+  ssize_t n = read(m->relay_fd, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n <= 0) {
+    close(m->relay_fd);
+    m->relay_fd = -1;
+    return;
+  }
+  for (ssize_t i = 0; i < n; i++)
+    if (buf[i] >= 1 && buf[i] <= 64 && buf[i] != SIGKILL && buf[i] != SIGSTOP)
+      forward(m, buf[i]);
 }
 
 /* With a pty: output of the master goes to our stdout, and when our stdin is
@@ -190,10 +219,12 @@ int monitor_loop(struct monitor *m, int *wstatus, struct error *e)
   /* (not our stdin: its file description is the caller's too) */
   if (m->in_to >= 0 && set_nonblock(m->in_to) < 0)
     return fail(e, "clone", "set O_NONBLOCK");
+  if (m->relay_fd >= 0 && set_nonblock(m->relay_fd) < 0)
+    return fail(e, "clone", "set O_NONBLOCK");
 
   while (!exited) {
-    struct pollfd pfd[5];
-    int idx_stream[2] = { -1, -1 }, idx_in = -1, idx_sig = -1, idx_pid = -1;
+    struct pollfd pfd[6];
+    int idx_stream[2] = { -1, -1 }, idx_in = -1, idx_sig = -1, idx_relay = -1, idx_pid = -1;
     bool pending = m->in_len > m->in_off;
     nfds_t n = 0;
 
@@ -210,6 +241,10 @@ int monitor_loop(struct monitor *m, int *wstatus, struct error *e)
     if (m->sigfd >= 0) {
       idx_sig = (int) n;
       pfd[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
+    }
+    if (m->relay_fd >= 0) {
+      idx_relay = (int) n;
+      pfd[n++] = (struct pollfd){ .fd = m->relay_fd, .events = POLLIN };
     }
     idx_pid = (int) n;
     pfd[n++] = (struct pollfd){ .fd = m->pidfd, .events = POLLIN };
@@ -232,6 +267,9 @@ int monitor_loop(struct monitor *m, int *wstatus, struct error *e)
       else
         read_input(m);
     }
+    /* relayed first: at EOF in the same round, our own signals count again */
+    if (idx_relay >= 0 && pfd[idx_relay].revents)
+      handle_relay(m);
     if (idx_sig >= 0 && pfd[idx_sig].revents)
       handle_signal(m);
     if (pfd[idx_pid].revents) {

@@ -158,7 +158,7 @@ int detached_tree_attr(int fd, uint64_t attr_set, const char *what, struct error
   return steal_fd(&tree);
 }
 
-static int attach_tree(int tree, int dst, const char *what, struct error *e)
+int attach_tree(int tree, int dst, const char *what, struct error *e)
 {
   if (sys_move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return fail(e, "mount", "mount `%s`", what);
@@ -285,7 +285,9 @@ static int setup_dev(int rootfd, const struct config *c, bool in_userns, bool ip
   fs_data(data, sizeof data, "newinstance,ptmxmode=0666,mode=0620", c);
   if (mount_dev_dir(dev, "pts", 0755, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, data, e) < 0)
     return -1;
-  fs_data(data, sizeof data, "mode=1777,size=65536k", c);
+  char shm_opts[64];
+  snprintf(shm_opts, sizeof shm_opts, "mode=1777,size=%llu", (unsigned long long)(c->shm_size ? c->shm_size : 65536ull * 1024));
+  fs_data(data, sizeof data, shm_opts, c);
   if (mount_dev_dir(dev, "shm", 01777, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e) < 0)
     return -1;
   fs_data(data, sizeof data, "", c);
@@ -443,7 +445,7 @@ static int mask_paths(int rootfd, const struct config *c, struct error *e)
  * rootfs is. The copy of the tree the kernel gave our namespace keeps the
  * host's mounts locked together, and open_tree clones it recursively, so
  * nothing hidden under a host mount is revealed. */
-static int clone_bind_source(const struct mount_entry *m, struct error *e)
+int clone_bind_source(const struct mount_entry *m, struct error *e)
 {
   struct tsbox_open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
   cleanup_fd int fd = sys_openat2(AT_FDCWD, m->canon, &how, sizeof how);
@@ -719,6 +721,8 @@ int setup_rootfs(const struct config *c, const struct ns_plan *ns, struct error 
       return -1;
   }
   close(steal_fd(&fd));
+  if (mount_cgroups(root, c, e) < 0)
+    return -1;
 
   if (setup_dev(root, c, ns->in_userns, ns->ipc_new, e) < 0)
     return -1;

@@ -122,6 +122,8 @@ static int open_run_fds(struct config *c, struct error *e)
     if (m->tree_fd < 0)
       return -1;
   }
+  if (open_cgroup_mounts(c, e) < 0)
+    return -1;
   for (size_t i = 0; i < c->n_joins; i++) {
     c->joins[i].fd = open(c->joins[i].path, O_RDONLY | O_CLOEXEC);
     if (c->joins[i].fd < 0)
@@ -175,6 +177,7 @@ static void close_setup_fds(struct config *c)
   close_fd(&c->cgroup_v2_dir);
   close_fd(&c->start_fifo_fd);
   close_fd(&c->console_fd);
+  close_cgroup_mounts(c);
 }
 
 /* The process the engine spawned waits here for the monitor's verdict and
@@ -360,6 +363,12 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
   close_pair_end(ch->sock, 0);
   close_pair_end(ch->init, 0);
   close_pair_end(ch->idmap, 1);
+  /* the monitor's, for --on-exit and the engine's signal relay */
+  close_home_namespaces(c);
+  if (c->signal_fd >= 0) {
+    close(c->signal_fd);
+    c->signal_fd = -1;
+  }
   /* Exact modes for the nodes and dirs we create; CMD gets 022. */
   umask(0);
 
@@ -579,6 +588,9 @@ int run_main(struct config *c)
   if (sigfd < 0)
     monitor_fail(&e);
 
+  if (save_home_namespaces(c, &e) < 0)
+    monitor_fail(&e);
+
   /* setns() into pid and time namespaces only affects our future children,
    * and net/ipc/uts do not change what this process may touch; so we join
    * those here and the child is born in them. user and cgroup are joined by
@@ -729,6 +741,7 @@ int run_main(struct config *c)
   struct monitor m = {
     .pid = child_pid, .pidfd = pidfd, .sigfd = sigfd, .log_fd = c->log_fd,
     .in_fd = -1, .in_to = -1, .winsize_from = -1, .winsize_to = -1,
+    .relay_fd = c->signal_fd,
   };
   if (c->tty && c->detach) {
     m.streams[m.n_streams++] = (struct stream){ master, "stdout", -1 };
@@ -753,5 +766,6 @@ int run_main(struct config *c)
   if (c->exit_file)
     write_exit_file(c->exit_file, code, sig);
   status_line("{\"exit\":%d,\"signal\":%d}", code, sig);
+  run_on_exit(c);
   return code;
 }

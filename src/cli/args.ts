@@ -29,6 +29,14 @@ export interface ParseOptions {
   stopAtPositional?: boolean;
   /** the command, to name its help in errors (`tsbox run --help`) */
   command?: string;
+  /** podman's flags of this command that tsbox lacks: refused by name, not as a typo */
+  podman?: PodmanFlags;
+}
+
+/** A podman command's flags: long names, and the one-letter ones with theirs. */
+export interface PodmanFlags {
+  long: readonly string[];
+  short: Readonly<Record<string, string>>;
 }
 
 export function parseArgs(argv: string[], specs: FlagSpec[], opts: ParseOptions = {}): Parsed {
@@ -40,8 +48,13 @@ export function parseArgs(argv: string[], specs: FlagSpec[], opts: ParseOptions 
     if (spec.type === 'list') ((flags[spec.name] ??= []) as string[]).push(value as string);
     else flags[spec.name] = value;
   };
-  const unknown = (flag: string, within?: string) =>
-    new UserError(`unknown flag: ${flag}${within ? ` (in ${within})` : ''}`, 125, `Run \`tsbox ${opts.command ? `${opts.command} ` : ''}--help\` for the flags it takes.`);
+  const unknown = (flag: string, within?: string) => {
+    const long = flag.startsWith('--') ? flag.slice(2) : opts.podman?.short[flag.slice(1)];
+    if (long !== undefined && opts.podman?.long.includes(long)) {
+      return new UserError(`--${long} is a podman flag tsbox does not support yet`, 125, `Run \`tsbox ${opts.command ? `${opts.command} ` : ''}--help\` for the flags it takes; docs/podman-differences.md lists podman's.`);
+    }
+    return new UserError(`unknown flag: ${flag}${within ? ` (in ${within})` : ''}`, 125, `Run \`tsbox ${opts.command ? `${opts.command} ` : ''}--help\` for the flags it takes.`);
+  };
   let i = 0;
   const takeValue = (spec: FlagSpec, shown: string): string => {
     if (i + 1 >= argv.length) throw new UserError(`flag ${shown} needs a value${spec.arg ? ` (${spec.arg})` : ''}`);

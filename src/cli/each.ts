@@ -10,7 +10,8 @@ import { print } from './output.js';
 export async function forEachContainer(
   refs: string[],
   what: string,
-  fn: (ref: string) => Promise<string | void>,
+  /** what to print for the container (default: the ref as given; null: nothing) */
+  fn: (ref: string) => Promise<string | void | null>,
   opts: { allFlag?: boolean } = {},
 ): Promise<number> {
   if (refs.length === 0 && !opts.allFlag) throw new UserError(`${what} needs at least one container name or id${opts.allFlag === false ? ' (or --all)' : ''}`);
@@ -18,7 +19,7 @@ export async function forEachContainer(
   for (const ref of refs) {
     try {
       const out = await fn(ref);
-      print(`${out ?? ref}\n`);
+      if (out !== null) print(`${out ?? ref}\n`);
     } catch (e) {
       if (!isUserError(e)) throw e;
       process.stderr.write(`Error: ${errorText(e)}\n`);

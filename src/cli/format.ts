@@ -1,5 +1,6 @@
 // Text formatting shared by CLI commands: tables, durations, sizes.
 import { UserError } from '../common/errors.js';
+import { parseTemplate } from './go-template.js';
 
 /** Left-aligned columns separated by two spaces, like podman's tables. */
 export function table(header: string[], rows: string[][]): string {
@@ -44,4 +45,16 @@ export function formatFlag(value: string | undefined): 'json' | 'table' {
   if (value === undefined || value === 'table') return 'table';
   if (value === 'json' || value === '{{json .}}') return 'json';
   throw new UserError(`unsupported --format '${value}'`, 125, 'Use --format json, or leave it out for a table.');
+}
+
+/**
+ * --format where podman takes Go templates too: json, the default table, or
+ * a template (go-template.ts), checked here so a wrong one fails before
+ * anything is read.
+ */
+export function formatOrTemplate(value: string | undefined): 'json' | 'table' | { template: string } {
+  if (value === undefined || value === 'table') return 'table';
+  if (value === 'json') return 'json';
+  parseTemplate(value);
+  return { template: value };
 }

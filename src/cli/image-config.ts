@@ -2,7 +2,8 @@
 // before -e, User unless -u, WorkingDir unless -w, and the command: the
 // entrypoint (--entrypoint, else the image's) followed by the arguments
 // given after IMAGE, else the image's Cmd. --entrypoint drops the image's
-// Cmd, as in podman and Docker. An image with neither runs /bin/sh.
+// Cmd, as in podman and Docker. With neither, and no command given, there
+// is nothing to run: refused as podman refuses it (125).
 import { UserError } from '../common/errors.js';
 import type { OciImageConfig } from '../engine/types.js';
 
@@ -34,8 +35,8 @@ function parseEntrypoint(text: string): string[] {
 export function applyImageConfig(c: OciImageConfig['config'] | undefined, given: { command: string[]; entrypoint?: string }): FromImage {
   const entrypoint = given.entrypoint !== undefined ? parseEntrypoint(given.entrypoint) : (c?.Entrypoint ?? []);
   const args = given.command.length ? given.command : given.entrypoint !== undefined ? [] : (c?.Cmd ?? []);
-  let command = [...entrypoint, ...args];
-  if (command.length === 0) command = ['/bin/sh'];
+  const command = [...entrypoint, ...args];
+  if (command.length === 0) throw new UserError('no command or entrypoint provided, and no CMD or ENTRYPOINT from image', 125, 'Give the command after the image: tsbox run [FLAGS] IMAGE CMD [ARG...]');
   const workdir = c?.WorkingDir || undefined;
   if (workdir !== undefined && !workdir.startsWith('/')) throw new UserError(`the image's WorkingDir '${workdir}' is not absolute`, 125, 'Give -w DIR.');
   return {

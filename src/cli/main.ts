@@ -10,7 +10,7 @@ import { print } from './output.js';
 const VERSION = '0.1.0';
 
 /** Commands `tsbox container X` takes (podman's container group). */
-const CONTAINER_COMMANDS = ['run', 'create', 'start', 'stop', 'restart', 'kill', 'rm', 'wait', 'ps', 'list', 'logs', 'inspect', 'exec', 'stats', 'pause', 'unpause', 'update', 'prune', 'rename'];
+const CONTAINER_COMMANDS = ['run', 'create', 'start', 'stop', 'restart', 'kill', 'rm', 'wait', 'ps', 'list', 'logs', 'inspect', 'exec', 'stats', 'pause', 'unpause', 'update', 'prune', 'rename', 'cleanup'];
 
 function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
   const entry = findCommand(name);
   if (!entry) throw new UserError(`unknown command '${name}'`, 125, 'Run `tsbox --help` for the list of commands.');
   const cmd = await entry.load();
-  const parsed = parseArgs(args, cmd.flags, { stopAtPositional: cmd.stopAtPositional, command: cmd.name });
+  const parsed = parseArgs(args, cmd.flags, { stopAtPositional: cmd.stopAtPositional, command: cmd.name, podman: cmd.podman });
   if (parsed.help) {
     print(`${cmd.summary}\n\nUsage: ${cmd.usage}\n${cmd.flags.length ? `\nFlags:\n${formatFlags(cmd.flags)}\n` : ''}`);
     return 0;

@@ -3,7 +3,7 @@
 // UserError (exit 125) that says which flag and what would be accepted.
 import fs from 'node:fs';
 import { parseArgs, bool, list, str, type FlagSpec, type Parsed } from './args.js';
-import { UserError } from '../common/errors.js';
+import { isUserError, UserError } from '../common/errors.js';
 import { mergeEnv } from '../engine/env.js';
 import type { Engine } from '../engine/engine.js';
 import { HOST_IMAGE } from '../engine/images.js';
@@ -20,6 +20,7 @@ import { defaultUserns, usernsFromFlags } from './userns-flags.js';
 import { readConfig } from '../engine/config.js';
 import { readFileInRoot } from '../engine/read-in-root.js';
 import { LOG_FLAGS, parseLogOpts } from './log-flags.js';
+import { checkCidfile, COMPAT_FLAGS, envFileEntries, expandEnv, parseCompatFlags, readOnlyTmpfs } from './compat-flags.js';
 import { PROCESS_FLAGS, parseProcessFlags, resolveGroupAdd } from './process-flags.js';
 import { DEVICE_FLAGS, parseDeviceFlags } from './device-flags.js';
 import { TMPFS_FLAGS, parseTmpfsFlags } from './tmpfs-flags.js';
@@ -64,6 +65,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   ...DEVICE_FLAGS,
   ...PROCESS_FLAGS,
   ...LOG_FLAGS,
+  ...COMPAT_FLAGS,
 ];
 
 function parseNsMode(flag: string, value: string, engine: Engine): NamespaceMode {
@@ -91,22 +93,34 @@ function entries(text: string | undefined): string[][] {
     .map((l) => l.split(':'));
 }
 
+/** Who CMD runs as, and the home directory its HOME names. */
+export type ResolvedUser = ContainerSpec['user'] & { home: string };
+
 /**
- * Resolve USER[:GROUP]. A file is read only for what is not numeric: a
- * name, or the primary group of a uid given without one.
+ * Resolve USER[:GROUP] as podman does: the user's entry in /etc/passwd (for
+ * a name, and for a uid too: its HOME) gives the primary group unless one is
+ * given, and then /etc/group its supplementary groups. A uid without an
+ * entry gets its own number as its group (podman's is 0, root's: docs/podman-differences.md)
+ * and HOME=/. Nothing is read without -u: root, /root.
  */
-export function resolveUser(spec: string | undefined, db: UserDb): ContainerSpec['user'] {
-  if (!spec) return { uid: 0, gid: 0, groups: [], spec: '' };
+export function resolveUser(spec: string | undefined, db: UserDb): ResolvedUser {
+  if (!spec) return { uid: 0, gid: 0, groups: [], spec: '', home: '/root' };
   const [u, g] = spec.split(':', 2);
+  const numeric = /^\d+$/.test(u);
+  // a numeric user needs no file: its HOME and groups are looked up if the files can be read
+  const passwd = entries(numeric ? readOptional(db, 'passwd') : db.read('passwd'));
+  let entry: string[] | undefined;
   let uid: number;
   let gid: number | undefined;
-  if (/^\d+$/.test(u)) uid = Number(u);
-  else {
-    const p = entries(db.read('passwd')).find((p) => p[0] === u);
-    if (!p) throw new UserError(`unknown user '${u}' in ${db.whose} /etc/passwd`, 125, 'Give a numeric uid, or the name of a user listed there.');
-    uid = Number(p[2]);
-    gid = Number(p[3]);
+  if (numeric) {
+    uid = Number(u);
+    entry = passwd.find((p) => Number(p[2]) === uid);
+  } else {
+    entry = passwd.find((p) => p[0] === u);
+    if (!entry) throw new UserError(`unknown user '${u}' in ${db.whose} /etc/passwd`, 125, 'Give a numeric uid, or the name of a user listed there.');
+    uid = Number(entry[2]);
   }
+  let groups: number[] = [];
   if (g !== undefined) {
     if (/^\d+$/.test(g)) gid = Number(g);
     else {
@@ -114,10 +128,24 @@ export function resolveUser(spec: string | undefined, db: UserDb): ContainerSpec
       if (!gr) throw new UserError(`unknown group '${g}' in ${db.whose} /etc/group`, 125, 'Give a numeric gid, or the name of a group listed there.');
       gid = Number(gr[2]);
     }
+  } else {
+    gid = Number(entry?.[3] ?? uid);
+    // podman: the groups that list the user, when no group is given
+    if (entry) groups = entries(readOptional(db, 'group')).filter((x) => (x[3] ?? '').split(',').includes(entry![0])).map((x) => Number(x[2])).filter((n) => n !== gid && n <= 0xfffffffe);
   }
-  gid ??= Number(entries(db.read('passwd')).find((p) => Number(p[2]) === uid)?.[3] ?? uid);
   if (!(uid <= 0xfffffffe && gid <= 0xfffffffe)) throw new UserError(`invalid user '${spec}'`, 125, 'Give a user and group that exist in the image, or numbers below 4294967295.');
-  return { uid, gid, groups: [], spec };
+  const home = entry?.[5] || (uid === 0 ? '/root' : '/');
+  return { uid, gid, groups: [...new Set(groups)], spec, home };
+}
+
+/** A file that only adds to what is resolved: one that cannot be read (not a regular file, too large) counts as missing. */
+function readOptional(db: UserDb, file: 'passwd' | 'group'): string | undefined {
+  try {
+    return db.read(file);
+  } catch (e) {
+    if (isUserError(e)) return undefined;
+    throw e;
+  }
 }
 
 /** The image's user database, read inside its tree (or the host's own /etc for the built-in image). */
@@ -168,21 +196,14 @@ function readIfExists(file: string): string | undefined {
   }
 }
 
-function parseEnv(values: string[]): string[] {
-  return values.map((e) => {
-    if (e.includes('=')) {
-      if (e.startsWith('=')) throw new UserError(`invalid --env '${e}': the variable name is empty`);
-      return e;
-    }
-    const v = process.env[e];
-    return v === undefined ? '' : `${e}=${v}`;
-  }).filter(Boolean);
-}
-
 export interface RunRequest {
   name?: string;
   spec: ContainerSpec;
   detach: boolean;
+  /** --cidfile: where to write the id once created */
+  cidfile?: string;
+  /** --replace: a container of this name goes first */
+  replace: boolean;
 }
 
 /** Everything after `run`/`create` (flags, IMAGE, CMD...) to a validated request. */
@@ -238,9 +259,9 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     }
   }
   const { uidMap, gidMap } = userns;
-  const user =
+  const { home, ...user } =
     str(p, 'user') === undefined && userns.defaultUser
-      ? { ...userns.defaultUser, groups: [], spec: `${userns.defaultUser.uid}:${userns.defaultUser.gid}` }
+      ? { ...userns.defaultUser, groups: [] as number[], spec: `${userns.defaultUser.uid}:${userns.defaultUser.gid}`, home: '/' }
       : resolveUser(str(p, 'user') ?? fromImage.user, imageUserDb(engine, imageArg));
   const tty = bool(p, 'tty');
   const workdir = str(p, 'workdir') ?? fromImage.workdir ?? '/';
@@ -251,9 +272,10 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   checkSysctls(knobs.sysctls, namespaces, hostname);
   checkProcessLimits(knobs);
   const groupAdd = list(p, 'group-add');
-  if (groupAdd.length) user.groups = resolveGroupAdd(groupAdd, () => imageUserDb(engine, imageArg).read('group'), image === HOST_IMAGE ? "the host's" : "the image's");
-  const home = user.uid === 0 ? '/root' : '/';
-  const env = [`PATH=${DEFAULT_PATH}`, `HOME=${home}`, 'container=tsbox', ...(tty ? ['TERM=xterm'] : []), ...fromImage.env, ...parseEnv(list(p, 'env'))];
+  // podman: the added groups join the user's own (from the image's /etc/group)
+  if (groupAdd.length) user.groups = [...new Set([...user.groups, ...resolveGroupAdd(groupAdd, () => imageUserDb(engine, imageArg).read('group'), image === HOST_IMAGE ? "the host's" : "the image's")])];
+  // as podman: TERM whether or not there is a terminal; the image's Env, then --env-file, then -e
+  const env = [`PATH=${DEFAULT_PATH}`, `HOME=${home}`, 'container=tsbox', 'TERM=xterm', ...fromImage.env, ...expandEnv(envFileEntries(p)), ...expandEnv(list(p, 'env'))];
   const sel = selinuxState(selinuxSetting(engine.options.selinux));
   const labelOpts = parseLabelOpts(security.labelOpts);
   let labels: ContainerSpec['labels'] = { disabled: labelOpts.disabled || !sel.labeling };
@@ -288,7 +310,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     seccomp: security.seccomp,
     ...(security.seccompProfile ? { seccompProfile: security.seccompProfile } : {}),
     readOnlyRoot: security.readOnlyRoot,
-    volumes,
+    volumes: [...volumes, ...readOnlyTmpfs(p, security.readOnlyRoot, volumes)],
     resources,
     labels,
     logMaxSize: parseLogOpts(list(p, 'log-opt')),
@@ -301,8 +323,11 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     ...(knobs.ulimits.length ? { ulimits: knobs.ulimits } : {}),
     ...(knobs.init ? { init: true } : {}),
     ...(knobs.oomScoreAdj !== undefined ? { oomScoreAdj: knobs.oomScoreAdj } : {}),
+    ...parseCompatFlags(p, { autoRemove: bool(p, 'rm') }),
   };
-  return { name: str(p, 'name'), spec, detach: bool(p, 'detach') };
+  const replace = bool(p, 'replace');
+  if (replace && str(p, 'name') === undefined) throw new UserError('--replace needs --name', 125, 'It replaces the container of that name.');
+  return { name: str(p, 'name'), spec, detach: bool(p, 'detach'), cidfile: checkCidfile(p), replace };
 }
 
 /** For code that builds containers from argv arrays (tsbox demo). */

@@ -17,6 +17,32 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A container, image or volume that is not there, in podman's words ("no
+ * container with name or ID "x" found: no such container"), which scripts
+ * match. Some commands exit with their own code for it: rm and volume rm 1,
+ * as podman's (and rm -f nothing at all).
+ */
+export class NotFoundError extends UserError {
+  constructor(
+    readonly kind: 'container' | 'image' | 'volume',
+    readonly ref: string,
+    message: string,
+    hint?: string,
+  ) {
+    super(message, EXIT_ERROR, hint);
+    this.name = 'NotFoundError';
+  }
+}
+
+export function isNotFound(e: unknown, kind?: NotFoundError['kind']): e is NotFoundError {
+  return e instanceof NotFoundError && (kind === undefined || e.kind === kind);
+}
+
+/** podman's codes of rm: a container that is not there, one that runs (without -f). */
+export const EXIT_NO_SUCH = 1;
+export const EXIT_STATE_IMPROPER = 2;
+
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }

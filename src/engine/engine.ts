@@ -15,23 +15,24 @@
 // refresh never load it, nor the cgroup writers, seccomp compiler, volume
 // and label code it imports.
 import fs from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../common/errors.js';
 import { NAMESPACE_TYPES, type NamespaceType } from '../common/namespaces.js';
 import { delay } from './fsutil.js';
 import { mergeEnv } from './env.js';
 import { engineEvents, type EngineEvents } from './events.js';
 import { execArgv } from './helper-argv.js';
-import { helperPath } from './helper.js';
+import { helperPath, nativeDir } from './helper.js';
 import { ImageStore, importedName } from './images.js';
 import { inspectRecord } from './inspect.js';
-import type { CreateOptions } from './lifecycle.js';
+import type { CreateOptions, StartOptions } from './lifecycle.js';
 import { Liveness } from './liveness.js';
 import { resolvePaths, type Paths } from './paths.js';
 import { RecordStore } from './records.js';
 import type { ContainerRecord, ImageRecord, ResourceLimits } from './types.js';
 import type { PullRequest } from './image-pull.js';
 
-export type { CreateOptions } from './lifecycle.js';
+export type { CreateOptions, StartOptions } from './lifecycle.js';
 
 /** How an engine is opened: the CLI's global flags, the dashboard's too. */
 export interface EngineOptions {
@@ -72,6 +73,17 @@ export class Engine {
 
   get helperPath(): string {
     return helperPath();
+  }
+
+  /**
+   * What a monitor runs when its container exits and nobody is attached
+   * (native/PROTOCOL.md, --on-exit): `tsbox container cleanup ID` with this
+   * engine's root, by the node that runs us.
+   */
+  cleanupCommand(id: string): string[] | undefined {
+    const bin = path.join(nativeDir(), '../bin/tsbox.js');
+    if (!fs.existsSync(bin)) return undefined;
+    return [process.execPath, bin, ...(this.options.root ? ['--root', path.resolve(this.options.root)] : []), 'container', 'cleanup', id];
   }
 
   // ---------------------------------------------------------------- reads
@@ -124,8 +136,35 @@ export class Engine {
     }
   }
 
+  /**
+   * A container's monitor runs this when the container has exited and nobody
+   * was attached to see it (`tsbox container cleanup ID`, native/PROTOCOL.md
+   * --on-exit): its restart policy is applied, or a --rm container removed.
+   */
+  async cleanup(ref: string): Promise<void> {
+    const rec = this.liveness.reconcile(this.records.find(ref));
+    if (rec.state !== 'exited') return; // started again meanwhile, or never ran
+    const l = await lifecycle();
+    if (await l.applyRestartPolicy(this, rec)) return;
+    if (rec.spec.autoRemove && !this.removing.has(rec.id)) {
+      this.removing.add(rec.id);
+      try {
+        await l.removeFiles(this, rec);
+      } finally {
+        this.removing.delete(rec.id);
+      }
+    }
+  }
+
   inspect(ref: string): Record<string, unknown> {
-    return inspectRecord(this.get(ref), this.records);
+    const rec = this.get(ref);
+    let imageId: string | undefined;
+    try {
+      imageId = this.images.get(rec.spec.image).id;
+    } catch {
+      /* removed since */
+    }
+    return inspectRecord(rec, this.records, imageId);
   }
 
   /** argv of the helper that runs CMD in the container; spawn it with stdio inherited. */
@@ -196,7 +235,7 @@ export class Engine {
    * Attached (`run` without -d): the helper shares our stdio and the promise
    * resolves with the container's exit code.
    */
-  async start(ref: string, opts: { attach?: boolean } = {}): Promise<ContainerRecord & { attachedExit?: number }> {
+  async start(ref: string, opts: StartOptions = {}): Promise<ContainerRecord & { attachedExit?: number }> {
     return (await lifecycle()).startContainer(this, ref, opts);
   }
 
@@ -209,12 +248,12 @@ export class Engine {
     return (await lifecycle()).killContainer(this, ref, signal);
   }
 
-  /** SIGTERM, then SIGKILL after timeoutSec, like podman stop. */
-  async stop(ref: string, timeoutSec = 10): Promise<ContainerRecord> {
+  /** The stop signal, then SIGKILL after timeoutSec (default: the container's --stop-timeout, 10), like podman stop. */
+  async stop(ref: string, timeoutSec?: number): Promise<ContainerRecord> {
     return (await lifecycle()).stopContainer(this, ref, timeoutSec);
   }
 
-  async restart(ref: string, timeoutSec = 10): Promise<ContainerRecord> {
+  async restart(ref: string, timeoutSec?: number): Promise<ContainerRecord> {
     await this.stop(ref, timeoutSec);
     return this.start(ref);
   }
@@ -236,7 +275,7 @@ export class Engine {
     return (await lifecycle()).renameContainer(this, ref, name);
   }
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(ref: string, opts: { force?: boolean; timeoutSec?: number } = {}): Promise<void> {
     return (await lifecycle()).removeContainer(this, ref, opts);
   }
 }

@@ -31,6 +31,10 @@ export interface RunPlan {
   /** the host pid whose namespace of each type the container joins (spec: { kind: 'container' }) */
   joined: Partial<Record<NamespaceType, number>>;
   cgroupPaths: string[];
+  /** the container's cgroup directories and their names under /sys/fs/cgroup ('.': /sys/fs/cgroup itself); none: an empty /sys/fs/cgroup */
+  cgroupMounts?: Array<{ dir: string; name: string }>;
+  /** what the monitor runs when the container has exited and nobody is attached (the engine's cleanup) */
+  onExit?: string[];
   /** the allowlist the helper enforces on a v2 cgroup (empty: none, or a v1 devices cgroup holds it) */
   deviceRules: readonly string[];
   /** the engine's fd on each volume source (all but tmpfs), checked at start */
@@ -69,10 +73,19 @@ export function runArgv(p: RunPlan): { args: string[]; fds: number[] } {
   }
   // the host's or another container's UTS namespace keeps its own name (the helper refuses --hostname there)
   if (s.namespaces.uts.kind === 'private') args.push('--hostname', s.hostname);
+  if (s.shmSize) args.push('--shm-size', String(s.shmSize));
   for (const e of s.env) args.push('--env', e);
   args.push(...credentials(s.workdir, s.user));
   for (const c of p.cgroupPaths) args.push('--cgroup', c);
   for (const r of p.deviceRules) args.push('--device-rule', r);
+  const cgroupMounts = p.cgroupMounts ?? [];
+  for (const m of cgroupMounts) args.push('--cgroup-mount', `${m.dir}:${m.name}`);
+  // as podman: a privileged container may change its own limits
+  if (cgroupMounts.length && s.privileged) args.push('--cgroup-mount-rw');
+  if (p.onExit?.length) {
+    args.push('--on-exit', p.onExit[0]);
+    for (const a of p.onExit.slice(1)) args.push('--on-exit-arg', a);
+  }
   const fds: number[] = [];
   const pass = (fd: number) => STATUS_FD + fds.push(fd); // its number in the helper
   args.push(...helperMountArgs(s.volumes, (v) => pass(p.volumeFd(v))));

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT_CANNOT_INVOKE, EXIT_ERROR, EXIT_NOT_FOUND, UserError } from '../common/errors.js';
-import { blockFd, startChild, type Child, type ChildIo } from './spawn.js';
+import { blockFd, relayFd, startChild, type Child, type ChildIo } from './spawn.js';
 
 let foundNativeDir: string | undefined;
 
@@ -52,6 +52,8 @@ export interface HelperRun {
   exitMessage(): StatusMessage | undefined;
   /** stop listening (detached: the monitor lives on without us) */
   release(): void;
+  /** with relaySignals: pass a signal on to the container (what podman's --sig-proxy does) */
+  relay(signal: number): void;
 }
 
 export interface SpawnOptions {
@@ -63,6 +65,12 @@ export interface SpawnOptions {
    * {"pid":N}; this runs (writing the id maps), then one byte releases it.
    */
   onPid?: (pid: number) => Promise<void> | void;
+  /**
+   * Attached: the helper gets --signal-fd, forwards what relay() sends it,
+   * and leaves its own INT, TERM, HUP and QUIT to us while we live (we share
+   * a process group: a Ctrl-C reaches both of us).
+   */
+  relaySignals?: boolean;
 }
 
 /** exit code for an error reported by the helper while starting CMD */
@@ -84,6 +92,7 @@ function hintFor(msg: StatusMessage): string | undefined {
 export function spawnHelper(args: string[], opts: SpawnOptions): HelperRun {
   const extraFds = opts.extraFds ?? [];
   if (opts.onPid) args = [args[0], '--userns-block-fd', String(blockFd({ extraFds })), ...args.slice(1)];
+  if (opts.relaySignals) args = [args[0], '--signal-fd', String(relayFd({ extraFds, block: opts.onPid !== undefined })), ...args.slice(1)];
   let resolveStarted!: (v: { pid: number; start: number; monitor: number }) => void;
   let rejectStarted!: (e: Error) => void;
   const started = new Promise<{ pid: number; start: number; monitor: number }>((resolve, reject) => {
@@ -140,6 +149,7 @@ export function spawnHelper(args: string[], opts: SpawnOptions): HelperRun {
     inherit: opts.stdio === 'inherit',
     extraFds,
     block: opts.onPid !== undefined,
+    relay: opts.relaySignals,
     onStderr: (d) => {
       stderr += d.toString();
     },
@@ -174,6 +184,7 @@ export function spawnHelper(args: string[], opts: SpawnOptions): HelperRun {
     started,
     exitMessage: () => lastExit,
     release: () => child.release(),
+    relay: (signal) => child.relay(signal),
   };
 }
 

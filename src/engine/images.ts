@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomId } from './random.js';
-import { UserError } from '../common/errors.js';
+import { NotFoundError, UserError } from '../common/errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { helperPath } from './helper.js';
 import { extractTar } from './layer-extract.js';
@@ -171,7 +171,7 @@ export class ImageStore {
     let rec: ImageRecord | undefined;
     for (const full of this.fullNames(name)) if ((rec = this.imported(full) ?? this.oci.find(full, [full]))) return rec;
     rec = this.findOci(name);
-    if (!rec) throw new UserError(`image '${name}' not found`, 125, `Pull it (tsbox pull ${name}), or see \`tsbox images\` for what is here; \`tsbox image import PATH --name NAME\` adds a rootfs.`);
+    if (!rec) throw new NotFoundError('image', name, `image '${name}' not found`, `Pull it (tsbox pull ${name}), or see \`tsbox images\` for what is here; \`tsbox image import PATH --name NAME\` adds a rootfs.`);
     return rec;
   }
 

@@ -11,7 +11,7 @@
 //   remove  -> the directory renamed away under the lock, then deleted
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../common/errors.js';
+import { EXIT_STATE_IMPROPER, UserError } from '../common/errors.js';
 import { NAMESPACE_TYPES, type NamespaceType } from '../common/namespaces.js';
 import { detectLayout } from '../probe/cgroup-layout.js';
 import { createContainerCgroups } from './cgroups/create.js';
@@ -29,11 +29,12 @@ import { relabelVolumes } from './labels.js';
 import { os } from './lazy.js';
 import { ociConfig } from './oci.js';
 import { isRootless } from './paths.js';
-import { currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
+import { catchesSignal, currentBootId, isSameProcessAlive, processStartTime } from './proc.js';
 import { randomId, randomInt } from './random.js';
 import { checkName } from './records.js';
 import { DEFAULT_PIDS_LIMIT } from './resources.js';
 import { callerNamespace, usernsHost } from './rootless.js';
+import { cgroupViews } from './cgroups/view.js';
 import { prepareRootfs, rootfsPlan } from './rootfs.js';
 import { profileProgram, seccompProgram } from './seccomp.js';
 import { skippedSyscalls } from './seccomp-file.js';
@@ -49,6 +50,9 @@ export interface CreateOptions {
   name?: string;
   spec: ContainerSpec;
 }
+
+/** podman's: seconds between the stop signal and SIGKILL */
+export const DEFAULT_STOP_TIMEOUT = 10;
 
 const ADJ = ['brave', 'calm', 'eager', 'fond', 'keen', 'lucid', 'merry', 'quiet', 'sharp', 'tidy', 'vivid', 'witty'];
 const NOUN = ['bohr', 'curie', 'dirac', 'euler', 'gauss', 'hopper', 'knuth', 'lovelace', 'noether', 'ritchie', 'turing', 'wirth'];
@@ -90,7 +94,7 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
   try {
     const name = opts.name ?? '';
     if (opts.name !== undefined) checkName(name);
-    const hostname = spec.hostname || (opts.name ?? id.slice(0, 12)).slice(0, 63);
+    const hostname = containerHostname(spec, opts.name ?? id.slice(0, 12), (other) => records.read(other)?.spec.hostname);
     prepareRootfs(dir, spec, images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
     prepareForUserns(dir, spec, (other) => records.read(other)?.spec);
     if (seccomp) fs.writeFileSync(path.join(dir, 'seccomp.bpf'), seccomp);
@@ -105,6 +109,8 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
         while (records.nameTaken(finalName));
       }
       if (!spec.hostname) spec.hostname = hostname;
+      // podman's: the name the container was given, in its environment (-e HOSTNAME= wins)
+      if (!spec.env.some((e) => e.startsWith('HOSTNAME='))) spec.env = [`HOSTNAME=${hostname}`, ...spec.env];
       // Derived from the spec (state.json, written durably below) and read
       // only by inspect, which shows null if a crash left it torn.
       writeJsonAtomic(
@@ -147,6 +153,19 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
   }
 }
 
+/**
+ * The name the container's /etc/hostname and /etc/hosts give it: --hostname,
+ * else its name, in a UTS namespace of its own; the host's name with the
+ * host's, another container's with that one's (podman's --uts host and
+ * container:NAME). Only a private UTS namespace gets sethostname.
+ */
+function containerHostname(spec: ContainerSpec, name: string, hostnameOf: (id: string) => string | undefined): string {
+  const uts = spec.namespaces.uts;
+  if (uts.kind === 'host') return os().hostname();
+  if (uts.kind === 'container') return hostnameOf(uts.container) || os().hostname();
+  return spec.hostname || name.slice(0, 63);
+}
+
 // ---------------------------------------------------------------- start
 
 /** The device allowlist of a container (devices.ts): none when privileged or rootless. */
@@ -172,7 +191,8 @@ function helperArgs(engine: Engine, rec: ContainerRecord, attach: boolean, cgrou
     joined[t] = other.pid;
   }
   // the helper enforces them on the v2 cgroup; a v1 devices cgroup has them from createContainerCgroups
-  const v2Root = detectLayout().v2Root;
+  const layout = detectLayout();
+  const v2Root = layout.v2Root;
   const onV2 = v2Root !== undefined && cgroupPaths.some((p) => p.startsWith(`${v2Root}/`));
   // the host nodes of --device, checked to be what they were at create
   const deviceFds = s.devices?.length ? openDevices(s.devices) : [];
@@ -186,6 +206,8 @@ function helperArgs(engine: Engine, rec: ContainerRecord, attach: boolean, cgrou
     rootfs: rootfsPlan(dir, s, engine.images),
     joined,
     cgroupPaths,
+    cgroupMounts: cgroupViews(cgroupPaths, layout),
+    onExit: needsCleanup(s) ? engine.cleanupCommand(rec.id) : undefined,
     deviceRules: onV2 ? (devicesOf(s) ?? []) : [],
     // the volumes are bound from the fds their sources were checked on (start)
     volumeFd: (v) => sources.get(v)!.fd,
@@ -193,6 +215,28 @@ function helperArgs(engine: Engine, rec: ContainerRecord, attach: boolean, cgrou
     deviceFds,
   });
   return { args, fds, opened };
+}
+
+/** Containers whose exit needs the engine even when nobody waits for it: --rm ones, and those with a restart policy. */
+function needsCleanup(s: ContainerSpec): boolean {
+  return s.autoRemove || (s.restartPolicy !== undefined && s.restartPolicy.name !== 'no');
+}
+
+/**
+ * After an exit (the monitor's cleanup, or an attached run): podman's
+ * restart policies. no: never; on-failure[:N]: a non-zero exit, at most N
+ * times (0: no limit); always and unless-stopped: any exit, unless stopped
+ * by hand (stop, kill, rm). Returns whether it started the container again.
+ */
+export async function applyRestartPolicy(engine: Engine, rec: ContainerRecord): Promise<boolean> {
+  const policy = rec.spec.restartPolicy;
+  if (!policy || policy.name === 'no' || rec.stoppedByUser) return false;
+  if (policy.name === 'on-failure') {
+    if (rec.exitCode === 0) return false;
+    if (policy.maxRetries > 0 && (rec.restartCount ?? 0) >= policy.maxRetries) return false;
+  }
+  await startContainer(engine, rec.id, { byPolicy: true });
+  return true;
 }
 
 /** The helper argv an attached start would use, and the fds it gets (the caller closes them): for benchmarks (the helper alone) and debugging. */
@@ -207,7 +251,16 @@ export function helperPlan(engine: Engine, ref: string, cgroupPaths: string[]): 
  * Attached (`run` without -d): the helper shares our stdio and the promise
  * resolves with the container's exit code.
  */
-export async function startContainer(engine: Engine, ref: string, opts: { attach?: boolean }): Promise<ContainerRecord & { attachedExit?: number }> {
+export interface StartOptions {
+  /** share our stdio and wait for the exit (`run` without -d) */
+  attach?: boolean;
+  /** attached: called once the container runs and is recorded, with what passes a signal on to it (--sig-proxy) */
+  onRelay?: (send: (signal: number) => void) => void;
+  /** a start by the restart policy (counted in RestartCount), not by hand */
+  byPolicy?: boolean;
+}
+
+export async function startContainer(engine: Engine, ref: string, opts: StartOptions): Promise<ContainerRecord & { attachedExit?: number }> {
   const { records, images } = engine;
   const rec = engine.get(ref);
   if (rec.state === 'running' || rec.state === 'paused') return rec; // podman: starting a running container is a no-op
@@ -251,6 +304,7 @@ export async function startContainer(engine: Engine, ref: string, opts: { attach
       stdio: opts.attach ? 'inherit' : 'detached',
       extraFds: plan.fds,
       onPid: userns ? (pid) => writeIdMaps(pid, s.uidMap, s.gidMap) : undefined,
+      relaySignals: opts.attach && opts.onRelay !== undefined,
     });
     closeFds(); // the helper has its own copies
     const { pid, start, monitor } = await run.started;
@@ -276,12 +330,23 @@ export async function startContainer(engine: Engine, ref: string, opts: { attach
       r.cgroupPaths = cgroupPaths;
       r.nsInodes = nsInodes;
       delete r.error;
+      // podman: a start by hand starts the count afresh, and the policy applies again
+      r.restartCount = opts.byPolicy ? (r.restartCount ?? 0) + 1 : 0;
+      r.stoppedByUser = false;
     });
     if (!opts.attach) {
       run.release();
       return started;
     }
+    // only now: a signal that ends us (--sig-proxy=false) must not leave a running container recorded as created
+    opts.onRelay?.((signal) => run.relay(signal));
     const code = await run.exited;
+    // the restart policy applies to an attached container too (podman: run returns, the container restarts)
+    if (s.restartPolicy && s.restartPolicy.name !== 'no') {
+      const after = engine.current(rec.id);
+      if (after && after.state === 'exited') await applyRestartPolicy(engine, after);
+      return { ...(engine.current(rec.id) ?? started), attachedExit: code };
+    }
     if (s.autoRemove) {
       // --rm: nobody will read the exit state, so it is not recorded; the
       // container goes now (or already went, by a concurrent reader)
@@ -331,11 +396,16 @@ export async function killContainer(engine: Engine, ref: string, signal: string)
     throw new UserError(`container ${rec.name} is not running`, 125, `Its state is ${rec.state}.`);
   }
   const sig = parseSignal(signal);
+  if (sig === 'SIGKILL' || sig === 9) {
+    await engine.records.mutate(rec.id, (r) => {
+      r.stoppedByUser = true;
+    });
+  }
   signalInit(rec, sig);
   if (sig === 'SIGKILL' && rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
 }
 
-/** The image's StopSignal (its config's), else SIGTERM; one the host does not know is SIGTERM too. */
+/** The image's StopSignal (its config's) or --stop-signal, else SIGTERM; one the host does not know is SIGTERM too. */
 function stopSignalOf(rec: ContainerRecord): NodeJS.Signals | number {
   try {
     return rec.spec.stopSignal ? parseSignal(rec.spec.stopSignal) : 'SIGTERM';
@@ -344,14 +414,27 @@ function stopSignalOf(rec: ContainerRecord): NodeJS.Signals | number {
   }
 }
 
-/** The stop signal (SIGTERM, or the image's StopSignal), then SIGKILL after timeoutSec, like podman stop. */
-export async function stopContainer(engine: Engine, ref: string, timeoutSec: number): Promise<ContainerRecord> {
+/**
+ * The container's stop signal (--stop-signal, the image's, SIGTERM), then
+ * SIGKILL after timeoutSec (its --stop-timeout, 10), like podman stop. An
+ * init of a pid namespace of its own that does not catch the signal never
+ * gets it (the kernel drops it at the send): it is killed at once, where
+ * podman waits the timeout to the same end.
+ */
+export async function stopContainer(engine: Engine, ref: string, timeoutSec?: number): Promise<ContainerRecord> {
   const rec = engine.get(ref);
   if (rec.state !== 'running' && rec.state !== 'paused') return rec;
+  // podman: a container stopped by hand is not restarted by its policy
+  await engine.records.mutate(rec.id, (r) => {
+    r.stoppedByUser = true;
+  });
   if (rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
-  if (timeoutSec > 0) {
-    signalInit(rec, stopSignalOf(rec));
-    if ((await engine.wait(rec.id, timeoutSec * 1000)) !== null) return engine.get(rec.id);
+  const timeout = timeoutSec ?? rec.spec.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
+  if (timeout > 0) {
+    const sig = stopSignalOf(rec);
+    signalInit(rec, sig);
+    const dropped = rec.spec.namespaces.pid.kind === 'private' && !catchesSignal(rec.pid, typeof sig === 'number' ? sig : os().constants.signals[sig]);
+    if (!dropped && (await engine.wait(rec.id, timeout * 1000)) !== null) return engine.get(rec.id);
   }
   signalInit(rec, 'SIGKILL');
   if (rec.cgroupPaths.length) killAll(rec.cgroupPaths, 'SIGKILL');
@@ -447,11 +530,13 @@ export async function removeFiles(engine: Engine, rec: ContainerRecord): Promise
   }
 }
 
-export async function removeContainer(engine: Engine, ref: string, opts: { force?: boolean }): Promise<void> {
+export async function removeContainer(engine: Engine, ref: string, opts: { force?: boolean; timeoutSec?: number }): Promise<void> {
   let rec = engine.get(ref);
   if (rec.state === 'running' || rec.state === 'paused') {
-    if (!opts.force) throw new UserError(`container ${rec.name} is ${rec.state}`, 125, `Stop it first, or use tsbox rm -f ${rec.name}.`);
-    rec = await stopContainer(engine, rec.id, 0);
+    // podman's code for "container state improper"
+    if (!opts.force) throw new UserError(`container ${rec.name} is ${rec.state}`, EXIT_STATE_IMPROPER, `Stop it first, or use tsbox rm -f ${rec.name}.`);
+    // as podman: the stop signal first, then SIGKILL after the stop timeout
+    rec = await stopContainer(engine, rec.id, opts.timeoutSec);
     if (rec.state === 'running') throw new UserError(`container ${rec.name} did not stop; not removing it`);
   }
   const users = engine.list({ all: false }).filter((o) => Object.values(o.spec.namespaces).some((m) => m.kind === 'container' && m.container === rec.id));

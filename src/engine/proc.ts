@@ -36,3 +36,20 @@ export function currentBootId(): string {
   bootId ??= fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   return bootId;
 }
+
+/**
+ * Whether PID has a handler for signal SIG (/proc/PID/status SigCgt). The
+ * init of a pid namespace gets only the signals it catches (or SIGKILL):
+ * the kernel drops the others when they are sent. Unknown (gone): true.
+ */
+export function catchesSignal(pid: number, sig: number): boolean {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
+  } catch {
+    return true;
+  }
+  const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status);
+  if (!m) return true;
+  return (BigInt(`0x${m[1]}`) >> BigInt(sig - 1)) & 1n ? true : false;
+}

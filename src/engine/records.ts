@@ -3,7 +3,7 @@
 // (names.ts); and the state lock every change is made under (lock.ts).
 // Readers take no lock: state.json is only ever replaced by rename.
 import fs from 'node:fs';
-import { UserError } from '../common/errors.js';
+import { NotFoundError, UserError } from '../common/errors.js';
 import { readJsonIfExists, writeJsonAtomic } from './fsutil.js';
 import { tryWithLock, withLock } from './lock.js';
 import { LOG_FILE } from './logfile.js';
@@ -153,7 +153,7 @@ export class RecordStore {
         if (m.length > 1) throw new UserError(`container id prefix '${ref}' is ambiguous`, 125, 'Give more characters of the id, or the name.');
         return m[0];
       })();
-    if (!hit) throw new UserError(`no such container: ${ref}`, 125, 'See `tsbox ps -a` for the containers there are.');
+    if (!hit) throw new NotFoundError('container', ref, `no container with name or ID "${ref}" found: no such container`, 'See `tsbox ps -a` for the containers there are.');
     return hit;
   }
 }

@@ -24,6 +24,8 @@ export interface ChildIo {
   extraFds: number[];
   /** a pipe at the fd after the extra ones (blockFd), for unblock() */
   block: boolean;
+  /** a pipe after that (relayFd), for relay(): the signals an attached engine passes on */
+  relay?: boolean;
   onStatus(chunk: Buffer): void;
   onStderr(chunk: Buffer): void;
 }
@@ -34,12 +36,16 @@ export interface Child {
   exited: Promise<number>;
   /** one byte down the block pipe (go), or close it unwritten (the helper aborts) */
   unblock(go: boolean): void;
+  /** a signal number down the relay pipe (the helper forwards it to the container) */
+  relay(signal: number): void;
   /** stop listening: a detached monitor lives on without us */
   release(): void;
 }
 
 /** The fd the block pipe gets in the child. */
 export const blockFd = (io: Pick<ChildIo, 'extraFds'>): number => 4 + io.extraFds.length;
+/** The fd the relay pipe gets in the child: after the block pipe, when there is one. */
+export const relayFd = (io: Pick<ChildIo, 'extraFds' | 'block'>): number => blockFd(io) + (io.block ? 1 : 0);
 
 export interface SpawnAddon {
   spawn(file: string, argv: string[], fds: number[]): number;
@@ -132,6 +138,7 @@ export function startWithAddon(a: SpawnAddon, file: string, args: string[], io: 
   let status: number;
   let stderr = -1;
   let block = -1;
+  let relay = -1;
   try {
     const [statusR, statusW] = pipe();
     status = statusR;
@@ -152,6 +159,13 @@ export function startWithAddon(a: SpawnAddon, file: string, args: string[], io: 
       block = w;
       fds.push(r);
     }
+    if (io.relay) {
+      const [r, w] = a.pipe();
+      theirs.push(r);
+      ours.push(w);
+      relay = w;
+      fds.push(r);
+    }
     pid = a.spawn(file, [file, ...args], fds);
   } catch (e) {
     for (const fd of ours) fs.closeSync(fd);
@@ -164,9 +178,25 @@ export function startWithAddon(a: SpawnAddon, file: string, args: string[], io: 
   // `started`. Until then a read waits in libuv's thread pool.
   const drained = Promise.all([readUntilEnd(status, io.onStatus), stderr >= 0 ? readUntilEnd(stderr, io.onStderr) : undefined]);
   const exited = drained.then(() => a.wait(pid));
+  // the helper reads EOF on it once we are gone or done with it
+  if (relay >= 0) {
+    const closeRelay = () => {
+      fs.closeSync(relay);
+      relay = -1;
+    };
+    exited.then(closeRelay, closeRelay);
+  }
   return {
     pid,
     exited,
+    relay(signal) {
+      if (relay < 0) return;
+      try {
+        fs.writeSync(relay, Buffer.from([signal]));
+      } catch {
+        /* the helper is exiting: there is no container left to signal */
+      }
+    },
     unblock(go) {
       if (block < 0) return;
       try {
@@ -205,6 +235,7 @@ export function startWithNode(file: string, args: string[], io: ChildIo): Child 
   const stdio: StdioOptions = io.inherit ? ['inherit', 'inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'pipe', 'pipe'];
   for (const fd of io.extraFds) (stdio as unknown[]).push(fd);
   if (io.block) (stdio as unknown[]).push('pipe');
+  if (io.relay) (stdio as unknown[]).push('pipe');
   const child = childProcess().spawn(file, args, { stdio });
   (child.stdio[3] as NodeJS.ReadableStream).on('data', io.onStatus);
   child.stderr?.on('data', io.onStderr);
@@ -217,6 +248,9 @@ export function startWithNode(file: string, args: string[], io: ChildIo): Child 
   return {
     pid: child.pid ?? 0,
     exited,
+    relay(signal) {
+      (child.stdio[relayFd(io)] as NodeJS.WritableStream | null)?.write(Buffer.from([signal]));
+    },
     unblock(go) {
       const s = child.stdio[blockFd(io)] as NodeJS.WritableStream | null;
       if (!s) return;

@@ -121,6 +121,21 @@ export interface ContainerSpec {
   init?: boolean;
   /** --oom-score-adj */
   oomScoreAdj?: number;
+  // podman's first-hour flags; records of an older tsbox lack them: the defaults
+  /** podman's --label KEY=VALUE: the user's metadata (`labels` above are SELinux's) */
+  userLabels?: Record<string, string>;
+  /** seconds stop waits before SIGKILL (--stop-timeout; default 10) */
+  stopTimeout?: number;
+  /** --restart: what the monitor's cleanup does when the container exits (default no) */
+  restartPolicy?: RestartPolicy;
+  /** size of /dev/shm in bytes (--shm-size; default 64 MiB) */
+  shmSize?: number;
+}
+
+export interface RestartPolicy {
+  name: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  /** on-failure:N, 0 = no limit */
+  maxRetries: number;
 }
 
 export interface ContainerRecord {
@@ -144,6 +159,10 @@ export interface ContainerRecord {
   /** namespace inodes observed at start: type -> inode */
   nsInodes: Partial<Record<NamespaceType, number>>;
   error?: string;
+  /** restarts by the restart policy since the last start by hand */
+  restartCount?: number;
+  /** stopped by stop, kill or rm: `always` and `unless-stopped` do not restart it (podman) */
+  stoppedByUser?: boolean;
 }
 
 export interface ImageRecord {

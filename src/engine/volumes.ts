@@ -3,7 +3,7 @@
 // -v and --mount become VolumeSpecs in src/cli/volume-flags.ts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../common/errors.js';
+import { NotFoundError, UserError } from '../common/errors.js';
 import { writeJsonAtomic, readJsonIfExists } from './fsutil.js';
 import { openExact, refuseProtectedPath, type OpenedPath } from './host-paths.js';
 import { forgetLabels } from './labels.js';
@@ -153,7 +153,7 @@ export class VolumeStore {
 
   inspect(name: string): VolumeInfo {
     const meta = readJsonIfExists<VolumeMeta>(path.join(this.dir(name), 'volume.json'));
-    if (!meta) throw new UserError(`no such volume: ${name}`, 125, 'See `tsbox volume ls` for the volumes there are.');
+    if (!meta) throw new NotFoundError('volume', name, `no volume with name "${name}" found: no such volume`, 'See `tsbox volume ls` for the volumes there are.');
     return this.info(meta);
   }
 

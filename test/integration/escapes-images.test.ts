@@ -383,8 +383,9 @@ test("-u NAME at create and exec: the image's and the container's files, read in
   const magic = run(['run', '--rm', '-u', 'root', 'u-magic', 'id']);
   assert.equal(magic.code, 125);
   assert.match(magic.stderr, /unknown user 'root' in the image's \/etc\/passwd/);
-  // a numeric user and group need no file: the character device is not even looked at
-  // (and nothing in the container may look at it either: id(1) would read /dev/zero forever)
+  // a numeric user and group need no file: the character device, refused by read-file
+  // without being opened, only leaves HOME unknown (and nothing in the container may
+  // look at it either: id(1) would read /dev/zero forever)
   const numeric = run(['run', '--rm', '-u', '5:6', 'u-zero', 'grep', '-E', '^(Uid|Gid):', '/proc/self/status']);
   assert.equal(numeric.code, 0, numeric.stderr);
   assert.match(numeric.stdout, /^Uid:\t5\t5\t5\t5\nGid:\t6\t6\t6\t6\n$/);

@@ -124,8 +124,9 @@ test('pull over plain http on loopback, run with the image config; layers are th
     for (const l of lowers.join(':').split(':')) assert.ok(l.startsWith(layersDir), l);
     // the image's StopSignal is what stop sends first
     const c = JSON.parse(ok(tsbox(root, ['inspect', cid]), 'inspect'))[0];
-    assert.equal(c.Config.stopSignal, 'SIGUSR1');
-    assert.equal(c.Config.imageId, id);
+    assert.equal(c.Config.StopSignal, 10, 'podman shows the number');
+    assert.equal(c.Spec.stopSignal, 'SIGUSR1');
+    assert.equal(c.Spec.imageId, id);
   } finally {
     tsbox(root, ['rm', '-f', cid]);
   }

@@ -487,8 +487,8 @@ test('rootless --userns=auto with an imported image: a private copy, each file o
   assert.deepEqual([rootOwner, passwdOwner], ['0:0', '5:7'], 'owners as in the image');
   assert.notEqual(fsType, 'overlayfs', 'a copy, not the image itself');
   const info = inspectAs('b2');
-  const base = (info.Config.uidMap as Array<{ host: number }>)[0].host;
-  const gbase = (info.Config.gidMap as Array<{ host: number }>)[0].host;
+  const base = (info.Spec.uidMap as Array<{ host: number }>)[0].host;
+  const gbase = (info.Spec.gidMap as Array<{ host: number }>)[0].host;
   const st = (p: string) => fs.statSync(path.join(info.Bundle, 'rootfs', p));
   assert.deepEqual([st('.').uid, st('.').gid], [base, gbase]);
   assert.deepEqual([st('etc/passwd').uid, st('etc/passwd').gid], [base + 5, gbase + 7]);
@@ -530,7 +530,7 @@ test('rootless --userns=auto containers get ranges that do not overlap', opts, (
 test('--userns=keep-id: CMD runs as your own uid, which is the same number inside', opts, () => {
   const r = tsbox(['create', '--name', 'k1', '--userns=keep-id', 'host', 'true']);
   assert.equal(r.code, 0, r.stderr);
-  const spec = JSON.parse(tsbox(['inspect', 'k1']).stdout)[0].Config;
+  const spec = JSON.parse(tsbox(['inspect', 'k1']).stdout)[0].Spec;
   assert.deepEqual([spec.user.uid, spec.user.gid], [uid, gid]);
   assert.deepEqual(spec.uidMap[1], { container: uid, host: uid, size: 1 });
   assert.equal(tsbox(['rm', 'k1']).code, 0);

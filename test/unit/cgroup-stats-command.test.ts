@@ -24,12 +24,15 @@ test('table: limits shown where set, the host memory where not, -- before a seco
   assert.match(db, /^ffff0000ffff\s+db\s+--\s+--\s+100MiB \/ 1GiB\s+9\.77%\s+0B \/ 0B\s+0B \/ 0B\s+0$/);
 });
 
-test('json keeps numbers as numbers and null where unknown', () => {
-  const parsed = JSON.parse(statsJson([{ name: 'web', stats: sample({ cpuPercent: 12.5, memUsed: 2048 }) }]));
+test("json: podman's keys and strings, and tsbox's numbers as numbers, null where unknown", () => {
+  const parsed = JSON.parse(statsJson([{ name: 'web', stats: sample({ cpuPercent: 12.5, memUsed: 2048 }) }], 4096));
   assert.equal(parsed.length, 1);
   assert.equal(parsed[0].name, 'web');
   assert.equal(parsed[0].cpuPercent, 12.5);
   assert.equal(parsed[0].memUsed, 2048);
   assert.equal(parsed[0].memLimit, null);
-  assert.equal(parsed[0].id, 'a1b2c3d4e5f6a7b8c9d0');
+  // podman's: the short id, percentages and sizes as text
+  assert.equal(parsed[0].id, 'a1b2c3d4e5f6');
+  assert.equal(parsed[0].cpu_percent, '12.50%');
+  assert.equal(parsed[0].mem_percent, '50.00%');
 });

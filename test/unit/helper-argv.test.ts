@@ -96,6 +96,8 @@ function plan(over: Partial<RunPlan> = {}): RunPlan {
     rootfs: { rootfs: '/d/rootfs', binds: [{ source: '/usr', destination: '/usr', readOnly: true }, { source: '/d/etc/hosts', destination: '/etc/hosts', readOnly: false }] },
     joined: {},
     cgroupPaths: ['/sys/fs/cgroup/memory/tsbox/x', '/sys/fs/cgroup/unified/tsbox/x'],
+    cgroupMounts: [{ dir: '/sys/fs/cgroup/memory/tsbox/x', name: 'memory' }, { dir: '/sys/fs/cgroup/unified/tsbox/x', name: 'unified' }],
+    onExit: ['/usr/bin/node', '/pkg/bin/tsbox.js', 'container', 'cleanup', 'x'],
     deviceRules: ['c 1:3 rwm', 'c 136:* rwm'],
     volumeFd: () => 10,
     seccompFd: 20,
@@ -126,6 +128,11 @@ test('run: every option emitted is documented with its arity, and argv ends in -
   assert.deepEqual(seen.get('--bind-ro'), ['/usr:/usr']);
   assert.deepEqual(seen.get('--bind'), ['/d/etc/hosts:/etc/hosts']);
   assert.deepEqual(seen.get('--device-rule'), ['c 1:3 rwm', 'c 136:* rwm']);
+  assert.deepEqual(seen.get('--cgroup-mount'), ['/sys/fs/cgroup/memory/tsbox/x:memory', '/sys/fs/cgroup/unified/tsbox/x:unified']);
+  assert.deepEqual(seen.get('--on-exit'), ['/usr/bin/node']);
+  assert.deepEqual(seen.get('--on-exit-arg'), ['/pkg/bin/tsbox.js', 'container', 'cleanup', 'x']);
+  assert.ok(!seen.has('--cgroup-mount-rw'), 'read-only unless privileged');
+  assert.ok(walk(runArgv(plan({ spec: spec({ privileged: true }) })).args, 'run', RUN).seen.has('--cgroup-mount-rw'), 'privileged: read-write, as podman');
   assert.ok(seen.has('--detach') && seen.has('--ro-root') && seen.has('--no-new-privs') && seen.has('--tty') && seen.has('--stdin'));
 });
 
@@ -146,6 +153,8 @@ test('run: joined, host and unconfined containers, overlays, attached', () => {
     attach: true,
     rootfs: { rootfs: '/d/rootfs', overlay: { lower: '/img/rootfs', upper: '/d/upper', work: '/d/work' }, binds: [] },
     deviceRules: [],
+    cgroupMounts: [],
+    onExit: undefined,
     seccompFd: undefined,
   });
   const { args, fds } = runArgv(p);
@@ -154,7 +163,7 @@ test('run: joined, host and unconfined containers, overlays, attached', () => {
   assert.deepEqual(seen.get('--join-ns'), ['net:/proc/4242/ns/net']);
   assert.ok(!seen.get('--ns')!.includes('pid') && !seen.get('--ns')!.includes('net'), 'host and joined namespaces are not new ones');
   assert.deepEqual(seen.get('--overlay'), ['/img/rootfs:/d/upper:/d/work']);
-  for (const o of ['--detach', '--seccomp-fd', '--process-label', '--mount-label', '--groups', '--tty', '--stdin', '--ro-root', '--no-new-privs', '--device-rule']) assert.ok(!seen.has(o), o);
+  for (const o of ['--detach', '--seccomp-fd', '--process-label', '--mount-label', '--groups', '--tty', '--stdin', '--ro-root', '--no-new-privs', '--device-rule', '--cgroup-mount', '--on-exit']) assert.ok(!seen.has(o), o);
   // a plan the engine did not finish is a bug, not a container without its filter or namespace
   assert.throws(() => runArgv(plan({ seccompFd: undefined })), /seccomp program/);
   assert.throws(() => runArgv({ ...p, joined: {} }), /no pid for the net namespace/);
@@ -195,6 +204,7 @@ const LEFT_TO_OTHERS = {
   run: {
     // spawnHelper (helper.ts) puts it in: the pipe is made where the helper is spawned
     '--userns-block-fd': 'helper.ts',
+    '--signal-fd': 'helper.ts',
     // exec's: a run gets its program as an fd, so no path is opened after the namespaces are made
     '--seccomp-file': 'exec only',
   },
@@ -202,6 +212,8 @@ const LEFT_TO_OTHERS = {
     // the caller spawns exec with its own stdio and no pipes: the program by path, errors on stderr
     '--seccomp-fd': 'run only',
     '--status-fd': 'run only',
+    // the relay pipe, as for run
+    '--signal-fd': 'helper.ts',
   },
 };
 
@@ -211,6 +223,7 @@ test('every run and exec option PROTOCOL.md lists is emitted by some plan, or le
   const runs = [
     runArgv(plan({ spec: spec({ volumes: [vol('/a'), vol('/b', { readOnly: true }), vol('/i', { idmap: true }), { ...vol('/t'), source: '', type: 'tmpfs' }] }) })).args,
     runArgv(plan({ spec: spec({ namespaces: joinedNs }), joined: { net: 1 }, rootfs: { rootfs: '/r', overlay: { lower: '/l', upper: '/u', work: '/w' }, binds: [] } })).args,
+    runArgv(plan({ spec: spec({ privileged: true, shmSize: 1 << 20 }) })).args,
     // the knobs of issue 13
     runArgv(
       plan({

@@ -9,6 +9,7 @@ import { UserError } from '../../common/errors.js';
 import { spawnHelper } from '../../engine/helper.js';
 import { bool, list, str } from '../args.js';
 import { containerUserDb, resolveUser } from '../run-flags.js';
+import { proxySignals } from '../sig-proxy.js';
 
 export const exec: Command = {
   name: 'exec',
@@ -30,19 +31,27 @@ export const exec: Command = {
     const userSpec = str(p, 'user');
     const workdir = str(p, 'workdir');
     if (workdir !== undefined && !workdir.startsWith('/')) throw new UserError(`--workdir must be an absolute path, not '${workdir}'`);
+    const user = userSpec ? resolveUser(userSpec, containerUserDb(engine, rec)) : undefined;
+    // -u: the user's HOME (podman); a terminal gets a TERM if the container has none
+    const env = [...(user ? [`HOME=${user.home}`] : []), ...(bool(p, 'tty') && !rec.spec.env.some((e) => e.startsWith('TERM=')) ? ['TERM=xterm'] : []), ...list(p, 'env')];
     const { args } = engine.execCommand(rec.id, cmd, {
       tty: bool(p, 'tty'),
       interactive: bool(p, 'interactive'),
-      user: userSpec ? resolveUser(userSpec, containerUserDb(engine, rec)) : undefined,
-      env: list(p, 'env'),
+      user,
+      env,
       workdir,
     });
-    const ignore = () => {};
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, ignore);
-    // The helper exits with CMD's code (128 + N after signal N); killed
-    // itself, it says so the same way (spawn.ts).
-    const helper = spawnHelper([args[0], '--status-fd', '3', ...args.slice(1)], { stdio: 'inherit' });
-    await helper.started;
-    return await helper.exited;
+    // The signals we get go on to CMD (sig-proxy.ts). The helper exits with
+    // CMD's code (128 + N after signal N); killed itself, it says so the
+    // same way (spawn.ts).
+    const signals = proxySignals(true);
+    try {
+      const helper = spawnHelper([args[0], '--status-fd', '3', ...args.slice(1)], { stdio: 'inherit', relaySignals: true });
+      signals.onRelay((n) => helper.relay(n));
+      await helper.started;
+      return await helper.exited;
+    } finally {
+      signals.dispose();
+    }
   },
 };

@@ -3,22 +3,48 @@ import type { Command } from '../command.js';
 import { openEngine } from '../open-engine.js';
 import { UserError } from '../../common/errors.js';
 import { bool, str } from '../args.js';
-import { ago, formatFlag, humanSize, json, table } from '../format.js';
+import { ago, formatFlag, formatOrTemplate, humanSize, json, table } from '../format.js';
+import { formatRows, goMap } from '../go-template.js';
 import type { Parsed } from '../args.js';
 import type { GlobalOptions } from '../command.js';
 import { print } from '../output.js';
 import { imageHistory, inspectImage, sharedSizes } from '../../engine/image-inspect.js';
 import { parseReference, formatRef } from '../../engine/registry/reference.js';
 import type { Engine } from '../../engine/engine.js';
+import type { ImageRecord } from '../../engine/types.js';
 
 function listImages(p: Parsed, g: GlobalOptions): number {
   const engine = openEngine(g);
   const images = engine.images.list();
-  if (formatFlag(str(p, 'format')) === 'json') {
-    print(json(images));
+  const format = formatOrTemplate(str(p, 'format'));
+  if (bool(p, 'quiet')) {
+    print([...new Set(images.map((i) => i.id.slice(0, 12)))].map((id) => `${id}\n`).join(''));
     return 0;
   }
   const shared = sharedSizes(engine.images, images);
+  if (format === 'json') {
+    print(json(images.map((i) => podmanImage(i, shared.get(i.id) ?? 0))));
+    return 0;
+  }
+  if (typeof format === 'object') {
+    // a row per name, as podman's templates see them: Repository and Tag apart
+    const rows = images.flatMap((i) => (i.names?.length ? i.names : [i.name]).map((n) => ({ i, n })));
+    const items = rows.map(({ i, n }) => {
+      const at = n.lastIndexOf(':');
+      const tagged = at > n.lastIndexOf('/');
+      return {
+        ...podmanImage(i, shared.get(i.id) ?? 0),
+        ID: i.id.slice(0, 12),
+        Repository: tagged ? n.slice(0, at) : n,
+        Tag: tagged ? n.slice(at + 1) : '<none>',
+        Created: i.kind === 'host' ? 'built-in' : ago(i.created),
+        Size: i.kind === 'host' ? '-' : humanSize(i.size),
+        Labels: goMap({ ...(i.config?.config?.Labels ?? {}) }),
+      };
+    });
+    print(formatRows(format.template, items, { name: 'images', titles: { ID: 'IMAGE ID' } }));
+    return 0;
+  }
   // a row per name, as podman lists each tag
   const rows = images.flatMap((i) => (i.kind === 'oci' && (i.names?.length ?? 0) > 1 ? i.names!.map((n) => ({ ...i, name: n })) : [i]));
   print(
@@ -96,14 +122,14 @@ const ARCHIVE_FLAGS = [
   { name: 'format', type: 'string' as const, arg: 'FORMAT', help: 'save: oci-archive (a tar, the default) or oci-dir' },
 ];
 
-const formatFlagSpec = { name: 'format', type: 'string' as const, arg: 'FORMAT', help: 'json, or table (default); save: oci-archive (default) or oci-dir' };
+const formatFlagSpec = { name: 'format', type: 'string' as const, arg: 'FORMAT', help: 'json, a Go template ({{.Repository}}:{{.Tag}}), or table (default); save: oci-archive (default) or oci-dir' };
 const forceFlag = { name: 'force', short: 'f', type: 'bool' as const, help: 'rmi: remove the containers that use it too, and every name' };
 
 export const images: Command = {
   name: 'images',
   summary: 'List images',
-  usage: 'tsbox images [--format json]',
-  flags: [formatFlagSpec],
+  usage: 'tsbox images [-q] [--format json|TEMPLATE]',
+  flags: [formatFlagSpec, { name: 'quiet', short: 'q', type: 'bool', help: 'print only image ids' }],
   run: async (p, g) => listImages(p, g),
 };
 
@@ -195,3 +221,22 @@ export const saveCmd: Command = {
     return 0;
   },
 };
+
+/** An image as podman's `images --format json` has it (Id, RepoTags, Size, Created as a Unix time...), then tsbox's record's keys as before. */
+function podmanImage(i: ImageRecord, sharedSize: number) {
+  return {
+    Id: i.id,
+    ParentId: '',
+    RepoTags: i.names ?? [i.name],
+    RepoDigests: i.repoDigests ?? [],
+    Size: i.size,
+    SharedSize: sharedSize,
+    VirtualSize: i.size,
+    Labels: i.config?.config?.Labels ?? null,
+    Names: i.names ?? [i.name],
+    Digest: i.digest ?? '',
+    Created: Math.floor(Date.parse(i.created) / 1000) || 0,
+    CreatedAt: i.created,
+    ...i,
+  };
+}

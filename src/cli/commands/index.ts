@@ -19,6 +19,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'rm', summary: 'Remove containers', load: async () => (await import('./lifecycle.js')).rm },
   { name: 'wait', summary: 'Wait for containers to exit', load: async () => (await import('./lifecycle.js')).wait },
   { name: 'rename', summary: 'Rename a container', load: async () => (await import('./lifecycle.js')).rename },
+  { name: 'cleanup', summary: 'Clean up after exited containers: remove --rm ones (their monitors run it)', load: async () => (await import('./lifecycle.js')).cleanup },
   { name: 'prune', summary: 'Remove every container that is not running', load: async () => (await import('./lifecycle.js')).prune },
   { name: 'ps', aliases: ['list', 'ls'], summary: 'List containers', load: async () => (await import('./ps.js')).ps },
   { name: 'logs', summary: "Show a container's output", load: async () => (await import('./logs.js')).logs },

@@ -5,9 +5,9 @@ import type { Command } from '../command.js';
 import { openEngine } from '../open-engine.js';
 import { bool, intFlag, str, type FlagSpec } from '../args.js';
 import { allFlag, forEachContainer, isRunning, targets } from '../each.js';
-import { UserError } from '../../common/errors.js';
+import { EXIT_NO_SUCH, isNotFound, UserError } from '../../common/errors.js';
 
-const timeFlag: FlagSpec = { name: 'time', short: 't', type: 'string', arg: 'SECONDS', help: 'seconds to wait after SIGTERM before SIGKILL (default 10)' };
+const timeFlag: FlagSpec = { name: 'time', short: 't', type: 'string', arg: 'SECONDS', help: "seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout, 10)" };
 
 export const start: Command = {
   name: 'start',
@@ -27,7 +27,7 @@ export const stop: Command = {
   flags: [timeFlag, allFlag('stop every running container', true)],
   run: (p, g) => {
     const e = openEngine(g);
-    const t = intFlag(p, 'time') ?? 10;
+    const t = intFlag(p, 'time');
     return forEachContainer(targets(p, e, isRunning, true), 'stop', async (r) => void (await e.stop(r, t)), { allFlag: bool(p, 'all') });
   },
 };
@@ -39,7 +39,7 @@ export const restart: Command = {
   flags: [timeFlag, allFlag('restart every container', true)],
   run: (p, g) => {
     const e = openEngine(g);
-    const t = intFlag(p, 'time') ?? 10;
+    const t = intFlag(p, 'time');
     return forEachContainer(targets(p, e, () => true, false), 'restart', async (r) => void (await e.restart(r, t)), { allFlag: bool(p, 'all') });
   },
 };
@@ -58,11 +58,28 @@ export const kill: Command = {
 export const rm: Command = {
   name: 'rm',
   summary: 'Remove containers',
-  usage: 'tsbox rm [-af] CONTAINER...',
-  flags: [{ name: 'force', short: 'f', type: 'bool', help: 'stop running containers first' }, allFlag('remove every container (running ones need -f)', true)],
+  usage: 'tsbox rm [-afi] [-t SECONDS] CONTAINER...',
+  flags: [
+    { name: 'force', short: 'f', type: 'bool', help: 'stop running containers first (the stop signal, then SIGKILL after --time); a container that is not there is no error' },
+    allFlag('remove every container (running ones need -f)', true),
+    { name: 'ignore', short: 'i', type: 'bool', help: 'a container that is not there is no error' },
+    { ...timeFlag, help: "with -f: seconds between the stop signal and SIGKILL (default: the container's --stop-timeout, 10)" },
+  ],
+  // podman's codes: 1 for a container that is not there, 2 for one that runs (without -f)
   run: (p, g) => {
     const e = openEngine(g);
-    return forEachContainer(targets(p, e, () => true, true), 'rm', (r) => e.remove(r, { force: bool(p, 'force') }), { allFlag: bool(p, 'all') });
+    const force = bool(p, 'force');
+    const timeoutSec = intFlag(p, 'time');
+    const remove = async (r: string) => {
+      try {
+        await e.remove(r, { force, timeoutSec });
+      } catch (err) {
+        if (!isNotFound(err, 'container')) throw err;
+        if (force || bool(p, 'ignore')) return null;
+        throw new UserError(err.message, EXIT_NO_SUCH, err.hint);
+      }
+    };
+    return forEachContainer(targets(p, e, () => true, true), 'rm', remove, { allFlag: bool(p, 'all') });
   },
 };
 
@@ -74,6 +91,17 @@ export const wait: Command = {
   run: (p, g) => {
     const e = openEngine(g);
     return forEachContainer(p.positionals, 'wait', async (r) => String(await e.wait(r)));
+  },
+};
+
+export const cleanup: Command = {
+  name: 'cleanup',
+  summary: 'Clean up after exited containers: remove --rm ones',
+  usage: 'tsbox container cleanup CONTAINER...   (a container monitor runs it when its container exits)',
+  flags: [],
+  run: (p, g) => {
+    const e = openEngine(g);
+    return forEachContainer(p.positionals, 'cleanup', (r) => e.cleanup(r));
   },
 };
 

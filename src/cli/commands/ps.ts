@@ -3,14 +3,16 @@ import type { Command } from '../command.js';
 import { openEngine } from '../open-engine.js';
 import { bool, list, str } from '../args.js';
 import { UserError } from '../../common/errors.js';
-import { ago, formatFlag, humanDuration, json, table } from '../format.js';
+import { ago, formatOrTemplate, humanDuration, json, table } from '../format.js';
+import { formatRows, goMap } from '../go-template.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { print } from '../output.js';
 
 export function statusText(r: ContainerRecord, now = Date.now()): string {
   switch (r.state) {
     case 'running':
-      return `Up ${humanDuration(now - Date.parse(r.startedAt ?? r.created))}`;
+      // podman's words: "Up 12 minutes ago"
+      return `Up ${humanDuration(now - Date.parse(r.startedAt ?? r.created))} ago`;
     case 'paused':
       return 'Paused';
     case 'exited':
@@ -20,7 +22,7 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
   }
 }
 
-const FILTER_KEYS = ['name', 'id', 'status', 'image', 'exited'] as const;
+const FILTER_KEYS = ['name', 'id', 'status', 'image', 'exited', 'label'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 
 type Test = (r: ContainerRecord) => boolean;
@@ -28,7 +30,10 @@ type Test = (r: ContainerRecord) => boolean;
 /**
  * --filter KEY=VALUE, as podman: name (a regular expression), id (a
  * prefix), status (created, running, paused, exited), image (any name it
- * stands for), exited (an exit code). Values of one key are alternatives; different keys must all match.
+ * stands for), exited (an exit
+ * code), label (KEY or KEY=VALUE of --label). Values of one key are
+ * alternatives, but every label filter must match (podman's); different keys
+ * must all match.
  */
 export function parseFilters(specs: string[], fullNames: (image: string) => string[] = () => []): Map<FilterKey, Test[]> {
   const out = new Map<FilterKey, Test[]>();
@@ -59,6 +64,15 @@ export function parseFilters(specs: string[], fullNames: (image: string) => stri
       const names = new Set([v, ...fullNames(v)]);
       test = (r) => names.has(r.spec.image);
     }
+    else if (key === 'label') {
+      const [lk, ...rest] = v.split('=');
+      if (!lk) throw new UserError(`invalid filter '${f}'`, 125, 'Use label=KEY or label=KEY=VALUE.');
+      const lv = rest.length ? rest.join('=') : undefined;
+      test = (r) => {
+        const labels = { ...(r.spec.imageLabels ?? {}), ...(r.spec.userLabels ?? {}) };
+        return lk in labels && (lv === undefined || labels[lk] === lv);
+      };
+    }
     else test = (r) => r.state === 'exited' && String(r.exitCode) === v;
     out.set(key, [...(out.get(key) ?? []), test]);
   }
@@ -66,22 +80,22 @@ export function parseFilters(specs: string[], fullNames: (image: string) => stri
 }
 
 export function matchesFilters(r: ContainerRecord, filters: Map<FilterKey, Test[]>): boolean {
-  return [...filters.values()].every((tests) => tests.some((t) => t(r)));
+  return [...filters].every(([key, tests]) => (key === 'label' ? tests.every((t) => t(r)) : tests.some((t) => t(r))));
 }
 
 export const ps: Command = {
   name: 'ps',
   aliases: ['list', 'ls'],
   summary: 'List containers',
-  usage: 'tsbox ps [-a] [-q] [-f KEY=VALUE]... [--format json]',
+  usage: 'tsbox ps [-a] [-q] [-f KEY=VALUE]... [--format json|TEMPLATE]',
   flags: [
     { name: 'all', short: 'a', type: 'bool', help: 'show all containers, not only running ones' },
-    { name: 'filter', short: 'f', type: 'list', arg: 'KEY=VALUE', help: 'only containers that match: name (regex), id (prefix), status, image, exited (code)' },
+    { name: 'filter', short: 'f', type: 'list', arg: 'KEY=VALUE', help: 'only containers that match: name (regex), id (prefix), status, image, exited (code), label (KEY or KEY=VALUE)' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'print only ids' },
-    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or table (default)' },
+    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, a Go template ({{.Names}}, table {{.ID}}\\t{{.Status}}), or table (default)' },
   ],
   async run(p, g) {
-    const format = formatFlag(str(p, 'format'));
+    const format = formatOrTemplate(str(p, 'format'));
     const engine = openEngine(g);
     const filters = parseFilters(list(p, 'filter'), (v) => engine.images.fullNames(v));
     // asking for a state (exited, created) looks at every container, as podman
@@ -93,22 +107,23 @@ export const ps: Command = {
       return 0;
     }
     if (format === 'json') {
-      const out = recs.map((r) => ({
-        Id: r.id,
-        Names: [r.name],
-        Image: r.spec.image,
-        Command: r.spec.command,
-        Created: r.created,
-        State: r.state,
-        Status: statusText(r),
-        Pid: r.pid,
-        ExitCode: r.exitCode,
-        Exited: r.state === 'exited',
-        OOMKilled: r.oomKilled,
-        StartedAt: r.startedAt,
-        ExitedAt: r.finishedAt,
+      print(json(recs.map((r) => psJson(r))));
+      return 0;
+    }
+    if (typeof format === 'object') {
+      const now = Date.now();
+      // the fields as podman's ps templates see them: ID short, Names and Command as text
+      const items = recs.map((r) => ({
+        ...psJson(r, now),
+        ID: r.id.slice(0, 12),
+        Names: r.name,
+        Command: r.spec.command.join(' '),
+        Labels: goMap({ ...(r.spec.imageLabels ?? {}), ...(r.spec.userLabels ?? {}) }),
+        Mounts: r.spec.volumes.map((v) => v.destination).join(','),
+        RunningFor: ago(r.created, now).replace(/ ago$/, ''),
+        Created: ago(r.created, now),
       }));
-      print(json(out));
+      print(formatRows(format.template, items, { name: 'ps', titles: { ID: 'CONTAINER ID', Names: 'NAMES', RunningFor: 'CREATED', CreatedAt: 'CREATED' } }));
       return 0;
     }
     const now = Date.now();
@@ -121,3 +136,39 @@ export const ps: Command = {
     return 0;
   },
 };
+
+/** A Unix time in seconds; Go's zero time (-62135596800) for one that has not come, as podman. */
+const unixTime = (iso: string | null | undefined): number => (iso ? Math.floor(Date.parse(iso) / 1000) : -62135596800);
+
+/** One container as podman's `ps --format json` shows it. */
+export function psJson(r: ContainerRecord, now = Date.now()): Record<string, unknown> {
+  const labels = { ...(r.spec.imageLabels ?? {}), ...(r.spec.userLabels ?? {}) };
+  const running = r.state === 'running' || r.state === 'paused';
+  return {
+    AutoRemove: r.spec.autoRemove,
+    Command: r.spec.command,
+    CreatedAt: ago(r.created, now),
+    Exited: r.state === 'exited',
+    ExitedAt: r.state === 'exited' ? unixTime(r.finishedAt) : unixTime(null),
+    ExitCode: r.exitCode ?? 0,
+    Id: r.id,
+    Image: r.spec.image,
+    ImageID: r.spec.imageId ?? '',
+    IsInfra: false,
+    Labels: Object.keys(labels).length ? labels : null,
+    Mounts: r.spec.volumes.map((v) => v.destination),
+    Names: [r.name],
+    // tsbox's own: the kernel's namespace inodes of the init while it runs
+    Namespaces: running ? (r.nsInodes ?? {}) : {},
+    Networks: [],
+    Pid: running ? r.pid : 0,
+    Pod: '',
+    PodName: '',
+    Ports: null,
+    Size: null,
+    StartedAt: unixTime(r.startedAt),
+    State: r.state,
+    Status: statusText(r, now),
+    Created: unixTime(r.created),
+  };
+}

@@ -11,7 +11,8 @@ import { formatSize } from '../../common/size.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { sweepStats, type ContainerStats } from '../../probe/stats.js';
 import { bool, str } from '../args.js';
-import { formatFlag, json, table } from '../format.js';
+import { formatOrTemplate, json, table } from '../format.js';
+import { formatRows } from '../go-template.js';
 import { print } from '../output.js';
 
 export interface StatsRow {
@@ -45,9 +46,37 @@ export function statsTable(rows: StatsRow[], hostMemory: number): string {
   );
 }
 
-/** JSON keeps the numbers as numbers (bytes, percent, ns), null where unknown. */
-export function statsJson(rows: StatsRow[]): string {
-  return json(rows.map(({ name, stats }) => ({ name, ...stats })));
+/**
+ * One row as podman's `stats --format json` has it (its keys, its strings:
+ * id short, pids a string), with tsbox's numbers (bytes, percent, ns; null
+ * where unknown) under their own keys beside them.
+ */
+function podmanStats({ name, stats: s }: StatsRow, hostMemory: number) {
+  const limit = s.memLimit ?? hostMemory;
+  return {
+    ...s,
+    id: s.id.slice(0, 12),
+    name,
+    cpu_percent: percent(s.cpuPercent),
+    mem_usage: `${formatSize(s.memUsed)} / ${formatSize(limit)}`,
+    mem_percent: percent(limit > 0 ? (s.memUsed / limit) * 100 : null),
+    net_io: `${formatSize(s.netRx)} / ${formatSize(s.netTx)}`,
+    block_io: `${formatSize(s.blkRead)} / ${formatSize(s.blkWrite)}`,
+    pids: String(s.pids),
+  };
+}
+
+export function statsJson(rows: StatsRow[], hostMemory: number): string {
+  return json(rows.map((r) => podmanStats(r, hostMemory)));
+}
+
+/** The fields podman's stats templates name ({{.Name}} {{.CPUPerc}} {{.MemUsage}}...). */
+function statsTemplate(template: string, rows: StatsRow[], hostMemory: number): string {
+  const items = rows.map((r) => {
+    const p = podmanStats(r, hostMemory);
+    return { ID: p.id, Name: p.name, CPUPerc: p.cpu_percent, MemUsage: p.mem_usage, MemPerc: p.mem_percent, NetIO: p.net_io, BlockIO: p.block_io, PIDs: p.pids };
+  });
+  return formatRows(template, items, { name: 'stats', titles: { CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET IO', BlockIO: 'BLOCK IO', PIDs: 'PIDS' } });
 }
 
 function hostMemoryBytes(): number {
@@ -80,12 +109,12 @@ export const stats: Command = {
   summary: 'Show live resource usage of containers',
   usage: 'tsbox stats [--no-stream] [--format json] [-i SECONDS] [CONTAINER...]',
   flags: [
-    { name: 'no-stream', type: 'bool', help: 'print one sample and exit (CPU % is measured over one interval)' },
-    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, or table (default)' },
+    { name: 'no-stream', type: 'bool', help: 'print one sample and exit (CPU % since the container started)' },
+    { name: 'format', type: 'string', arg: 'FORMAT', help: 'json, a Go template ({{.Name}} {{.CPUPerc}}), or table (default)' },
     { name: 'interval', short: 'i', type: 'string', arg: 'SECONDS', help: 'time between refreshes (default 1)' },
   ],
   async run(p, g) {
-    const format = formatFlag(str(p, 'format'));
+    const format = formatOrTemplate(str(p, 'format'));
     const interval = parseInterval(str(p, 'interval'));
     const engine = openEngine(g);
     const hostMemory = hostMemoryBytes();
@@ -99,9 +128,11 @@ export const stats: Command = {
     process.once('SIGTERM', stop);
     try {
       let recs = targets(engine, p.positionals, true);
-      let prev = sweepStats(recs.map(target));
+      // The first frame's CPU % is since the container started (its cgroup
+      // is new at every start), as podman's: no second sample to wait for.
+      let prev = sweepStats(recs.map(target), sinceStart(recs));
       for (let frame = 0; !stopped; frame++) {
-        if (bool(p, 'no-stream') || frame > 0) {
+        if (frame > 0) {
           try {
             await delay(interval, undefined, { signal: abort.signal });
           } catch {
@@ -114,7 +145,7 @@ export const stats: Command = {
           const s = prev.get(r.id);
           return s ? [{ name: r.name, stats: s }] : [];
         });
-        const text = format === 'json' ? statsJson(rows) : statsTable(rows, hostMemory);
+        const text = format === 'json' ? statsJson(rows, hostMemory) : typeof format === 'object' ? statsTemplate(format.template, rows, hostMemory) : statsTable(rows, hostMemory);
         // a terminal gets a redrawn screen, a pipe one table per refresh
         print(!bool(p, 'no-stream') && isatty(1) ? `\x1b[2J\x1b[H${text}` : text);
         if (bool(p, 'no-stream')) break;
@@ -127,6 +158,15 @@ export const stats: Command = {
     }
   },
 };
+
+/** A sample of nothing used at each container's start, for the first frame's CPU %. */
+function sinceStart(recs: ContainerRecord[]): Map<string, ContainerStats> {
+  const zero = (r: ContainerRecord): ContainerStats => ({
+    id: r.id, at: Date.parse(r.startedAt ?? r.created), cpuNs: 0, cpuPercent: null, cpuPercentOfLimit: null, memUsed: 0, memLimit: null,
+    memPercent: null, pids: 0, pidsLimit: null, blkRead: 0, blkWrite: 0, netRx: 0, netTx: 0, oomKills: 0,
+  });
+  return new Map(recs.map((r) => [r.id, zero(r)]));
+}
 
 function target(r: ContainerRecord) {
   return { id: r.id, pid: r.pid, cgroupPaths: r.cgroupPaths };
