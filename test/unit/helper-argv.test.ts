@@ -197,11 +197,21 @@ const LEFT_TO_OTHERS = {
     '--userns-block-fd': 'helper.ts',
     // exec's: a run gets its program as an fd, so no path is opened after the namespaces are made
     '--seccomp-file': 'exec only',
+    // tsbox-runtime's (src/runtime/commands.ts), tested in oci-runtime.test.ts
+    '--inherit-stdio': 'src/runtime',
+    '--no-monitor': 'src/runtime',
+    '--start-fifo': 'src/runtime',
+    '--console-socket': 'src/runtime',
+    '--bind-flags': 'src/runtime',
+    '--readonly': 'src/runtime',
   },
   exec: {
     // the caller spawns exec with its own stdio and no pipes: the program by path, errors on stderr
     '--seccomp-fd': 'run only',
     '--status-fd': 'run only',
+    '--inherit-stdio': 'src/runtime',
+    '--no-monitor': 'src/runtime',
+    '--console-socket': 'src/runtime',
   },
 };
 
