@@ -207,6 +207,13 @@ const LEFT_TO_OTHERS = {
     '--signal-fd': 'helper.ts',
     // exec's: a run gets its program as an fd, so no path is opened after the namespaces are made
     '--seccomp-file': 'exec only',
+    // tsbox-runtime's (src/runtime/commands.ts), tested in oci-runtime.test.ts
+    '--inherit-stdio': 'src/runtime',
+    '--no-monitor': 'src/runtime',
+    '--start-fifo': 'src/runtime',
+    '--console-socket': 'src/runtime',
+    '--bind-flags': 'src/runtime',
+    '--readonly': 'src/runtime',
   },
   exec: {
     // the caller spawns exec with its own stdio and no pipes: the program by path, errors on stderr
@@ -214,6 +221,9 @@ const LEFT_TO_OTHERS = {
     '--status-fd': 'run only',
     // the relay pipe, as for run
     '--signal-fd': 'helper.ts',
+    '--inherit-stdio': 'src/runtime',
+    '--no-monitor': 'src/runtime',
+    '--console-socket': 'src/runtime',
   },
 };
 
