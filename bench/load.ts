@@ -45,8 +45,8 @@ function rssKiB(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** A footer hint: on screen once the whole dashboard is drawn. */
-const FOOTER_TEXT = '? help';
+/** The footer's first hint: on screen once the whole dashboard is drawn (the footer's end, `? help`, no longer fits 120 columns). */
+const FOOTER_TEXT = 'j/k move';
 
 /**
  * The dashboard in tmux over ROOT: time to the first frame (a container

@@ -55,6 +55,8 @@ export interface ContainerFacts {
   writableReadonly: string[];
   devices: DeviceAccess | undefined;
   limits: CgroupLimits;
+  /** the container's own cgroup directories (its /sys/fs/cgroup shows them, read-only) */
+  cgroupPaths: readonly string[];
   /** volumes whose SELinux label (the security.selinux xattr, read now) is not one the container can use */
   labelMismatches: Array<{ source: string; current: string | null; expected: string | null; relabel: string; mountLabel: string | null }>;
   /** from the record: what the kernel cannot tell */
@@ -196,6 +198,7 @@ export function gatherFacts(records: readonly ContainerRecord[], ctx: AuditConte
           : ctx.volumeLabels(r).filter((v) => v.exists && !v.agrees).map((v) => ({ source: v.source, current: v.current, expected: v.expected, relabel: v.relabel, mountLabel: r.spec.labels.mount ?? null })),
       devices: readDeviceAccess(r.cgroupPaths),
       limits: readCgroupLimits(r.cgroupPaths),
+      cgroupPaths: r.cgroupPaths,
       config: {
         seccomp: r.spec.seccomp,
         privateLabelSources: r.spec.volumes.filter((v) => v.relabel === 'Z' && v.type !== 'tmpfs').map((v) => v.source),

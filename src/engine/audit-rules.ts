@@ -88,6 +88,8 @@ function mountKind(m: AuditMount, input: AuditInput): MountKind {
   if (hp === null) return 'own';
   const { dirs, facts } = input;
   if (within(hp, `${dirs.containers}/${facts.id}`) || within(hp, dirs.images) || DEFAULT_NODES.includes(hp)) return 'own';
+  // its own cgroups, the /sys/fs/cgroup it is shown (as podman's containers are)
+  if (facts.cgroupPaths.some((c) => within(hp, c))) return 'own';
   if (within(hp, dirs.volumes)) return 'volume';
   if (ENGINE_SOCKET.test(hp) || ['/run/containerd', '/var/run/docker', '/run/podman'].some((d) => within(hp, d))) return 'engine-socket';
   if (within(hp, dirs.data) || within(hp, dirs.run) || within(dirs.data, hp) || within(dirs.run, hp)) {

@@ -153,7 +153,7 @@ test('import --name takes full references; images, ps and inspect show them; run
   assert.match(tsbox(root, ['ps', '-a']).stdout, /docker\.io\/library\/refimg:3 .*ref-user/);
   const filtered = JSON.parse(tsbox(root, ['ps', '-a', '--format', 'json', '--filter', 'image=refimg:3']).stdout).map((c: any) => c.Names[0]);
   assert.deepEqual(filtered, ['ref-user'], 'ps --filter image= takes the short name');
-  assert.equal(JSON.parse(tsbox(root, ['inspect', 'ref-user']).stdout)[0].Image, 'docker.io/library/refimg:3', 'inspect shows it');
+  assert.equal(JSON.parse(tsbox(root, ['inspect', 'ref-user']).stdout)[0].ImageName, 'docker.io/library/refimg:3', "inspect shows it (Image is the id, as podman's)");
   assert.deepEqual(JSON.parse(tsbox(root, ['image', 'inspect', 'localhost:5000/team/x:1.0']).stdout)[0].Names, ['localhost:5000/team/x:1.0']);
   const busy = tsbox(root, ['rmi', 'refimg:3']);
   assert.equal(busy.code, 125, 'in use, by its short name too');

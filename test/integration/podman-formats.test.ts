@@ -81,7 +81,7 @@ test('inspect of a missing name prints what it found, then the error (125), as p
 test('images -q and templates; volume ls templates and podman keys; stats templates', (t) => {
   const ids = ok(['images', '-q']).split('\n').filter(Boolean);
   assert.ok(ids.includes('host') && ids.length === 2, ids.join(','));
-  assert.match(ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /^bb:<none>$/m);
+  assert.match(ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /^localhost\/bb:latest$/m);
   const [img] = JSON.parse(ok(['images', '--format', 'json'])).filter((i: { name: string }) => i.name === 'bb');
   assert.deepEqual(img.RepoTags, ['bb']);
   assert.equal(typeof img.Created, 'number');

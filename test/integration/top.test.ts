@@ -105,7 +105,7 @@ test('top: a process cannot send escapes to the terminal through its argv', () =
 test('top: clear errors, exit 125, for a missing or stopped container and for ps descriptors', () => {
   const missing = tsbox(root, ['top', 'no-such-container']);
   assert.equal(missing.code, 125);
-  assert.match(missing.stderr, /no such container: no-such-container/);
+  assert.match(missing.stderr, /no container with name or ID "no-such-container" found/);
   const desc = tsbox(root, ['top', NAME, 'pid', 'user']);
   assert.equal(desc.code, 125);
   assert.match(desc.stderr, /no ps descriptors/);
