@@ -27,7 +27,7 @@ export interface ProgramOptions {
   timeout?: number;
   uid?: number;
   gid?: number;
-  stdio?: Stdio[];
+  stdio?: Stdio | Stdio[];
   /** how stdout and stderr are decoded (default utf8) */
   encoding?: 'utf8' | 'latin1';
   detached?: boolean;

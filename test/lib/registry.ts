@@ -94,7 +94,7 @@ async function tokenServer(dir: string, service: string): Promise<{ url: string;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ token: head + '.' + body + '.' + b64url(sig), expires_in: 600 }));
     }).listen(Number(port), '127.0.0.1');`;
-  const proc = start(process.execPath, ['-e', code, path.join(dir, 'token.key'), path.join(dir, 'token.crt'), service, String(port), requests], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const proc = start(process.execPath, ['-e', code, path.join(dir, 'token.key'), path.join(dir, 'token.crt'), service, String(port), requests], { stdio: 'ignore' });
   await waitUp(`127.0.0.1:${port}`, false, proc, requests);
   return { url: `http://127.0.0.1:${port}/token`, cert: path.join(dir, 'token.crt'), proc, requests };
 }
