@@ -8,13 +8,13 @@
 // (with the v1 devices hierarchy unmounted in a private mount namespace).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
 import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { DEFAULT_DEVICE_RULES } from '../../src/engine/devices.js';
 import { readDeviceAccess } from '../../src/probe/devices.js';
+import { attempt } from '../lib/programs.js';
 
 const root = makeRoot();
 after(() => cleanupRoot(root));
@@ -63,12 +63,12 @@ test('on cgroup v2 the BPF device program alone enforces the allowlist', { skip:
   // only the program on the container's v2 cgroup stands between it and the nodes.
   const hide = layout.v1.devices ? `umount ${layout.v1.devices} && ` : '';
   const run = (flags: string) =>
-    spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', ...flags.split(' ').filter(Boolean), 'host', 'sh', '-c', PROBE], { encoding: 'utf8' });
+    attempt('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', ...flags.split(' ').filter(Boolean), 'host', 'sh', '-c', PROBE]);
   const limited = run('--cap-add MKNOD');
-  assert.equal(limited.status, 0, limited.stderr);
+  assert.equal(limited.exitCode, 0, limited.stderr);
   assert.equal(limited.stdout, REFUSED);
   const privileged = run('--privileged');
-  assert.equal(privileged.status, 0, privileged.stderr);
+  assert.equal(privileged.exitCode, 0, privileged.stderr);
   assert.equal(privileged.stdout, OPEN);
 });
 
