@@ -48,6 +48,8 @@ export interface Ran {
   notStarted: string | undefined;
   stdout: string;
   stderr: string;
+  /** what it wrote on each pipe, by fd (output[3]: a pipe given at fd 3) */
+  output: string[];
 }
 
 /** A program that did not exit 0 where the test needed it to. */
@@ -118,6 +120,7 @@ interface ExecaEnd {
   code?: string;
   stdout?: unknown;
   stderr?: unknown;
+  stdio?: unknown[];
 }
 
 function ranOf(r: ExecaEnd): Ran {
@@ -130,6 +133,7 @@ function ranOf(r: ExecaEnd): Ran {
     notStarted: started ? undefined : (r.code ?? 'not started'),
     stdout: typeof r.stdout === 'string' ? r.stdout : '',
     stderr: typeof r.stderr === 'string' ? r.stderr : '',
+    output: (r.stdio ?? []).map((o) => (typeof o === 'string' ? o : '')),
   };
 }
 
