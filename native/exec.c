@@ -179,7 +179,7 @@ __attribute__((noreturn)) static void exec_intermediate(const struct config *c, 
    * slave (our root is the container's now: its own devpts), or the pipes
    * and /dev/null. Never the caller's fds. */
   if (c->tty) {
-    if (pty_open_in_root(&master, &slave, &e) < 0 || send_fd(ch->sock[1], master, &e) < 0)
+    if (pty_open_in_root(&master, &slave, &e) < 0 || send_fd(ch->sock[1], master, "tty", "the pty master", &e) < 0)
       die_with_struct(&e);
     close(master);
     for (int fd = 0; fd < 3; fd++)
@@ -340,7 +340,7 @@ int exec_main(struct config *c)
     exec_fail(&e);
   if (c->tty) {
     /* sent before the clone: it is there */
-    master = recv_fd(ch.sock[0], &e);
+    master = recv_fd(ch.sock[0], "tty", "the pty master", &e);
     if (master < 0)
       exec_fail(&e);
     close_end(ch.sock, 0);

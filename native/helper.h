@@ -26,6 +26,9 @@ struct mount_entry {
                       names (--bind-fd), for messages */
   const char *dst; /* path inside the rootfs */
   bool ro;
+  bool idmap;  /* --idmap DST: shown through the container's user namespace
+                  (idmap.c); its tree comes from the monitor once the id maps
+                  are written */
   int src_fd;  /* O_PATH on the host source: the engine's (--bind-fd), or
                   opened before anything else (--bind) */
   int tree_fd; /* detached copy of it, read-only when ro and private, that
@@ -218,11 +221,18 @@ int tree_walk(const struct tree_root *root, const struct tree_walker *w, struct 
 int parse_device_rule(struct config *c, const char *val, struct error *e);
 int attach_device_filter(int cgroup_dir, const struct device_rule *rules, size_t n, struct error *e);
 
+/* idmap.c: --idmap volumes, mounts that show host ids through the
+ * container's user namespace */
+int idmap_check(const struct config *c, bool joins_userns, struct error *e);
+bool idmap_wanted(const struct config *c);
+int idmap_send_trees(const struct config *c, int procfd, pid_t pid, int sock, struct error *e);
+int idmap_receive_trees(struct config *c, int sock, struct error *e);
+
 /* pty.c */
 int pty_open_in_root(int *master, int *slave, struct error *e);
 int pty_make_controlling(int slave, struct error *e);
-int send_fd(int sock, int fd, struct error *e);
-int recv_fd(int sock, struct error *e);
+int send_fd(int sock, int fd, const char *stage, const char *what, struct error *e);
+int recv_fd(int sock, const char *stage, const char *what, struct error *e);
 int term_make_raw(int fd, struct error *e);
 void term_restore(void);
 void copy_winsize(int from, int to);

@@ -272,6 +272,15 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     } else if (OPT("--tmpfs")) {
       if (add_mount(c, MOUNT_TMPFS, val, false, false, e) < 0)
         return -1;
+    } else if (OPT("--idmap")) {
+      /* names a bind given before it, by its destination */
+      struct mount_entry *m = NULL;
+      for (size_t j = 0; j < c->n_mounts; j++)
+        if (c->mounts[j].kind == MOUNT_BIND && strcmp(c->mounts[j].dst, val) == 0)
+          m = &c->mounts[j];
+      if (c->is_exec || m == NULL)
+        return failx(e, "argv", "--idmap `%s`: names no --bind or --bind-fd destination given before it", val);
+      m->idmap = true;
     } else if (OPT("--device-fd")) {
       if (add_mount(c, MOUNT_DEVICE, val, false, true, e) < 0)
         return -1;

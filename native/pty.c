@@ -61,7 +61,7 @@ int pty_make_controlling(int slave, struct error *e)
   return 0;
 }
 
-int send_fd(int sock, int fd, struct error *e)
+int send_fd(int sock, int fd, const char *stage, const char *what, struct error *e)
 {
   char byte = 0;
   struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
@@ -80,11 +80,11 @@ int send_fd(int sock, int fd, struct error *e)
   memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
   while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
     if (errno != EINTR)
-      return fail(e, "tty", "send the pty master");
+      return fail(e, stage, "send %s", what);
   return 0;
 }
 
-int recv_fd(int sock, struct error *e)
+int recv_fd(int sock, const char *stage, const char *what, struct error *e)
 {
   char byte;
   struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
@@ -101,11 +101,11 @@ int recv_fd(int sock, struct error *e)
     n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return fail(e, "tty", "receive the pty master");
+    return fail(e, stage, "receive %s", what);
   cmsg = CMSG_FIRSTHDR(&msg);
   if (n == 0 || cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
       cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
-    return failx(e, "tty", "receive the pty master: no fd");
+    return failx(e, stage, "receive %s: no fd", what);
   memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
   return fd;
 }

@@ -46,6 +46,7 @@ struct channels {
   int sock[2];   /* child -> monitor: the pty master (SCM_RIGHTS) */
   int init[2];   /* forked init -> monitor: one byte whose SCM_CREDENTIALS
                     carry its pid (joined user namespace, see below) */
+  int idmap[2];  /* monitor -> child: the idmapped volumes' trees (idmap.c) */
 };
 
 static pid_t child_pid = -1;
@@ -67,8 +68,12 @@ __attribute__((noreturn)) static void monitor_fail(const struct error *e)
 
 /* Host-side resources, opened before anything else so later steps (and a
  * symlink planted meanwhile) cannot change what they refer to. */
+static bool joins_user_namespace(const struct config *c);
+
 static int open_run_fds(struct config *c, struct error *e)
 {
+  if (idmap_check(c, joins_user_namespace(c), e) < 0)
+    return -1;
   if (open_common_fds(c, e) < 0)
     return -1;
   c->rootfs_fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -109,7 +114,10 @@ static int open_run_fds(struct config *c, struct error *e)
     }
     /* An fd on a mount of the host namespace cannot be bind-mounted from
      * the child's new namespace; a detached clone of the tree can be
-     * attached. It is read-only (when asked) and private from here on. */
+     * attached. It is read-only (when asked) and private from here on.
+     * An idmapped one is cloned once the maps exist (idmap.c). */
+    if (m->idmap)
+      continue;
     m->tree_fd = detached_tree(m->src_fd, m->ro, m->src, e);
     if (m->tree_fd < 0)
       return -1;
@@ -208,6 +216,8 @@ static int make_channels(struct channels *ch, const struct config *c, bool forke
     if (setsockopt(ch->init[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
       return fail(e, "clone", "SO_PASSCRED");
   }
+  if (idmap_wanted(c) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->idmap) < 0)
+    return fail(e, "clone", "socketpair");
   if (c->tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch->sock) < 0)
       return fail(e, "clone", "socketpair");
@@ -329,6 +339,7 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
   close_pair_end(ch->in, 1);
   close_pair_end(ch->sock, 0);
   close_pair_end(ch->init, 0);
+  close_pair_end(ch->idmap, 1);
   /* Exact modes for the nodes and dirs we create; CMD gets 022. */
   umask(0);
 
@@ -377,6 +388,11 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
       _exit(125);
   }
   close_pair_end(ch->sync, 0);
+  if (ch->idmap[0] >= 0) {
+    if (idmap_receive_trees(c, ch->idmap[0], &e) < 0)
+      die_with_struct(&e);
+    close_pair_end(ch->idmap, 0);
+  }
   join_cgroups(c);
 
   /* Our own session: terminal signals of the caller reach the monitor only,
@@ -427,7 +443,7 @@ __attribute__((noreturn)) static void container_init(struct config *c, struct ch
      * effort: an unmapped owner only makes `tty` checks stricter. */
     if (c->uid != 0 || c->gid != 0)
       (void) fchown(slave, c->uid, c->gid);
-    if (pty_make_controlling(slave, &e) < 0 || send_fd(ch->sock[1], master, &e) < 0)
+    if (pty_make_controlling(slave, &e) < 0 || send_fd(ch->sock[1], master, "tty", "the pty master", &e) < 0)
       die_with_struct(&e);
     close(master);
     close_pair_end(ch->sock, 1);
@@ -526,7 +542,7 @@ static void write_exit_file(const char *path, int code, int sig)
 int run_main(struct config *c)
 {
   struct error e = { 0 };
-  struct channels ch = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+  struct channels ch = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
   unsigned long long start;
   int procfd, sigfd, pidfd = -1, master = -1, wstatus, code, sig;
   int clone_flags;
@@ -607,6 +623,7 @@ int run_main(struct config *c)
   close_pair_end(ch.in, 0);
   close_pair_end(ch.sock, 1);
   close_pair_end(ch.init, 1);
+  close_pair_end(ch.idmap, 0);
 
   /* Opened only now, so the child never holds the host's /proc (our mount
    * namespace is the host's whatever we joined). */
@@ -640,6 +657,12 @@ int run_main(struct config *c)
     close(c->userns_block_fd);
     c->userns_block_fd = -1;
   }
+  /* sent before the release: the socket holds them until the child reads */
+  if (ch.idmap[1] >= 0) {
+    if (idmap_send_trees(c, procfd, child_pid, ch.idmap[1], &e) < 0)
+      monitor_fail(&e);
+    close_pair_end(ch.idmap, 1);
+  }
 
   if (write_all(ch.sync[1], "1", 1) < 0) {
     fail(&e, "clone", "release the child");
@@ -653,7 +676,7 @@ int run_main(struct config *c)
   close_pair_end(ch.sync, 1);
 
   if (c->tty) {
-    master = recv_fd(ch.sock[0], &e);
+    master = recv_fd(ch.sock[0], "tty", "the pty master", &e);
     if (master < 0)
       monitor_fail(&e);
     close_pair_end(ch.sock, 0);

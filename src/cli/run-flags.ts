@@ -10,13 +10,14 @@ import { HOST_IMAGE } from '../engine/images.js';
 import { NAMESPACE_TYPES, type ContainerRecord, type ContainerSpec, type NamespaceMode, type NamespaceType } from '../engine/types.js';
 import { RESOURCE_FLAGS, parseResourceFlags } from './resource-flags.js';
 import { SECURITY_FLAGS, parseSecurityFlags } from './security-flags.js';
-import { VOLUME_FLAGS, parseVolumeFlags } from './volume-flags.js';
+import { VOLUME_FLAGS, checkIdmapVolumes, parseVolumeFlags } from './volume-flags.js';
 import { VolumeStore } from '../engine/volumes.js';
 import { allocateLevel, containerLabels, levelOf, parseLabelOpts, selinuxSetting, selinuxState } from '../engine/selinux.js';
 import { checkRelabelable } from '../engine/labels.js';
 import { isRootless } from '../engine/paths.js';
 import { planUserNamespace } from '../engine/rootless.js';
-import { usernsFromFlags } from './userns-flags.js';
+import { defaultUserns, usernsFromFlags } from './userns-flags.js';
+import { readConfig } from '../engine/config.js';
 import { readFileInRoot } from '../engine/read-in-root.js';
 import { LOG_FLAGS, parseLogOpts } from './log-flags.js';
 import { PROCESS_FLAGS, parseProcessFlags, resolveGroupAdd } from './process-flags.js';
@@ -206,7 +207,11 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
     if (v !== undefined) namespaces[n.type] = parseNsMode(n.flag, v, engine);
   }
   const userns = planUserNamespace({
-    userns: usernsFromFlags(str(p, 'userns'), list(p, 'uidmap'), list(p, 'gidmap')),
+    userns: usernsFromFlags(
+      str(p, 'userns') ?? defaultUserns(list(p, 'uidmap').length + list(p, 'gidmap').length > 0, isRootless(), () => readConfig(engine.options.root)),
+      list(p, 'uidmap'),
+      list(p, 'gidmap'),
+    ),
     rootless: isRootless(),
     uid: process.getuid!(),
     gid: process.getgid!(),
@@ -217,6 +222,7 @@ export function buildRunRequest(p: Parsed, engine: Engine): RunRequest {
   });
   for (const w of userns.warnings) process.stderr.write(`warning: ${w}\n`);
   namespaces.user = userns.mode;
+  checkIdmapVolumes(volumes, namespaces.user, isRootless());
   // In another container's user namespace, a new time namespace is made by a
   // fork of the container's first process (native/PROTOCOL.md, --join-ns);
   // in a joined pid namespace that fork would be adopted by that namespace's

@@ -36,6 +36,18 @@ export function parseUsernsFlag(v: string | undefined): Exclude<UsernsChoice, { 
   throw new UserError(`invalid --userns '${v}'`, 125, 'Use host, auto, auto:size=N, keep-id, keep-id:uid=N,gid=N, or container:NAME.');
 }
 
+/**
+ * The --userns a container gets when none is given: containers.conf's
+ * `userns = "auto"` (engine/config.ts) for root, as podman's; none when maps
+ * are given, and never for rootless (its containers are in a user namespace
+ * already). Read only when it can matter, so a run that says --userns reads
+ * no file.
+ */
+export function defaultUserns(mapsGiven: boolean, rootless: boolean, config: () => { userns?: string }): string | undefined {
+  if (mapsGiven || rootless) return undefined;
+  return config().userns === 'auto' ? 'auto' : undefined;
+}
+
 export function parseIdMapFlag(flag: string, value: string): IdMapEntry {
   const m = /^(\d+):(\d+):(\d+)$/.exec(value);
   const e = m ? { container: Number(m[1]), host: Number(m[2]), size: Number(m[3]) } : undefined;

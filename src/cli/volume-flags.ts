@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { list, type FlagSpec, type Parsed } from './args.js';
 import { UserError } from '../common/errors.js';
-import type { VolumeSpec } from '../engine/types.js';
+import type { NamespaceMode, VolumeSpec } from '../engine/types.js';
 import { VOLUME_NAME_HINT, VOLUME_NAME_RE, type VolumeStore } from '../engine/volumes.js';
 
 export const VOLUME_FLAGS: FlagSpec[] = [
@@ -15,13 +15,13 @@ export const VOLUME_FLAGS: FlagSpec[] = [
     short: 'v',
     type: 'list',
     arg: 'SRC:DST[:OPTS]',
-    help: 'bind a host path (absolute or ./relative) or a named volume at DST; OPTS: ro rw z Z U private rprivate',
+    help: 'bind a host path (absolute or ./relative) or a named volume at DST; OPTS: ro rw z Z U idmap private rprivate',
   },
   {
     name: 'mount',
     type: 'list',
     arg: 'type=bind|volume|tmpfs,...',
-    help: 'mount with key=value options: src, dst, ro, relabel=shared|private, U, bind-propagation',
+    help: 'mount with key=value options: src, dst, ro, relabel=shared|private, U, idmap, bind-propagation',
   },
 ];
 
@@ -30,13 +30,21 @@ const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rsla
 /** The helper makes every mount of the container private (recursively); other modes cannot be honoured yet. */
 const SUPPORTED_PROPAGATIONS = ['private', 'rprivate'];
 
-const VOLUME_OPTS_HINT = 'Options are ro, rw, z, Z, U, private, rprivate, separated by commas: -v /src:/dst:ro,Z';
+const VOLUME_OPTS_HINT = 'Options are ro, rw, z, Z, U, idmap, private, rprivate, separated by commas: -v /src:/dst:ro,Z';
 
 interface MountOptions {
   readOnly?: boolean;
   relabel?: 'z' | 'Z';
   chown?: boolean;
+  idmap?: boolean;
   propagation?: string;
+}
+
+/** podman's idmap=uids=...;gids=... names maps of its own; tsbox shows the container's, and only those */
+function idmapOption(value: string | undefined, where: string): true {
+  if (value !== undefined)
+    throw new UserError(`idmap=${value} in ${where}: tsbox idmaps a volume with the container's own maps only`, 125, 'Give plain idmap (host uid N is container uid N there).');
+  return true;
 }
 
 function setOnce<K extends keyof MountOptions>(o: MountOptions, key: K, value: MountOptions[K], what: string, where: string): void {
@@ -62,6 +70,7 @@ function parseVolumeOpts(text: string, where: string): MountOptions {
     if (opt === 'ro' || opt === 'rw') setOnce(o, 'readOnly', opt === 'ro', 'ro and rw', where);
     else if (opt === 'z' || opt === 'Z') setOnce(o, 'relabel', opt, 'z and Z', where);
     else if (opt === 'U') o.chown = true;
+    else if (opt === 'idmap' || opt.startsWith('idmap=')) o.idmap = idmapOption(opt.startsWith('idmap=') ? opt.slice(6) : undefined, where);
     else if (PROPAGATIONS.includes(opt)) setPropagation(o, opt, where);
     else throw new UserError(`unknown volume option '${opt}' in ${where}`, 125, VOLUME_OPTS_HINT);
   }
@@ -107,6 +116,7 @@ function specFrom(src: SourceKind, dst: string, o: MountOptions, ctx: { cwd: str
     readOnly: o.readOnly ?? false,
     relabel: o.relabel ?? ('' as const),
     chown: o.chown ?? false,
+    ...(o.idmap ? { idmap: true } : {}),
     ...(o.propagation ? { propagation: o.propagation } : {}),
   };
   if (src.kind === 'name') return { ...common, source: ctx.store.pathOf(src.name), type: 'volume', name: src.name };
@@ -176,11 +186,14 @@ function parseMount(text: string, ctx: { cwd: string; store: VolumeStore }): Vol
       case 'bind-propagation':
         setPropagation(o, value ?? '', where);
         break;
+      case 'idmap':
+        o.idmap = idmapOption(value, where);
+        break;
       default:
         throw new UserError(
           `unknown --mount option '${key}' in ${where}`,
           125,
-          'Options are type, src, dst, ro, rw, relabel=shared|private, U, bind-propagation=private|rprivate.',
+          'Options are type, src, dst, ro, rw, relabel=shared|private, U, idmap, bind-propagation=private|rprivate.',
         );
     }
   }
@@ -188,8 +201,8 @@ function parseMount(text: string, ctx: { cwd: string; store: VolumeStore }): Vol
   const d = destination(dst, where);
   if (type === 'tmpfs') {
     if (src !== undefined) throw new UserError(`${where}: a tmpfs has no source`, 125, 'Drop src=.');
-    if (o.readOnly || o.relabel || o.chown || o.propagation)
-      throw new UserError(`${where}: a tmpfs takes no ro, relabel, U or propagation option`, 125, 'Give only type=tmpfs,dst=PATH.');
+    if (o.readOnly || o.relabel || o.chown || o.idmap || o.propagation)
+      throw new UserError(`${where}: a tmpfs takes no ro, relabel, U, idmap or propagation option`, 125, 'Give only type=tmpfs,dst=PATH.');
     return { source: '', destination: d, readOnly: false, relabel: '', chown: false, type: 'tmpfs' };
   }
   if (!src) throw new UserError(`${where} has no source`, 125, type === 'volume' ? 'Give src=NAME of a volume.' : 'Give src=PATH on the host.');
@@ -207,6 +220,27 @@ function parseMount(text: string, ctx: { cwd: string; store: VolumeStore }): Vol
  * create host directories); named volumes need not (the engine creates them
  * with VolumeStore.ensure at run).
  */
+/**
+ * :idmap shows a volume through the container's own user namespace: there
+ * must be one, and only root on the host may idmap a mount (the helper
+ * checks again). With :U the chown would give the files owners the idmap
+ * then shows as nobody.
+ */
+export function checkIdmapVolumes(vols: readonly VolumeSpec[], user: NamespaceMode, rootless: boolean): void {
+  const v = vols.find((x) => x.idmap);
+  if (!v) return;
+  const where = `the volume at ${v.destination}`;
+  if (rootless)
+    throw new UserError(`:idmap (${where}) needs root: only a holder of CAP_SYS_ADMIN over the host's filesystem may idmap a mount`, 125, 'Drop :idmap; rootless, --userns=keep-id shows your files as yours.');
+  if (user.kind !== 'private')
+    throw new UserError(
+      `:idmap (${where}) needs a user namespace of the container's own, whose maps it shows; this one ${user.kind === 'host' ? "is the host's" : "is another container's"}`,
+      125,
+      'Add --userns=auto (or --uidmap/--gidmap), or drop :idmap.',
+    );
+  if (v.chown) throw new UserError(`${where}: U and idmap contradict each other (U chowns to the container's host ids, idmap keeps the host's)`, 125, 'Give one of them.');
+}
+
 export function parseVolumeFlags(p: Parsed, ctx: { cwd: string; store: VolumeStore }): VolumeSpec[] {
   const vols = [...list(p, 'volume').map((v) => parseVolume(v, ctx)), ...list(p, 'mount').map((m) => parseMount(m, ctx))];
   const seen = new Map<string, VolumeSpec>();

@@ -26,6 +26,8 @@ export interface AuditMount {
   root: string;
   fsType: string;
   readOnly: boolean;
+  /** an idmapped mount (mountinfo's `idmapped`): its files show their host owners through the container's user namespace */
+  idmapped: boolean;
   /** the host directory or file it shows, when it is one of the host's (a bind); null: the container's own */
   hostPath: string | null;
   /** under a host mount it came with (a recursive bind: -v /:/host brings /host/proc, /host/sys...): said with that one */
@@ -53,6 +55,8 @@ export interface ContainerFacts {
   writableReadonly: string[];
   devices: DeviceAccess | undefined;
   limits: CgroupLimits;
+  /** volumes whose SELinux label (the security.selinux xattr, read now) is not one the container can use */
+  labelMismatches: Array<{ source: string; current: string | null; expected: string | null; relabel: string; mountLabel: string | null }>;
   /** from the record: what the kernel cannot tell */
   config: {
     seccomp: string;
@@ -64,6 +68,8 @@ export interface ContainerFacts {
 export interface AuditContext {
   /** the namespaces a container gets when it shares the host's: tsbox's own (the helper inherits them) */
   hostNs: NsInodes;
+  /** the labels of a container's volumes now (labels.ts; one helper run), for containers that run labeled */
+  volumeLabels(r: ContainerRecord): Array<{ source: string; current: string | null; expected: string | null; agrees: boolean; relabel: string; exists: boolean }>;
 }
 
 /** Host path of a container's mount, or null when no host mount shows the same filesystem and directory. */
@@ -98,14 +104,16 @@ function readText(file: string): string | undefined {
 }
 
 /**
- * Does PATH exist in the container? Only asked for paths whose covering
- * mount is the kernel's own proc or sysfs (the caller checks): every
- * component under it is the kernel's, so the lookup through
- * /proc/PID/root cannot be turned by a symlink the container made.
+ * Does the kernel have PATH (a default masked or read-only path of proc or
+ * sysfs)? Asked of tsbox's own /proc and /sys, not through
+ * /proc/PID/root: the engine follows no path inside a running container
+ * (docs/security.md), and what these trees hold is the kernel's, the same
+ * in every mount of them (the caller checks that the container's covering
+ * mount is proc or sysfs).
  */
-function existsIn(pid: number, p: string): boolean {
+function kernelHas(p: string): boolean {
   try {
-    fs.lstatSync(`/proc/${pid}/root${p}`);
+    fs.lstatSync(p);
     return true;
   } catch {
     return false;
@@ -126,6 +134,7 @@ function mountsOf(text: string, host: readonly MountinfoEntry[]): AuditMount[] {
     root: m.root,
     fsType: m.fsType,
     readOnly: m.mountOptions.includes('ro'),
+    idmapped: m.mountOptions.includes('idmapped'),
     // the container's own proc and sysfs are judged by what they let it write, not as host paths
     hostPath: (m.fsType === 'proc' && m.mountPoint.startsWith('/proc')) || (m.fsType === 'sysfs' && m.mountPoint.startsWith('/sys')) ? null : hostPathOf(m, host),
     submount: false,
@@ -144,15 +153,15 @@ function mountsOf(text: string, host: readonly MountinfoEntry[]): AuditMount[] {
 }
 
 /** Default masks and read-only paths the container gets past, judged from its mount table. */
-function maskGaps(pid: number, mounts: readonly AuditMount[]): { unmasked: string[]; writableReadonly: string[] } {
+function maskGaps(mounts: readonly AuditMount[]): { unmasked: string[]; writableReadonly: string[] } {
   const kernelFs = (p: string) => {
     const c = coveringMount(mounts, p);
     return c !== undefined && (c.fsType === 'proc' || c.fsType === 'sysfs') ? c : undefined;
   };
-  const unmasked = DEFAULT_MASKED_PATHS.filter((p) => !mounts.some((m) => m.mountPoint === p) && kernelFs(p) && existsIn(pid, p));
+  const unmasked = DEFAULT_MASKED_PATHS.filter((p) => !mounts.some((m) => m.mountPoint === p) && kernelFs(p) && kernelHas(p));
   const writableReadonly = DEFAULT_READONLY_PATHS.filter((p) => {
     const c = kernelFs(p);
-    return c !== undefined && !c.readOnly && existsIn(pid, p);
+    return c !== undefined && !c.readOnly && kernelHas(p);
   });
   return { unmasked, writableReadonly };
 }
@@ -180,7 +189,11 @@ export function gatherFacts(records: readonly ContainerRecord[], ctx: AuditConte
       uidMap: maps!.uid,
       gidMap: maps!.gid,
       mounts,
-      ...maskGaps(r.pid, mounts),
+      ...maskGaps(mounts),
+      labelMismatches:
+        r.spec.labels.disabled || !r.spec.volumes.some((v) => v.type !== 'tmpfs')
+          ? []
+          : ctx.volumeLabels(r).filter((v) => v.exists && !v.agrees).map((v) => ({ source: v.source, current: v.current, expected: v.expected, relabel: v.relabel, mountLabel: r.spec.labels.mount ?? null })),
       devices: readDeviceAccess(r.cgroupPaths),
       limits: readCgroupLimits(r.cgroupPaths),
       config: {

@@ -12,8 +12,9 @@
 //
 // Sources: CIS Docker Benchmark v1.6 section 5 ("CIS 5.n"), Kubernetes Pod
 // Security Standards ("PSS baseline" / "PSS restricted"), and tsbox's own.
-// Not checked here: host ports (networking is issue 12), AppArmor/SELinux
-// profiles (this kernel has no LSM that labels processes), volume labels.
+// Not checked here: host ports (not checked until networks, issue 12, land),
+// AppArmor/SELinux process labels (this kernel has no LSM that labels
+// processes; volume labels are xattrs, and are checked).
 import { NAMESPACE_TYPES, type NamespaceType } from '../common/namespaces.js';
 import { DEFAULT_CAPS } from './capabilities.js';
 import { DEFAULT_DEVICE_RULES } from './devices.js';
@@ -311,6 +312,15 @@ export const RULES: readonly Rule[] = [
     check: (input) => hostMounts(input, ['host']),
   },
   {
+    id: 'idmapped-volume',
+    level: 'medium',
+    title: 'a volume idmapped: container root writes there as host root',
+    refs: ['tsbox'],
+    why: "through the idmap container uid N is host uid N on this volume: a set-user-ID file its root leaves there is host root's for whoever runs it on the host",
+    fix: 'drop :idmap where the host does not need its own owners on the files (or mount it :ro)',
+    check: ({ facts: f }) => f.mounts.filter((m) => m.idmapped && !m.readOnly && m.hostPath !== null && !m.submount).map((m) => `${m.hostPath} of the host at ${m.mountPoint} (rw,idmapped in mountinfo)`),
+  },
+  {
     id: 'mount-propagation-shared',
     level: 'medium',
     title: 'shared mount propagation',
@@ -391,6 +401,18 @@ export const RULES: readonly Rule[] = [
     why: "a host device node is the host's hardware or a kernel driver, shared with the host",
     fix: 'remove the --device or --device-cgroup-rule, or narrow it to r',
     check: ({ facts: f }) => (f.devices?.kind === 'list' && !f.devices.rules.some((r) => /^a /.test(r)) ? f.devices.rules.filter((r) => !DEFAULT_DEVICE_RULES.includes(r)).map((r) => `devices.list: ${r}`) : []),
+  },
+  {
+    id: 'volume-label',
+    level: 'medium',
+    title: 'a volume without the label its container needs',
+    refs: ['tsbox'],
+    why: 'where SELinux enforces, the container cannot use the volume; a label another container gave it means that one relabeled it away, or that both share it',
+    fix: 'restart the container (tsbox restart) to relabel it with :z or :Z, or add :z to share it',
+    check: ({ facts: f }) =>
+      f.labelMismatches.map(
+        (v) => `${v.source}: security.selinux is ${v.current ?? 'absent'}, ${v.expected ? `:${v.relabel} gives ${v.expected}` : `which ${v.mountLabel ?? 'its label'} cannot use`}`,
+      ),
   },
   {
     id: 'no-memory-limit',

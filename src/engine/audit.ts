@@ -5,6 +5,7 @@ import { UserError } from '../common/errors.js';
 import { NAMESPACE_TYPES, type NamespaceType } from '../common/namespaces.js';
 import { readNamespaceInodes, type NamespaceView } from '../probe/namespaces.js';
 import { gatherFacts, type ContainerFacts } from './audit-facts.js';
+import { volumeLabelReport } from './labels.js';
 import { auditContainer, gradeOf, type EngineDirs, type Finding } from './audit-rules.js';
 import type { Engine } from './engine.js';
 import type { ContainerRecord } from './types.js';
@@ -43,7 +44,11 @@ export function engineDirs(engine: Engine): EngineDirs {
 export function audit(engine: Engine, records: readonly ContainerRecord[]): ContainerAudit[] {
   const wanted = new Set(records.map((r) => r.id));
   const everyone = engine.list().filter((r) => r.pid > 0);
-  const all = gatherFacts([...everyone, ...records.filter((r) => !everyone.some((e) => e.id === r.id))], { hostNs: readNamespaceInodes('self') });
+  const targets = [...everyone, ...records.filter((r) => !everyone.some((e) => e.id === r.id))];
+  const all = gatherFacts(targets, {
+    hostNs: readNamespaceInodes('self'),
+    volumeLabels: (r) => volumeLabelReport(r, targets, { helper: engine.helperPath }),
+  });
   const dirs = engineDirs(engine);
   return all
     .filter((f) => wanted.has(f.id))

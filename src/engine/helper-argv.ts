@@ -146,6 +146,7 @@ export function helperMountArgs(vols: VolumeSpec[], fdFor: (v: VolumeSpec) => nu
     // the flags refuse colons in destinations; records from disk are checked again here
     if (v.destination.includes(':')) throw new UserError(`cannot mount ${v.source} at ${v.destination}: the destination contains ':'`);
     args.push(v.readOnly ? '--bind-ro-fd' : '--bind-fd', `${fdFor(v)}:${v.destination}`);
+    if (v.idmap) args.push('--idmap', v.destination);
   }
   return args;
 }

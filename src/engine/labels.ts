@@ -477,6 +477,8 @@ export interface VolumeLabelRow {
   expected: string | null;
   /** the container can use the path with its current label */
   agrees: boolean;
+  /** the host path is there */
+  exists: boolean;
   /** other containers mounting the same path (or a parent/child of it), with the label they need there (:z/:Z) or else run with */
   sharedWith: Array<{ name: string; state: string; label: string | null }>;
   warnings: string[];
@@ -519,6 +521,7 @@ export function volumeLabelReport(rec: ContainerRecord, all: ContainerRecord[], 
       current,
       expected,
       agrees,
+      exists,
       sharedWith: sharers(rec, v.source, all),
       warnings,
     });

@@ -46,7 +46,7 @@ export function ociConfig(spec: ContainerSpec, ctx: OciContext): Record<string, 
   }
   for (const v of spec.volumes) {
     if (v.type === 'tmpfs') mounts.push({ destination: v.destination, type: 'tmpfs', source: 'tmpfs', options: v.tmpfsOptions ?? ['nosuid', 'nodev', 'mode=1777'] });
-    else mounts.push({ destination: v.destination, type: 'bind', source: v.source, options: ['rbind', v.readOnly ? 'ro' : 'rw', ...(v.propagation ? [v.propagation] : [])] });
+    else mounts.push({ destination: v.destination, type: 'bind', source: v.source, options: ['rbind', v.readOnly ? 'ro' : 'rw', ...(v.propagation ? [v.propagation] : []), ...(v.idmap ? ['ridmap'] : [])] });
   }
   const namespaces = Object.entries(spec.namespaces)
     .filter(([, m]) => m.kind !== 'host')

@@ -25,6 +25,8 @@ export interface VolumeSpec {
   relabel: '' | 'z' | 'Z';
   chown: boolean;
   propagation?: string;
+  /** :idmap: shown through the container's user namespace (an idmapped mount), so host owners stay as they are */
+  idmap?: boolean;
   /** 'bind' | 'volume' | 'tmpfs' */
   type: 'bind' | 'volume' | 'tmpfs';
   /** named volume name, when type === 'volume' */

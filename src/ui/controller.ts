@@ -4,7 +4,7 @@
 // status line; nothing here may throw into Ink.
 import { errorText } from '../common/errors.js';
 import { matchKey, type Command, type KeyInfo } from './keymap.js';
-import type { ActionKind, ContainerRecord, LogCursor } from './model.js';
+import type { ActionKind, ContainerRecord, LogCursor, Snapshot } from './model.js';
 import { isLive } from './records.js';
 import type { DashboardSource, SnapshotScope } from './source.js';
 import { modeOf, selectedRecord, tableRowsOf, type SortColumn, type UiState } from './state.js';
@@ -19,6 +19,8 @@ export interface ControllerOptions {
   onQuit(): void;
   /** e on a running container: the caller hands the terminal over */
   onExec(r: ContainerRecord): void;
+  /** the first refresh, made and painted before the dashboard loaded (launch.ts): it stands for this controller's first */
+  first?: Snapshot;
 }
 
 export interface Controller {
@@ -133,6 +135,10 @@ export function createController(store: DashboardStore, source: DashboardSource,
   }
 
   let ticks = 0;
+  if (opts.first) {
+    store.dispatch({ type: 'snapshot', snap: opts.first });
+    ticks = 1;
+  }
   /**
    * What this refresh reads besides the container list. With hundreds of
    * containers, reading every container's files every second was most of the

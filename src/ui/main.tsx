@@ -1,53 +1,44 @@
-// `tsbox` / `tsbox dashboard`: take the terminal, draw until q, give it back.
-// Loaded lazily by src/cli/commands/dashboard.ts, so only the dashboard pays
-// for Ink and React; and Ink and React (draw.tsx) load only once the first
-// frame (first-frame.ts), painted from the first container list, is on the
-// screen.
+// `tsbox` / `tsbox dashboard`: draw until q, give the terminal back.
+// Loaded lazily by src/cli/commands/dashboard.ts once launch.ts has taken
+// the terminal and painted the first frame, so only the dashboard pays for
+// the store, the probes, Ink and React; and Ink and React (draw.tsx) load
+// last of all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type tty from 'node:tty';
 import type { Instance } from 'ink';
 import type { EngineOptions } from '../engine/engine.js';
-import { UserError, errorText } from '../common/errors.js';
-import { themeFromEnv } from '../../components/theme.js';
+import { errorText } from '../common/errors.js';
 import { createController } from './controller.js';
-import { paintedFirstFrame } from './first-frame.js';
+import type { DashboardOptions, Launch } from './launch.js';
 import type { ContainerRecord } from './model.js';
 import { createEngineSource, type DashboardSource } from './source.js';
 import { initialState } from './state.js';
 import { createDashboardStore, type DashboardStore } from './store.js';
-import { AltScreen, closeKeyboard, drainKeyboard, installExitHandlers, openKeyboard } from './terminal.js';
+import { closeKeyboard, drainKeyboard, installExitHandlers, openKeyboard } from './terminal.js';
 import { tuneV8ForRefreshes } from './v8-flags.js';
-
-export interface DashboardOptions {
-  intervalMs: number;
-  /** a standing line for the status bar (tsbox demo: how to remove the demo) */
-  notice?: string;
-}
 
 type Handoff = { kind: 'quit' } | { kind: 'exec'; container: ContainerRecord };
 
 /** How long keys are thrown away after a shell returns the terminal. */
 const DRAIN_MS = 50;
 
-export async function runDashboard(engineOptions: EngineOptions, opts: DashboardOptions): Promise<number> {
+export async function runDashboard(engineOptions: EngineOptions, opts: DashboardOptions, launch: Launch): Promise<number> {
   const out = process.stdout;
-  if (!out.isTTY) {
-    throw new UserError('the dashboard draws on a terminal, and stdout is not one', 125, 'Use `tsbox ps` for a list you can pipe.');
-  }
+  const { screen, theme } = launch;
   const source = await createEngineSource(engineOptions);
-  const store = createDashboardStore(initialState(out.columns, out.rows, { notice: opts.notice, intervalMs: opts.intervalMs }));
-  const screen = new AltScreen(out.fd);
-  const theme = themeFromEnv();
+  const { cols, rows } = launch.painted;
+  const store = createDashboardStore(initialState(cols, rows, { notice: opts.notice, intervalMs: opts.intervalMs }));
 
   let handoff: (h: Handoff) => void = () => undefined;
   const controller = createController(store, source, {
     intervalMs: opts.intervalMs,
     onQuit: () => handoff({ kind: 'quit' }),
     onExec: (container) => handoff({ kind: 'exec', container }),
+    first: launch.snapshot,
   });
 
   let ink: Instance | null = null;
-  let keyboard: tty.ReadStream | null = null;
+  let keyboard: tty.ReadStream | null = launch.keyboard;
   let shell: ChildProcess | null = null;
   const restore = () => {
     controller.stop();
@@ -58,6 +49,7 @@ export async function runDashboard(engineOptions: EngineOptions, opts: Dashboard
     keyboard = null;
     screen.leave();
   };
+  launch.handOver();
   const uninstall = installExitHandlers({
     restore,
     deferSignal: (signal) => {
@@ -71,19 +63,10 @@ export async function runDashboard(engineOptions: EngineOptions, opts: Dashboard
   out.on('resize', onResize);
 
   try {
-    screen.enter();
-    // Raw from the start: keys typed before Ink reads them are not echoed
-    // over the first frame.
-    keyboard = openKeyboard();
-    keyboard.setRawMode(true);
-    // The first frame: the first refresh reads the container list alone, and
-    // its rows are painted here, as Ink will paint them.
-    controller.tick();
-    const painted = store.getState();
-    out.write(paintedFirstFrame(painted, theme));
+    // A resize since the launch painted: Ink's frame will not cover the painted one.
+    onResize();
     const { drawDashboard } = await import('./draw.js');
-    // A resize while Ink loaded: its frame will not cover the painted one.
-    if (store.getState() !== painted) screen.clear();
+    if (out.columns !== cols || out.rows !== rows) screen.clear();
     for (;;) {
       keyboard ??= openKeyboard();
       const next = new Promise<Handoff>((resolve) => (handoff = resolve));

@@ -9,6 +9,7 @@
 import os from 'node:os';
 import { visible } from '../common/visible.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
+import { listSnapshot } from './launch.js';
 import type { EngineWarning } from '../engine/events.js';
 import { errorText } from '../common/errors.js';
 import { parseLogLine } from '../common/cri-log.js';
@@ -16,7 +17,7 @@ import { readLog } from '../engine/logfile.js';
 import { volumeLabelReport } from '../engine/labels.js';
 import { readSubIds } from '../engine/subid.js';
 import { readIdMaps, toContainer, toHost } from '../probe/idmap.js';
-import { classifyNamespaces, compactNsColumn, NS_LEGEND } from '../probe/namespaces.js';
+import { classifyNamespaces, compactNsColumn } from '../probe/namespaces.js';
 import { readDeviceAccess } from '../probe/devices.js';
 import { readProcessSecurity } from '../probe/process.js';
 import { sweepStats } from '../probe/stats.js';
@@ -110,19 +111,12 @@ class EngineSource implements DashboardSource {
   constructor(private readonly engine: Engine) {}
 
   snapshot(scope?: SnapshotScope): Snapshot {
-    const at = Date.now();
-    const nsLegend = NS_LEGEND;
-    let list: ContainerRecord[];
-    try {
-      list = this.engine.list({ all: true });
-    } catch (e) {
-      const reason = errorText(e);
-      return { at, containers: na(reason), stats: na(reason), namespaces: na(reason), nsColumn: {}, nsLegend };
-    }
-    const live = list.filter((r) => isLive(r) && r.pid > 0);
+    const first = listSnapshot(this.engine);
+    if (!first.containers.ok) return first;
+    const live = first.containers.value.filter((r) => isLive(r) && r.pid > 0);
     const stats = this.sweep(live, scope);
-    if (scope && !scope.namespaces) return { at, containers: ok(list), stats, namespaces: na('not read yet'), nsColumn: {}, nsLegend };
-    return { at, containers: ok(list), stats, namespaces: this.classify(live), nsColumn: this.nsColumn, nsLegend };
+    if (scope && !scope.namespaces) return { ...first, stats };
+    return { ...first, stats, namespaces: this.classify(live), nsColumn: this.nsColumn };
   }
 
   private sweep(live: ContainerRecord[], scope: SnapshotScope | undefined): Avail<Record<string, ContainerStats>> {

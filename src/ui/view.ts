@@ -86,7 +86,7 @@ export function rowCells(s: UiState, r: ContainerRecord, w: ColumnWidths): Cells
   return {
     name: fit(r.name, w.name),
     image: fit(imageName(r), w.image),
-    // a running action shows in place of the state: "stopping…"
+    // a running action shows in place of the state: "stopping..." (with an ellipsis)
     state: fit(pending ? `${pending.split(' ')[0]}…` : stateLabel(r), w.state),
     uptime: fit(up === null ? '-' : formatDuration(up), w.uptime, true),
     cpu: fit(st ? formatPercent(st.cpuPercent) : '-', w.cpu, true),

@@ -8,6 +8,7 @@
 // no_new_privs) is reported as the kernel sees it, not as configured.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
@@ -273,4 +274,19 @@ test('a mount the container makes shared itself propagates to no host mount, and
   while (!fs.existsSync(`/proc/${pid}/root/tmp/ready`) && Date.now() - start < 10000) await new Promise((r) => setTimeout(r, 50));
   assert.match(fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8'), / \/tmp rw,[^ ]* shared:\d+ /, 'the container made it shared');
   assert.ok(!auditOf('selfshared').findings.some((f) => f.id === 'mount-propagation-shared'));
+});
+
+test("a volume whose label is no longer its container's (another relabeled it) is found from its xattr", { skip }, () => {
+  const dir = path.join(work, 'labeled');
+  fs.mkdirSync(dir);
+  const r = tsbox(root, ['--selinux', 'on', 'run', '-d', '--name', 'lab', '-v', `${dir}:/d:Z`, 'bb', 'sleep', '1000']);
+  assert.equal(r.code, 0, r.stderr);
+  const xattr = () => execFileSync('getfattr', ['--only-values', '-n', 'security.selinux', dir], { encoding: 'utf8' }).replace(/\0$/, '');
+  const mine = xattr();
+  assert.match(mine, /container_file_t:s0:c\d+,c\d+$/, 'the precondition: :Z gave it the container\'s label');
+  assert.ok(!auditOf('lab').findings.some((f) => f.id === 'volume-label'));
+  const other = mine.replace(/s0:c\d+,c\d+$/, 's0:c1022,c1023');
+  execFileSync('setfattr', ['-n', 'security.selinux', '-v', other, dir]);
+  assert.deepEqual(finding(auditOf('lab'), 'volume-label').evidence, [`${dir}: security.selinux is ${other}, :Z gives ${mine}`]);
+  ok(['rm', '-f', 'lab']);
 });

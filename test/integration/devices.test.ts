@@ -87,3 +87,29 @@ test('inspect shows the allowlist in the OCI config', { skip: notRoot }, () => {
     tsbox(root, ['rm', '-f', 'oci-limited', 'oci-privileged']);
   }
 });
+
+test('on cgroup v2 alone, a --device node is usable through the BPF program (with the access asked for) and one not added gets EPERM', { skip: notRoot || (!layout.v2Root && 'no cgroup v2 hierarchy') }, () => {
+  const hide = layout.v1.devices ? `umount ${layout.v1.devices} && ` : '';
+  const probe = [
+    'mknod /dev/loop-x b 7 0 || exit 9',
+    'dd if=/dev/lc of=/dev/null count=0 2>&1 && echo "lc read"',
+    '(: > /dev/lc) 2>&1 && echo "lc written"',
+    'dd if=/dev/loop-x of=/dev/null count=0 2>&1 && echo "loop open"',
+    'true',
+  ].join('\n');
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', '--cap-add', 'MKNOD',
+    '--device', '/dev/loop-control:/dev/lc:r', 'host', 'sh', '-c', probe], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = r.stdout;
+  assert.match(out, /^lc read$/m, out);
+  assert.doesNotMatch(out, /lc written/, out);
+  assert.match(out, /lc.*Operation not permitted/, `r only: writing is the program's EPERM: ${out}`);
+  assert.doesNotMatch(out, /loop open/, out);
+  assert.match(out, /loop-x.*Operation not permitted/, `EPERM from the program: ${out}`);
+  // the precondition: in the same private view, with no allowlist (--privileged), the same nodes open
+  const priv = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', '--privileged',
+    '--device', '/dev/loop-control:/dev/lc:r', 'host', 'sh', '-c', probe], { encoding: 'utf8' });
+  assert.equal(priv.status, 0, priv.stderr);
+  assert.match(priv.stdout, /^lc written$/m, priv.stdout);
+  assert.match(priv.stdout, /^loop open$/m, priv.stdout);
+});

@@ -393,6 +393,15 @@ test('tsbox-helper', { skip }, async (t) => {
       assert.equal(r.code, 125);
       assert.match(String(r.status.find((l) => 'error' in l)?.error), /--device-rule needs a cgroup v2/);
 
+      // --idmap: only a bind given before it, and only with a user namespace of the container's own
+      r = await runAttached(['--rootfs', f.rootfs, '--idmap', '/nowhere', '--', 'true']);
+      assert.equal(r.code, 125);
+      assert.match(String(r.status.find((l) => 'error' in l)?.error), /--idmap `\/nowhere`: names no --bind/);
+      r = await runAttached(['--rootfs', f.rootfs, '--bind-ro', `${f.dir}:/d`, '--idmap', '/d', PATH_ENV, '--', 'true']);
+      assert.equal(r.code, 125);
+      assert.match(String(r.status.find((l) => 'error' in l)?.error), /--idmap needs a user namespace of the container's own/);
+      assert.ok(!r.status.some((l) => 'pid' in l), 'refused before the clone');
+
       // a failing step after clone: the child is killed and reaped, 125
       r = await runAttached(['--rootfs', f.rootfs, '--cwd', '/does/not/exist', PATH_ENV, '--', 'true']);
       assert.equal(r.code, 125);

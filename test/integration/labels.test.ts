@@ -260,6 +260,7 @@ test('volumeLabelReport: current and needed labels, agreement, who else mounts i
     current: a.spec.labels.mount,
     expected: a.spec.labels.mount,
     agrees: true,
+    exists: true,
     sharedWith: [{ name: 'thief', state: 'running', label: b.spec.labels.mount }],
     warnings: [],
   });

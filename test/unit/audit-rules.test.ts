@@ -13,7 +13,7 @@ import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
 const DIRS: EngineDirs = { data: '/var/lib/tsbox', run: '/run/tsbox', containers: '/var/lib/tsbox/containers', volumes: '/var/lib/tsbox/volumes', images: '/var/lib/tsbox/images' };
 
 function mount(mountPoint: string, extra: Partial<AuditMount> = {}): AuditMount {
-  return { mountPoint, root: '/', fsType: 'ext4', readOnly: false, hostPath: null, submount: false, shared: null, hostPeer: null, ...extra };
+  return { mountPoint, root: '/', fsType: 'ext4', readOnly: false, idmapped: false, hostPath: null, submount: false, shared: null, hostPeer: null, ...extra };
 }
 
 /** A strict container (no findings) to change one fact of. */
@@ -30,6 +30,7 @@ function facts(over: Partial<ContainerFacts> = {}): ContainerFacts {
     mounts: [mount('/', { readOnly: true, hostPath: '/var/lib/tsbox/containers/c1/rootfs' }), mount('/proc', { fsType: 'proc' }), mount('/proc/sys', { fsType: 'proc', readOnly: true }), mount('/sys', { fsType: 'sysfs', readOnly: true })],
     unmasked: [],
     writableReadonly: [],
+    labelMismatches: [],
     devices: { kind: 'list', rules: ['c 1:3 rwm'] },
     limits: { memory: { value: 1e8, file: 'm', text: '100000000' }, cpu: { value: 1, file: 'c', text: '100000' }, pids: { value: 100, file: 'p', text: '100' } },
     config: { seccomp: 'default', privateLabelSources: [] },
@@ -117,4 +118,12 @@ test('host paths from mountinfo: the longest host mount of the same device whose
   const ms = [mount('/'), mount('/proc'), mount('/proc/sys')];
   assert.equal(coveringMount(ms, '/proc/sys/kernel')?.mountPoint, '/proc/sys');
   assert.equal(coveringMount(ms, '/procfoo')?.mountPoint, '/');
+});
+
+test('an idmapped volume: rw is a finding (container root writes host root there), ro is not; a volume label the container cannot use', () => {
+  const vol = (over: Partial<AuditMount>) => mount('/data', { hostPath: '/var/lib/tsbox/volumes/v/_data', idmapped: true, ...over });
+  assert.deepEqual(run(facts({ mounts: [...facts().mounts, vol({})] })).find((x) => x.id === 'idmapped-volume')?.evidence, ['/var/lib/tsbox/volumes/v/_data of the host at /data (rw,idmapped in mountinfo)']);
+  assert.deepEqual(ids(facts({ mounts: [...facts().mounts, vol({ readOnly: true })] })), []);
+  const lab = facts({ labelMismatches: [{ source: '/srv/d', current: 'system_u:object_r:container_file_t:s0:c1,c2', expected: 'system_u:object_r:container_file_t:s0:c3,c4', relabel: 'Z', mountLabel: null }] });
+  assert.deepEqual(run(lab).find((x) => x.id === 'volume-label')?.evidence, ['/srv/d: security.selinux is system_u:object_r:container_file_t:s0:c1,c2, :Z gives system_u:object_r:container_file_t:s0:c3,c4']);
 });

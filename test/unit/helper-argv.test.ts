@@ -209,7 +209,7 @@ test('every run and exec option PROTOCOL.md lists is emitted by some plan, or le
   const emitted = (argvs: string[][], sub: 'run' | 'exec', table: Map<string, boolean>) => new Set(argvs.flatMap((a) => [...walk(a, sub, table).seen.keys()]));
   const joinedNs = { ...spec().namespaces, net: { kind: 'container', container: 'other' } } as ContainerSpec['namespaces'];
   const runs = [
-    runArgv(plan({ spec: spec({ volumes: [vol('/a'), vol('/b', { readOnly: true }), { ...vol('/t'), source: '', type: 'tmpfs' }] }) })).args,
+    runArgv(plan({ spec: spec({ volumes: [vol('/a'), vol('/b', { readOnly: true }), vol('/i', { idmap: true }), { ...vol('/t'), source: '', type: 'tmpfs' }] }) })).args,
     runArgv(plan({ spec: spec({ namespaces: joinedNs }), joined: { net: 1 }, rootfs: { rootfs: '/r', overlay: { lower: '/l', upper: '/u', work: '/w' }, binds: [] } })).args,
     // the knobs of issue 13
     runArgv(

@@ -17,6 +17,8 @@ interface Rule {
   imports: Layer[];
   /** layers it may reach only through a dynamic import() of one module, and which */
   dynamic?: Partial<Record<Layer, string[]>>;
+  /** single modules of other layers it may import statically, and why (in RULES) */
+  entries?: Partial<Record<Layer, string[]>>;
   /** npm packages it may import */
   packages: string[];
   /** Node built-ins it may not import */
@@ -39,10 +41,13 @@ const RULES: Record<Layer, Rule> = {
     packages: ['ink', 'react', '@alcalzone/ink-table'],
     noBuiltins: /^node:(fs|child_process|net|os|process|worker_threads|dgram|http|https|tty)$/,
   },
-  // a client of the engine: flags in, text out; the dashboard only on demand
+  // a client of the engine: flags in, text out; the dashboard only on demand,
+  // but its launch (the terminal taken, the first frame painted) from the
+  // CLI's own bundle, which runs from a V8 code cache
   'src/cli': {
     imports: ['src/common', 'src/probe', 'src/engine', 'src/cli'],
     dynamic: { 'src/ui': ['src/ui/main.tsx'] },
+    entries: { 'src/ui': ['src/ui/launch.ts'] },
     packages: ['execa'],
   },
 };
@@ -108,6 +113,7 @@ function violation(ref: ImportRef): string | undefined {
   if (rule.imports.includes(to)) return undefined;
   const entries = rule.dynamic?.[to];
   if (entries && ref.dynamic && entries.includes(target)) return undefined;
+  if (rule.entries?.[to]?.includes(target)) return undefined;
   const also = rule.dynamic ? `, or through import() ${Object.values(rule.dynamic).flat().join(', ')}` : '';
   return `${where} (${target}): ${from} may import only ${rule.imports.join(', ')}${also}`;
 }

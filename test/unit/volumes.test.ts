@@ -9,7 +9,7 @@ import { parseArgs } from '../../src/cli/args.js';
 import { UserError } from '../../src/common/errors.js';
 import { refuseProtectedPath } from '../../src/engine/host-paths.js';
 import { resolvePaths } from '../../src/engine/paths.js';
-import { parseVolumeFlags, VOLUME_FLAGS } from '../../src/cli/volume-flags.js';
+import { checkIdmapVolumes, parseVolumeFlags, VOLUME_FLAGS } from '../../src/cli/volume-flags.js';
 import { helperMountArgs } from '../../src/engine/helper-argv.js';
 import { VolumeStore } from '../../src/engine/volumes.js';
 import type { VolumeSpec } from '../../src/engine/types.js';
@@ -81,6 +81,23 @@ test('-v errors say what is wrong and what to do', (t) => {
   throwsUser(() => parse(['-v', `${dir}/src:/`]), /over the container's root/);
   throwsUser(() => parse(['-v', ':/data']), /has no source/);
   throwsUser(() => parse(['-v', 'bad name:/data']), /neither a path nor a volume name/);
+});
+
+test(':idmap: parsed from -v and --mount; refused rootless, without a user namespace of its own, with U', (t) => {
+  const { dir, parse } = setup(t);
+  const [v, m] = parse(['-v', `${dir}/src:/a:idmap,ro`, '--mount', `type=bind,src=${dir}/src,dst=/b,idmap`]);
+  assert.equal(v.idmap, true);
+  assert.equal(v.readOnly, true);
+  assert.equal(m.idmap, true);
+  assert.equal(parse(['-v', `${dir}/src:/c`])[0].idmap, undefined, 'never without being asked');
+  throwsUser(() => parse(['-v', `${dir}/src:/a:idmap=uids=0-1-1`]), /own maps only/, /plain idmap/);
+  checkIdmapVolumes([v], { kind: 'private' }, false);
+  throwsUser(() => checkIdmapVolumes([v], { kind: 'private' }, true), /needs root/, /keep-id/);
+  throwsUser(() => checkIdmapVolumes([v], { kind: 'host' }, false), /is the host's/, /--userns=auto/);
+  throwsUser(() => checkIdmapVolumes([v], { kind: 'container', container: 'x' }, false), /another container's/);
+  throwsUser(() => checkIdmapVolumes([{ ...v, chown: true }], { kind: 'private' }, false), /U and idmap/);
+  const [plain] = parse(['-v', `${dir}/src:/c`]);
+  checkIdmapVolumes([plain], { kind: 'host' }, true);
 });
 
 test('--mount: bind, volume, tmpfs', (t) => {

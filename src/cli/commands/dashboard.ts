@@ -3,6 +3,8 @@
 import type { Command } from '../command.js';
 import { str } from '../args.js';
 import { UserError } from '../../common/errors.js';
+import type { EngineOptions } from '../../engine/engine.js';
+import { launchDashboard, type DashboardOptions } from '../../ui/launch.js';
 
 /** Refreshing faster than this costs CPU for nothing a person can see. */
 const MIN_INTERVAL_MS = 100;
@@ -18,11 +20,26 @@ export function parseInterval(v: string | undefined): number {
 }
 
 /**
+ * The dashboard, to its end: launch.ts takes the terminal and paints the
+ * first frame from this bundle, then the rest loads and carries on.
+ */
+export async function openDashboard(g: EngineOptions, opts: DashboardOptions): Promise<number> {
+  const launch = launchDashboard(g, opts);
+  try {
+    const { runDashboard } = await loadDashboard();
+    return await runDashboard(g, opts, launch);
+  } finally {
+    // the terminal back also when the dashboard failed to load
+    launch.restore();
+  }
+}
+
+/**
  * Load the dashboard. React picks its build when first imported: the
  * production one does the same work with fewer checks (a frame costs about a
  * quarter less), so it is chosen unless the user asked otherwise.
  */
-export async function loadDashboard(): Promise<typeof import('../../ui/main.js')> {
+async function loadDashboard(): Promise<typeof import('../../ui/main.js')> {
   process.env.NODE_ENV ??= 'production';
   // Ink reads CI from the environment at import and then writes only the
   // last frame, at exit. The dashboard draws on a real terminal (main.tsx
@@ -42,8 +59,6 @@ export const dashboard: Command = {
   usage: 'tsbox [dashboard] [--interval DURATION]',
   flags: DASHBOARD_FLAGS,
   async run(p, g) {
-    const intervalMs = parseInterval(str(p, 'interval'));
-    const { runDashboard } = await loadDashboard();
-    return runDashboard(g, { intervalMs });
+    return openDashboard(g, { intervalMs: parseInterval(str(p, 'interval')) });
   },
 };

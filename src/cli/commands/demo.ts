@@ -1,14 +1,15 @@
 // tsbox demo: a few containers that show what the dashboard shows, then the
 // dashboard. One with limits, one sharing the first one's network and IPC
-// namespaces, one with a volume. `tsbox demo --clean` removes them all.
+// namespaces, one with a volume, one in a user namespace of its own. `tsbox demo --clean` removes them all.
 import type { Command } from '../command.js';
 import { bool, str } from '../args.js';
 import type { Engine } from '../../engine/engine.js';
 import { openEngine } from '../open-engine.js';
 import { UserError, errorText } from '../../common/errors.js';
 import { VolumeStore } from '../../engine/volumes.js';
+import { isRootless } from '../../engine/paths.js';
 import { runFlagsToCreateOptions } from '../run-flags.js';
-import { DASHBOARD_FLAGS, loadDashboard, parseInterval } from './dashboard.js';
+import { DASHBOARD_FLAGS, openDashboard, parseInterval } from './dashboard.js';
 import { print } from '../output.js';
 
 export const DEMO_VOLUME = 'demo-data';
@@ -40,6 +41,15 @@ export const DEMO_CONTAINERS: Array<{ name: string; argv: string[] }> = [
       'host', 'sh', '-c', 'while :; do date >> /data/visits; echo "$(wc -l < /data/visits) visits recorded"; sleep 3; done',
     ],
   },
+  {
+    // container root is not host root: the Users tab shows a real map; tsbox audit grades it B (only the host image's binaries)
+    name: 'demo-mapped',
+    argv: [
+      '--name', 'demo-mapped', '--userns=auto', '--user', '1000:1000', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
+      '--read-only', '--memory', '32m', '--cpus', '0.5', '--pids-limit', '20',
+      'host', 'sh', '-c', 'while :; do echo "uid $(id -u), nothing of the host\'s"; sleep 4; done',
+    ],
+  },
 ];
 
 export const CLEAN_COMMAND = 'tsbox demo --clean';
@@ -51,7 +61,8 @@ function exists(engine: Engine, name: string): boolean {
 async function up(engine: Engine): Promise<void> {
   for (const d of DEMO_CONTAINERS) {
     if (!exists(engine, d.name)) {
-      const req = runFlagsToCreateOptions(d.argv, engine);
+      // rootless, every container is in the user's own user namespace already
+      const req = runFlagsToCreateOptions(isRootless() ? d.argv.filter((a) => a !== '--userns=auto') : d.argv, engine);
       await engine.create({ name: req.name, spec: req.spec });
     }
     const rec = engine.get(d.name);
@@ -107,8 +118,7 @@ export const demo: Command = {
       print(`started ${names}\nremove them with: ${CLEAN_COMMAND}\n`);
       return 0;
     }
-    const { runDashboard } = await loadDashboard();
-    const code = await runDashboard(g, { intervalMs, notice: `demo: ${names} are running. Remove them with: ${CLEAN_COMMAND}` });
+    const code = await openDashboard(g, { intervalMs, notice: `demo: ${names} are running. Remove them with: ${CLEAN_COMMAND}` });
     // Said again on the normal screen, where it stays after the dashboard is gone.
     print(`The demo containers keep running. Remove them with: ${CLEAN_COMMAND}\n`);
     return code;

@@ -11,6 +11,7 @@ import { isRootless } from '../../engine/paths.js';
 import { nativeDir } from '../../engine/helper.js';
 import { KERNEL_FLOOR, meetsKernelFloor } from '../../engine/kernel.js';
 import { lockMethod, spawnMethod } from '../../engine/spawn.js';
+import { readConfig } from '../../engine/config.js';
 import { formatFlag, json } from '../format.js';
 import { str } from '../args.js';
 import { print } from '../output.js';
@@ -43,6 +44,21 @@ function deviceControl(layout: ReturnType<typeof detectLayout>): string {
   return 'none: no devices cgroup and no cgroup v2';
 }
 
+/** Which user namespace root's containers get by default, where that is set, and what to do when it is the host's. */
+function usernsDefault(engineRoot: string | undefined): Record<string, unknown> {
+  if (isRootless()) return { default: 'your own (rootless): container root is your uid' };
+  const conf = readConfig(engineRoot);
+  if (conf.userns === 'auto') return { default: 'auto (a uid range of its own per container)', config: conf.file };
+  return {
+    default: 'host: container root is host root',
+    config: conf.file,
+    advice:
+      `set userns = "auto" under [containers] in ${conf.file}, as podman's containers.conf, or run with --userns=auto: each container then gets a ` +
+      "range of its own (from /etc/subuid's \"containers\" entry, else 2147483648 and up), and `tsbox audit` stops reporting root-is-host-root. " +
+      'Host directories mounted with -v show as nobody to it unless their owners are in its range: add :idmap (-v /dir:/dir:idmap) and it sees and writes them with their host owners.',
+  };
+}
+
 export function hostInfo(engineRoot?: string): Record<string, unknown> {
   const engine = Engine.open({ root: engineRoot });
   const layout = detectLayout();
@@ -58,7 +74,11 @@ export function hostInfo(engineRoot?: string): Record<string, unknown> {
       rootless: isRootless(),
       cgroups: { layout: layout.kind, v1: layout.v1, v2Root: layout.v2Root ?? null, v2Controllers: layout.v2Controllers },
       namespaces: Object.fromEntries(NAMESPACE_TYPES.map((t) => [t, fs.existsSync(`/proc/self/ns/${t}`)])),
-      userNamespaces: { maxUserNamespaces: Number(readOr('/proc/sys/user/max_user_namespaces', '0')), unprivilegedClone: readOr('/proc/sys/kernel/unprivileged_userns_clone', 'n/a') },
+      userNamespaces: {
+        maxUserNamespaces: Number(readOr('/proc/sys/user/max_user_namespaces', '0')),
+        unprivilegedClone: readOr('/proc/sys/kernel/unprivileged_userns_clone', 'n/a'),
+        containers: usernsDefault(engineRoot),
+      },
       seccomp: seccompAvail,
       selinux: { kernel: fs.existsSync('/sys/fs/selinux/enforce'), enforcing: sel.enforcing, labeling: sel.labeling, note: sel.note },
       newuidmap: mapTool('newuidmap'),
