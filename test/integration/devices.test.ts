@@ -97,9 +97,9 @@ test('on cgroup v2 alone, a --device node is usable through the BPF program (wit
     'dd if=/dev/loop-x of=/dev/null count=0 2>&1 && echo "loop open"',
     'true',
   ].join('\n');
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', '--cap-add', 'MKNOD',
-    '--device', '/dev/loop-control:/dev/lc:r', 'host', 'sh', '-c', probe], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  const r = attempt('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', '--cap-add', 'MKNOD',
+    '--device', '/dev/loop-control:/dev/lc:r', 'host', 'sh', '-c', probe]);
+  assert.equal(r.exitCode, 0, r.stderr);
   const out = r.stdout;
   assert.match(out, /^lc read$/m, out);
   assert.doesNotMatch(out, /lc written/, out);
@@ -107,9 +107,9 @@ test('on cgroup v2 alone, a --device node is usable through the BPF program (wit
   assert.doesNotMatch(out, /loop open/, out);
   assert.match(out, /loop-x.*Operation not permitted/, `EPERM from the program: ${out}`);
   // the precondition: in the same private view, with no allowlist (--privileged), the same nodes open
-  const priv = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', '--privileged',
-    '--device', '/dev/loop-control:/dev/lc:r', 'host', 'sh', '-c', probe], { encoding: 'utf8' });
-  assert.equal(priv.status, 0, priv.stderr);
+  const priv = attempt('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', '--privileged',
+    '--device', '/dev/loop-control:/dev/lc:r', 'host', 'sh', '-c', probe]);
+  assert.equal(priv.exitCode, 0, priv.stderr);
   assert.match(priv.stdout, /^lc written$/m, priv.stdout);
   assert.match(priv.stdout, /^loop open$/m, priv.stdout);
 });
