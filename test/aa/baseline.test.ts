@@ -4,7 +4,6 @@
 // containers of the run's roots, short-lived ones too, and no others.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { cleanupRoot, makeRoot, tsbox, tsboxAsync } from '../lib/cli.js';
 import { RUN, recordedIds } from '../lib/suite-run.js';
 import { until } from '../lib/wait.js';
+import { start } from '../lib/programs.js';
 
 const RECORDER = fileURLToPath(new URL('../lib/cgroup-recorder.js', import.meta.url));
 const skip = process.getuid?.() !== 0 ? 'needs root (as the suite does)' : false;
@@ -19,7 +19,7 @@ const skip = process.getuid?.() !== 0 ? 'needs root (as the suite does)' : false
 test('start recording what this run makes', { skip }, async () => {
   fs.rmSync(RUN.dir, { recursive: true, force: true }); // an earlier run's, under the same pid
   fs.mkdirSync(RUN.dir, { mode: 0o700 });
-  const recorder = spawn(process.execPath, [RECORDER, RUN.dir, String(process.ppid)], { detached: true, stdio: 'ignore' });
+  const recorder = start(process.execPath, [RECORDER, RUN.dir, String(process.ppid)], { detached: true, stdio: 'ignore' });
   recorder.unref();
   fs.writeFileSync(RUN.recorderPid, `${recorder.pid}\n`);
   await until('the cgroup recorder to watch', () => fs.existsSync(RUN.recorderReady));

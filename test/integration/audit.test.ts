@@ -8,11 +8,11 @@
 // no_new_privs) is reported as the kernel sees it, not as configured.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
 import { makeBusyboxRootfs, removeTree, tmpdir } from '../lib/busybox.js';
+import { run } from '../lib/programs.js';
 
 const skip = process.getuid?.() !== 0 && 'needs root';
 const root = makeRoot('tsbox-audit-');
@@ -281,12 +281,12 @@ test("a volume whose label is no longer its container's (another relabeled it) i
   fs.mkdirSync(dir);
   const r = tsbox(root, ['--selinux', 'on', 'run', '-d', '--name', 'lab', '-v', `${dir}:/d:Z`, 'bb', 'sleep', '1000']);
   assert.equal(r.code, 0, r.stderr);
-  const xattr = () => execFileSync('getfattr', ['--only-values', '-n', 'security.selinux', dir], { encoding: 'utf8' }).replace(/\0$/, '');
+  const xattr = () => run('getfattr', ['--only-values', '-n', 'security.selinux', dir]).replace(/\0$/, '');
   const mine = xattr();
   assert.match(mine, /container_file_t:s0:c\d+,c\d+$/, 'the precondition: :Z gave it the container\'s label');
   assert.ok(!auditOf('lab').findings.some((f) => f.id === 'volume-label'));
   const other = mine.replace(/s0:c\d+,c\d+$/, 's0:c1022,c1023');
-  execFileSync('setfattr', ['-n', 'security.selinux', '-v', other, dir]);
+  run('setfattr', ['-n', 'security.selinux', '-v', other, dir]);
   assert.deepEqual(finding(auditOf('lab'), 'volume-label').evidence, [`${dir}: security.selinux is ${other}, :Z gives ${mine}`]);
   ok(['rm', '-f', 'lab']);
 });

@@ -7,7 +7,6 @@
 // removed at the end, also when a test fails.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +23,7 @@ import { UserError } from '../../src/common/errors.js';
 import { sweepStats } from '../../src/probe/stats.js';
 import type { ResourceLimits } from '../../src/engine/types.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
+import { attempt, run, start, type Started } from '../lib/programs.js';
 
 const layout = detectLayout();
 const V1_USED = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'blkio', 'freezer', 'devices'];
@@ -38,7 +38,7 @@ const PARENT = `tsbox-test-${process.pid}`;
 const MiB = 1024 * 1024;
 const mounts = () => [...new Set([...Object.values(layout.v1), ...(layout.v2Root ? [layout.v2Root] : [])])];
 const created = new Map<string, string[]>();
-const children: ChildProcess[] = [];
+const children: Started[] = [];
 const scratch = tempDir('tsbox-cg-');
 for (const m of mounts()) notePath(path.join(m, PARENT));
 
@@ -69,7 +69,7 @@ const read = (file: string) => fs.readFileSync(file, 'utf8').trim();
 const procs = (dir: string) => read(path.join(dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
 
 interface Run {
-  child: ChildProcess;
+  child: Started;
   pid: number;
   out: () => string;
   err: () => string;
@@ -78,7 +78,7 @@ interface Run {
 
 /** Run CMD inside the cgroups: a shell joins each one, then execs CMD (what the helper does with --cgroup). */
 async function runIn(paths: string[], cmd: string[], opts: { cwd?: string } = {}): Promise<Run> {
-  const child = spawn('sh', ['-c', 'for d in $TSBOX_CG; do echo $$ > "$d/cgroup.procs" || exit 99; done; exec "$@"', 'sh', ...cmd], {
+  const child = start('sh', ['-c', 'for d in $TSBOX_CG; do echo $$ > "$d/cgroup.procs" || exit 99; done; exec "$@"', 'sh', ...cmd], {
     env: { ...process.env, TSBOX_CG: paths.join(' ') },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: opts.cwd,
@@ -201,7 +201,7 @@ test('--pids-limit 10: forks fail with EAGAIN at the limit, the host can still f
   assert.equal(s.pids, 10);
   assert.equal(s.pidsLimit, 10);
 
-  assert.equal(spawnSync('true').status, 0, 'the host forks fine');
+  assert.equal(attempt('true').exitCode, 0, 'the host forks fine');
   killAll(paths, 'SIGKILL');
   assert.equal((await r.exit).signal, 'SIGKILL');
   await until('every child gone', () => procs(pidsDir).length === 0);
@@ -269,7 +269,7 @@ test('stats agree with the cgroup and /proc files', { skip }, async () => {
   const r = await runIn(paths, ['sh', '-c', script], { cwd: data });
   await until('ready', () => r.out().includes('ready'));
   const mem = dirOf(paths, 'memory');
-  const awk = (prog: string, file: string) => Number(spawnSync('awk', [prog, file], { encoding: 'utf8' }).stdout.trim());
+  const awk = (prog: string, file: string) => Number(run('awk', [prog, file]).trim());
 
   const cpuBefore = Number(read(`${dirOf(paths, 'cpuacct')}/cpuacct.usage`));
   const s = sweepStats([{ id: 'stats', pid: r.pid, cgroupPaths: paths }]).get('stats')!;

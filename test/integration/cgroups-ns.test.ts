@@ -13,7 +13,6 @@
 // that copy reports what it saw as JSON and the test here checks it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +24,7 @@ import { removeContainerCgroups } from '../../src/engine/cgroups/remove.js';
 import { validateLimits } from '../../src/engine/cgroups/validate.js';
 import { sweepStats } from '../../src/probe/stats.js';
 import { errorText } from '../../src/common/errors.js';
+import { attempt, canRun, howItEnded, start, type Started } from '../lib/programs.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROLE = process.env.TSBOX_CGROUP_NS_ROLE;
@@ -32,8 +32,8 @@ const PARENT = process.env.TSBOX_CGROUP_NS_PARENT ?? `tsbox-test-ns-${process.pi
 
 // ------------------------------------------------ inside the mount namespace
 
-function startIn(dirs: string[], cmd: string[]): { child: ChildProcess; exit: Promise<NodeJS.Signals | number | null> } {
-  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
+function startIn(dirs: string[], cmd: string[]): { child: Started; exit: Promise<NodeJS.Signals | number | null> } {
+  const child = start(cmd[0], cmd.slice(1), { stdio: 'ignore' });
   for (const d of dirs) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(child.pid));
   const exit = new Promise<NodeJS.Signals | number | null>((r) => child.on('exit', (code, signal) => r(signal ?? code)));
   return { child, exit };
@@ -123,18 +123,17 @@ const skip =
       ? 'needs root for mount namespaces and cgroups'
       : hostLayout?.kind !== 'hybrid'
         ? 'builds the pure v1 and v2 views out of a hybrid host'
-        : spawnSync('unshare', ['--version']).status !== 0
+        : !canRun('unshare')
           ? 'needs unshare(1)'
           : false;
 
 /** Run this file in a private mount namespace prepared by `setup` (shell). */
 function inNamespace(role: 'v1' | 'v2', setup: string): Record<string, any> {
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${setup} && exec "$0" "$1"`, process.execPath, SELF], {
+  const r = attempt('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${setup} && exec "$0" "$1"`, process.execPath, SELF], {
     env: { ...process.env, TSBOX_CGROUP_NS_ROLE: role, TSBOX_CGROUP_NS_PARENT: PARENT },
-    encoding: 'utf8',
     timeout: 60000,
   });
-  assert.equal(r.status, 0, `the namespace run failed: ${r.stderr}`);
+  assert.equal(r.exitCode, 0, `the namespace run failed: ${howItEnded(r)}`);
   return JSON.parse(r.stdout);
 }
 

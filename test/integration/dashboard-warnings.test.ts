@@ -6,18 +6,17 @@
 // xattrs on ext4; the kernel has no SELinux, but the label code runs the same).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { execaSync } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tsbox, REPO } from '../lib/cli.js';
+import { attempt } from '../lib/programs.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
 
 const skip = process.getuid?.() !== 0 && 'needs root (xattrs and containers)';
 
 /** The label as getfattr reads it from the file, or null when there is none. */
 function label(file: string): string | null {
-  const r = execaSync('getfattr', ['-h', '-n', 'security.selinux', '--only-values', file], { reject: false, stripFinalNewline: false });
+  const r = attempt('getfattr', ['-h', '-n', 'security.selinux', '--only-values', file]);
   return r.exitCode === 0 ? r.stdout : null;
 }
 
@@ -61,9 +60,9 @@ test('a warning while the dashboard starts a container is in its status line, an
   const made = tsbox(root, ['create', '--name', 'aa-started', ...flags, 'host', 'sleep', '60'], { env });
   assert.equal(made.code, 0, made.stderr);
 
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', DASHBOARD, root], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 60000 });
-  assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.output[3] as unknown as string) as { selected: string; status: { text: string; tone: string }; state: string };
+  const r = attempt(process.execPath, ['--input-type=module', '-e', DASHBOARD, root], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 60000 });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const out = JSON.parse(r.output[3]) as { selected: string; status: { text: string; tone: string }; state: string };
   assert.equal(out.selected, 'aa-started', 'the dashboard started the created container');
   assert.equal(out.state, 'running');
   // the warning is real: the relabel took the running container's label away

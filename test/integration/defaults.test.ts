@@ -5,16 +5,16 @@
 // stops performed for real.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupRoot, inspect, makeRoot, tsbox, type CliResult } from '../lib/cli.js';
 import { removeTree, tmpdir } from '../lib/busybox.js';
 import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
 import { CAPABILITIES } from '../../src/common/capabilities.js';
+import { canRun, run } from '../lib/programs.js';
 
-const hasGcc = spawnSync('gcc', ['--version']).status === 0;
-const hasSetfattr = spawnSync('setfattr', ['--version']).status === 0;
+const hasGcc = canRun('gcc');
+const hasSetfattr = canRun('setfattr');
 const skip = process.getuid?.() !== 0 ? 'needs root' : false;
 const SRC = new URL('../../../test/integration/defaults/', import.meta.url).pathname;
 
@@ -99,14 +99,14 @@ before(() => {
   if (skip || !hasGcc || !hasSetfattr) return;
   fs.mkdirSync(capsDir, { mode: 0o755 });
   for (const name of ['drop-to-user', 'show-caps']) {
-    execFileSync('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', path.join(capsDir, name), path.join(SRC, `${name}.c`)]);
+    run('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', path.join(capsDir, name), path.join(SRC, `${name}.c`)]);
   }
   // security.capability, VFS_CAP_REVISION_2 with the effective flag:
   // permitted 0, inheritable CAP_NET_BIND_SERVICE (setcap cap_net_bind_service=ei)
   const xattr = Buffer.alloc(20);
   xattr.writeUInt32LE(0x02000001, 0);
   xattr.writeUInt32LE(1 << CAP_NET_BIND_SERVICE, 8);
-  execFileSync('setfattr', ['-n', 'security.capability', '-v', `0x${xattr.toString('hex')}`, path.join(capsDir, 'show-caps')]);
+  run('setfattr', ['-n', 'security.capability', '-v', `0x${xattr.toString('hex')}`, path.join(capsDir, 'show-caps')]);
 });
 
 function showCaps(out: string): { uid: number; prm: bigint; eff: bigint; bind80: string } {

@@ -8,13 +8,13 @@
 // (with the v1 devices hierarchy unmounted in a private mount namespace).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
 import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { DEFAULT_DEVICE_RULES } from '../../src/engine/devices.js';
 import { readDeviceAccess } from '../../src/probe/devices.js';
+import { attempt } from '../lib/programs.js';
 
 const root = makeRoot();
 after(() => cleanupRoot(root));
@@ -63,12 +63,12 @@ test('on cgroup v2 the BPF device program alone enforces the allowlist', { skip:
   // only the program on the container's v2 cgroup stands between it and the nodes.
   const hide = layout.v1.devices ? `umount ${layout.v1.devices} && ` : '';
   const run = (flags: string) =>
-    spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', ...flags.split(' ').filter(Boolean), 'host', 'sh', '-c', PROBE], { encoding: 'utf8' });
+    attempt('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', ...flags.split(' ').filter(Boolean), 'host', 'sh', '-c', PROBE]);
   const limited = run('--cap-add MKNOD');
-  assert.equal(limited.status, 0, limited.stderr);
+  assert.equal(limited.exitCode, 0, limited.stderr);
   assert.equal(limited.stdout, REFUSED);
   const privileged = run('--privileged');
-  assert.equal(privileged.status, 0, privileged.stderr);
+  assert.equal(privileged.exitCode, 0, privileged.stderr);
   assert.equal(privileged.stdout, OPEN);
 });
 
@@ -97,9 +97,9 @@ test('on cgroup v2 alone, a --device node is usable through the BPF program (wit
     'dd if=/dev/loop-x of=/dev/null count=0 2>&1 && echo "loop open"',
     'true',
   ].join('\n');
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', '--cap-add', 'MKNOD',
-    '--device', '/dev/loop-control:/dev/lc:r', 'host', 'sh', '-c', probe], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  const r = attempt('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', '--cap-add', 'MKNOD',
+    '--device', '/dev/loop-control:/dev/lc:r', 'host', 'sh', '-c', probe]);
+  assert.equal(r.exitCode, 0, r.stderr);
   const out = r.stdout;
   assert.match(out, /^lc read$/m, out);
   assert.doesNotMatch(out, /lc written/, out);
@@ -107,9 +107,9 @@ test('on cgroup v2 alone, a --device node is usable through the BPF program (wit
   assert.doesNotMatch(out, /loop open/, out);
   assert.match(out, /loop-x.*Operation not permitted/, `EPERM from the program: ${out}`);
   // the precondition: in the same private view, with no allowlist (--privileged), the same nodes open
-  const priv = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', '--privileged',
-    '--device', '/dev/loop-control:/dev/lc:r', 'host', 'sh', '-c', probe], { encoding: 'utf8' });
-  assert.equal(priv.status, 0, priv.stderr);
+  const priv = attempt('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${hide}exec "$@"`, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', '--privileged',
+    '--device', '/dev/loop-control:/dev/lc:r', 'host', 'sh', '-c', probe]);
+  assert.equal(priv.exitCode, 0, priv.stderr);
   assert.match(priv.stdout, /^lc written$/m, priv.stdout);
   assert.match(priv.stdout, /^loop open$/m, priv.stdout);
 });

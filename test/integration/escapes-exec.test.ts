@@ -7,19 +7,19 @@
 // compiled here with gcc into a busybox image.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BIN, REPO, cleanupRoot, inspect, makeRoot, tsbox, type CliResult } from '../lib/cli.js';
 import { makeBusyboxRootfs, removeTree, tmpdir } from '../lib/busybox.js';
+import { attempt, canRun, howItEnded, run as runProgram, start } from '../lib/programs.js';
 
 // TSBOX_HELPER=(a helper built before these fixes) shows the attacks succeed
 const HELPER = process.env.TSBOX_HELPER || path.join(REPO, 'native', 'tsbox-helper');
 const SRC = path.join(REPO, 'test', 'integration', 'escapes-exec');
-const hasGcc = spawnSync('gcc', ['--version']).status === 0;
+const hasGcc = canRun('gcc');
 const skip = process.getuid?.() !== 0 ? 'needs root' : !hasGcc ? 'needs gcc' : false;
-const noStrace = spawnSync('strace', ['-V']).status !== 0 && 'needs strace';
-const noScript = spawnSync('script', ['--version']).status !== 0 && 'needs script (util-linux)';
+const noStrace = !canRun('strace', ['-V']) && 'needs strace';
+const noScript = !canRun('script') && 'needs script (util-linux)';
 
 const root = makeRoot('tsbox-escx-');
 // a container with a user namespace (host uid 100000+) must pass through it
@@ -33,7 +33,7 @@ after(() => {
 
 function compile(name: string): string {
   const out = path.join(work, name);
-  execFileSync('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', out, path.join(SRC, `${name}.c`)]);
+  runProgram('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', out, path.join(SRC, `${name}.c`)]);
   return out;
 }
 
@@ -221,11 +221,11 @@ async function findPaused(mark: string): Promise<{ paused: Paused; others: numbe
 
 function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve) => {
-    const c = spawn(process.execPath, [BIN, '--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const c = start(process.execPath, [BIN, '--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
+    c.stdout!.on('data', (d) => (stdout += d));
+    c.stderr!.on('data', (d) => (stderr += d));
     c.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr }));
   });
 }
@@ -386,8 +386,7 @@ function underPty(script: string): string {
   const file = path.join(work, `pty-${Date.now()}.sh`);
   fs.writeFileSync(file, script);
   try {
-    return execFileSync('script', ['-qfec', `sh ${file}`, '/dev/null'], {
-      encoding: 'utf8',
+    return runProgram('script', ['-qfec', `sh ${file}`, '/dev/null'], {
       timeout: 60000,
       env: { ...process.env, TSBOX: `${process.execPath} ${BIN} --root ${root}` },
     });
@@ -468,7 +467,7 @@ test('lookups through `..` are retried when a rename elsewhere on the host makes
   // as many `..` as a lookup can take without the storm making it fail
   // every time of the bounded retries (each is a whole new lookup)
   const deep = `/tmp${'/../tmp'.repeat(20)}`;
-  const renamer = spawn(race, ['storm', storm], { stdio: 'ignore' });
+  const renamer = start(race, ['storm', storm], { stdio: 'ignore' });
   try {
     await sleep(100);
     // The precondition: while the renames run, plain openat2 lookups of the
@@ -476,12 +475,12 @@ test('lookups through `..` are retried when a rename elsewhere on the host makes
     // loaded 2-CPU host does not always give right away).
     let eagain = 0;
     for (let i = 0; i < 40 && eagain === 0; i++) {
-      eagain = Number(/eagain (\d+)/.exec(execFileSync(race, ['count', rootfs, deep, '2000'], { encoding: 'utf8' }))![1]);
+      eagain = Number(/eagain (\d+)/.exec(runProgram(race, ['count', rootfs, deep, '2000']))![1]);
     }
     assert.ok(eagain > 0, 'openat2 says EAGAIN under the rename storm');
     for (let i = 0; i < 30; i++) {
-      const r = spawnSync(HELPER, ['run', '--rootfs', rootfs, '--cwd', deep, '--tmpfs', `/mnt${'/../mnt'.repeat(20)}/scratch`, '--env=PATH=/bin', '--', 'pwd'], { encoding: 'utf8', timeout: 30000 });
-      assert.equal(r.status, 0, `run ${i}: ${r.stderr}`);
+      const r = attempt(HELPER, ['run', '--rootfs', rootfs, '--cwd', deep, '--tmpfs', `/mnt${'/../mnt'.repeat(20)}/scratch`, '--env=PATH=/bin', '--', 'pwd'], { timeout: 30000 });
+      assert.equal(r.exitCode, 0, `run ${i}: ${howItEnded(r)}`);
       assert.equal(r.stdout, '/tmp\n');
     }
   } finally {

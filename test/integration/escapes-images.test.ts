@@ -13,12 +13,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
 import { makeBusyboxRootfs } from '../lib/busybox.js';
 import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
 import { helperPath } from '../../src/engine/helper.js';
+import { attempt, run } from '../lib/programs.js';
 
 const USER = `tsboxesc${process.pid}`;
 const layout = detectLayout();
@@ -30,8 +30,8 @@ const why = (() => {
 const opts = { skip: why ?? false };
 
 function sh(cmd: string, args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, input: o.input, env: o.env });
-  return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  const r = attempt(cmd, args, { timeout: 120000, input: o.input, env: o.env });
+  return { code: r.exitCode ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
 
 const root = makeRoot('tsbox-esc-');
@@ -253,8 +253,8 @@ test('on cgroup v2 the BPF device program alone refuses the console node', { ski
 
 function readFile(where: string[], file: string, max = 4 << 20) {
   const t0 = Date.now();
-  const r = spawnSync(helperPath(), ['read-file', ...where, '--max', String(max), file], { encoding: 'utf8', timeout: 20000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0, timedOut: r.error !== undefined };
+  const r = attempt(helperPath(), ['read-file', ...where, '--max', String(max), file], { timeout: 20000 });
+  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0, timedOut: r.timedOut || r.notStarted !== undefined };
 }
 
 /** A busybox tree whose etc/passwd is made by MAKE (after the regular one is removed). */
@@ -322,7 +322,7 @@ test("read-file --pid reads a running container's own root, refuses magic links 
     const start = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
     const at = ['--pid', String(pid), '--pid-start', start];
     let own = readFile(at, '/etc/passwd');
-    for (let i = 0; i < 50 && !own.stdout.includes('live:'); i++, own = readFile(at, '/etc/passwd')) spawnSync('sleep', ['0.05']);
+    for (let i = 0; i < 50 && !own.stdout.includes('live:'); i++, own = readFile(at, '/etc/passwd')) run('sleep', ['0.05']);
     assert.equal(own.code, 0, own.stderr);
     assert.match(own.stdout, /^live:x:7:7:/m, "the container's /etc/passwd as it is now");
     assert.doesNotMatch(fs.readFileSync('/etc/passwd', 'utf8'), /^live:/m, 'not the host one');
@@ -483,11 +483,11 @@ test("escape sequences in a log are shown, not obeyed, on a terminal (logs and t
   const bundle = inspect(root, 'log-esc').Bundle;
   assert.ok(fs.readFileSync(`${bundle}/ctr.log`).includes(0x1b), 'the log holds the raw escapes (what a terminal would obey)');
   // through a pipe: the bytes, for scripts
-  const piped = spawnSync(process.execPath, [BIN, '--root', root, 'logs', 'log-esc'], { encoding: 'latin1' });
+  const piped = attempt(process.execPath, [BIN, '--root', root, 'logs', 'log-esc'], { encoding: 'latin1' });
   assert.equal(piped.stdout, Buffer.from(printed).toString('latin1'));
   assert.equal(piped.stderr, 'to stderr \x1b[5m\n');
   // on a terminal (script(1) gives the command one; it turns \n into \r\n)
-  const onTty = (flags: string[]) => spawnSync('script', ['-qec', [process.execPath, BIN, '--root', root, 'logs', ...flags, 'log-esc'].join(' '), '/dev/null'], { encoding: 'utf8' }).stdout.replace(/\r\n/g, '\n');
+  const onTty = (flags: string[]) => run('script', ['-qec', [process.execPath, BIN, '--root', root, 'logs', ...flags, 'log-esc'].join(' '), '/dev/null']).replace(/\r\n/g, '\n');
   const shown = onTty([]);
   assert.equal(shown, 'red ^[[31mX^[[0m\n^[]0;pwned^G^[[2J\nsafe^Mhidden\n^[[6n\ncrlf\nto stderr ^[[5m\n');
   assert.doesNotMatch(shown, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'no control character reaches the terminal');

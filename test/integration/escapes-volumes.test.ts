@@ -9,20 +9,20 @@
 // of the host image.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { BIN, REPO, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
 import { makeBusyboxRootfs } from '../lib/busybox.js';
+import { attempt, canRun, run, start } from '../lib/programs.js';
 
 const HELPER = path.join(REPO, 'native', 'tsbox-helper');
 const XATTR = 'security.selinux';
 const O_PATH = 0o10000000;
 const SELINUX = { TSBOX_SELINUX: 'on' };
 
-const skip = process.getuid?.() !== 0 ? 'needs root' : spawnSync('cc', ['--version']).error ? 'needs a C compiler for the attacker' : false;
+const skip = process.getuid?.() !== 0 ? 'needs root' : !canRun('cc') ? 'needs a C compiler for the attacker' : false;
 
 let root = '';
 let work = '';
@@ -38,8 +38,7 @@ before(() => {
   work = fs.mkdtempSync('/var/tmp/tsbox-escv-');
   racer = path.join(work, 'bin');
   fs.mkdirSync(racer);
-  const b = spawnSync('cc', ['-Wall', '-Wextra', '-Werror', '-O2', '-o', path.join(racer, 'swap-racer'), path.join(REPO, 'test/fixtures/swap-racer.c')], { encoding: 'utf8' });
-  assert.equal(b.status, 0, b.stderr);
+  run('cc', ['-Wall', '-Wextra', '-Werror', '-O2', '-o', path.join(racer, 'swap-racer'), path.join(REPO, 'test/fixtures/swap-racer.c')]);
   fs.mkdirSync(path.join(work, 'helper'), { mode: 0o755 });
   userHelper = path.join(work, 'helper', 'tsbox-helper');
   fs.copyFileSync(HELPER, userHelper);
@@ -81,7 +80,7 @@ function owners(dir: string): Array<[string, number, number]> {
 
 /** Every security.selinux label in a tree, as getfattr dumps them (empty: none). */
 function labels(dir: string): string {
-  return spawnSync('getfattr', ['-R', '-h', '-d', '-m', `^${XATTR.replace('.', '\\.')}$`, '--absolute-names', dir], { encoding: 'utf8' }).stdout;
+  return attempt('getfattr', ['-R', '-h', '-d', '-m', `^${XATTR.replace('.', '\\.')}$`, '--absolute-names', dir]).stdout;
 }
 
 const noStack = (stderr: string) => assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
@@ -306,8 +305,8 @@ interface Run {
 
 /** tsbox-helper run with FDS at 3..; errors on stderr (no status fd). */
 function helperRun(args: string[], fds: number[]): Run {
-  const r = spawnSync(HELPER, ['run', ...args], { encoding: 'utf8', timeout: 20000, stdio: ['ignore', 'pipe', 'pipe', ...fds] });
-  return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+  const r = attempt(HELPER, ['run', ...args], { timeout: 20000, stdio: ['ignore', 'pipe', 'pipe', ...fds] });
+  return { code: r.exitCode ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
 
 function rootfsFor(name: string): string {
@@ -358,7 +357,7 @@ test('helper without root: a --bind-ro-fd source is cloned by the container root
   fs.writeFileSync(path.join(src, 'f'), 'hello');
   const fd = fs.openSync(src, O_PATH);
   try {
-    const child = spawn(
+    const child = start(
       userHelper,
       ['run', '--status-fd', '3', '--userns-block-fd', '4', '--ns', 'user', '--ns', 'pid', '--rootfs', rootfs, '--bind-ro-fd', '5:/ro', '--', '/bin/sh', '-c',
         'cat /ro/f; echo; grep " /ro " /proc/self/mountinfo; touch /ro/x 2>/dev/null && echo WRITABLE; true'],
@@ -397,49 +396,49 @@ test('helper chown: each failure and each mount point is a record, and the walk 
   const tree = path.join(dir, 'tree');
   fs.mkdirSync(path.join(tree, 'mnt'), { recursive: true });
   fs.writeFileSync(path.join(tree, 'f'), '');
-  spawnSync('chown', ['-R', '65534:65534', tree]);
-  assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tsbox-test', path.join(tree, 'mnt')]).status, 0);
+  run('chown', ['-R', '65534:65534', tree]);
+  run('mount', ['-t', 'tmpfs', 'tsbox-test', path.join(tree, 'mnt')]);
   const fd = fs.openSync(tree, O_PATH);
   try {
     const chown = (uid: number, as?: number) =>
-      spawnSync(as === undefined ? HELPER : userHelper, ['chown', String(uid), String(uid), '3'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd], ...(as === undefined ? {} : { uid: as, gid: as }) });
+      attempt(as === undefined ? HELPER : userHelper, ['chown', String(uid), String(uid), '3'], { stdio: ['ignore', 'pipe', 'pipe', fd], ...(as === undefined ? {} : { uid: as, gid: as }) });
     // without root, ids other than one's own cannot be given away (rootless): EPERM on the first file, nothing after it
     let r = chown(0, 65534);
-    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.exitCode, 1, r.stderr);
     assert.deepEqual(r.stdout.split('\0'), ['!', '3', '.', '1', 'Operation not permitted', '']);
     assert.equal(fs.statSync(path.join(tree, 'f')).uid, 65534);
     r = chown(4321);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.exitCode, 0, r.stderr);
     assert.deepEqual(r.stdout.split('\0'), ['#', '3', 'mnt', '']);
     assert.equal(fs.statSync(path.join(tree, 'f')).uid, 4321);
     assert.equal(fs.statSync(path.join(tree, 'mnt')).uid, 0, 'the tmpfs root was not entered');
   } finally {
     fs.closeSync(fd);
-    spawnSync('umount', [path.join(tree, 'mnt')]);
+    attempt('umount', [path.join(tree, 'mnt')]);
   }
 });
 
 // ------------------------------------------------ kernel floor
 
 test('kernel floor: a kernel older than 5.12 is refused with what to do (exit 125), and tsbox info shows the floor', { skip }, () => {
-  const arch = spawnSync('uname', ['-m'], { encoding: 'utf8' }).stdout.trim();
+  const arch = run('uname', ['-m']).trim();
   // setarch --uname-2.6: the kernel itself reports 2.6.x to this process tree (the UNAME26 personality)
-  const old = (cmd: string, args: string[]) => spawnSync('setarch', [arch, '--uname-2.6', cmd, ...args], { encoding: 'utf8', timeout: 30000 });
+  const old = (cmd: string, args: string[]) => attempt('setarch', [arch, '--uname-2.6', cmd, ...args], { timeout: 30000 });
   assert.match(old('uname', ['-r']).stdout, /^2\.6\./, 'precondition: the personality works here');
 
   const r = old(process.execPath, [BIN, '--root', root, 'run', '--rm', '--name', 'oldkernel', 'host', 'true']);
-  assert.equal(r.status, 125, r.stderr);
+  assert.equal(r.exitCode, 125, r.stderr);
   assert.match(r.stderr, /tsbox needs Linux 5\.12 or later \(mount_setattr, openat2, clone3\); this kernel is 2\.6\.\S+: run tsbox on a newer kernel \[kernel\]/);
   noStack(r.stderr);
   assert.equal(tsbox(root, ['ps', '-a', '-q', '--filter', 'name=oldkernel']).stdout, '', 'no container left');
   // the helper's own subcommands too
   const x = old(HELPER, ['xattr', XATTR, '0']);
-  assert.equal(x.status, 125);
+  assert.equal(x.exitCode, 125);
   assert.match(x.stderr, /tsbox needs Linux 5\.12 or later/);
 
-  const info = (run: typeof old | null) => {
-    const out = run ? run(process.execPath, [BIN, '--root', root, 'info', '--format', 'json']) : spawnSync(process.execPath, [BIN, '--root', root, 'info', '--format', 'json'], { encoding: 'utf8' });
-    assert.equal(out.status, 0, out.stderr);
+  const info = (through: typeof old | null) => {
+    const out = (through ?? attempt)(process.execPath, [BIN, '--root', root, 'info', '--format', 'json']);
+    assert.equal(out.exitCode, 0, out.stderr);
     return JSON.parse(out.stdout).host.kernelFloor;
   };
   assert.deepEqual(info(old), { required: '5.12', met: false });

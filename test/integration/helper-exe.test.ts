@@ -13,14 +13,14 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO, cleanupRoot, makeRoot, tsbox } from '../lib/cli.js';
 import { removeTree, tmpdir } from '../lib/busybox.js';
+import { canRun, run } from '../lib/programs.js';
 
 const HELPER = process.env.TSBOX_HELPER || path.join(REPO, 'native', 'tsbox-helper');
-const hasGcc = spawnSync('gcc', ['--version']).status === 0;
+const hasGcc = canRun('gcc');
 const skip = process.getuid?.() !== 0 ? 'needs root' : !hasGcc ? 'needs gcc' : false;
 const { EPERM, EACCES, ETXTBSY } = { EPERM: 1, EACCES: 13, ETXTBSY: 26 };
 
@@ -33,7 +33,7 @@ let helperSha = '';
 
 before(() => {
   if (skip) return;
-  execFileSync('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', path.join(work, 'exe-grab'), path.join(REPO, 'test/integration/helper-exe/exe-grab.c')]);
+  run('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', path.join(work, 'exe-grab'), path.join(REPO, 'test/integration/helper-exe/exe-grab.c')]);
   fs.copyFileSync(HELPER, backup);
   helperSha = sha(HELPER);
 });

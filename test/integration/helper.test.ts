@@ -2,7 +2,6 @@
 // The helper is spawned directly with argv and fds, as the engine does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
@@ -25,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { makeBusyboxRootfs, removeTree, tmpdir } from '../lib/busybox.js';
 import { notePath } from '../lib/suite-run.js';
 import { until } from '../lib/wait.js';
+import { attempt, howItEnded, run, start, type Started } from '../lib/programs.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const HELPER = join(REPO, 'native', 'tsbox-helper');
@@ -83,7 +83,7 @@ class StatusReader {
 }
 
 interface Helper {
-  child: ChildProcess;
+  child: Started;
   status: StatusReader;
   stdout: () => string;
   stderr: () => string;
@@ -102,7 +102,7 @@ function spawnHelper(args: string[], opts: { userns?: boolean; extraFd?: number 
   const sep = fullArgs.indexOf('--');
   const extra = ['--status-fd', '3', ...(opts.userns ? ['--userns-block-fd', '4'] : [])];
   fullArgs.splice(sep < 0 ? fullArgs.length : sep, 0, ...extra);
-  const child = spawn(HELPER, fullArgs, { stdio });
+  const child = start(HELPER, fullArgs, { stdio });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -212,8 +212,8 @@ async function runAttached(args: string[], opts: { userns?: boolean; extraFd?: n
 
 test('tsbox-helper', { skip }, async (t) => {
   await t.test('version', () => {
-    const r = spawnSync(HELPER, ['version'], { encoding: 'utf8' });
-    assert.equal(r.status, 0);
+    const r = attempt(HELPER, ['version']);
+    assert.equal(r.exitCode, 0, howItEnded(r));
     assert.equal(r.stdout.trim(), '2');
   });
 
@@ -424,7 +424,7 @@ test('tsbox-helper', { skip }, async (t) => {
       const log = join(f.dir, 'ctr.log');
       // the container waits at this gate until the test has seen the helper detach
       const gate = join(f.rootfs, 'gate');
-      assert.equal(spawnSync('mkfifo', [gate]).status, 0);
+      run('mkfifo', [gate]);
       const h = spawnHelper(['run', '--detach', '--rootfs', f.rootfs, '--ns', 'pid', '--log', log, '--exit-file', exitFile, PATH_ENV,
         '--', 'sh', '-c', 'echo hello; echo oops >&2; printf "no newline"; read go < /gate; exit 5']);
       pid = (await h.status.wait('pid')).pid as number;
@@ -537,8 +537,8 @@ test('tsbox-helper', { skip }, async (t) => {
       const [hu, hw, hm] = dirs('by-hand-');
       for (const d of [hu, hw, hm]) mkdirSync(d);
       const smuggled = `lowerdir=${f.rootfs},upperdir=${hu},workdir=${hw},lowerdir=/etc`;
-      const byHand = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t overlay overlay -o "$1" "$2" && test -e "$2/passwd" && ! test -e "$2/bin/busybox"', 'sh', smuggled, hm], { encoding: 'utf8' });
-      assert.equal(byHand.status, 0, `the smuggled lowerdir replaces the rootfs: ${byHand.stderr}`);
+      const byHand = attempt('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t overlay overlay -o "$1" "$2" && test -e "$2/passwd" && ! test -e "$2/bin/busybox"', 'sh', smuggled, hm]);
+      assert.equal(byHand.exitCode, 0, `the smuggled lowerdir replaces the rootfs: ${byHand.stderr}`);
 
       const [upper, work, merged] = dirs('');
       for (const d of [upper, work, merged]) mkdirSync(d);
@@ -558,8 +558,8 @@ test('tsbox-helper', { skip }, async (t) => {
         assert.equal(r.code, 125, flags.join(' '));
         assert.deepEqual(r.status, [{ error, errno: 0, stage: 'argv' }], 'refused as bad argv, and no child was started (no pid)');
         // without a status fd, the same words on stderr
-        const plain = spawnSync(HELPER, ['run', ...flags, '--', 'touch', '/made'], { encoding: 'utf8' });
-        assert.equal(plain.status, 125);
+        const plain = attempt(HELPER, ['run', ...flags, '--', 'touch', '/made']);
+        assert.equal(plain.exitCode, 125);
         assert.equal(plain.stderr, `tsbox-helper: ${error}\n`);
       }
       for (const d of [upper, work, merged]) assert.deepEqual(readdirSync(d), [], `${d} untouched`);
@@ -744,9 +744,8 @@ test('tsbox-helper', { skip }, async (t) => {
       const label = 'system_u:object_r:container_file_t:s0:c1,c2';
       // the roots are fds 3.. of the helper; each op names its root by that number
       const xattr = (name: string, ops: string[][], fds = [root]) =>
-        spawnSync(HELPER, ['xattr', name, ...fds.map((_, i) => String(3 + i))], {
+        attempt(HELPER, ['xattr', name, ...fds.map((_, i) => String(3 + i))], {
           input: ops.map((o) => o.map((f) => `${f}\0`).join('')).join(''),
-          encoding: 'utf8',
           stdio: ['pipe', 'pipe', 'pipe', ...fds],
         });
       let r = xattr('security.selinux', [
@@ -764,22 +763,22 @@ test('tsbox-helper', { skip }, async (t) => {
         ['g', '3', '../f'],
         ['g', '3', '/etc/hostname'],
       ]);
-      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.exitCode, 0, r.stderr);
       assert.deepEqual(r.stdout.split('\0'), ['ok', `=${label}`, 'ok', `=${label}`, 'ok', '=system_u:object_r:link_t:s0', 'ok', '-', '-', '?', '?', '?', `!${'Invalid argument'}`, '']);
       // the kernel holds what the helper says, and /etc was not reached
-      const gf = spawnSync('getfattr', ['--absolute-names', '-n', 'security.selinux', '--only-values', file], { encoding: 'utf8' });
-      assert.equal(gf.stdout.replace(/\0$/, ''), label);
-      assert.doesNotMatch(spawnSync('getfattr', ['-d', '-m', '-', '--absolute-names', '/etc/hostname'], { encoding: 'utf8' }).stdout, /container_file_t/);
+      const gf = run('getfattr', ['--absolute-names', '-n', 'security.selinux', '--only-values', file]);
+      assert.equal(gf.replace(/\0$/, ''), label);
+      assert.doesNotMatch(attempt('getfattr', ['-d', '-m', '-', '--absolute-names', '/etc/hostname']).stdout, /container_file_t/);
 
       // a walk: every entry with its label, root first, names sorted, symlinks not followed
       r = xattr('security.selinux', [['w', '3']]);
-      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.exitCode, 0, r.stderr);
       assert.deepEqual(r.stdout.split('\0'), [
         '.', '-', odd, '-', 'etc-link', '-', 'f', `=${label}`, 'link', '=system_u:object_r:link_t:s0', 'sub', '-', 'sub/g', '-', '', 'ok', '',
       ]);
       // another filesystem inside is reported, not entered
       mkdirSync(join(dir, 'mnt'));
-      assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tsbox-test', join(dir, 'mnt')]).status, 0);
+      run('mount', ['-t', 'tmpfs', 'tsbox-test', join(dir, 'mnt')]);
       try {
         writeFileSync(join(dir, 'mnt', 'inside'), '');
         r = xattr('security.selinux', [['w', '3'], ['g', '3', 'mnt/inside']]);
@@ -788,23 +787,23 @@ test('tsbox-helper', { skip }, async (t) => {
         assert.ok(!fields.includes('mnt/inside'));
         assert.equal(fields.at(-2), '?', 'a path into another mount is not beneath the root');
       } finally {
-        spawnSync('umount', [join(dir, 'mnt')]);
+        attempt('umount', [join(dir, 'mnt')]);
       }
 
       r = xattr('user.tsbox.absent', [['g', '3', 'f']]);
       assert.equal(r.stdout, '-\0');
       // a truncated operation, an unknown one, or a root that was not given is the caller's bug: 125, nothing done
       r = xattr('security.selinux', [['s', '3', 'f']]);
-      assert.equal(r.status, 125);
+      assert.equal(r.exitCode, 125);
       assert.match(r.stderr, /ends before its last field/);
       r = xattr('security.selinux', [['x', '3', 'f']]);
-      assert.equal(r.status, 125);
+      assert.equal(r.exitCode, 125);
       r = xattr('security.selinux', [['g', '9', 'f']]);
-      assert.equal(r.status, 125);
+      assert.equal(r.exitCode, 125);
       assert.match(r.stderr, /not one of the root fds/);
       assert.equal(xattr('security.selinux', [['g', '3', 'f']]).stdout, `=${label}\0`, 'unchanged');
-      assert.equal(spawnSync(HELPER, ['xattr', 'security.selinux'], { encoding: 'utf8' }).status, 125);
-      assert.equal(spawnSync(HELPER, ['xattr', 'security.selinux', '77'], { encoding: 'utf8' }).status, 125, 'a root fd that is not open');
+      assert.equal(attempt(HELPER, ['xattr', 'security.selinux']).exitCode, 125);
+      assert.equal(attempt(HELPER, ['xattr', 'security.selinux', '77']).exitCode, 125, 'a root fd that is not open');
     } finally {
       for (const fd of roots) closeSync(fd);
       removeTree(dir);

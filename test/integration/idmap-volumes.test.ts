@@ -8,10 +8,10 @@
 // unwritable, which is what the option is for.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
+import { attempt } from '../lib/programs.js';
 
 const skip = process.getuid?.() !== 0 && 'needs root';
 const root = makeRoot('tsbox-idmap-');
@@ -121,9 +121,9 @@ test('a filesystem the kernel cannot idmap (ramfs): the helper says so, 125, not
   const d = path.join(root, 'ramfs');
   fs.mkdirSync(d);
   // mounted in a private mount namespace of the run alone: the host never sees it
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t ramfs none ${d} && exec "$@"`, 'sh', process.execPath, BIN, '--root', root,
-    'run', '--rm', '--userns=auto', '-v', `${d}:/d:idmap`, 'host', 'true'], { encoding: 'utf8' });
-  assert.equal(r.status, 125, r.stderr);
+  const r = attempt('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount -t ramfs none ${d} && exec "$@"`, 'sh', process.execPath, BIN, '--root', root,
+    'run', '--rm', '--userns=auto', '-v', `${d}:/d:idmap`, 'host', 'true']);
+  assert.equal(r.exitCode, 125, r.stderr);
   assert.match(r.stderr, new RegExp(`cannot idmap \`${d}\`: its filesystem .* does not support idmapped mounts`));
   nothingCreated();
 });

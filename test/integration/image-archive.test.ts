@@ -7,7 +7,6 @@
 // damaged blob, and a full disk.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { tmpdir } from '../lib/busybox.js';
 import { writeTar } from '../lib/tar.js';
 import { busyboxLayer, whiteoutLayer } from '../lib/layers.js';
 import { buildImage } from '../lib/registry.js';
+import { run } from '../lib/programs.js';
 
 const missing = process.getuid?.() !== 0 ? 'needs root' : ['/usr/bin/umoci', '/usr/bin/skopeo', '/usr/bin/podman'].find((p) => !fs.existsSync(p));
 const opts = { skip: missing ? `${missing} is not installed` : false };
@@ -37,19 +37,15 @@ function refused(r: { code: number; stdout: string; stderr: string }, pattern: R
 
 /** podman with a private vfs store under work/ (nothing of the host's). */
 function podman(args: string[]): string {
-  const r = spawnSync(
+  return run(
     'podman',
     ['--root', `${podmanDir}/root`, '--runroot', `${podmanDir}/run`, '--tmpdir', `${podmanDir}/tmp`, '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'none', ...args],
-    { encoding: 'utf8', timeout: 120000, maxBuffer: 64 << 20 },
+    { timeout: 120000 },
   );
-  if (r.status !== 0) throw new Error(`podman ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
 }
 
 function skopeo(args: string[]): string {
-  const r = spawnSync('skopeo', args, { encoding: 'utf8', timeout: 120000 });
-  if (r.status !== 0) throw new Error(`skopeo ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
+  return run('skopeo', args, { timeout: 120000 });
 }
 
 /** What a rootfs made by podman from IMAGE holds: `podman create` + `podman export`, listed. */
@@ -58,7 +54,7 @@ function podmanTree(image: string): string {
   try {
     const tar = path.join(work, 'export.tar');
     podman(['export', '-o', tar, cid]);
-    return execFileSync('tar', ['-tvf', tar], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    return run('tar', ['-tvf', tar]);
   } finally {
     podman(['rm', cid]);
   }
@@ -151,7 +147,7 @@ test('save writes an OCI layout that skopeo and podman load read; podman save an
     assert.equal(ok(tsbox(r2, ['run', '--rm', 'example.com/team/other:2', 'cat', '/etc/app.conf']), 'run'), 'layer 3\n');
     // gzip of a whole archive, as `podman save | gzip` makes
     const gz = `${darch}.gz`;
-    execFileSync('sh', ['-c', `gzip -c '${darch}' > '${gz}'`]);
+    run('sh', ['-c', `gzip -c '${darch}' > '${gz}'`]);
     ok(tsbox(r2, ['load', '-i', gz]), 'load gzip');
   } finally {
     cleanupRoot(r2);
@@ -187,7 +183,7 @@ test('archives that try to write outside, a damaged blob, bad input: exit 125, n
 
     // a layer blob damaged in a layout: refused by its digest
     const damaged = path.join(work, 'damaged');
-    execFileSync('cp', ['-a', layout, damaged]);
+    run('cp', ['-a', layout, damaged]);
     const idx = JSON.parse(fs.readFileSync(path.join(damaged, 'index.json'), 'utf8'));
     const m = idx.manifests.find((d: any) => d.annotations['org.opencontainers.image.ref.name'] === 'other');
     const manifest = JSON.parse(fs.readFileSync(path.join(damaged, 'blobs/sha256', m.digest.slice(7)), 'utf8'));
@@ -222,13 +218,13 @@ test('a load onto a full disk (a small tmpfs as --root) fails clearly and leaves
   const bigLayout = path.join(work, 'big-layout');
   buildImage(bigLayout, 'big', [big]);
   const mnt = tmpdir('tsbox-archive-tmpfs');
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tsbox-test', mnt]);
+  run('mount', ['-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tsbox-test', mnt]);
   try {
     refused(tsbox(mnt, ['load', '-i', bigLayout]), /No space left on device|disk that holds tsbox's store is full/, 'ENOSPC');
     assert.deepEqual(fs.readdirSync(path.join(mnt, 'data/layers')), [], 'no layer, no staging dir');
     assert.equal(fs.existsSync(path.join(mnt, 'data/oci')), false, 'no image');
   } finally {
-    execFileSync('umount', [mnt]);
+    run('umount', [mnt]);
     fs.rmdirSync(mnt);
   }
 });

@@ -4,10 +4,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { cleanupRoot, makeRoot, tsbox } from '../lib/cli.js';
 import { writeTar } from '../lib/tar.js';
 import { makeBusyboxRootfs } from '../lib/busybox.js';
+import { run } from '../lib/programs.js';
 
 const root = makeRoot();
 const work = makeRoot('tsbox-img-');
@@ -73,7 +73,7 @@ test('import a busybox rootfs (dir and tarball), run on it, and the image never 
   makeBusyboxRootfs(rootfs);
   assert.equal(tsbox(root, ['image', 'import', rootfs, '--name', 'bb']).code, 0);
   const tarFile = path.join(work, 'bb.tar.gz');
-  execFileSync('tar', ['-czf', tarFile, '-C', rootfs, '.']);
+  run('tar', ['-czf', tarFile, '-C', rootfs, '.']);
   const r = tsbox(root, ['image', 'import', tarFile, '--name', 'bbtar']);
   assert.equal(r.code, 0, r.stderr);
   const images = JSON.parse(tsbox(root, ['images', '--format', 'json']).stdout).map((i: any) => i.name);
@@ -92,7 +92,7 @@ test('import a busybox rootfs (dir and tarball), run on it, and the image never 
   const mapped = tsbox(root, ['run', '-d', '--name', 'mapped', '--uidmap', '0:300000:65536', '--gidmap', '0:300000:65536', 'bb', 'sh', '-c', 'echo mine > /etc/motd && sleep 1000']);
   assert.equal(mapped.code, 0, mapped.stderr);
   const m = JSON.parse(tsbox(root, ['inspect', 'mapped']).stdout)[0];
-  for (let i = 0; i < 100 && !fs.existsSync(path.join(m.Bundle, 'rootfs/etc/motd')); i++) execFileSync('sleep', ['0.05']);
+  for (let i = 0; i < 100 && !fs.existsSync(path.join(m.Bundle, 'rootfs/etc/motd')); i++) run('sleep', ['0.05']);
   assert.equal(fs.readFileSync(`/proc/${m.State.Pid}/uid_map`, 'utf8').trim().split(/\s+/).join(' '), '0 300000 65536');
   assert.equal(fs.statSync(path.join(m.Bundle, 'rootfs/etc/motd')).uid, 300000, 'written by container root = host uid 300000');
   assert.equal(fs.statSync(path.join(m.Bundle, 'rootfs/etc/passwd')).uid, 300000, 'the copy is shifted');

@@ -5,7 +5,6 @@
 // wrong value is refused with exit 125 before anything is created.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupRoot, inspect, makeRoot, tsbox, type CliResult } from '../lib/cli.js';
@@ -14,9 +13,10 @@ import { until } from '../lib/wait.js';
 import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { readDeviceAccess } from '../../src/probe/devices.js';
 import { SYSCALLS, seccompArch } from '../../src/engine/seccomp-syscalls.js';
+import { attempt, canRun, run as runProgram } from '../lib/programs.js';
 
 const arch = seccompArch(process.arch);
-const hasGcc = spawnSync('gcc', ['--version']).status === 0;
+const hasGcc = canRun('gcc');
 const notRoot = process.getuid?.() !== 0 && 'needs root';
 const needsGcc = notRoot || (!hasGcc && 'needs gcc') || (!arch && `no seccomp tables for ${process.arch}`) || false;
 
@@ -35,8 +35,8 @@ const EUID = path.join(work, 'euid');
 before(() => {
   if (needsGcc) return;
   const fixture = (f: string) => new URL(`../../../test/${f}`, import.meta.url).pathname;
-  execFileSync('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', PROBE, fixture('fixtures/syscall-probe.c')]);
-  execFileSync('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', EUID, fixture('integration/knobs/euid.c')]);
+  runProgram('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', PROBE, fixture('fixtures/syscall-probe.c')]);
+  runProgram('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', EUID, fixture('integration/knobs/euid.c')]);
   fs.chmodSync(EUID, 0o4755); // set-user-ID root
 });
 
@@ -247,12 +247,12 @@ test('--sysctl: namespaced keys change the container\'s namespaces only; others 
 test('--sysctl: the helper itself refuses a key of the host\'s, and a namespaced key in the host\'s namespace', { skip: notRoot }, () => {
   const helper = new URL('../../../native/tsbox-helper', import.meta.url).pathname;
   const rootfs = tmpdir('tsbox-knobs-rootfs', work);
-  const run = (...args: string[]) => spawnSync(helper, ['run', '--rootfs', rootfs, '--ns', 'pid', ...args, '--', '/bin/true'], { encoding: 'utf8' });
+  const run = (...args: string[]) => attempt(helper, ['run', '--rootfs', rootfs, '--ns', 'pid', ...args, '--', '/bin/true']);
   const host = run('--sysctl', 'vm/swappiness=1');
-  assert.equal(host.status, 125);
+  assert.equal(host.exitCode, 125);
   assert.match(host.stderr, /--sysctl vm\/swappiness: not a sysctl of a namespace .* it is the host's/);
   const shared = run('--sysctl', 'net.ipv4.ip_forward=1');
-  assert.equal(shared.status, 125);
+  assert.equal(shared.exitCode, 125);
   assert.match(shared.stderr, /--sysctl net\/ipv4\/ip_forward needs a net namespace of the container's own/);
 });
 

@@ -5,7 +5,6 @@
 // label code reads matter): starting real containers is the engine's test.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../src/common/errors.js';
@@ -18,6 +17,7 @@ import { closeVolumeSources, openVolumeSources } from '../../src/engine/volumes.
 import { parseArgs } from '../../src/cli/args.js';
 import { captureOutput } from '../../src/cli/output.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
+import { attempt, howItEnded, run } from '../lib/programs.js';
 
 const XATTR = 'security.selinux';
 let helper = '';
@@ -29,18 +29,18 @@ before(() => {
 
 /** The raw xattr bytes as getfattr sees them (hex, so NULs and all compare exactly), or null when absent. */
 function getfattr(p: string): string | null {
-  const r = spawnSync('getfattr', ['-h', '-n', XATTR, '--only-values', p]);
-  if (r.status !== 0) {
-    assert.match(r.stderr.toString(), /No such attribute/, `getfattr ${p}`);
+  // latin1: the value's bytes, one char each
+  const r = attempt('getfattr', ['-h', '-n', XATTR, '--only-values', p], { encoding: 'latin1' });
+  if (r.exitCode !== 0) {
+    assert.match(r.stderr, /No such attribute/, howItEnded(r));
     return null;
   }
-  return r.stdout.toString('hex');
+  return Buffer.from(r.stdout, 'latin1').toString('hex');
 }
 const hex = (s: string) => Buffer.from(s).toString('hex');
 
 function setfattr(p: string, value: string): void {
-  const r = spawnSync('setfattr', ['-h', '-n', XATTR, '-v', value, p]);
-  assert.equal(r.status, 0, r.stderr.toString());
+  run('setfattr', ['-h', '-n', XATTR, '-v', value, p]);
 }
 
 /** A scratch tree on ext4 (/var/tmp) plus a tsbox root; removed after the test. */
@@ -340,8 +340,8 @@ test('tsbox label show / restore (CLI)', async (t) => {
 const BIN = path.resolve(import.meta.dirname, '../../../bin/tsbox.js');
 
 function tsboxCli(root: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, '--root', root, ...args], { encoding: 'utf8', timeout: 30000, env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  const r = attempt(process.execPath, [BIN, '--root', root, ...args], { timeout: 30000, env: { ...process.env, ...env } });
+  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
 function e2e(t: { after: (fn: () => void) => void }) {

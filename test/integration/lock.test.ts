@@ -5,7 +5,6 @@
 // tsbox-spawn.node or (TSBOX_NO_ADDON=1) through `tsbox-helper lock`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { resolvePaths } from '../../src/engine/paths.js';
 import type { ContainerRecord } from '../../src/engine/types.js';
 import { cleanupRoot, makeRoot, tsbox } from '../lib/cli.js';
 import { processGone } from '../lib/wait.js';
+import { attempt, run, start, type Started } from '../lib/programs.js';
 
 const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../lib/lock-tool.js');
 const addonSkip = lockAddon(nativeDir()) ? false : 'tsbox-spawn.node is not built here';
@@ -36,21 +36,21 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
 
 /** A lock-tool process and the lines it has printed. */
 class Tool {
-  readonly proc: ChildProcessWithoutNullStreams;
+  readonly proc: Started;
   readonly out: string[] = [];
   stderr = '';
   readonly exited: Promise<number | null>;
 
   constructor(via: Via, args: string[]) {
-    this.proc = spawn(process.execPath, [TOOL, ...args], { env: { ...process.env, TSBOX_NO_ADDON: via === 'helper' ? '1' : '' } });
+    this.proc = start(process.execPath, [TOOL, ...args], { env: { ...process.env, TSBOX_NO_ADDON: via === 'helper' ? '1' : '' } });
     let buf = '';
-    this.proc.stdout.on('data', (d) => {
+    this.proc.stdout!.on('data', (d) => {
       buf += d;
       const lines = buf.split('\n');
       buf = lines.pop()!;
       this.out.push(...lines);
     });
-    this.proc.stderr.on('data', (d) => (this.stderr += d));
+    this.proc.stderr!.on('data', (d) => (this.stderr += d));
     this.exited = new Promise((resolve) => this.proc.on('exit', (code) => resolve(code)));
   }
 
@@ -78,7 +78,7 @@ class Tool {
 
   /** End its stdin: a holder lets go, a writer exits. */
   end(): Promise<number | null> {
-    this.proc.stdin.end();
+    this.proc.stdin!.end();
     return this.exited;
   }
 
@@ -104,7 +104,8 @@ function scratch(t: { after(fn: () => void): void }): string {
 
 /** A pid that was a process a moment ago and is none now. */
 function deadPid(): number {
-  const pid = spawnSync('true').pid;
+  // a shell's own pid, once it has exited
+  const pid = Number(run('sh', ['-c', 'echo $$']));
   assert.ok(pid > 0 && !fs.existsSync(`/proc/${pid}`));
   return pid;
 }
@@ -164,7 +165,7 @@ async function contend(t: { after(fn: () => void): void }, vias: Via[], rounds: 
       // the precondition of the race: a lock file whose owner is dead, which
       // the O_EXCL lock broke, and two breakers could each break
       leaveStaleLock(lockFile);
-      for (const w of writers) w.proc.stdin.write('go 1\n');
+      for (const w of writers) w.proc.stdin!.write('go 1\n');
       for (const w of writers) assert.equal((await w.lines(round))[round - 1], 'done');
       assert.equal(Number(fs.readFileSync(counter, 'utf8')), round * writers.length, `round ${round}: an update was lost`);
     }
@@ -216,7 +217,7 @@ for (const via of ['addon', 'helper'] as const) {
       assert.equal(await next.end(), 0);
     }
     // and nobody holds it now: util-linux flock takes it without waiting
-    assert.equal(spawnSync('flock', ['--nonblock', lockFile, 'true']).status, 0);
+    assert.equal(attempt('flock', ['--nonblock', lockFile, 'true']).exitCode, 0);
   });
 }
 
@@ -247,7 +248,7 @@ for (const via of ['addon', 'helper'] as const) {
     assert.equal(waiter.proc.exitCode, 1);
     if (lockHelper) assert.ok(await until(() => processGone(lockHelper), 2000), `tsbox-helper lock ${lockHelper} outlived the timeout`);
     await holder.end();
-    assert.equal(spawnSync('flock', ['--nonblock', lockFile, 'true']).status, 0, 'nobody holds it');
+    assert.equal(attempt('flock', ['--nonblock', lockFile, 'true']).exitCode, 0, 'nobody holds it');
   });
 }
 
@@ -263,7 +264,7 @@ test('helper: an engine killed while its tsbox-helper lock waits takes the waite
   await waiter.kill();
   assert.ok(await until(() => processGone(lockHelper), 2000), `tsbox-helper lock ${lockHelper} outlived its engine`);
   // and the lock is still the holder's alone
-  assert.equal(spawnSync('flock', ['--nonblock', lockFile, 'true']).status, 1);
+  assert.equal(attempt('flock', ['--nonblock', lockFile, 'true']).exitCode, 1);
   await holder.end();
 });
 
@@ -309,7 +310,7 @@ test('the lock is a plain flock: util-linux flock(1) holding it keeps the engine
   const lockFile = path.join(dir, 'lock');
   fs.writeFileSync(lockFile, '');
   // its own process group: flock and the sleep it runs share the open file
-  const outside = spawn('flock', [lockFile, 'sleep', '30'], { detached: true });
+  const outside = start('flock', [lockFile, 'sleep', '30'], { detached: true });
   const release = () => {
     try {
       process.kill(-outside.pid!, 'SIGKILL');
@@ -318,7 +319,7 @@ test('the lock is a plain flock: util-linux flock(1) holding it keeps the engine
     }
   };
   t.after(release);
-  assert.ok(await until(() => spawnSync('flock', ['--nonblock', lockFile, 'true']).status === 1, 5000));
+  assert.ok(await until(() => attempt('flock', ['--nonblock', lockFile, 'true']).exitCode === 1, 5000));
   assert.equal(
     tryWithLock(lockFile, () => 'in'),
     undefined,
@@ -327,7 +328,7 @@ test('the lock is a plain flock: util-linux flock(1) holding it keeps the engine
     withLock(lockFile, () => 'in', { timeoutMs: 200 }),
     (e: Error) => e.message.startsWith(`timed out after 0.2 s waiting for the lock ${lockFile}`),
   );
-  const waited = withLock(lockFile, () => spawnSync('flock', ['--nonblock', lockFile, 'true']).status);
+  const waited = withLock(lockFile, () => attempt('flock', ['--nonblock', lockFile, 'true']).exitCode);
   release();
   assert.equal(await waited, 1, 'flock(1) sees the engine holding it');
   assert.deepEqual(tryWithLock(lockFile, () => 'in'), { value: 'in' });

@@ -3,16 +3,16 @@
 // credentials the kernel shows for that process from outside.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readIdMaps, toContainer, toHost } from '../../src/probe/idmap.js';
 import { parseStatus } from '../../src/probe/process.js';
 import { readNamespaceInodes } from '../../src/probe/namespaces.js';
+import { start, type Started } from '../lib/programs.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root to write id maps' : false;
 
-const started: ChildProcess[] = [];
+const started: Started[] = [];
 after(async () => {
   for (const c of started) {
     if (c.exitCode === null && c.signalCode === null) {
@@ -24,7 +24,7 @@ after(async () => {
 });
 
 async function startSleeping(cmd: string, args: string[]): Promise<number> {
-  const c = spawn(cmd, [...args, 'sleep', '30'], { stdio: 'ignore' });
+  const c = start(cmd, [...args, 'sleep', '30'], { stdio: 'ignore' });
   started.push(c);
   for (let i = 0; i < 500; i++) {
     try {
@@ -79,7 +79,7 @@ test('the initial user namespace maps every id to itself', { skip }, (t) => {
 });
 
 test('a process that is gone gives null', async () => {
-  const c = spawn('true');
+  const c = start('true');
   await new Promise((r) => c.once('exit', r));
   assert.equal(readIdMaps(c.pid!), null);
 });

@@ -2,15 +2,15 @@
 // checked against stat(2) of /proc/PID/ns/* (root only).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NAMESPACE_TYPES, type NamespaceType } from '../../src/engine/types.js';
 import { classifyNamespaces, compactNsColumn, readNamespaceInodes } from '../../src/probe/namespaces.js';
+import { canRun, start as startProgram, type Started } from '../lib/programs.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root to create namespaces' : false;
 
-const started: ChildProcess[] = [];
+const started: Started[] = [];
 const extraPids: number[] = [];
 after(async () => {
   for (const pid of extraPids) killQuietly(pid);
@@ -31,8 +31,8 @@ function killQuietly(pid: number) {
   }
 }
 
-function start(cmd: string, args: string[]): ChildProcess {
-  const c = spawn(cmd, args, { stdio: 'ignore' });
+function start(cmd: string, args: string[]): Started {
+  const c = startProgram(cmd, args, { stdio: 'ignore' });
   started.push(c);
   return c;
 }
@@ -68,7 +68,7 @@ async function forkedChild(parent: number, name: string): Promise<number> {
 }
 
 test('namespace inodes of real processes, private, host and shared', { skip }, async () => {
-  const hasTime = spawnSync('unshare', ['--time', 'true']).status === 0;
+  const hasTime = canRun('unshare', ['--time', 'true']);
   const u = start('unshare', ['--fork', '--kill-child', '--pid', '--mount-proc', '--uts', '--net', '--ipc', '--cgroup', ...(hasTime ? ['--time'] : []), 'sleep', '30']);
   const a = await forkedChild(u.pid!, 'sleep');
   // b joins a's net and uts namespaces, and keeps the host's others

@@ -2,15 +2,15 @@
 // set (root only). Expectations come from what we asked setpriv for.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readProcessSecurity } from '../../src/probe/process.js';
 import { boundingCaps } from '../../src/engine/capabilities.js';
+import { start, type Started } from '../lib/programs.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root to change credentials' : false;
 
-const started: ChildProcess[] = [];
+const started: Started[] = [];
 after(async () => {
   for (const c of started) {
     if (c.exitCode === null && c.signalCode === null) {
@@ -23,7 +23,7 @@ after(async () => {
 
 /** Start `setpriv ARGS sleep 30` and return its pid once sleep runs (setpriv has applied everything). */
 async function setpriv(args: string[]): Promise<number> {
-  const c = spawn('setpriv', [...args, 'sleep', '30'], { stdio: 'ignore' });
+  const c = start('setpriv', [...args, 'sleep', '30'], { stdio: 'ignore' });
   started.push(c);
   for (let i = 0; i < 500; i++) {
     try {
@@ -76,7 +76,7 @@ test('label: the LSM’s answer, or null where none gives one', { skip }, async 
 });
 
 test('a process that is gone gives null', { skip }, async () => {
-  const c = spawn('true');
+  const c = start('true');
   await new Promise((r) => c.once('exit', r));
   assert.equal(readProcessSecurity(c.pid!), null);
 });

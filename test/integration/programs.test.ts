@@ -4,12 +4,12 @@
 // and reaches tsbox's message as that.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../src/common/errors.js';
 import { ProgramError, runProgram, runProgramSync, type ProgramOptions } from '../../src/engine/programs.js';
 import { cleanupRoot, makeRoot, tsbox } from '../lib/cli.js';
+import { run } from '../lib/programs.js';
 
 const work = makeRoot('tsbox-programs-');
 after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -69,8 +69,7 @@ test('tsbox image import: an extraction the kernel refuses after the archive was
   fs.writeFileSync(path.join(src, 'f'), 'x');
   const long = 'x'.repeat(300);
   const archive = path.join(work, 'long.tar');
-  const made = spawnSync('tar', ['--format=pax', '-cf', archive, '-C', src, 'f', '--transform', `s,^f$,${long},`], { encoding: 'utf8' });
-  assert.equal(made.status, 0, made.stderr);
+  run('tar', ['--format=pax', '-cf', archive, '-C', src, 'f', '--transform', `s,^f$,${long},`]);
   const r = tsbox(root, ['image', 'import', archive, '--name', 'longname']);
   assert.equal(r.code, 125, r.stderr);
   // the confined extraction (tsbox-helper extract) reports the entry and the kernel's reason

@@ -5,7 +5,6 @@
 // Then each way a pull fails, and layers that try to write outside.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,6 +14,7 @@ import { tmpdir } from '../lib/busybox.js';
 import { writeTar } from '../lib/tar.js';
 import { busyboxLayer, whiteoutLayer } from '../lib/layers.js';
 import { blobFile, buildImage, freePort, push, registryMissing, startRegistry, type Registry } from '../lib/registry.js';
+import { run } from '../lib/programs.js';
 
 const why = registryMissing();
 const opts = { skip: why ?? false };
@@ -242,13 +242,13 @@ test('a full disk (a small tmpfs as --root) fails the pull clearly and leaves no
   buildImage(layout, 'big', [big]);
   push(reg, `${layout}:big`, 'test/big:1');
   const mnt = tmpdir('tsbox-reg-tmpfs');
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tsbox-test', mnt]);
+  run('mount', ['-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tsbox-test', mnt]);
   try {
     refused(tsbox(mnt, ['pull', `${reg.host}/test/big:1`]), /No space left on device[\s\S]*disk that holds tsbox's store is full/, 'ENOSPC');
     assert.deepEqual(fs.readdirSync(path.join(mnt, 'data/layers')), [], 'no layer, no staging dir');
     assert.equal(fs.existsSync(path.join(mnt, 'data/oci')), false, 'no image');
   } finally {
-    execFileSync('umount', [mnt]);
+    run('umount', [mnt]);
     fs.rmdirSync(mnt);
   }
 });

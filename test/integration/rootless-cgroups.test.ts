@@ -22,7 +22,6 @@
 // removed afterwards.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +29,7 @@ import { readableInstall, type Install } from '../lib/readable-install.js';
 import { parseSubIdEntries, suggestFreeRange } from '../../src/engine/subid.js';
 import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
+import { attempt, howItEnded, run } from '../lib/programs.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROLE = process.env.TSBOX_ROOTLESS_CG_ROLE;
@@ -39,8 +39,8 @@ const TOP = process.env.TSBOX_ROOTLESS_CG_TOP ?? `tsbox-test-deleg-${process.pid
 const COUNT = 65536;
 
 function sh(cmd: string, args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000 });
-  return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  const r = attempt(cmd, args, { timeout: 60000 });
+  return { code: r.exitCode ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
 
 // ------------------------------------------------ inside the mount namespace
@@ -57,12 +57,12 @@ interface Env {
 function tsboxIn(env: Env, leaf: string, args: string[]) {
   const vars = [`HOME=${env.home}`, 'PATH=/usr/local/bin:/usr/bin:/bin', `XDG_RUNTIME_DIR=${env.runtime}`, `USER=${USER}`];
   for (const k of ['TSBOX_HELPER', 'NODE_OPTIONS']) if (process.env[k]) vars.push(`${k}=${process.env[k]}`);
-  const r = spawnSync(
+  const r = attempt(
     'sh',
     ['-c', 'echo $$ > "$1/cgroup.procs" && shift && exec runuser -u "$@"', 'sh', path.join('/sys/fs/cgroup', leaf), USER, '--', '/usr/bin/env', '-i', ...vars, process.execPath, env.bin, ...args],
-    { encoding: 'utf8', timeout: 60000, cwd: env.home },
+    { timeout: 60000, cwd: env.home },
   );
-  return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  return { code: r.exitCode ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** rmdir, retried while the last processes that were in it are being reaped. */
@@ -74,7 +74,7 @@ function rmdirWhenEmpty(dir: string): void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || i > 200) throw e;
-      spawnSync('sleep', ['0.02']);
+      run('sleep', ['0.02']);
     }
   }
 }
@@ -203,12 +203,11 @@ if (!ROLE) {
   });
 
   test('rootless on cgroup v2 with a delegated subtree: the container gets a cgroup below it, pause and rm work', opts, () => {
-    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount -R /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$0" "$1"', process.execPath, SELF], {
+    const r = attempt('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount -R /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$0" "$1"', process.execPath, SELF], {
       env: { ...process.env, TSBOX_ROOTLESS_CG_ROLE: JSON.stringify({ uid, home, runtime, bin: install.bin }), TSBOX_ROOTLESS_CG_USER: USER, TSBOX_ROOTLESS_CG_TOP: TOP },
-      encoding: 'utf8',
       timeout: 120000,
     });
-    assert.equal(r.status, 0, `the namespace run failed: ${r.stderr}`);
+    assert.equal(r.exitCode, 0, `the namespace run failed: ${howItEnded(r)}`);
     const seen = JSON.parse(r.stdout);
     assert.equal(seen.layout.kind, 'v2');
 

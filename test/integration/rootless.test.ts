@@ -18,7 +18,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { cleanupRoot, inspect, makeRoot, tsbox as tsboxAt } from '../lib/cli.js';
 import { readableInstall, type Install } from '../lib/readable-install.js';
 import { parseIdMap } from '../../src/probe/idmap.js';
@@ -30,6 +29,7 @@ import { shiftOwners } from '../../src/engine/idmapped.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
 import { busyboxLayer, whiteoutLayer } from '../lib/layers.js';
 import { buildImage, push, registryMissing, startRegistry } from '../lib/registry.js';
+import { attempt } from '../lib/programs.js';
 
 const USER = `tsboxtest${process.pid}`;
 const SUBUID = '/etc/subuid';
@@ -38,8 +38,8 @@ const COUNT = 65536;
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 function sh(cmd: string, args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000 });
-  return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  const r = attempt(cmd, args, { timeout: 60000 });
+  return { code: r.exitCode ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
 
 const why = (() => {
@@ -84,8 +84,8 @@ function asUser(argv: string[], o: RunOpts = {}) {
   const env = [`HOME=${home}`, `PATH=${o.path ?? DEFAULT_PATH}`, `XDG_RUNTIME_DIR=${runtime}`, `USER=${USER}`];
   // a helper or loader under test, as the rest of the suite would use it
   for (const k of ['TSBOX_HELPER', 'NODE_OPTIONS']) if (process.env[k]) env.push(`${k}=${process.env[k]}`);
-  const r = spawnSync('runuser', ['-u', USER, '--', '/usr/bin/env', '-i', ...env, ...argv], { encoding: 'utf8', timeout: 60000, cwd: o.cwd ?? home });
-  return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  const r = attempt('runuser', ['-u', USER, '--', '/usr/bin/env', '-i', ...env, ...argv], { timeout: 60000, cwd: o.cwd ?? home });
+  return { code: r.exitCode ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** the CLI as the test user, from a copy the user can read (test/lib/readable-install.ts) */
@@ -404,7 +404,7 @@ test('rootless pull: layers extracted in your namespace (owners on your subuids,
     const top = hex.map((h) => path.join(layers, h, 'diff')).find((d) => fs.existsSync(path.join(d, 'data')))!;
     const a = fs.statSync(path.join(top, 'data/a'));
     assert.deepEqual([a.uid, a.gid, a.nlink], [start + 1233, start + 4320, 2], 'uid 1234 of the layer is subuid start+1233 on disk, hard link kept');
-    const opq = spawnSync('getfattr', ['--absolute-names', '--only-values', '-n', 'user.overlay.opaque', path.join(top, 'opt')], { encoding: 'utf8' });
+    const opq = attempt('getfattr', ['--absolute-names', '--only-values', '-n', 'user.overlay.opaque', path.join(top, 'opt')]);
     assert.equal(opq.stdout, 'y', `opaque dir marked for a userxattr overlay: ${opq.stderr}`);
     const r = tsbox(['run', '--rm', ref, 'sh', '-c', 'stat -c %u:%g /data/a; ls /etc/motd 2>&1; ls /opt; cat /data/b']);
     assert.equal(r.code, 0, r.stderr);

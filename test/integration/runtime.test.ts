@@ -4,12 +4,12 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { BIN, cleanupRoot, inspect, makeRoot, tsbox, tsboxAsync } from '../lib/cli.js';
 import { CAPABILITIES } from '../../src/common/capabilities.js';
 import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
 import { detectLayout } from '../../src/probe/cgroup-layout.js';
 import { DEFAULT_PIDS_LIMIT } from '../../src/engine/resources.js';
+import { run } from '../lib/programs.js';
 
 const root = makeRoot();
 after(() => cleanupRoot(root));
@@ -267,7 +267,7 @@ test('info reports the host', () => {
 
 test('-t gives the command a new pty from the container, never the caller\'s terminal', () => {
   // `script` gives the CLI a real terminal of its own to be careful with.
-  const sh = (cmd: string) => execFileSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30000 });
+  const sh = (cmd: string) => run('script', ['-qec', cmd, '/dev/null'], { timeout: 30000 });
   const cli = `${process.execPath} ${BIN} --root ${root}`;
   const out = sh(`${cli} run --rm -it host sh -c 'tty; readlink /proc/self/fd/0; stat -c %t:%T /dev/pts/ptmx'`);
   // (script turns its stdin's EOF into a NUL typed at the pty: hence no ^ anchor)

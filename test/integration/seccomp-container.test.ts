@@ -8,7 +8,6 @@
 // refused here, with the call made for real (io_uring_setup, kcmp, ...).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupRoot, makeRoot, tsbox } from '../lib/cli.js';
@@ -17,9 +16,10 @@ import { DEFAULT_PROFILE } from '../../src/engine/seccomp-profile.js';
 import { SYSCALLS, seccompArch } from '../../src/engine/seccomp-syscalls.js';
 import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
 import { RET_ALLOW, profileVerdict, type Profile } from '../lib/seccomp-eval.js';
+import { canRun, run } from '../lib/programs.js';
 
 const arch = seccompArch(process.arch);
-const hasGcc = spawnSync('gcc', ['--version']).status === 0;
+const hasGcc = canRun('gcc');
 const PODMAN_PROFILE = '/usr/share/containers/seccomp.json';
 const skip =
   (process.getuid?.() !== 0 && 'needs root') || (!arch && `no default filter for ${process.arch}`) || (!hasGcc && 'needs gcc') || false;
@@ -35,7 +35,7 @@ after(() => {
 before(() => {
   if (skip) return;
   const src = new URL('../../../test/fixtures/syscall-probe.c', import.meta.url).pathname;
-  execFileSync('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', path.join(work, 'syscall-probe'), src]);
+  run('gcc', ['-O2', '-static', '-Wall', '-Werror', '-o', path.join(work, 'syscall-probe'), src]);
 });
 
 /** The calls: NAME and its arguments as the prober takes them. */

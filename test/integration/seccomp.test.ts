@@ -7,7 +7,6 @@
 // (seccomp-container.test.ts does the same in containers, for the whole table.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +18,11 @@ import { SYSCALLS, seccompArch } from '../../src/engine/seccomp-syscalls.js';
 import { DEFAULT_CAPS } from '../../src/engine/capabilities.js';
 import { readProcessSecurity } from '../../src/probe/process.js';
 import { tempDir } from '../lib/suite-run.js';
+import { attempt, canRun, run, start, type Ran, type Started } from '../lib/programs.js';
 
 const { EPERM, ENOSYS } = constants.errno;
 const arch = seccompArch(process.arch);
-const hasCc = !spawnSync('cc', ['--version']).error;
+const hasCc = canRun('cc');
 const skip =
   (process.getuid?.() !== 0 && 'needs root (the probes must be able to succeed without the filter)') ||
   (!arch && `no default filter for ${process.arch}`) ||
@@ -33,15 +33,14 @@ let dir = '';
 let loader = '';
 let defaultProg = '';
 let adminProg = '';
-const started: ChildProcess[] = [];
+const started: Started[] = [];
 
 before(() => {
   if (skip) return;
   dir = tempDir('tsbox-seccomp-');
   loader = join(dir, 'seccomp-loader');
   const src = new URL('../../../test/fixtures/seccomp-loader.c', import.meta.url).pathname;
-  const b = spawnSync('cc', ['-Wall', '-Wextra', '-Werror', '-O2', '-o', loader, src], { encoding: 'utf8' });
-  assert.equal(b.status, 0, b.stderr);
+  run('cc', ['-Wall', '-Wextra', '-Werror', '-O2', '-o', loader, src]);
   defaultProg = join(dir, 'default.bpf');
   writeFileSync(defaultProg, defaultSeccompProgram());
   adminProg = join(dir, 'admin.bpf');
@@ -63,7 +62,7 @@ after(async () => {
 function filtered(prog: string, cmd: string[]) {
   const fd = openSync(prog, 'r');
   try {
-    return spawnSync(loader, ['3', ...cmd], { stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8', timeout: 10_000 });
+    return attempt(loader, ['3', ...cmd], { stdio: ['ignore', 'pipe', 'pipe', fd], timeout: 10_000 });
   } finally {
     closeSync(fd);
   }
@@ -74,15 +73,15 @@ interface SysResult {
   errno: number;
 }
 
-function parseSys(r: ReturnType<typeof spawnSync>): SysResult {
-  const m = /ret=(-?\d+) errno=(\d+)/.exec(String(r.stdout));
-  assert.ok(m, `loader output: ${String(r.stdout)} ${String(r.stderr)} status ${r.status} signal ${r.signal}`);
+function parseSys(r: Ran): SysResult {
+  const m = /ret=(-?\d+) errno=(\d+)/.exec(r.stdout);
+  assert.ok(m, `loader output: ${r.stdout} ${r.stderr} status ${r.exitCode} signal ${r.signal}`);
   return { ret: Number(m[1]), errno: Number(m[2]) };
 }
 
 function sys(underFilter: string | null, nr: number, args: string[]): SysResult {
   const cmd = [loader, '--syscall', String(nr), ...args];
-  return parseSys(underFilter ? filtered(underFilter, cmd) : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', timeout: 10_000 }));
+  return parseSys(underFilter ? filtered(underFilter, cmd) : attempt(cmd[0], cmd.slice(1), { timeout: 10_000 }));
 }
 
 const MISSING = 's:/nonexistent-tsbox-seccomp-test/x';
@@ -148,7 +147,7 @@ test('what stays allowed: fork via clone, personality query, normal commands', {
   const persona = sys(defaultProg, table.personality, ['0xffffffff']);
   assert.ok(persona.ret >= 0, 'personality query is allowed');
   const r = filtered(defaultProg, ['busybox', 'sh', '-c', 'echo hi && ls / >/dev/null && grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status']);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.exitCode, 0, r.stderr);
   assert.match(r.stdout, /^hi$/m);
   assert.match(r.stdout, /^Seccomp:\s+2$/m);
   assert.match(r.stdout, /^NoNewPrivs:\s+1$/m);
@@ -163,10 +162,10 @@ test('clone3 fails with ENOSYS so libc falls back to clone', { skip }, () => {
 
 test('unshare(1) in a container is refused; with CAP_SYS_ADMIN kept it is not', { skip }, () => {
   const denied = filtered(defaultProg, ['busybox', 'unshare', '-n', 'true']);
-  assert.notEqual(denied.status, 0);
+  assert.notEqual(denied.exitCode, 0);
   assert.match(denied.stderr, /Operation not permitted/);
   const allowed = filtered(adminProg, ['busybox', 'unshare', '-n', 'true']);
-  assert.equal(allowed.status, 0, allowed.stderr);
+  assert.equal(allowed.exitCode, 0, allowed.stderr);
   // and mount is let through to the kernel, which answers for itself
   assert.notEqual(sys(adminProg, SYSCALLS[arch!].mount, ['s:none', MISSING, 's:tmpfs', '0', '0']).errno, EPERM);
 });
@@ -177,18 +176,18 @@ test('x86_64: x32 syscalls get ENOSYS, i386 syscalls kill the process', { skip: 
   t.diagnostic(`x32 getpid without the filter: ret ${bareX32.ret} errno ${bareX32.errno} (ENOSYS = kernel has no x32)`);
   assert.equal(sys(defaultProg, x32getpid, []).errno, ENOSYS);
 
-  const bare = spawnSync(loader, ['--int80', '20'], { encoding: 'utf8' }); // i386 getpid
+  const bare = attempt(loader, ['--int80', '20']); // i386 getpid
   if (!/ret=[1-9]\d*/.test(bare.stdout)) {
     t.skip(`this kernel does not run i386 syscalls (int 0x80 gave ${bare.stdout.trim() || bare.signal})`);
     return;
   }
   const r = filtered(defaultProg, [loader, '--int80', '20']);
-  assert.equal(r.signal, 'SIGSYS', `killed by the filter, got status ${r.status} ${r.stdout}`);
+  assert.equal(r.signal, 'SIGSYS', `killed by the filter, got status ${r.exitCode} ${r.stdout}`);
 });
 
 test('the kernel reports the loaded filter in /proc/PID/status', { skip }, async () => {
   const fd = openSync(defaultProg, 'r');
-  const c = spawn(loader, ['3', 'sleep', '30'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
+  const c = start(loader, ['3', 'sleep', '30'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
   started.push(c);
   closeSync(fd);
   for (let i = 0; i < 500 && readComm(c.pid!) !== 'sleep'; i++) await sleep(10);

@@ -6,11 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { nativeDir } from '../../src/engine/helper.js';
 import { spawnAddon, spawnMethod, startChild, startWithAddon, startWithNode, type Child, type ChildIo } from '../../src/engine/spawn.js';
 import { BIN, makeRoot } from '../lib/cli.js';
 import { notePath, tempDir } from '../lib/suite-run.js';
+import { attempt } from '../lib/programs.js';
 
 const dir = nativeDir();
 const addon = spawnAddon(dir);
@@ -151,8 +151,8 @@ test('tsbox run --rm starts its helper without loading child_process, the stream
   fs.writeFileSync(probe, "process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList)));\n");
   const state = path.join(root, 'state');
   notePath(state);
-  const r = spawnSync(process.execPath, ['--require', probe, BIN, '--root', state, 'run', '--rm', 'host', 'sh', '-c', 'echo ran'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  const r = attempt(process.execPath, ['--require', probe, BIN, '--root', state, 'run', '--rm', 'host', 'sh', '-c', 'echo ran']);
+  assert.equal(r.exitCode, 0, r.stderr);
   assert.equal(r.stdout, 'ran\n');
   const loaded = JSON.parse(r.stderr) as string[];
   for (const m of ['NativeModule child_process', 'NativeModule stream', 'NativeModule net', 'NativeModule os']) assert.ok(!loaded.includes(m), `${m} was loaded`);
@@ -162,8 +162,8 @@ test('the container starts with no signal ignored or blocked, whatever its calle
   const root = makeRoot();
   try {
     // a shell that ignores INT and QUIT, as one running a background job does
-    const r = spawnSync('sh', ['-c', `trap '' INT QUIT PIPE; exec "$0" "$@"`, process.execPath, BIN, '--root', root, 'run', '--rm', 'host', 'grep', '-E', '^Sig(Ign|Blk)', '/proc/self/status'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    const r = attempt('sh', ['-c', `trap '' INT QUIT PIPE; exec "$0" "$@"`, process.execPath, BIN, '--root', root, 'run', '--rm', 'host', 'grep', '-E', '^Sig(Ign|Blk)', '/proc/self/status']);
+    assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout, 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
@@ -176,14 +176,13 @@ for (const noAddon of ['', '1']) {
     try {
       const state = path.join(root, 'state');
       notePath(state);
-      const r = spawnSync(process.execPath, [BIN, '--root', state, 'run', '--rm', 'host', 'true'], {
-        encoding: 'utf8',
+      const r = attempt(process.execPath, [BIN, '--root', state, 'run', '--rm', 'host', 'true'], {
         env: { ...process.env, TSBOX_HELPER: '/nonexistent/tsbox-helper', TSBOX_NO_ADDON: noAddon },
       });
-      assert.equal(r.status, 125);
+      assert.equal(r.exitCode, 125);
       assert.match(r.stderr, /^Error: cannot run the helper \/nonexistent\/tsbox-helper: .*(No such file|ENOENT)/);
       assert.doesNotMatch(r.stderr, /internal error|\n +at /);
-      const ps = spawnSync(process.execPath, [BIN, '--root', state, 'ps', '-a', '-q'], { encoding: 'utf8' });
+      const ps = attempt(process.execPath, [BIN, '--root', state, 'ps', '-a', '-q']);
       assert.equal(ps.stdout, '');
     } finally {
       fs.rmSync(root, { recursive: true, force: true });

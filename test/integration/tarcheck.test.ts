@@ -11,10 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { spawnSync } from 'node:child_process';
 import { ImageStore } from '../../src/engine/images.js';
 import { resolvePaths } from '../../src/engine/paths.js';
 import { UserError } from '../../src/common/errors.js';
+import { attempt, run } from '../lib/programs.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-tarcheck-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -106,7 +106,7 @@ async function refused(file: string, re: RegExp): Promise<void> {
 
 /** What GNU tar sees in FILE: the member names it lists. */
 function tarSees(file: string): string[] {
-  return spawnSync('tar', ['-tf', file], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  return attempt('tar', ['-tf', file]).stdout.split('\n').filter(Boolean);
 }
 
 test('an ordinary archive, plain and gzip, passes and is made', async () => {
@@ -195,8 +195,7 @@ test('an old GNU sparse file (with extension blocks) is refused by name: import 
   fs.symlinkSync('/etc', path.join(src, 'l'));
   const made = path.join(dir, 'sparse.tar');
   // l/x: tar reads through the host's /etc/hostname; in the archive it is an entry under the symlink l
-  const r = spawnSync('tar', ['--sparse', '--format=gnu', '-cf', made, '-C', src, 'holes', 'l', '-C', '/etc', 'hostname', '--transform', 's,^hostname$,l/x,'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  run('tar', ['--sparse', '--format=gnu', '-cf', made, '-C', src, 'holes', 'l', '-C', '/etc', 'hostname', '--transform', 's,^hostname$,l/x,']);
   const raw = fs.readFileSync(made);
   assert.equal(String.fromCharCode(raw[156]), 'S', 'the first entry is GNU sparse');
   assert.equal(raw[482], 1, 'with an extension block');

@@ -3,7 +3,6 @@
 // the `tsbox volume` command.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from '../../src/cli/args.js';
@@ -18,6 +17,7 @@ import { parseVolumeFlags, VOLUME_FLAGS } from '../../src/cli/volume-flags.js';
 import { helperMountArgs } from '../../src/engine/helper-argv.js';
 import { chownVolumes, closeVolumeSources, openVolumeSources, VolumeStore, type VolumeSources } from '../../src/engine/volumes.js';
 import { tempDir } from '../lib/suite-run.js';
+import { attempt, run } from '../lib/programs.js';
 
 before(() => {
   assert.equal(process.getuid?.(), 0, 'these tests chown files and start containers: they need root');
@@ -137,8 +137,7 @@ test('U chowns the source to the host ids of container root, without following s
   // another filesystem mounted inside the tree is not entered, and said
   const inner = path.join(src, 'mnt');
   fs.mkdirSync(inner);
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', 'tsbox-test', inner]);
-  assert.equal(mounted.status, 0, mounted.stderr?.toString());
+  run('mount', ['-t', 'tmpfs', 'tsbox-test', inner]);
   try {
     fs.writeFileSync(path.join(inner, 'f'), 'x');
     const fresh = openVolumeSources([vols[0]]);
@@ -149,7 +148,7 @@ test('U chowns the source to the host ids of container root, without following s
     }
     assert.equal(fs.statSync(path.join(inner, 'f')).uid, 0, 'not entered');
   } finally {
-    spawnSync('umount', [inner]);
+    attempt('umount', [inner]);
   }
 });
 
@@ -176,13 +175,12 @@ test('ro volumes are read-only inside a container, rw ones writable (tsbox-helpe
   const sources = openVolumeSources(vols);
   const fds = [...sources.values()].map((s) => s.fd);
   const args = helperMountArgs(vols, (v) => 3 + fds.indexOf(sources.get(v)!.fd));
-  const r = spawnSync(helperPath(), ['run', '--rootfs', rootfs, '--bind-ro', '/usr:/usr', ...args, '--', '/bin/sh', '-c', script], {
-    encoding: 'utf8',
+  const r = attempt(helperPath(), ['run', '--rootfs', rootfs, '--bind-ro', '/usr:/usr', ...args, '--', '/bin/sh', '-c', script], {
     timeout: 20000,
     stdio: ['ignore', 'pipe', 'pipe', ...fds],
   });
   closeVolumeSources(sources);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.exitCode, 0, r.stderr);
   assert.deepEqual(r.stdout.trim().split('\n'), ['hello', 'ro-refused', 'rw-ok', 'tmpfs-ok']);
   assert.deepEqual(fs.readdirSync(data).sort(), ['f', 'y'], 'the rw write reached the host, the ro one did not');
   const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8');

@@ -1,9 +1,9 @@
 // Test fixtures shared by integration tests: a minimal busybox rootfs and
 // temporary directories. Generic on purpose; nothing here knows about tsbox.
-import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir as osTmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from './programs.js';
 import { tempDir } from './suite-run.js';
 
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox', '/usr/local/bin/busybox', '/sbin/busybox'];
@@ -29,7 +29,7 @@ export function makeBusyboxRootfs(dir: string): void {
   chmodSync(join(dir, 'root'), 0o700);
   copyFileSync(busybox, join(dir, 'bin', 'busybox'));
   chmodSync(join(dir, 'bin', 'busybox'), 0o755);
-  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' })
+  const applets = run(busybox, ['--list'])
     .split('\n')
     .map((s) => s.trim())
     .filter((s) => s !== '' && s !== 'busybox' && !s.includes('/'));

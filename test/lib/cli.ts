@@ -1,4 +1,6 @@
 // Running the real CLI (bin/tsbox.js) against a private state root.
+// child_process, not test/lib/programs.ts: the CLI under test, run as a shell runs it, with no layer between
+// its exit code, streams and signals and what the tests assert (and no 100 MB buffer or kill-after-timeout of execa's)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,10 +1,10 @@
 // The two layers the image tests build on (registry, image archives, rootless
 // pulls): a busybox tree, and a layer over it that deletes a file, makes a
 // directory opaque and adds its own data/ entries (each test's own).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeBusyboxRootfs } from './busybox.js';
+import { run } from './programs.js';
 import { writeTar, type TarItem } from './tar.js';
 
 /** WORK/l1.tar: busybox, /etc/motd and /opt/old/file, which layer 2 removes. */
@@ -15,7 +15,7 @@ export function busyboxLayer(work: string): string {
   fs.mkdirSync(path.join(base, 'opt/old'), { recursive: true });
   fs.writeFileSync(path.join(base, 'opt/old/file'), 'old\n');
   const tar = path.join(work, 'l1.tar');
-  execFileSync('tar', ['-C', base, '--numeric-owner', '-cf', tar, '.']);
+  run('tar', ['-C', base, '--numeric-owner', '-cf', tar, '.']);
   return tar;
 }
 

@@ -4,11 +4,11 @@
 // (apache2-utils, bcrypt), or Bearer tokens from a token server on loopback
 // that signs JWTs with a key made here (the registry trusts its cert). Images
 // are OCI layouts built with umoci from layer tars, pushed with skopeo.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { tmpdir } from './busybox.js';
+import { run, start, type Started } from './programs.js';
 
 export const REGISTRY_BIN = '/usr/bin/docker-registry';
 
@@ -51,7 +51,7 @@ export interface RegistryOptions {
 }
 
 function openssl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  run('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /** A CA and a server cert for 127.0.0.1 signed by it. */
@@ -69,10 +69,10 @@ function makeCerts(dir: string): { ca: string; cert: string; key: string } {
 /**
  * A token server that gives anyone any access they ask for, as a JWT the
  * registry checks against its cert. A process of its own: the tests run
- * tsbox and skopeo with spawnSync, which would stop a server in this one.
+ * tsbox and skopeo synchronously, which would stop a server in this one.
  * Each request's query is appended to REQUESTS.
  */
-async function tokenServer(dir: string, service: string): Promise<{ url: string; cert: string; proc: ChildProcess; requests: string }> {
+async function tokenServer(dir: string, service: string): Promise<{ url: string; cert: string; proc: Started; requests: string }> {
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'token.key', '-out', 'token.crt', '-days', '2', '-subj', '/CN=tsbox test token issuer'], dir);
   const port = await freePort();
   const requests = path.join(dir, 'token-requests');
@@ -94,12 +94,12 @@ async function tokenServer(dir: string, service: string): Promise<{ url: string;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ token: head + '.' + body + '.' + b64url(sig), expires_in: 600 }));
     }).listen(Number(port), '127.0.0.1');`;
-  const proc = spawn(process.execPath, ['-e', code, path.join(dir, 'token.key'), path.join(dir, 'token.crt'), service, String(port), requests], { stdio: 'ignore' });
+  const proc = start(process.execPath, ['-e', code, path.join(dir, 'token.key'), path.join(dir, 'token.crt'), service, String(port), requests], { stdio: 'ignore' });
   await waitUp(`127.0.0.1:${port}`, false, proc, requests);
   return { url: `http://127.0.0.1:${port}/token`, cert: path.join(dir, 'token.crt'), proc, requests };
 }
 
-async function waitUp(host: string, tls: boolean, proc: ChildProcess, log: string): Promise<void> {
+async function waitUp(host: string, tls: boolean, proc: Started, log: string): Promise<void> {
   const deadline = Date.now() + 20000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${fs.readFileSync(log, 'utf8').slice(-2000)}`);
@@ -149,9 +149,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   let token: Awaited<ReturnType<typeof tokenServer>> | undefined;
   if (opts.basic) {
     const [user, pass] = opts.basic.split(':');
-    const r = spawnSync('htpasswd', ['-Bbn', user, pass], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`htpasswd: ${r.stderr}`);
-    fs.writeFileSync(path.join(dir, 'htpasswd'), r.stdout);
+    fs.writeFileSync(path.join(dir, 'htpasswd'), run('htpasswd', ['-Bbn', user, pass]));
     lines.push('auth:', '  htpasswd:', '    realm: tsbox-test', `    path: ${path.join(dir, 'htpasswd')}`);
   } else if (opts.token) {
     token = await tokenServer(dir, 'tsbox-test');
@@ -161,7 +159,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   fs.writeFileSync(config, `${lines.join('\n')}\n`);
   const log = path.join(dir, 'registry.log');
   const out = fs.openSync(log, 'w');
-  const proc = spawn(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', out, out], env: { PATH: process.env.PATH } });
+  const proc = start(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', out, out], env: { PATH: process.env.PATH } });
   fs.closeSync(out);
   await waitUp(host, !!opts.tls, proc, log);
   return {
@@ -191,16 +189,12 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
 export function push(reg: Registry, layout: string, name: string, extra: string[] = []): void {
   const dest = reg.caDir ? ['--dest-cert-dir', reg.caDir] : ['--dest-tls-verify=false'];
   const creds = reg.creds ? ['--dest-creds', reg.creds] : [];
-  const r = spawnSync('skopeo', ['copy', '-q', ...extra, ...dest, ...creds, `oci:${layout}`, `docker://${reg.host}/${name}`], { encoding: 'utf8', timeout: 120000 });
-  if (r.status !== 0) throw new Error(`skopeo copy ${layout} -> ${reg.host}/${name}: ${r.stderr}`);
+  run('skopeo', ['copy', '-q', ...extra, ...dest, ...creds, `oci:${layout}`, `docker://${reg.host}/${name}`], { timeout: 120000 });
 }
 
 /** An OCI layout at DIR:TAG with one layer per tar file and the given config (umoci). */
 export function buildImage(dir: string, tag: string, layers: string[], config: string[] = []): void {
-  const umoci = (args: string[]) => {
-    const r = spawnSync('umoci', args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`umoci ${args.join(' ')}: ${r.stderr}`);
-  };
+  const umoci = (args: string[]) => run('umoci', args);
   if (!fs.existsSync(path.join(dir, 'oci-layout'))) umoci(['init', '--layout', dir]);
   umoci(['new', '--image', `${dir}:${tag}`]);
   for (const l of layers) umoci(['raw', 'add-layer', '--image', `${dir}:${tag}`, l]);

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { CAPABILITIES, capsHex, capsToMask, maskToCaps, normalizeCapName } from '../../src/common/capabilities.js';
 import { DEFAULT_CAPS, boundingCaps, resolveCaps } from '../../src/engine/capabilities.js';
 import { UserError } from '../../src/common/errors.js';
+import { canRun, run } from '../lib/programs.js';
 
 const HEADER = '/usr/include/linux/capability.h';
 
@@ -67,11 +67,9 @@ test('capsHex is the /proc/PID/status style 16-digit mask', () => {
   assert.match(capsHex([...DEFAULT_CAPS]), /^[0-9a-f]{16}$/);
 });
 
-test('our masks decode to the same names with libcap (capsh --decode)', { skip: spawnSync('capsh', ['--help']).error && 'capsh not installed' }, () => {
+test('our masks decode to the same names with libcap (capsh --decode)', { skip: !canRun('capsh', ['--help']) && 'capsh not installed' }, () => {
   for (const caps of [[...DEFAULT_CAPS], ['CAP_NET_ADMIN', 'CAP_SYS_PTRACE'], [...CAPABILITIES]]) {
-    const r = spawnSync('capsh', [`--decode=0x${capsHex(caps)}`], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const names = r.stdout.trim().split('=')[1].split(',').map((s) => s.toUpperCase());
+    const names = run('capsh', [`--decode=0x${capsHex(caps)}`]).trim().split('=')[1].split(',').map((s) => s.toUpperCase());
     assert.deepEqual(names.sort(), [...caps].sort());
   }
 });

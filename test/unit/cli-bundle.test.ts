@@ -3,11 +3,11 @@
 // itself is measured by `npm run bench`, never by a test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BIN, REPO, makeRoot } from '../lib/cli.js';
+import { attempt } from '../lib/programs.js';
 
 const MAIN = path.join(REPO, 'dist/cli/main.cjs');
 
@@ -42,8 +42,8 @@ test('tsbox ps loads none of child_process, crypto, the stream modules, os, fs.D
   // prints, at exit, the built-in modules Node has loaded (internal names)
   fs.writeFileSync(probe, "process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList)));\n");
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
-  const r = spawnSync(process.execPath, ['--require', probe, BIN, '--root', path.join(root, 'state'), 'ps'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  const r = attempt(process.execPath, ['--require', probe, BIN, '--root', path.join(root, 'state'), 'ps']);
+  assert.equal(r.exitCode, 0, r.stderr);
   assert.match(r.stdout, /^CONTAINER ID/);
   const loaded = JSON.parse(r.stderr) as string[];
   // internal/fs/dir: a lazy getter of fs copied by the bundle would load it;
@@ -55,7 +55,7 @@ test('tsbox ps loads none of child_process, crypto, the stream modules, os, fs.D
 
 test('a reader that goes away (| true) ends tsbox quietly with 141, as SIGPIPE ends podman', () => {
   // `true` has exited long before Node has started and writes the help
-  const r = spawnSync('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --help | true; echo "\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+  const r = attempt('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --help | true; echo "\${PIPESTATUS[0]}" >&2`]);
   assert.equal(r.stderr.trim(), '141'); // and nothing else: no stack trace
 });
 
@@ -70,8 +70,8 @@ test('execa.cjs is loaded by a command that runs a program (image import), and b
   fs.mkdirSync(path.join(src, 'etc'), { recursive: true });
   fs.writeFileSync(path.join(src, 'etc', 'motd'), 'hi\n');
   const loadsExeca = (args: string[]) => {
-    const r = spawnSync(process.execPath, ['--require', probe, BIN, '--root', state, ...args], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    const r = attempt(process.execPath, ['--require', probe, BIN, '--root', state, ...args]);
+    assert.equal(r.exitCode, 0, r.stderr);
     const files = JSON.parse(r.stderr.slice(r.stderr.lastIndexOf('\n') + 1)) as string[];
     assert.ok(files.includes(BIN), 'the probe sees the files required');
     return files.includes(path.join(REPO, 'dist/cli/execa.cjs'));

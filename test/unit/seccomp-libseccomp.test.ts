@@ -8,7 +8,6 @@
 // ones mean the same to both, syscall by syscall.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,10 +17,11 @@ import { compileFilter, resolveProfile } from '../../src/engine/seccomp.js';
 import { DEFAULT_PROFILE, type SeccompProfile, type SeccompRule } from '../../src/engine/seccomp-profile.js';
 import { SYSCALLS, seccompArch, type SeccompArch } from '../../src/engine/seccomp-syscalls.js';
 import { filterVerdict, interestingArgs, type Profile } from '../lib/seccomp-eval.js';
+import { attempt, canRun, howItEnded, run } from '../lib/programs.js';
 
 const arch = seccompArch(process.arch);
 const header = ['/usr/include/seccomp.h', '/usr/local/include/seccomp.h'].some((h) => fs.existsSync(h));
-const hasGcc = spawnSync('gcc', ['--version']).status === 0;
+const hasGcc = canRun('gcc');
 const skip = (!arch && `no seccomp tables for ${process.arch}`) || (!hasGcc && 'needs gcc') || (!header && 'needs libseccomp headers (libseccomp-dev)') || false;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-libseccomp-'));
@@ -29,7 +29,7 @@ const TOOL = path.join(dir, 'libseccomp-export');
 before(() => {
   if (skip) return;
   const src = new URL('../../../test/fixtures/libseccomp-export.c', import.meta.url).pathname;
-  execFileSync('gcc', ['-O2', '-Wall', '-Werror', '-o', TOOL, src, '-lseccomp']);
+  run('gcc', ['-O2', '-Wall', '-Werror', '-o', TOOL, src, '-lseccomp']);
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -77,9 +77,10 @@ function libseccomp(p: SeccompProfile, a: SeccompArch, caps: readonly string[]):
       lines.push(`rule ${action(r.action, r.errnoRet)} ${nr} ${args.length} ${args.join(' ')}`);
     }
   }
-  const out = spawnSync(TOOL, { input: lines.join('\n') + '\n' });
-  assert.equal(out.status, 0, out.stderr.toString());
-  return { prog: out.stdout, refused: out.stderr.toString() };
+  // latin1: the program's bytes, one char each, and back
+  const out = attempt(TOOL, [], { input: lines.join('\n') + '\n', encoding: 'latin1' });
+  assert.equal(out.exitCode, 0, howItEnded(out));
+  return { prog: Buffer.from(out.stdout, 'latin1'), refused: out.stderr };
 }
 
 /** Every (syscall, args) where the two programs answer differently. */

@@ -7,7 +7,6 @@
 // test/integration/seccomp*.test.ts load the x86_64 program into the kernel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HELPER_SYSCALLS, INIT_SYSCALLS, compileFilter, defaultSeccompProgram, disassemble, ociSeccompProfile, refusedHelperSyscalls, resolveProfile } from '../../src/engine/seccomp.js';
@@ -18,6 +17,7 @@ import { CAPABILITIES } from '../../src/common/capabilities.js';
 import { UserError } from '../../src/common/errors.js';
 import { RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS, filterVerdict, interestingArgs, profileVerdict, runFilter, type Profile } from '../lib/seccomp-eval.js';
 import { tempDir } from '../lib/suite-run.js';
+import { canRun, run } from '../lib/programs.js';
 
 const EPERM = RET_ERRNO(1);
 const EINVAL = RET_ERRNO(22);
@@ -37,21 +37,18 @@ const CAP_SETS: Array<[string, readonly string[]]> = [
 // --- the tables, against the headers of this machine ---
 
 function cDefines(source: string): Map<string, number> | undefined {
-  const cc = spawnSync('cc', ['--version']);
-  if (cc.error) return undefined;
+  if (!canRun('cc')) return undefined;
   const dir = tempDir('tsbox-seccomp-');
   try {
     writeFileSync(join(dir, 'p.c'), source);
-    const b = spawnSync('cc', ['-o', join(dir, 'p'), join(dir, 'p.c')], { encoding: 'utf8' });
-    assert.equal(b.status, 0, b.stderr);
-    const r = spawnSync(join(dir, 'p'), { encoding: 'utf8' });
-    return new Map(r.stdout.trim().split('\n').map((l) => [l.split(' ')[0], Number(l.split(' ')[1])]));
+    run('cc', ['-o', join(dir, 'p'), join(dir, 'p.c')]);
+    return new Map(run(join(dir, 'p')).trim().split('\n').map((l) => [l.split(' ')[0], Number(l.split(' ')[1])]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-test('AUDIT_ARCH values and flag constants match linux/audit.h, sched.h, seccomp.h', { skip: spawnSync('cc', ['--version']).error && 'no C compiler' }, () => {
+test('AUDIT_ARCH values and flag constants match linux/audit.h, sched.h, seccomp.h', { skip: !canRun('cc') && 'no C compiler' }, () => {
   const defs = cDefines(`
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -99,13 +96,11 @@ test('the x86_64 table is asm/unistd_64.h, whole', { skip: !existsSync(X86_HEADE
   compareTable(SYSCALLS.x86_64, header, 'x86_64');
 });
 
-test('the aarch64 table is the generic one as arm64 builds it, whole', { skip: (spawnSync('cpp', ['--version']).error || !existsSync('/usr/include/asm-generic/unistd.h')) && 'no cpp or no asm-generic headers' }, () => {
+test('the aarch64 table is the generic one as arm64 builds it, whole', { skip: (!canRun('cpp') || !existsSync('/usr/include/asm-generic/unistd.h')) && 'no cpp or no asm-generic headers' }, () => {
   // arch/arm64/include/uapi/asm/unistd.h: what it wants from the generic table
   const wants = ['RENAMEAT', 'NEW_STAT', 'SET_GET_RLIMIT', 'TIME32_SYSCALLS', 'SYS_CLONE3', 'MEMFD_SECRET'];
   const input = `${wants.map((w) => `#define __ARCH_WANT_${w}\n`).join('')}#include <asm-generic/unistd.h>\n`;
-  const r = spawnSync('cpp', ['-dM', '-'], { input, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const defs = new Map([...r.stdout.matchAll(/^#define (__NR(?:3264)?_\w+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+  const defs = new Map([...run('cpp', ['-dM', '-'], { input }).matchAll(/^#define (__NR(?:3264)?_\w+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
   const header = new Map<string, number>();
   for (const [k, v] of defs) {
     if (!k.startsWith('__NR_') || k === '__NR_syscalls' || k === '__NR_arch_specific_syscall') continue;
