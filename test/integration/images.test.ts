@@ -116,7 +116,7 @@ test('import --name takes full references; images, ps and inspect show them; run
   const rootfs = path.join(work, 'bbref');
   makeBusyboxRootfs(rootfs);
   const tarFile = path.join(work, 'bbref.tar');
-  execFileSync('tar', ['-cf', tarFile, '-C', rootfs, '.']);
+  run('tar', ['-cf', tarFile, '-C', rootfs, '.']);
   // a port's colon and the slashes go into the store's dir name: the overlay's lowerdir and the helper's --overlay must still take it
   const refs = ['localhost:5000/team/x:1.0', 'docker.io/library/refimg:3', 'short:7'];
   const full = ['localhost:5000/team/x:1.0', 'docker.io/library/refimg:3', 'localhost/short:7'];
