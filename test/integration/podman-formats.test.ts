@@ -82,8 +82,9 @@ test('images -q and templates; volume ls templates and podman keys; stats templa
   const ids = ok(['images', '-q']).split('\n').filter(Boolean);
   assert.ok(ids.includes('host') && ids.length === 2, ids.join(','));
   assert.match(ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /^localhost\/bb:latest$/m);
-  const [img] = JSON.parse(ok(['images', '--format', 'json'])).filter((i: { name: string }) => i.name === 'bb');
-  assert.deepEqual(img.RepoTags, ['bb']);
+  // an imported image is named as podman names one: localhost/NAME:latest
+  const [img] = JSON.parse(ok(['images', '--format', 'json'])).filter((i: { name: string }) => i.name === 'localhost/bb:latest');
+  assert.deepEqual(img.RepoTags, ['localhost/bb:latest']);
   assert.equal(typeof img.Created, 'number');
 
   ok(['volume', 'create', 'fmtvol']);

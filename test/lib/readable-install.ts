@@ -13,13 +13,14 @@
 //   dist/src/, dist/test/lib/, package.json (type: module)
 //                     for the tests that import the engine or the busybox
 //                     fixture as that user
-// No node_modules: nothing there is loaded by any of it.
+//   node_modules/     dist/test/lib starts programs through execa
+//                     (test/lib/programs.ts), which the user's imports load
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO } from './cli.js';
 import { tempDir } from './suite-run.js';
 
-const NEEDED = ['package.json', 'bin', 'dist/cli', 'dist/src', 'dist/test/lib', 'native/tsbox-helper'];
+const NEEDED = ['package.json', 'bin', 'dist/cli', 'dist/src', 'dist/test/lib', 'native/tsbox-helper', 'node_modules'];
 /** built only where Node's headers are installed; without it the bundle starts the helper with child_process */
 const OPTIONAL = ['native/tsbox-spawn.node'];
 
