@@ -10,6 +10,7 @@ import { createDashboardStore } from '../../src/ui/store.js';
 import { NS_COLUMN_LEGEND } from '../../src/ui/view.js';
 import { FakeSource, rec } from './fixtures.js';
 import { KEYS, RENDERERS, settle, type Renderer } from './harness.js';
+import { fits } from './fits.js';
 
 function world(renderer: Renderer, cols: number, rows: number) {
   const src = new FakeSource();
@@ -19,11 +20,6 @@ function world(renderer: Renderer, cols: number, rows: number) {
   ctl.tick();
   const app = renderer.mount(store, ctl, NO_COLOR, cols, rows);
   return { src, store, ctl, app };
-}
-
-function fits(lines: string[], cols: number, rows: number) {
-  assert.equal(lines.length, rows - 1);
-  for (const l of lines) assert.ok(l.length <= cols, `wider than ${cols}: ${JSON.stringify(l)}`);
 }
 
 test('the legend names every position of the NS column and fits 80 columns', () => {

@@ -16,6 +16,7 @@ import { FakeSource, rec } from './fixtures.js';
 
 const SHIFT_TAB = '\x1b[Z';
 import { RENDERERS, settle, shipped, type Renderer } from './harness.js';
+import { fits } from './fits.js';
 
 function world(renderer: Renderer, cols: number, rows: number, setup: (src: FakeSource) => void = () => {}) {
   const src = new FakeSource();
@@ -26,11 +27,6 @@ function world(renderer: Renderer, cols: number, rows: number, setup: (src: Fake
   ctl.tick();
   const app = renderer.mount(store, ctl, NO_COLOR, cols, rows);
   return { src, store, ctl, app };
-}
-
-function fits(lines: string[], cols: number, rows: number) {
-  assert.equal(lines.length, rows - 1);
-  for (const l of lines) assert.ok(l.length <= cols, `wider than ${cols}: ${JSON.stringify(l)}`);
 }
 
 test('looksSecret: passwords, tokens, keys; not PATH or HOME', () => {

@@ -9,6 +9,7 @@ import { errorText, EXIT_NO_SUCH, isNotFound, isUserError, UserError } from '../
 import { VolumeStore, type VolumeInfo } from '../../engine/volumes.js';
 import type { ContainerRecord } from '../../engine/types.js';
 import { print } from '../output.js';
+import { parseLabels } from '../compat-flags.js';
 
 const SUBCOMMANDS = 'create, ls, inspect, rm, prune';
 
@@ -21,16 +22,6 @@ function checkFlags(p: Parsed, sub: string): void {
   }
 }
 
-function parseLabels(items: string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    const key = eq < 0 ? item : item.slice(0, eq);
-    if (!key) throw new UserError(`invalid --label '${item}'`, 125, 'Use --label KEY=VALUE (or KEY alone for an empty value).');
-    labels[key] = eq < 0 ? '' : item.slice(eq + 1);
-  }
-  return labels;
-}
 
 function usersOf(name: string, containers: ContainerRecord[]): ContainerRecord[] {
   return containers.filter((c) => c.spec.volumes.some((v) => v.type === 'volume' && v.name === name));
