@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   if (!haveTmux()) throw new Error('tmux is not installed');
   const browser = chromium();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-shots-'));
+  // the demo's --userns=auto container reaches its files through the root as a mapped uid
+  fs.chmodSync(root, 0o711);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbox-chromium-'));
   const t = new Tmux(COLS, ROWS);
   fs.mkdirSync(OUT, { recursive: true });
