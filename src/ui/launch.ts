@@ -14,7 +14,7 @@ import { NS_LEGEND } from '../probe/namespaces.js';
 import { paintedFirstFrame } from './first-frame.js';
 import { na, ok, type Snapshot } from './model.js';
 import { initialState, reduce } from './state.js';
-import { AltScreen, closeKeyboard, installExitHandlers, openKeyboard } from './terminal.js';
+import { AltScreen, closeKeyboard, handOverExitHandlers, installExitHandlers, openKeyboard, type ExitHooks } from './terminal.js';
 
 export interface DashboardOptions {
   intervalMs: number;
@@ -32,8 +32,8 @@ export interface Launch {
   snapshot: Snapshot;
   /** the terminal's size when it was painted: Ink's frame covers it only at that size */
   painted: { cols: number; rows: number };
-  /** the launch's exit handlers off: the dashboard has installed its own */
-  handOver(): void;
+  /** the dashboard's exit handlers in place of the launch's, with no moment between; returns their removal */
+  handOver(hooks: ExitHooks): () => void;
   /** the terminal given back (the dashboard never took over): idempotent */
   restore(): void;
 }
@@ -81,7 +81,7 @@ export function launchDashboard(engineOptions: EngineOptions, opts: DashboardOpt
       theme,
       snapshot,
       painted,
-      handOver: uninstall,
+      handOver: (hooks) => handOverExitHandlers(uninstall, hooks),
       restore: () => {
         uninstall();
         restore();

@@ -14,7 +14,7 @@ import type { ContainerRecord } from './model.js';
 import { createEngineSource, type DashboardSource } from './source.js';
 import { initialState } from './state.js';
 import { createDashboardStore, type DashboardStore } from './store.js';
-import { closeKeyboard, drainKeyboard, installExitHandlers, openKeyboard } from './terminal.js';
+import { closeKeyboard, drainKeyboard, openKeyboard } from './terminal.js';
 import { tuneV8ForRefreshes } from './v8-flags.js';
 
 type Handoff = { kind: 'quit' } | { kind: 'exec'; container: ContainerRecord };
@@ -49,8 +49,7 @@ export async function runDashboard(engineOptions: EngineOptions, opts: Dashboard
     keyboard = null;
     screen.leave();
   };
-  launch.handOver();
-  const uninstall = installExitHandlers({
+  const uninstall = launch.handOver({
     restore,
     deferSignal: (signal) => {
       if (!shell) return false;

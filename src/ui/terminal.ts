@@ -133,3 +133,16 @@ export function installExitHandlers(hooks: ExitHooks): () => void {
     process.off('exit', onExit);
   };
 }
+
+/**
+ * Replace installed exit handlers with new ones: the new go on before the
+ * old come off. A signal that arrived during synchronous work (ui.js
+ * compiling) waits in libuv for the next poll; if its last listener were
+ * removed first, node would close the signal's handle and drop the pending
+ * signal, and a SIGTERM sent as the dashboard starts would be ignored.
+ */
+export function handOverExitHandlers(uninstallCurrent: () => void, hooks: ExitHooks): () => void {
+  const uninstall = installExitHandlers(hooks);
+  uninstallCurrent();
+  return uninstall;
+}
