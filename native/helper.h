@@ -203,6 +203,7 @@ int userns_main(int argc, char **argv);
 int lock_main(int argc, char **argv);
 int read_file_main(int argc, char **argv);
 int extract_main(int argc, char **argv);
+int device_programs_main(int argc, char **argv);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);

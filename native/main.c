@@ -29,6 +29,7 @@ static void usage(FILE *f)
         "       tsbox-helper lock [--try] 3<LOCKFILE\n"
         "       tsbox-helper read-file (--root DIR | --pid N --pid-start T) --max BYTES PATH\n"
         "       tsbox-helper extract --root DIR [--userxattr] < RECORDS\n"
+        "       tsbox-helper device-programs CGROUP_DIR\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);
@@ -693,6 +694,8 @@ int main(int argc, char **argv)
     return read_file_main(argc, argv); /* reads as the caller, for the caller */
   if (strcmp(argv[1], "extract") == 0)
     return extract_main(argc, argv); /* writes as the caller, into the caller's dir */
+  if (strcmp(argv[1], "device-programs") == 0)
+    return device_programs_main(argc, argv); /* reads only; the kernel checks the caller's privilege */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
     usage(stderr);
     return 125;

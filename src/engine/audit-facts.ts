@@ -17,6 +17,8 @@ import { readIdMaps } from '../probe/idmap.js';
 import { readCgroupLimits, type CgroupLimits } from '../probe/limits.js';
 import { classifyInodes, readNamespaceInodes, type NamespaceView, type NsInodes } from '../probe/namespaces.js';
 import { readProcessSecurity, type ProcessSecurity } from '../probe/process.js';
+import { DEFAULT_DEVICE_RULES } from './devices.js';
+import { hostDevices, judgePrograms, type DevicePrograms, type HostDevice, type ProgramVerdict } from './device-program.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from './masks.js';
 import type { ContainerRecord, IdMapEntry } from './types.js';
 
@@ -54,6 +56,8 @@ export interface ContainerFacts {
   /** default read-only paths the container can write */
   writableReadonly: string[];
   devices: DeviceAccess | undefined;
+  /** on cgroup v2: what its device programs allow beyond the default allowlist, run on the host's devices; or why they could not be read */
+  devicePrograms: ProgramVerdict | { unreadable: string } | undefined;
   limits: CgroupLimits;
   /** the container's own cgroup directories (its /sys/fs/cgroup shows them, read-only) */
   cgroupPaths: readonly string[];
@@ -72,6 +76,8 @@ export interface AuditContext {
   hostNs: NsInodes;
   /** the labels of a container's volumes now (labels.ts; one helper run), for containers that run labeled */
   volumeLabels(r: ContainerRecord): Array<{ source: string; current: string | null; expected: string | null; agrees: boolean; relabel: string; exists: boolean }>;
+  /** the device programs in force at a cgroup v2 directory (tsbox-helper device-programs) */
+  devicePrograms(cgroupDir: string): DevicePrograms;
 }
 
 /** Host path of a container's mount, or null when no host mount shows the same filesystem and directory. */
@@ -154,6 +160,16 @@ function mountsOf(text: string, host: readonly MountinfoEntry[]): AuditMount[] {
   return mounts;
 }
 
+/** The programs run on the host's devices, against the default allowlist; an instruction the interpreter refuses makes them unreadable. */
+function judged(read: DevicePrograms, devices: readonly HostDevice[] | undefined): ProgramVerdict | { unreadable: string } {
+  if ('unreadable' in read) return read;
+  try {
+    return judgePrograms(read.programs, DEFAULT_DEVICE_RULES, devices ?? []);
+  } catch (e) {
+    return { unreadable: `its device program cannot be evaluated: ${(e as Error).message}` };
+  }
+}
+
 /** Default masks and read-only paths the container gets past, judged from its mount table. */
 function maskGaps(mounts: readonly AuditMount[]): { unmasked: string[]; writableReadonly: string[] } {
   const kernelFs = (p: string) => {
@@ -179,8 +195,11 @@ export function gatherFacts(records: readonly ContainerRecord[], ctx: AuditConte
     .map((r) => ({ r, status: readProcessSecurity(r.pid), ns: readNamespaceInodes(r.pid), maps: readIdMaps(r.pid), mountinfo: readText(`/proc/${r.pid}/mountinfo`) }))
     .filter((x) => x.status && x.maps && x.mountinfo !== undefined && Object.keys(x.ns).length > 0);
   const views = classifyInodes(read.map((x) => ({ id: x.r.id, name: x.r.name, inodes: x.ns })), ctx.hostNs);
+  let hostDevs: HostDevice[] | undefined;
   return read.map(({ r, status, ns, maps, mountinfo }) => {
     const mounts = mountsOf(mountinfo!, host);
+    const devices = readDeviceAccess(r.cgroupPaths);
+    if (devices?.kind === 'bpf') hostDevs ??= hostDevices();
     return {
       id: r.id,
       name: r.name,
@@ -196,7 +215,8 @@ export function gatherFacts(records: readonly ContainerRecord[], ctx: AuditConte
         r.spec.labels.disabled || !r.spec.volumes.some((v) => v.type !== 'tmpfs')
           ? []
           : ctx.volumeLabels(r).filter((v) => v.exists && !v.agrees).map((v) => ({ source: v.source, current: v.current, expected: v.expected, relabel: v.relabel, mountLabel: r.spec.labels.mount ?? null })),
-      devices: readDeviceAccess(r.cgroupPaths),
+      devices,
+      devicePrograms: devices?.kind === 'bpf' ? judged(ctx.devicePrograms(devices.cgroup), hostDevs) : undefined,
       limits: readCgroupLimits(r.cgroupPaths),
       cgroupPaths: r.cgroupPaths,
       config: {

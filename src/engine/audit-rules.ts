@@ -12,7 +12,8 @@
 //
 // Sources: CIS Docker Benchmark v1.6 section 5 ("CIS 5.n"), Kubernetes Pod
 // Security Standards ("PSS baseline" / "PSS restricted"), and tsbox's own.
-// Not checked here: host ports (not checked until networks, issue 12, land),
+// Devices: devices.list on v1; on v2 the device programs, run on the host's
+// devices (device-program.ts). Not checked here: host ports (not checked until networks, issue 12, land),
 // AppArmor/SELinux process labels (this kernel has no LSM that labels
 // processes; volume labels are xattrs, and are checked).
 import { NAMESPACE_TYPES, type NamespaceType } from '../common/namespaces.js';
@@ -393,7 +394,14 @@ export const RULES: readonly Rule[] = [
     refs: ['CIS 5.18', 'PSS baseline: privileged'],
     why: "with every device the container can open the host's disks and write them below the filesystem",
     fix: 'drop --privileged; --device only the nodes needed',
-    check: ({ facts: f }) => (f.devices?.kind === 'list' && f.devices.rules.some((r) => /^a \*:\* rwm$/.test(r)) ? ['devices.list: a *:* rwm'] : []),
+    check: ({ facts: f }) => {
+      if (f.devices?.kind === 'list') return f.devices.rules.some((r) => /^a \*:\* rwm$/.test(r)) ? ['devices.list: a *:* rwm'] : [];
+      // v2: no program, or one that allows numbers no device has. In a user namespace of its own the
+      // container cannot make device nodes (the kernel refuses mknod there), so only nodes bound in reach it.
+      const p = f.devicePrograms;
+      if (!p || 'unreadable' in p || !p.every || f.namespaces.find((n) => n.type === 'user')?.sharing !== 'host') return [];
+      return [`${f.devices?.kind === 'bpf' ? f.devices.cgroup : 'its cgroup'}: the device programs in force allow every device (b and c *:* rw)`];
+    },
   },
   {
     id: 'host-devices',
@@ -402,7 +410,20 @@ export const RULES: readonly Rule[] = [
     refs: ['CIS 5.18'],
     why: "a host device node is the host's hardware or a kernel driver, shared with the host",
     fix: 'remove the --device or --device-cgroup-rule, or narrow it to r',
-    check: ({ facts: f }) => (f.devices?.kind === 'list' && !f.devices.rules.some((r) => /^a /.test(r)) ? f.devices.rules.filter((r) => !DEFAULT_DEVICE_RULES.includes(r)).map((r) => `devices.list: ${r}`) : []),
+    check: ({ facts: f }) => {
+      if (f.devices?.kind === 'list') return f.devices.rules.some((r) => /^a /.test(r)) ? [] : f.devices.rules.filter((r) => !DEFAULT_DEVICE_RULES.includes(r)).map((r) => `devices.list: ${r}`);
+      const p = f.devicePrograms;
+      return p && !('unreadable' in p) && !p.every ? p.extra.map((r) => `device program: ${r}`) : [];
+    },
+  },
+  {
+    id: 'device-access-unknown',
+    level: 'low',
+    title: 'device access not readable',
+    refs: ['CIS 5.18'],
+    why: 'on cgroup v2 the allowed devices are BPF programs the kernel shows only to root: without them the audit cannot say which host devices the container may open',
+    fix: 'run tsbox audit as root',
+    check: ({ facts: f }) => (f.devicePrograms && 'unreadable' in f.devicePrograms ? [f.devicePrograms.unreadable] : []),
   },
   {
     id: 'volume-label',

@@ -5,6 +5,7 @@ import { UserError } from '../common/errors.js';
 import { NAMESPACE_TYPES, type NamespaceType } from '../common/namespaces.js';
 import { readNamespaceInodes, type NamespaceView } from '../probe/namespaces.js';
 import { gatherFacts, type ContainerFacts } from './audit-facts.js';
+import { readDevicePrograms } from './device-program.js';
 import { volumeLabelReport } from './labels.js';
 import { auditContainer, gradeOf, type EngineDirs, type Finding } from './audit-rules.js';
 import type { Engine } from './engine.js';
@@ -48,6 +49,7 @@ export function audit(engine: Engine, records: readonly ContainerRecord[]): Cont
   const all = gatherFacts(targets, {
     hostNs: readNamespaceInodes('self'),
     volumeLabels: (r) => volumeLabelReport(r, targets, { helper: engine.helperPath }),
+    devicePrograms: (dir) => readDevicePrograms(engine.helperPath, dir),
   });
   const dirs = engineDirs(engine);
   return all

@@ -1,7 +1,8 @@
 // Which device nodes a container may open, as its cgroups say: the v1
 // devices.list, read as the kernel keeps it. On cgroup v2 the answer is a BPF
-// program on the cgroup, which only bpftool-like tools can read back: the
-// probe says so rather than guessing.
+// program on the cgroup, which only the bpf syscall reads back: the probe
+// names the cgroup, and the audit has the helper read the programs there
+// (src/engine/device-program.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { detectLayout, type CgroupLayout } from './cgroup-layout.js';
@@ -9,8 +10,8 @@ import { detectLayout, type CgroupLayout } from './cgroup-layout.js';
 export type DeviceAccess =
   /** v1: the rules of devices.list ("a *:* rwm" is every device) */
   | { kind: 'list'; rules: string[] }
-  /** v2 only: a BPF program decides */
-  | { kind: 'bpf' }
+  /** v2 only: BPF programs on this v2 cgroup (and its ancestors) decide */
+  | { kind: 'bpf'; cgroup: string }
   /** no devices cgroup and no cgroup v2 of its own (rootless on v1, say) */
   | { kind: 'none' };
 
@@ -25,7 +26,8 @@ export function readDeviceAccess(cgroupPaths: readonly string[], layout: CgroupL
       return undefined;
     }
   }
-  return under(layout.v2Root) ? { kind: 'bpf' } : { kind: 'none' };
+  const v2 = under(layout.v2Root);
+  return v2 ? { kind: 'bpf', cgroup: v2 } : { kind: 'none' };
 }
 
 const KNOWN: Record<string, string> = {

@@ -92,7 +92,7 @@ test('security: the devices it may open, from its cgroups', () => {
   assert.match(lineText(every), /every device/);
   assert.equal(every.at(-1)!.tone, 'bad');
   const shown = (devices: DeviceAccess) => withDevices(devices).map(lineText).join('\n');
-  assert.match(shown({ kind: 'bpf' }), /allowlist \(a BPF program on its cgroup v2\)/);
+  assert.match(shown({ kind: 'bpf', cgroup: '/sys/fs/cgroup/tsbox/c1' }), /allowlist \(a BPF program on its cgroup v2\)/);
   assert.match(shown({ kind: 'none' }), /user namespace refuses device nodes/);
   assert.match(shown({ kind: 'list', rules: ['c 10:200 rwm'] }), /devices\s+c 10:200 rwm/);
 });

@@ -32,6 +32,7 @@ function facts(over: Partial<ContainerFacts> = {}): ContainerFacts {
     writableReadonly: [],
     labelMismatches: [],
     devices: { kind: 'list', rules: ['c 1:3 rwm'] },
+    devicePrograms: undefined,
     cgroupPaths: [],
     limits: { memory: { value: 1e8, file: 'm', text: '100000000' }, cpu: { value: 1, file: 'c', text: '100000' }, pids: { value: 100, file: 'p', text: '100' } },
     config: { seccomp: 'default', privateLabelSources: [] },

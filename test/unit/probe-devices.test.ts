@@ -20,7 +20,7 @@ test('v1 list, v2 program, neither, and a devices cgroup that is gone', (t) => {
   const paths = [path.join(dir, 'memory', 'tsbox', 'c1'), path.join(devices, 'tsbox', 'c1'), path.join(dir, 'unified', 'tsbox', 'c1')];
   assert.deepEqual(readDeviceAccess(paths, hybrid), { kind: 'list', rules: ['c 1:3 rwm', 'c *:* m'] });
   const v2: CgroupLayout = { kind: 'v2', v1: {}, v2Root: path.join(dir, 'unified'), v2Controllers: [] };
-  assert.deepEqual(readDeviceAccess([path.join(dir, 'unified', 'tsbox', 'c1')], v2), { kind: 'bpf' });
+  assert.deepEqual(readDeviceAccess([path.join(dir, 'unified', 'tsbox', 'c1')], v2), { kind: 'bpf', cgroup: path.join(dir, 'unified', 'tsbox', 'c1') });
   assert.deepEqual(readDeviceAccess([], v2), { kind: 'none' });
   assert.equal(readDeviceAccess([path.join(devices, 'tsbox', 'gone')], hybrid), undefined, 'not made up when unreadable');
 });
