@@ -203,6 +203,9 @@ int userns_main(int argc, char **argv);
 int lock_main(int argc, char **argv);
 int read_file_main(int argc, char **argv);
 int extract_main(int argc, char **argv);
+int copy_main(int argc, char **argv);
+/* readfile.c: an O_PATH fd on /proc/PID/root, if PID still started at START */
+int open_pid_root(pid_t pid, unsigned long long start, struct error *e);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);

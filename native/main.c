@@ -28,7 +28,9 @@ static void usage(FILE *f)
         "       tsbox-helper userns --status-fd FD --userns-block-fd FD [--clear-groups] -- CMD [ARG...]\n"
         "       tsbox-helper lock [--try] 3<LOCKFILE\n"
         "       tsbox-helper read-file (--root DIR | --pid N --pid-start T) --max BYTES PATH\n"
-        "       tsbox-helper extract --root DIR [--userxattr] < RECORDS\n"
+        "       tsbox-helper extract (--root DIR | --pid N --pid-start T) [--userxattr] < RECORDS\n"
+        "       tsbox-helper copy-stat (--root DIR | --pid N --pid-start T) [--follow] PATH\n"
+        "       tsbox-helper copy-out (--root DIR | --pid N --pid-start T) [--name NAME] [--uid-map C:H:N]... [--gid-map C:H:N]... PATH\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);
@@ -693,6 +695,8 @@ int main(int argc, char **argv)
     return read_file_main(argc, argv); /* reads as the caller, for the caller */
   if (strcmp(argv[1], "extract") == 0)
     return extract_main(argc, argv); /* writes as the caller, into the caller's dir */
+  if (strcmp(argv[1], "copy-stat") == 0 || strcmp(argv[1], "copy-out") == 0)
+    return copy_main(argc, argv); /* reads as the caller, inside the root it names */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
     usage(stderr);
     return 125;
