@@ -10,10 +10,9 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { BIN, cleanupRoot, makeRoot, tsbox, type CliResult } from '../lib/cli.js';
 import { makeBusyboxRootfs, removeTree, tmpdir } from '../lib/busybox.js';
-import { run as runProgram } from '../lib/programs.js';
+import { attempt, run as runProgram } from '../lib/programs.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : false;
 const root = makeRoot('tsbox-cp-');
@@ -126,14 +125,10 @@ test('cp out and in of a running container: podman placement, tar streams, error
   fails(['cp', path.join(src, 'nope'), `${c}:/`], /nope: no such file or directory/);
 });
 
+/** the CLI with FILE as its stdin (a tar stream), through a shell's redirection */
 function tsboxWithStdin(args: string[], file: string): CliResult {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const r = spawnSync(process.execPath, [BIN, '--root', root, ...args], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
-    return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
-  } finally {
-    fs.closeSync(fd);
-  }
+  const r = attempt('sh', ['-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', file, process.execPath, BIN, '--root', root, ...args]);
+  return { code: r.exitCode ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('attack: a symlink to /etc in the container, cp out and cp in through it; a symlink as the destination', { skip }, async (t) => {
