@@ -26,7 +26,9 @@
  * last component of PATH) is the name of the top entry. Owners are
  * translated to the ids the container sees through the maps given
  * (container:host:count, as in /proc/PID/uid_map); a host id outside them
- * is the overflow id 65534, as the kernel shows it. Hard links are written
+ * is the overflow id 65534, as the kernel shows it. --no-setid writes modes
+ * without set-uid and set-gid: a copy onto the host belongs to the caller
+ * (root), and a container's set-uid file must not become root's there. Hard links are written
  * as files; sockets are left out (a tar cannot hold them).
  *
  * Exit 0; 1 when PATH does not exist; 125 otherwise, the reason on stderr. */
@@ -50,6 +52,7 @@ struct id_map {
 
 struct copy_out {
   const char *name;
+  mode_t keep; /* the mode bits written: all, or all but set-uid/set-gid (--no-setid) */
   struct id_map uids[MAX_MAP], gids[MAX_MAP];
   size_t n_uids, n_gids;
   char *buf;
@@ -146,7 +149,7 @@ static void checksum(char *h)
   h[155] = ' ';
 }
 
-static int put_header(const char *name, char type, const struct stat *st, uint32_t uid, uint32_t gid, uint64_t size, const char *link,
+static int put_header(mode_t keep, const char *name, char type, const struct stat *st, uint32_t uid, uint32_t gid, uint64_t size, const char *link,
                       struct error *e)
 {
   char h[BLOCK] = { 0 }, pax[3 * 4096 + 256];
@@ -189,7 +192,7 @@ static int put_header(const char *name, char type, const struct stat *st, uint32
   }
   /* the ustar fields get what fits; the pax record above says the rest */
   memcpy(h, name, strnlen(name, 99));
-  octal(h + 100, 8, st->st_mode & 07777);
+  octal(h + 100, 8, st->st_mode & keep);
   octal(h + 108, 8, uid > 07777777 ? 0 : uid);
   octal(h + 116, 8, gid > 07777777 ? 0 : gid);
   octal(h + 124, 12, size > 077777777777ULL ? 0 : size);
@@ -262,18 +265,18 @@ static int put_entry(const struct tree_entry *t, void *ctx, struct error *e)
     return fail(e, "copy-out", "asprintf");
   }
   if (S_ISREG(st->st_mode))
-    return put_header(name, '0', st, uid, gid, (uint64_t) st->st_size, "", e) < 0 ? -1 : put_data(c, t->fd, name, (uint64_t) st->st_size, e);
+    return put_header(c->keep, name, '0', st, uid, gid, (uint64_t) st->st_size, "", e) < 0 ? -1 : put_data(c, t->fd, name, (uint64_t) st->st_size, e);
   if (S_ISDIR(st->st_mode))
-    return put_header(name, '5', st, uid, gid, 0, "", e);
+    return put_header(c->keep, name, '5', st, uid, gid, 0, "", e);
   if (S_ISLNK(st->st_mode)) {
     /* the link's own fd (O_PATH | O_NOFOLLOW): its target, read, never followed */
     ssize_t n = readlinkat(t->fd, "", link, sizeof link - 1);
     if (n < 0)
       return fail(e, "copy-out", "readlink `%s`", t->path);
     link[n] = '\0';
-    return put_header(name, '2', st, uid, gid, 0, link, e);
+    return put_header(c->keep, name, '2', st, uid, gid, 0, link, e);
   }
-  return put_header(name, S_ISCHR(st->st_mode) ? '3' : S_ISBLK(st->st_mode) ? '4' : '6', st, uid, gid, 0, "", e);
+  return put_header(c->keep, name, S_ISCHR(st->st_mode) ? '3' : S_ISBLK(st->st_mode) ? '4' : '6', st, uid, gid, 0, "", e);
 }
 
 static void skip_mount(const char *path, void *ctx)
@@ -313,6 +316,7 @@ int copy_main(int argc, char **argv)
     fputs("tsbox-helper: copy: out of memory\n", stderr);
     return 125;
   }
+  c->keep = 07777;
   for (int i = 2; i < argc; i++) {
     const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     if (opt[0] != '-') {
@@ -323,6 +327,10 @@ int copy_main(int argc, char **argv)
     }
     if (strcmp(opt, "--follow") == 0 && !out) {
       follow = true;
+      continue;
+    }
+    if (strcmp(opt, "--no-setid") == 0 && out) {
+      c->keep = 01777;
       continue;
     }
     if (val == NULL)
@@ -390,7 +398,7 @@ bad:
   return 125;
 usage:
   fprintf(stderr, "usage: tsbox-helper copy-stat (--root DIR | --pid N --pid-start T) [--follow] PATH\n"
-                  "       tsbox-helper copy-out (--root DIR | --pid N --pid-start T) [--name NAME] [--uid-map C:H:N]... "
+                  "       tsbox-helper copy-out (--root DIR | --pid N --pid-start T) [--name NAME] [--no-setid] [--uid-map C:H:N]... "
                   "[--gid-map C:H:N]... PATH\n"
                   "(see native/PROTOCOL.md)\n");
   return 125;

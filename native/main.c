@@ -30,7 +30,7 @@ static void usage(FILE *f)
         "       tsbox-helper read-file (--root DIR | --pid N --pid-start T) --max BYTES PATH\n"
         "       tsbox-helper extract (--root DIR | --pid N --pid-start T) [--userxattr] < RECORDS\n"
         "       tsbox-helper copy-stat (--root DIR | --pid N --pid-start T) [--follow] PATH\n"
-        "       tsbox-helper copy-out (--root DIR | --pid N --pid-start T) [--name NAME] [--uid-map C:H:N]... [--gid-map C:H:N]... PATH\n"
+        "       tsbox-helper copy-out (--root DIR | --pid N --pid-start T) [--name NAME] [--no-setid] [--uid-map C:H:N]... [--gid-map C:H:N]... PATH\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);

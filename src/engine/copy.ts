@@ -105,7 +105,8 @@ export class Copier {
       const args = ['copy-out', ...root.args, ...(maps ? [...mapArgs('--uid-map', maps.uidMap), ...mapArgs('--gid-map', maps.gidMap)] : [])];
       if (typeof dest !== 'string') return this.stream(root, [...args, src], dest);
       const { dir, name } = hostPlace(dest, kind, isContents(src));
-      return this.stream(root, [...args, ...(name ? ['--name', name] : []), src], undefined, dir);
+      // --no-setid: the copy belongs to the caller; a container's set-uid file must not become root's on the host
+      return this.stream(root, [...args, '--no-setid', ...(name ? ['--name', name] : []), src], undefined, dir);
     });
   }
 

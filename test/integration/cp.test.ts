@@ -69,7 +69,7 @@ function hostDir(name: string): string {
 }
 
 test('cp out and in of a running container: podman placement, tar streams, errors', { skip }, async (t) => {
-  const c = container(t, `cp-run-${tag}`, 'mkdir -p /d/sub; echo one > /d/sub/f; echo top > /d/t; echo data > /data.txt; ln -s t /d/link');
+  const c = container(t, `cp-run-${tag}`, 'mkdir -p /d/sub; echo one > /d/sub/f; echo top > /d/t; echo data > /data.txt; ln -s t /d/link; echo x > /suid; chown 1000 /suid; chmod 4755 /suid');
   const out = hostDir('out1');
 
   // a file to a new name, and into an existing directory
@@ -86,6 +86,11 @@ test('cp out and in of a running container: podman placement, tar streams, error
   const contents = hostDir('out1/contents');
   ok(['cp', `${c}:/d/.`, contents]);
   assert.deepEqual(fs.readdirSync(contents).sort(), ['link', 'sub', 't']);
+  // the copy belongs to the caller (root), and a set-uid file of the container's does not become a set-uid root file on the host
+  ok(['cp', `${c}:/suid`, out]);
+  const suid = fs.statSync(path.join(out, 'suid'));
+  assert.equal(suid.uid, 0);
+  assert.equal(suid.mode & 0o7777, 0o755, 'set-uid bit dropped');
   // errors: exit 125, a message, nothing made
   fails(['cp', `${c}:/nope`, out], /\/nope: no such file or directory in container/);
   fails(['cp', `${c}:/d`, path.join(out, 'renamed')], /cannot copy a directory onto .*renamed, which is not a directory/);
