@@ -17,7 +17,11 @@
  *    (never `.` or `..`), without following a final symlink.
  *
  * DIR is a staging directory of the engine's, which only root (or the
- * rootless caller) can reach: nothing races with us in it.
+ * rootless caller) can reach: nothing races with us in it. With
+ * `--pid N --pid-start T` the root is a running container's
+ * (/proc/N/root, for `tsbox cp` into it), whose processes may swap any
+ * directory for a symlink while we write: each name is resolved again,
+ * beneath the root, so a swap can only send an entry elsewhere inside it.
  *
  * Owners are set as given: root's are the host's ids; a rootless caller
  * runs us as root of its own user namespace, so the image's ids land on
@@ -411,18 +415,24 @@ int extract_main(int argc, char **argv)
   struct error e = { 0 };
   struct extract x = { .root = -1, .opaque_xattr = "trusted.overlay.opaque" };
   const char *dir = NULL;
+  uint64_t pid = 0, start = 0;
+  bool has_start = false, bad = false;
   int r;
 
-  for (int i = 2; i < argc; i++) {
+  for (int i = 2; i < argc && !bad; i++) {
     if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
       dir = argv[++i];
+    else if (strcmp(argv[i], "--pid") == 0 && i + 1 < argc)
+      bad = !parse_u64(argv[++i], 10, INT32_MAX, &pid) || pid == 0;
+    else if (strcmp(argv[i], "--pid-start") == 0 && i + 1 < argc)
+      bad = !(has_start = parse_u64(argv[++i], 10, UINT64_MAX, &start));
     else if (strcmp(argv[i], "--userxattr") == 0)
       x.opaque_xattr = "user.overlay.opaque";
     else
-      dir = NULL, i = argc;
+      bad = true;
   }
-  if (dir == NULL) {
-    fputs("usage: tsbox-helper extract --root DIR [--userxattr] < RECORDS (see native/PROTOCOL.md)\n", stderr);
+  if (bad || (dir != NULL) == (pid != 0) || (pid != 0) != has_start) {
+    fputs("usage: tsbox-helper extract (--root DIR | --pid N --pid-start T) [--userxattr] < RECORDS (see native/PROTOCOL.md)\n", stderr);
     return 125;
   }
   x.buf = malloc(CHUNK);
@@ -431,8 +441,12 @@ int extract_main(int argc, char **argv)
     return 125;
   }
   umask(0);
-  x.root = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (x.root < 0)
+  /* --pid: a running container's root (`tsbox cp` into it), its mounts
+   * included; every name still resolves beneath it, as in DIR */
+  x.root = pid != 0 ? open_pid_root((pid_t) pid, start, &e) : open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (x.root < 0 && pid != 0)
+    r = -1;
+  else if (x.root < 0)
     r = fail(&e, "extract", "open `%s`", dir);
   else if (fchdir(x.root) < 0)
     r = fail(&e, "extract", "chdir to `%s`", dir);

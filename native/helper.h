@@ -204,6 +204,9 @@ int lock_main(int argc, char **argv);
 int read_file_main(int argc, char **argv);
 int extract_main(int argc, char **argv);
 int device_programs_main(int argc, char **argv);
+int copy_main(int argc, char **argv);
+/* readfile.c: an O_PATH fd on /proc/PID/root, if PID still started at START */
+int open_pid_root(pid_t pid, unsigned long long start, struct error *e);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);

@@ -28,8 +28,10 @@ static void usage(FILE *f)
         "       tsbox-helper userns --status-fd FD --userns-block-fd FD [--clear-groups] -- CMD [ARG...]\n"
         "       tsbox-helper lock [--try] 3<LOCKFILE\n"
         "       tsbox-helper read-file (--root DIR | --pid N --pid-start T) --max BYTES PATH\n"
-        "       tsbox-helper extract --root DIR [--userxattr] < RECORDS\n"
         "       tsbox-helper device-programs CGROUP_DIR\n"
+        "       tsbox-helper extract (--root DIR | --pid N --pid-start T) [--userxattr] < RECORDS\n"
+        "       tsbox-helper copy-stat (--root DIR | --pid N --pid-start T) [--follow] PATH\n"
+        "       tsbox-helper copy-out (--root DIR | --pid N --pid-start T) [--name NAME] [--no-setid] [--uid-map C:H:N]... [--gid-map C:H:N]... PATH\n"
         "       tsbox-helper version\n"
         "See native/PROTOCOL.md.\n",
         f);
@@ -696,6 +698,8 @@ int main(int argc, char **argv)
     return extract_main(argc, argv); /* writes as the caller, into the caller's dir */
   if (strcmp(argv[1], "device-programs") == 0)
     return device_programs_main(argc, argv); /* reads only; the kernel checks the caller's privilege */
+  if (strcmp(argv[1], "copy-stat") == 0 || strcmp(argv[1], "copy-out") == 0)
+    return copy_main(argc, argv); /* reads as the caller, inside the root it names */
   if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0) {
     usage(stderr);
     return 125;

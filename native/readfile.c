@@ -28,8 +28,9 @@
 #define MAX_BYTES (64ULL << 20)
 #define NOT_FOUND 1
 
-/* /proc/N/root of the process N that started at START (field 22 of its stat). */
-static int open_pid_root(pid_t pid, unsigned long long start, struct error *e)
+/* /proc/N/root of the process N that started at START (field 22 of its
+ * stat); also the root of `extract --pid` and copy.c. */
+int open_pid_root(pid_t pid, unsigned long long start, struct error *e)
 {
   char name[32];
   unsigned long long now;

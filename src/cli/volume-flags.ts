@@ -126,6 +126,8 @@ function specFrom(src: SourceKind, dst: string, o: MountOptions, ctx: { cwd: str
 function parseVolume(text: string, ctx: { cwd: string; store: VolumeStore }): VolumeSpec {
   const where = `-v ${text}`;
   const parts = text.split(':');
+  if (parts.length === 1 && text.startsWith('/'))
+    throw new UserError(`${where}: anonymous volumes are a podman feature tsbox does not support yet`, 125, `Name the volume: -v NAME:${text} (tsbox volume rm NAME removes it), or bind a host directory: -v /host/dir:${text}.`);
   if (parts.length < 2 || parts.length > 3)
     throw new UserError(`invalid volume '${text}'`, 125, 'Use -v SRC:DST[:OPTS], e.g. -v ./data:/data:ro or -v myvol:/data (paths cannot contain ":").');
   const [src, dst, opts] = parts;

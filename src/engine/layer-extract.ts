@@ -26,8 +26,12 @@ export interface ExtractOptions {
   helper: string;
   /** an empty directory of ours (staging) */
   dir: string;
-  /** 'layer': whiteouts are kept as overlayfs's; 'rootfs': names are taken as they are, and checked (image import) */
-  kind: 'layer' | 'rootfs';
+  /** 'layer': whiteouts are kept as overlayfs's; 'rootfs': names are taken as they are, and checked (image import); 'copy': as they are (tsbox cp, copy.ts) */
+  kind: 'layer' | 'rootfs' | 'copy';
+  /** copy: starts `tsbox-helper extract ROOT_ARGS` itself (a container's root, not opts.dir) */
+  spawn?: () => ChildProcess;
+  /** copy: each entry's path (and a hard link's target) where it goes, and its owner there */
+  place?: (path: string, uid: number, gid: number) => { path: string; uid: number; gid: number };
   /** names the archive in messages */
   what: string;
   /** told each regular file's size (for the layer's size) */
@@ -61,7 +65,7 @@ function clean(name: string): string {
     .join('/');
 }
 
-function record(type: string, e: TarEntry, path: string, link: string, size: number): Buffer {
+function record(type: string, e: TarEntry, path: string, link: string, size: number, owner = { uid: e.uid ?? 0, gid: e.gid ?? 0 }): Buffer {
   const p = Buffer.from(path);
   const l = Buffer.from(link);
   const xs: Buffer[] = [];
@@ -76,8 +80,8 @@ function record(type: string, e: TarEntry, path: string, link: string, size: num
   const b = Buffer.alloc(RECORD);
   b.writeUInt8(type.charCodeAt(0), 0);
   b.writeUInt32LE(e.mode ?? 0o644, 4);
-  b.writeUInt32LE(e.uid ?? 0, 8);
-  b.writeUInt32LE(e.gid ?? 0, 12);
+  b.writeUInt32LE(owner.uid, 8);
+  b.writeUInt32LE(owner.gid, 12);
   b.writeBigUInt64LE(BigInt(size), 16);
   b.writeBigInt64LE(BigInt(e.mtime ?? 0), 24);
   b.writeUInt32LE(e.devmajor ?? 0, 32);
@@ -97,7 +101,7 @@ function spawnExtractor(opts: ExtractOptions): ChildProcess {
 
 /** Extract the tar bytes of INPUT (already decompressed) into opts.dir. */
 export async function extractTar(input: AsyncIterable<Buffer>, opts: ExtractOptions): Promise<ExtractResult> {
-  const child = spawnExtractor(opts);
+  const child = opts.spawn ? opts.spawn() : spawnExtractor(opts);
   const stdin = child.stdin!;
   let out = '';
   let err = '';
@@ -151,6 +155,12 @@ export async function extractTar(input: AsyncIterable<Buffer>, opts: ExtractOpti
     }
     if (type === 'f') opts.onFile?.(e.size);
     if (type !== 'h') keepXattrs(path, e);
+    if (opts.place) {
+      const to = opts.place(path, e.uid ?? 0, e.gid ?? 0);
+      const target = type === 'h' ? opts.place(link, 0, 0).path : link;
+      pending.push(record(type, e, to.path, target, type === 'f' ? e.size : 0, to));
+      return;
+    }
     pending.push(record(type, e, path, link, type === 'f' ? e.size : 0));
   });
   scanner.onData = (chunk) => pending.push(Buffer.from(chunk));
