@@ -4,8 +4,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
+import { run } from '../lib/programs.js';
 import { DEMO_CONTAINERS, DEMO_VOLUME } from '../../src/cli/commands/demo.js';
 
 const root = makeRoot();
@@ -40,7 +40,7 @@ test('the demo starts every container, each showing what it is for; --clean remo
 
   // demo-vol's :Z volume is labeled, here where nothing enforces it
   const mountpoint = (JSON.parse(tsbox(root, ['volume', 'inspect', DEMO_VOLUME]).stdout) as Array<{ mountpoint: string }>)[0].mountpoint;
-  const label = execFileSync('getfattr', ['--only-values', '-n', 'security.selinux', mountpoint], { encoding: 'utf8' });
+  const label = run('getfattr', ['--only-values', '-n', 'security.selinux', mountpoint]);
   assert.match(label, /^system_u:object_r:container_file_t:s0:c\d+,c\d+/);
 
   // demo-weak is weak for real: the host's pid namespace and CAP_SYS_PTRACE, and audit says so

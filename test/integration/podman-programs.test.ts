@@ -6,7 +6,6 @@
 // against the kernel (/proc/PID/ns, mountinfo, status, the cgroup files).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { BIN, cleanupRoot, inspect, makeRoot, tsbox } from '../lib/cli.js';
 import { makeBusyboxRootfs, tmpdir, removeTree } from '../lib/busybox.js';
 import { until, processGone } from '../lib/wait.js';
 import { detectLayout } from '../../src/probe/cgroup-layout.js';
+import { attempt, run as runProgram, start, type Started } from '../lib/programs.js';
 
 const root = makeRoot();
 let rootfs = '';
@@ -34,7 +34,7 @@ after(() => {
 
 /** `tsbox run` (or anything) attached, with pipes; resolves `ready` when stdout has READY. */
 function attached(args: string[], opts: { detached?: boolean } = {}) {
-  const child: ChildProcess = spawn(process.execPath, [BIN, '--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached });
+  const child: Started = start(process.execPath, [BIN, '--root', root, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached });
   let stdout = '';
   let stderr = '';
   let onOut = () => {};
@@ -81,7 +81,7 @@ test('a signal to the whole process group (a supervisor, a Ctrl-C) reaches the c
   const run = attached(['run', '--rm', 'bb', 'sh', '-c', script], { detached: true });
   await run.ready;
   // the helper (the monitor) is in the group too, and gets its own copy
-  const group = spawnSync('ps', ['-o', 'pid=', '-g', String(run.child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.trim());
+  const group = runProgram('ps', ['-o', 'pid=', '-g', String(run.child.pid)]).split('\n').filter((l) => l.trim());
   assert.ok(group.length >= 2, `tsbox and its helper share the group: ${group.join(',')}`);
   process.kill(-run.child.pid!, 'SIGUSR2');
   await new Promise((r) => setTimeout(r, 400));
@@ -179,9 +179,9 @@ test('pure cgroup v2 (a private mount namespace with cgroup2 at /sys/fs/cgroup):
   if (!layout.v2Root) return t.skip('no cgroup2 on this host');
   // the host's cgroup2 hierarchy where a pure v2 host has it, in a mount namespace of our own
   const script = `umount -R /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec "$@"`;
-  const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', 'bb', 'sh', '-c',
-    'echo $(cat /sys/fs/cgroup/cgroup.procs); grep " /sys/fs/cgroup " /proc/self/mountinfo'], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, r.stderr);
+  const r = attempt('unshare', ['-m', 'sh', '-c', script, 'sh', process.execPath, BIN, '--root', root, 'run', '--rm', 'bb', 'sh', '-c',
+    'echo $(cat /sys/fs/cgroup/cgroup.procs); grep " /sys/fs/cgroup " /proc/self/mountinfo'], { timeout: 60_000 });
+  assert.equal(r.exitCode, 0, r.stderr);
   const [procs, mount] = r.stdout.trim().split('\n');
   assert.ok(procs.split(' ').map(Number).every((p) => p < 100) && procs.startsWith('1 '), `the container alone: its own cgroup, not the root: ${procs}`);
   assert.match(mount, / \/ \/sys\/fs\/cgroup ro,.* - cgroup2 /, 'the root of its cgroup namespace, read-only');
@@ -278,7 +278,7 @@ test('--rm -d: the monitor removes the container when it exits, with no tsbox co
 test('stats --no-stream answers at once, with CPU % since the start (podman: 79 ms; was ~1.1 s)', (t) => {
   assert.equal(tsbox(root, ['run', '-d', '--name', 'spin', 'bb', 'sh', '-c', 'while :; do :; done']).code, 0);
   t.after(() => tsbox(root, ['rm', '-f', 'spin']));
-  spawnSync('sleep', ['1']);
+  runProgram('sleep', ['1']);
   const t0 = Date.now();
   const r = tsbox(root, ['stats', '--no-stream', '--format', 'json', 'spin']);
   const ms = Date.now() - t0;
