@@ -7,7 +7,7 @@ import { memo } from 'react';
 import { Box, Text, Transform } from 'ink';
 import type { RowView } from '../src/ui/view.js';
 import type { ScreenProps } from './Screen.js';
-import { cellsAfterState, cellsBeforeState, paintRows } from './painted-rows.js';
+import { cellsLine, paintRows } from './painted-rows.js';
 import { sanitize } from './sanitize.js';
 import { toneStyle, type Theme } from './theme.js';
 
@@ -33,7 +33,7 @@ export const ContainerTable = memo(function ContainerTable({ table, rows, width,
   const muted = toneStyle(theme, 'muted');
   return (
     <Box flexDirection="column" width={width} height={rows + 1} flexShrink={0}>
-      <Text wrap="truncate-end" bold {...muted}>{`  ${cellsBeforeState(h)}${h.state}${cellsAfterState(h)}`}</Text>
+      <Text wrap="truncate-end" bold {...muted}>{`  ${cellsLine(h)}`}</Text>
       {table.rows.length === 0 ? (
         <Text wrap="truncate-end" {...muted}>{`  ${sanitize(table.emptyText)}`}</Text>
       ) : (

@@ -46,17 +46,26 @@ function paint(line: Line, theme: Theme, base: { inverse?: boolean; bold?: boole
   return text;
 }
 
-/** A row's cells before and after its state, which has a tone of its own; the heading is laid out the same. */
-export const cellsBeforeState = (c: Cells) => `${c.name} ${c.image} `;
-export const cellsAfterState = (c: Cells) => ` ${c.uptime} ${c.cpu} ${c.mem} ${c.pids} ${c.ns}`;
+/** A heading's cells as one line, a space between every two, as the rows are laid out. */
+export const cellsLine = (c: Cells) => Object.values(c).join(' ');
 
-/** The table's visible rows, one painted line each; the selected one inverse with ›, marked ones with *. */
+/** The table's visible rows, one painted line each; the selected one inverse with ›, marked ones with *; cells with a tone of their own (state, grade) in it. */
 export function paintRows(rows: RowView[], theme: Theme): string[] {
-  return rows.map((r) =>
-    paint(
-      [{ text: `${r.selected ? '›' : ' '}${r.marked ? '*' : ' '}` }, { text: cellsBeforeState(r.cells) }, { text: r.cells.state, tone: r.stateTone }, { text: cellsAfterState(r.cells) }],
-      theme,
-      r.selected ? { inverse: true, bold: true } : {},
-    ),
-  );
+  return rows.map((r) => {
+    const segs: Line = [{ text: `${r.selected ? '›' : ' '}${r.marked ? '*' : ' '}` }];
+    let plain = '';
+    Object.entries(r.cells).forEach(([id, text], i) => {
+      if (i > 0) plain += ' ';
+      const tone = r.tones[id];
+      if (!tone) {
+        plain += text;
+        return;
+      }
+      if (plain) segs.push({ text: plain });
+      plain = '';
+      segs.push({ text, tone });
+    });
+    if (plain) segs.push({ text: plain });
+    return paint(segs, theme, r.selected ? { inverse: true, bold: true } : {});
+  });
 }

@@ -8,13 +8,14 @@ import type { ActionKind, ContainerRecord, LogCursor, Snapshot, UsersData } from
 import { detailOf, tabDef } from './tab-defs.js';
 import { isLive } from './records.js';
 import type { DashboardSource, SnapshotScope } from './source.js';
-import { modeOf, selectedRecord, tableRowsOf, type ConfirmAction, type SortColumn, type UiState } from './state.js';
+import { createAuditCache } from './audit-cache.js';
+import { columnDef } from './columns.js';
+import { modeOf, selectedRecord, tableRowsOf, type ConfirmAction, type UiState } from './state.js';
 import type { DashboardStore } from './store.js';
 
 const FULL_SWEEP_EVERY = 5;
 /** the keys that act on the marked set when there is one */
 const BULK: ReadonlySet<Command> = new Set(['start', 'stop', 'restart', 'kill', 'pause', 'remove']);
-const STATS_COLUMNS: ReadonlySet<SortColumn> = new Set(['cpu', 'mem', 'pids']);
 
 export interface ControllerOptions {
   intervalMs: number;
@@ -77,6 +78,8 @@ export function createController(store: DashboardStore, source: DashboardSource,
   const readFor = new Map<string, ContainerRecord>();
   const running = new Set<Promise<void>>();
   const state = () => store.getState();
+  /** the grades and findings, worked out between refreshes (audit-cache.ts) */
+  const audit = createAuditCache(store, source);
   /**
    * The engine's warnings, never written over the screen: one about a
    * container whose action is running waits for the action's outcome and
@@ -152,7 +155,7 @@ export function createController(store: DashboardStore, source: DashboardSource,
     if (n === 0) return { stats: 'current', current: new Set(), namespaces: false };
     const onScreen = s.visibleIds.slice(s.scrollTop, s.scrollTop + tableRowsOf(s));
     const current = new Set(s.selectedId ? [...onScreen, s.selectedId] : onScreen);
-    const all = (n >= 2 && (n - 2) % FULL_SWEEP_EVERY === 0) || STATS_COLUMNS.has(s.sort.column);
+    const all = (n >= 2 && (n - 2) % FULL_SWEEP_EVERY === 0) || !!columnDef(s.sort.column)?.stats;
     return { stats: all ? 'all' : 'current', current, namespaces: true };
   }
 
@@ -162,6 +165,7 @@ export function createController(store: DashboardStore, source: DashboardSource,
     } catch (e) {
       store.dispatch({ type: 'status', text: `refresh failed: ${errorText(e)}`, kind: 'error' });
     }
+    audit?.update(state().containers);
     loadDetail();
   }
 
@@ -317,6 +321,7 @@ export function createController(store: DashboardStore, source: DashboardSource,
   return {
     start() {
       if (timer) return;
+      audit?.resume();
       // The first refresh reads the list alone, for the first frame (the
       // caller may have run it already): the next one comes as soon as the
       // caller has drawn. Otherwise refresh now.
@@ -326,11 +331,13 @@ export function createController(store: DashboardStore, source: DashboardSource,
     stop() {
       if (timer) clearTimeout(timer);
       timer = null;
+      audit?.stop();
     },
     tick,
     handleKey,
     async idle() {
       while (running.size > 0) await Promise.all([...running]);
+      await audit?.idle();
     },
   };
 }

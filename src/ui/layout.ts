@@ -1,4 +1,5 @@
 // Where things go on the screen, as a pure function of the terminal size.
+import { COLUMN_DEFS, type ColumnDef } from './columns.js';
 
 export interface Layout {
   width: number;
@@ -30,32 +31,25 @@ export function layout(cols: number, rows: number, containerCount: number): Layo
   return { width, height, tableRows, detailRows: free - tableRows };
 }
 
-export interface ColumnWidths {
-  name: number;
-  image: number;
-  state: number;
-  uptime: number;
-  cpu: number;
-  mem: number;
-  pids: number;
-  ns: number;
-}
+/** column id -> its width in terminal columns */
+export type ColumnWidths = Record<string, number>;
 
 /** the selection marker before the first column */
 export const MARKER_WIDTH = 2;
-/** the table's columns of fixed width, and the spaces between its eight columns */
-const FIXED_COLUMNS = { state: 11, uptime: 6, cpu: 6, mem: 13, pids: 5, ns: 8 };
-const COLUMN_GAPS = 7;
-const FIXED_WIDTH = MARKER_WIDTH + COLUMN_GAPS + Object.values(FIXED_COLUMNS).reduce((a, b) => a + b, 0);
 /** name and image together get at least this much */
 const MIN_FLEX = 8;
+
+/** What the table takes besides its flex columns: the marker, the fixed columns and a space between every two. */
+function fixedWidth(cols: readonly ColumnDef[]): number {
+  return MARKER_WIDTH + Math.max(0, cols.length - 1) + cols.reduce((n, c) => n + (typeof c.width === 'number' ? c.width : 0), 0);
+}
 
 /**
  * The smallest terminal the screen is laid out for: every table column, and
  * one container row with three lines of its details (plus the line left
  * empty). Below it components/TooSmall.tsx shows what size is needed.
  */
-export const MIN_COLS = FIXED_WIDTH + MIN_FLEX;
+export const MIN_COLS = fixedWidth(COLUMN_DEFS) + MIN_FLEX;
 export const MIN_ROWS = FIXED_LINES + 1 + 3 + 1;
 
 /** Whether a screen laid out as `width` x `height` (the layout's, one line less than the terminal) is too small for the table. */
@@ -64,17 +58,29 @@ export function tooSmall(width: number, height: number): boolean {
 }
 
 /**
- * Fixed columns keep their width; name and image share what is left, but
- * take no more than their longest value needs (`need`), so a wide terminal
- * does not push the numbers far from the names.
+ * Fixed columns keep their width; the flex ones (name, image) share what is
+ * left, but take no more than their longest value needs (`need`, by column
+ * id), so a wide terminal does not push the numbers far from the names.
  */
-export function columnWidths(width: number, need: { name: number; image: number } = { name: 40, image: 30 }): ColumnWidths {
-  const fixed = FIXED_COLUMNS;
-  const flex = Math.max(MIN_FLEX, width - FIXED_WIDTH);
-  const wantName = Math.min(40, Math.max(6, need.name));
-  const wantImage = Math.min(30, Math.max(6, need.image));
-  if (wantName + wantImage <= flex) return { name: wantName, image: wantImage, ...fixed };
-  const image = Math.max(4, Math.min(wantImage, Math.floor(flex * 0.4)));
-  const name = Math.max(4, flex - image);
-  return { name, image, ...fixed };
+export function columnWidths(width: number, need: Record<string, number> = {}, cols: readonly ColumnDef[] = COLUMN_DEFS): ColumnWidths {
+  const out: ColumnWidths = {};
+  const flexCols: Array<{ id: string; share: number; want: number }> = [];
+  for (const c of cols) {
+    if (typeof c.width === 'number') out[c.id] = c.width;
+    else flexCols.push({ id: c.id, share: c.width.share, want: Math.min(c.width.max, Math.max(6, need[c.id] ?? c.width.max)) });
+  }
+  if (flexCols.length === 0) return out;
+  const flex = Math.max(MIN_FLEX, width - fixedWidth(cols));
+  if (flexCols.reduce((n, f) => n + f.want, 0) <= flex) {
+    for (const f of flexCols) out[f.id] = f.want;
+    return out;
+  }
+  // the first takes what the others leave; each other at most its share
+  let rest = flex;
+  for (const f of flexCols.slice(1)) {
+    out[f.id] = Math.max(4, Math.min(f.want, Math.floor(flex * f.share)));
+    rest -= out[f.id];
+  }
+  out[flexCols[0].id] = Math.max(4, rest);
+  return out;
 }

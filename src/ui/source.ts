@@ -24,6 +24,11 @@ import { sweepStats } from '../probe/stats.js';
 import { readEnviron } from '../probe/environ.js';
 import { readMounts } from '../probe/mounts.js';
 import { scanProcesses } from '../probe/processes.js';
+import { classifyInodes, readNamespaceInodes, type NsInodes } from '../probe/namespaces.js';
+import { gatherFacts, type ContainerFacts } from '../engine/audit-facts.js';
+import { auditContainer, gradeOf } from '../engine/audit-rules.js';
+import { engineDirs } from '../engine/audit.js';
+import type { AuditFinding } from './state.js';
 import {
   na,
   ok,
@@ -81,6 +86,14 @@ export interface DashboardSource {
   act(kind: ActionKind, r: ContainerRecord): Promise<void>;
   /** argv of a shell in the container, to spawn with the terminal inherited */
   execShell(r: ContainerRecord): { file: string; args: string[] };
+  /**
+   * `tsbox audit`'s rules for the grade column and the Security tab, in two
+   * steps so the audit cache (audit-cache.ts) can spread the work: one
+   * container's kernel facts (null: its process is gone), then the findings
+   * of every container from all their facts (some rules compare containers).
+   */
+  auditFacts?(r: ContainerRecord): ContainerFacts | null;
+  auditJudge?(all: readonly ContainerFacts[]): Record<string, { grade: string; findings: AuditFinding[] }>;
   /** the engine's warnings (a volume it could not relabel...) as they come; returns the unsubscribe */
   onWarning?(listener: (w: EngineWarning) => void): () => void;
 }
@@ -120,6 +133,8 @@ class EngineSource implements DashboardSource {
   private nsViews: Record<string, NamespaceView[]> = {};
   private nsColumn: Record<string, string> = {};
   private lastProcesses: { id: string; pid: number; sample: ProcessSample } | null = null;
+  /** tsbox's own namespaces: a container in one of them shares the host's (read once: they do not change) */
+  private hostNs: NsInodes | null = null;
 
   constructor(private readonly engine: Engine) {}
 
@@ -225,6 +240,27 @@ class EngineSource implements DashboardSource {
   mounts(r: ContainerRecord): Avail<MountRow[]> {
     const m = readMounts(r.pid);
     return m ? ok(m) : na(`/proc/${r.pid}/mountinfo cannot be read (the process is gone)`);
+  }
+
+  auditFacts(r: ContainerRecord): ContainerFacts | null {
+    this.hostNs ??= readNamespaceInodes('self');
+    const helper = this.engine.helperPath;
+    // a volume's label agrees or not by this container's own spec: the other containers only name who else uses it
+    return gatherFacts([r], { hostNs: this.hostNs, volumeLabels: (x) => volumeLabelReport(x, [x], { helper }) })[0] ?? null;
+  }
+
+  auditJudge(all: readonly ContainerFacts[]): Record<string, { grade: string; findings: AuditFinding[] }> {
+    this.hostNs ??= readNamespaceInodes('self');
+    // facts were gathered one container at a time: who shares a namespace with whom is worked out across all of them, as audit() does
+    const views = classifyInodes(all.map((f) => ({ id: f.id, name: f.name, inodes: f.ns })), this.hostNs);
+    const facts = all.map((f) => ({ ...f, namespaces: views.get(f.id) ?? f.namespaces }));
+    const dirs = engineDirs(this.engine);
+    const out: Record<string, { grade: string; findings: AuditFinding[] }> = {};
+    for (const f of facts) {
+      const findings = auditContainer({ facts: f, all: facts, dirs });
+      out[f.id] = { grade: gradeOf(findings), findings: findings.map((x) => ({ id: x.id, level: x.level, title: x.title, evidence: x.evidence, fix: x.fix })) };
+    }
+    return out;
   }
 
   readLogs(r: ContainerRecord, cursor: LogCursor | null): Avail<LogChunk> {

@@ -11,7 +11,8 @@ import type {
   Snapshot,
 } from './model.js';
 import { na } from './model.js';
-import { imageName, stateLabel, uptimeMs } from './records.js';
+import { imageName, stateLabel } from './records.js';
+import { ALL_COLUMNS, columnDef, shownColumns } from './columns.js';
 import { appendSample, EMPTY_SERIES, type Series } from './series.js';
 import { bodyHeight } from './body.js';
 import { TAB_DEFS, tabBody, tabDef } from './tab-defs.js';
@@ -21,8 +22,8 @@ export const TABS = TAB_DEFS;
 /** a tab's id in TAB_DEFS */
 export type TabId = string;
 
-export const COLUMNS = ['name', 'image', 'state', 'uptime', 'cpu', 'mem', 'pids', 'ns'] as const;
-export type SortColumn = (typeof COLUMNS)[number];
+/** a column's id in COLUMN_DEFS (columns.ts) */
+export type SortColumn = string;
 
 /** samples kept per container for the sparklines: 5 minutes at the default 1 s */
 export const HISTORY_LENGTH = 300;
@@ -68,6 +69,25 @@ export type Overlay =
   /** one question for every container it names; force: one of them is running (removal kills it first) */
   | { kind: 'confirm'; action: ConfirmAction; ids: string[]; names: string[]; force: boolean };
 
+/** One container's audit, from the cache (audit-cache.ts): the rules of `tsbox audit` over its kernel facts. */
+export interface AuditView {
+  /** the process it was read from: a restarted container is audited again */
+  pid: number;
+  grade: string;
+  findings: AuditFinding[];
+  /** when it was worked out (ms since the epoch) */
+  at: number;
+}
+
+/** A finding as the Security tab shows it (engine/audit-rules.ts Finding). */
+export interface AuditFinding {
+  id: string;
+  level: string;
+  title: string;
+  evidence: string[];
+  fix: string;
+}
+
 export interface UiState {
   cols: number;
   rows: number;
@@ -110,6 +130,10 @@ export interface UiState {
   intervalMs: number;
   /** the Env tab shows the values of secret-looking variables (v); back to hidden for another container */
   revealSecrets: boolean;
+  /** the table's columns, by id (columns.ts), in the table's order */
+  columns: string[];
+  /** container id -> its audit, as the cache last worked it out */
+  audit: Record<string, AuditView>;
 }
 
 /** the status line's kinds: a warning (the engine's, src/engine/events.ts) shows in the warn tone */
@@ -131,11 +155,13 @@ export type Action =
   /** ask once about an action on these containers */
   | { type: 'confirmAction'; action: ConfirmAction; ids: string[]; names: string[]; force: boolean }
   | { type: 'clearMarks' }
-  | { type: 'uidResult'; text: string };
+  | { type: 'uidResult'; text: string }
+  /** the audit cache's results: these containers' audits (others keep theirs), and the ids no longer audited */
+  | { type: 'audit'; views: Record<string, AuditView>; gone: string[] };
 
 const emptyDetail = (id: string | null): DetailData => ({ id, data: {} });
 
-export function initialState(cols = 80, rows = 24, opts: { notice?: string; intervalMs?: number } = {}): UiState {
+export function initialState(cols = 80, rows = 24, opts: { notice?: string; intervalMs?: number; columns?: readonly string[] } = {}): UiState {
   return {
     cols,
     rows,
@@ -168,6 +194,8 @@ export function initialState(cols = 80, rows = 24, opts: { notice?: string; inte
     notice: opts.notice ?? null,
     intervalMs: opts.intervalMs ?? 1000,
     revealSecrets: false,
+    columns: [...(opts.columns ?? ALL_COLUMNS)],
+    audit: {},
   };
 }
 
@@ -186,32 +214,8 @@ export function selectedRecord(s: UiState): ContainerRecord | null {
 
 // ---- filtering and sorting -------------------------------------------------
 
-const STATE_ORDER: Record<string, number> = { running: 0, paused: 1, created: 2, exited: 3, removing: 4 };
-
-function statsOf(s: UiState, id: string): ContainerStats | undefined {
-  return s.stats.ok ? s.stats.value[id] : undefined;
-}
-
 function sortKey(s: UiState, r: ContainerRecord, column: SortColumn): string | number {
-  const st = statsOf(s, r.id);
-  switch (column) {
-    case 'name':
-      return r.name;
-    case 'image':
-      return imageName(r);
-    case 'state':
-      return (STATE_ORDER[r.state] ?? 9) * 1000 + (r.oomKilled ? 1 : 0);
-    case 'uptime':
-      return uptimeMs(r, s.now) ?? -1;
-    case 'cpu':
-      return st?.cpuPercent ?? -1;
-    case 'mem':
-      return st?.memUsed ?? -1;
-    case 'pids':
-      return st?.pids ?? -1;
-    case 'ns':
-      return s.nsColumn[r.id] ?? '';
-  }
+  return columnDef(column)?.sortKey(s, r) ?? r.name;
 }
 
 export function matchesFilter(r: ContainerRecord, filter: string): boolean {
@@ -283,8 +287,6 @@ function resetDetail(s: UiState): UiState {
   };
 }
 
-/** Sort columns whose order follows the figures of each refresh. */
-const SORTED_BY_REFRESH: ReadonlySet<SortColumn> = new Set(['cpu', 'mem', 'pids', 'ns']);
 
 function withVisible(s: UiState): UiState {
   return normalize({ ...s, visibleIds: computeVisible(s) });
@@ -358,11 +360,12 @@ function cycleTab(s: UiState, delta: number): UiState {
 }
 
 function cycleSort(s: UiState, delta: number): UiState {
-  const i = COLUMNS.indexOf(s.sort.column);
-  const column = COLUMNS[(i + delta + COLUMNS.length) % COLUMNS.length];
-  // numbers read best biggest-first, words alphabetically
-  const desc = ['uptime', 'cpu', 'mem', 'pids'].includes(column);
-  return withVisible({ ...s, sort: { column, desc } });
+  // the columns shown: a hidden one would sort by what nobody sees
+  const cols = shownColumns(s.columns);
+  const i = cols.findIndex((c) => c.id === s.sort.column);
+  const def = cols[(i + delta + cols.length) % cols.length];
+  // numbers read best biggest-first (grades worst first), words alphabetically
+  return withVisible({ ...s, sort: { column: def.id, desc: !!def.desc } });
 }
 
 // ---- input line ------------------------------------------------------------
@@ -544,7 +547,7 @@ function onSnapshot(s: UiState, snap: Snapshot): UiState {
   };
   // The order changes with the list, or with what a refresh brings when
   // sorted by it (uptime moves too, but every running container's alike).
-  const sameOrder = containers === s.containers && !SORTED_BY_REFRESH.has(s.sort.column) && s.visibleIds.length > 0;
+  const sameOrder = containers === s.containers && !columnDef(s.sort.column)?.live && s.visibleIds.length > 0;
   next = sameOrder ? normalize(next) : withVisible(next);
   // Drop pending actions and marks of containers that are gone.
   const ids = new Set(containers.map((r) => r.id));
@@ -611,5 +614,12 @@ function reduceAction(s: UiState, a: Action): UiState {
       return s.marked.length ? { ...s, marked: [] } : s;
     case 'uidResult':
       return { ...s, uid: { ...s.uid, result: a.text } };
+    case 'audit': {
+      const audit = { ...s.audit, ...a.views };
+      for (const id of a.gone) delete audit[id];
+      const next = { ...s, audit };
+      // sorted by grade, the order is the audit's
+      return s.sort.column === 'grade' ? withVisible(next) : next;
+    }
   }
 }

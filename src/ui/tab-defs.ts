@@ -11,6 +11,7 @@ import type { DashboardSource } from './source.js';
 import type { TabId, UiState } from './state.js';
 import { configBody, logsBody, namespacesBody, securityBody, statsBody, usersBody, volumesBody } from './tabs.js';
 import { envBody, mountsBody, processesBody } from './tabs-process.js';
+import { auditBody } from './tabs-audit.js';
 
 export interface TabRead {
   /**
@@ -62,8 +63,9 @@ export const TAB_DEFS: TabDef[] = [
   {
     id: 'security',
     label: 'Security',
-    body: (s, r, w) => securityBody(r, detailOf<ProcessSecurity>(s, 'security'), w),
-    deps: (s) => [s.detail.data.security],
+    // the audit's findings first: what is weak matters more than the list of what is set
+    body: (s, r, w) => [...auditBody(r, s.audit[r.id], w), ...securityBody(r, detailOf<ProcessSecurity>(s, 'security'), w)],
+    deps: (s, r) => [s.detail.data.security, s.audit[r.id]],
     load: { when: 'live', read: (src, r) => src.security(r) },
   },
   {

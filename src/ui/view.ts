@@ -2,15 +2,16 @@
 // rendering; only the visible window of rows is ever built.
 import { NAMESPACE_TYPES } from '../common/namespaces.js';
 import { NS_SYMBOLS } from '../probe/namespaces.js';
-import { fit, formatDuration, formatMemPair, formatPercent } from './format.js';
+import { cellsOf, shownColumns, type ColumnDef } from './columns.js';
+import { fit } from './format.js';
 import { footerHints, type Hint } from './keymap.js';
 import { columnWidths, layout, type ColumnWidths, type Layout } from './layout.js';
 import type { Tone } from './lines.js';
 import type { ContainerRecord } from './model.js';
-import { imageName, stateLabel, uptimeMs } from './records.js';
-import { COLUMNS, modeOf, type SortColumn, type StatusKind, type UiState } from './state.js';
+import { modeOf, type StatusKind, type UiState } from './state.js';
 
-export type Cells = Record<keyof ColumnWidths, string>;
+/** column id -> the cell's text, fitted; in the table's order (keys keep their insertion order) */
+export type Cells = Record<string, string>;
 
 export interface RowView {
   id: string;
@@ -18,42 +19,44 @@ export interface RowView {
   /** marked with space for an action on the marked set */
   marked: boolean;
   cells: Cells;
-  stateTone: Tone;
+  /** the tones of the cells that have one (state, grade) */
+  tones: Record<string, Tone>;
 }
 
-const HEADERS: Record<SortColumn, string> = {
-  name: 'NAME',
-  image: 'IMAGE',
-  state: 'STATE',
-  uptime: 'UP',
-  cpu: 'CPU%',
-  mem: 'MEM/LIMIT',
-  pids: 'PIDS',
-  ns: 'NS',
-};
-const RIGHT: ReadonlySet<SortColumn> = new Set(['uptime', 'cpu', 'mem', 'pids']);
-
 /** What is derived from a container list alone, kept while the list is the same array (see onSnapshot). */
-const perList = new WeakMap<ContainerRecord[], { need: { name: number; image: number }; byId: Map<string, ContainerRecord> }>();
+const perList = new WeakMap<ContainerRecord[], { need: Record<string, number>; byId: Map<string, ContainerRecord> }>();
 
-function listFacts(list: ContainerRecord[]) {
+function listFacts(list: ContainerRecord[], cols: readonly ColumnDef[]) {
   let f = perList.get(list);
   if (!f) {
-    let name = 4;
-    let image = 5;
-    for (const r of list) {
-      if (r.name.length > name) name = r.name.length;
-      if (imageName(r).length > image) image = imageName(r).length;
+    const need: Record<string, number> = {};
+    for (const c of cols) {
+      if (typeof c.width === 'number') continue;
+      let n = c.header.length;
+      for (const r of list) n = Math.max(n, c.width.need(r));
+      need[c.id] = n;
     }
-    f = { need: { name, image }, byId: new Map(list.map((r) => [r.id, r])) };
+    f = { need, byId: new Map(list.map((r) => [r.id, r])) };
     perList.set(list, f);
   }
   return f;
 }
 
+/** The definitions of the columns shown, the same array while the ids are. */
+const shownCache = new WeakMap<string[], ColumnDef[]>();
+export function tableDefs(s: UiState): ColumnDef[] {
+  let d = shownCache.get(s.columns);
+  if (!d) {
+    d = shownColumns(s.columns);
+    shownCache.set(s.columns, d);
+  }
+  return d;
+}
+
 /** Column widths for the current containers: names and images get what they need, if it fits. */
 export function tableColumns(s: UiState): ColumnWidths {
-  return columnWidths(s.cols, listFacts(s.containers).need);
+  const defs = tableDefs(s);
+  return columnWidths(s.cols, listFacts(s.containers, defs).need, defs);
 }
 
 export function screenLayout(s: UiState): Layout {
@@ -61,56 +64,38 @@ export function screenLayout(s: UiState): Layout {
 }
 
 export function headerCells(s: UiState, w: ColumnWidths = tableColumns(s)): Cells {
-  const out = {} as Cells;
-  for (const c of COLUMNS) {
-    const arrow = s.sort.column === c ? (s.sort.desc ? '▼' : '▲') : '';
-    out[c] = fit(HEADERS[c] + arrow, w[c], RIGHT.has(c));
+  const out: Cells = {};
+  for (const c of tableDefs(s)) {
+    const arrow = s.sort.column === c.id ? (s.sort.desc ? '▼' : '▲') : '';
+    out[c.id] = fit(c.header + arrow, w[c.id], c.right);
   }
   return out;
 }
 
-function stateTone(r: ContainerRecord): Tone {
-  if (r.oomKilled) return 'bad';
-  switch (r.state) {
-    case 'running':
-      return 'good';
-    case 'paused':
-      return 'warn';
-    case 'exited':
-      return r.exitCode === 0 ? 'muted' : 'bad';
-    default:
-      return 'accent';
-  }
+export function rowCells(s: UiState, r: ContainerRecord, w: ColumnWidths): Cells {
+  return cellsOf(s, r, tableDefs(s), w);
 }
 
-export function rowCells(s: UiState, r: ContainerRecord, w: ColumnWidths): Cells {
-  const st = s.stats.ok && (r.state === 'running' || r.state === 'paused') ? s.stats.value[r.id] : undefined;
-  const up = uptimeMs(r, s.now);
-  const pending = s.pending[r.id];
-  return {
-    name: fit(r.name, w.name),
-    image: fit(imageName(r), w.image),
-    // a running action shows in place of the state: "stopping..." (with an ellipsis)
-    state: fit(pending ? `${pending.split(' ')[0]}…` : stateLabel(r), w.state),
-    uptime: fit(up === null ? '-' : formatDuration(up), w.uptime, true),
-    cpu: fit(st ? formatPercent(st.cpuPercent) : '-', w.cpu, true),
-    mem: fit(st ? formatMemPair(st.memUsed, st.memLimit) : '-', w.mem, true),
-    pids: fit(st ? String(st.pids) : '-', w.pids, true),
-    ns: fit(s.nsColumn[r.id] ?? '-', w.ns),
-  };
+function rowTones(s: UiState, r: ContainerRecord): Record<string, Tone> {
+  const out: Record<string, Tone> = {};
+  for (const c of tableDefs(s)) {
+    const t = c.tone?.(s, r);
+    if (t) out[c.id] = t;
+  }
+  return out;
 }
 
 /** The rows in the table's window, and nothing else. */
 export function tableRows(s: UiState): RowView[] {
   const w = tableColumns(s);
   const { tableRows: n } = screenLayout(s);
-  const { byId } = listFacts(s.containers);
+  const { byId } = listFacts(s.containers, tableDefs(s));
   const marks = new Set(s.marked);
   const out: RowView[] = [];
   for (const id of s.visibleIds.slice(s.scrollTop, s.scrollTop + n)) {
     const r = byId.get(id);
     if (!r) continue;
-    out.push({ id, selected: id === s.selectedId, marked: marks.has(id), cells: rowCells(s, r, w), stateTone: s.pending[id] ? 'warn' : stateTone(r) });
+    out.push({ id, selected: id === s.selectedId, marked: marks.has(id), cells: rowCells(s, r, w), tones: rowTones(s, r) });
   }
   return out;
 }

@@ -31,8 +31,8 @@ test('sort by any column, and invert', () => {
   cpu.stats = { ok: true, value: { [web.id]: stats(web.id, { cpuPercent: 80 }), [db.id]: stats(db.id, { cpuPercent: 5 }) } };
   s = reduce(s, { type: 'snapshot', snap: cpu });
   const order: Record<string, string[]> = {};
-  // > walks the columns: name image state uptime cpu mem pids ns
-  for (const col of ['image', 'state', 'uptime', 'cpu', 'mem', 'pids', 'ns', 'name']) {
+  // > walks the columns: name image state uptime cpu mem pids ns grade
+  for (const col of ['image', 'state', 'uptime', 'cpu', 'mem', 'pids', 'ns', 'grade', 'name']) {
     s = reduce(s, cmd('sortNext'));
     assert.equal(s.sort.column, col);
     order[col] = names(s);
@@ -43,7 +43,7 @@ test('sort by any column, and invert', () => {
   s = reduce(s, cmd('sortInvert'));
   assert.deepEqual(names(s), ['web', 'db', 'cache']);
   s = reduce(s, cmd('sortPrev'));
-  assert.equal(s.sort.column, 'ns');
+  assert.equal(s.sort.column, 'grade');
 });
 
 test('/ filters while typing; Esc in the input clears it', () => {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { COLUMN_DEFS } from '../../src/ui/columns.js';
 import { columnWidths, layout, MARKER_WIDTH } from '../../src/ui/layout.js';
 import { na } from '../../src/ui/model.js';
 import { initialState, reduce } from '../../src/ui/state.js';
@@ -19,10 +20,10 @@ test('layout: every line accounted for, at 80x24 and 160x50', () => {
 test('columns fill the width exactly', () => {
   for (const w of [80, 100, 160]) {
     const c = columnWidths(w);
-    const total = MARKER_WIDTH + 7 + Object.values(c).reduce((a, b) => a + b, 0);
+    const total = MARKER_WIDTH + COLUMN_DEFS.length - 1 + Object.values(c).reduce((a, b) => a + b, 0);
     assert.ok(total <= w, `${w}: ${total}`);
   }
-  assert.equal(MARKER_WIDTH + 7 + Object.values(columnWidths(80)).reduce((a, b) => a + b, 0), 80);
+  assert.equal(MARKER_WIDTH + COLUMN_DEFS.length - 1 + Object.values(columnWidths(80)).reduce((a, b) => a + b, 0), 80);
 });
 
 test('rows: state with its exit code, OOMKilled, paused; units; only the window', () => {
@@ -63,7 +64,7 @@ test('pending shows in the row and the status line; errors in the status line', 
   let s = reduce(initialState(80, 24), { type: 'snapshot', snap: snapshot([web]) });
   s = reduce(s, { type: 'pending', id: web.id, label: 'stopping web' });
   assert.equal(tableRows(s)[0].cells.state.trim(), 'stopping…');
-  assert.equal(tableRows(s)[0].stateTone, 'warn');
+  assert.equal(tableRows(s)[0].tones.state, 'warn');
   assert.match(statusView(s).text, /stopping web/);
   s = reduce(s, { type: 'done', id: web.id, error: 'stop web: no such process' });
   assert.deepEqual(statusView(s), { text: 'stop web: no such process', tone: 'bad', input: false });
