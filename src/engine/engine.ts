@@ -96,7 +96,10 @@ export class Engine {
   list(opts: { all?: boolean } = {}): ContainerRecord[] {
     const recs = this.records.all().map((r) => this.reconcile(r));
     const shown = opts.all ? recs : recs.filter((r) => r.state === 'running' || r.state === 'paused');
-    return shown.sort((a, b) => b.created.localeCompare(a.created));
+    // newest first; created is an ISO 8601 UTC time, whose code units sort as
+    // the times do (localeCompare also sorts them so, after ~10 ms of CPU for ICU's
+    // collator set-up in a CLI that lists once)
+    return shown.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
   }
 
   /** By exact name, exact id, or unique id prefix (>= 3 chars). */

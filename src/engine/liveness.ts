@@ -31,17 +31,23 @@ export class Liveness {
    */
   alive(pid: number, start: number): boolean {
     if (pid <= 0) return false;
-    try {
-      process.kill(pid, 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH') {
-        this.verified.delete(pid);
-        return false;
-      }
-    }
     const v = this.verified.get(pid);
     const now = Date.now();
-    if (v && v.start === start && now - v.at < REVERIFY_MS) return true;
+    if (v && v.start === start && now - v.at < REVERIFY_MS) {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ESRCH') {
+          this.verified.delete(pid);
+          return false;
+        }
+        return true; // EPERM: there is a process with this pid
+      }
+    }
+    // Not confirmed lately (every pid, in a CLI that lists once): the read of
+    // /proc answers both questions, and a signal 0 before it would be one
+    // more syscall per container for nothing.
     const ok = isSameProcessAlive(pid, start);
     if (ok) this.verified.set(pid, { start, at: now });
     else this.verified.delete(pid);

@@ -59,17 +59,33 @@ export class RecordStore {
   /** Read-only view: callers must not change it (use readFresh to change a record). */
   read(id: string): ContainerRecord | undefined {
     const file = this.stateFile(id);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(file);
-    } catch {
+    const hit = this.cache.get(id);
+    if (hit) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(file);
+      } catch {
+        this.cache.delete(id);
+        return undefined;
+      }
+      if (hit.ino === st.ino && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.rec;
+    }
+    // Not cached (every record, in a CLI that lists once): the stat that
+    // keys the cache comes from the opened file, not from a lookup of its
+    // path before it, and the bytes are read into one buffer of its size.
+    const read = readWithStat(file);
+    if (!read) {
       this.cache.delete(id);
       return undefined;
     }
-    const hit = this.cache.get(id);
-    if (hit && hit.ino === st.ino && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.rec;
-    const rec = this.readFresh(id);
-    if (rec) this.cache.set(id, { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size, rec: Object.freeze(rec) });
+    let rec: ContainerRecord;
+    try {
+      rec = JSON.parse(read.text) as ContainerRecord;
+    } catch {
+      return undefined; // a record being written by an older, crashed tsbox
+    }
+    const { st } = read;
+    this.cache.set(id, { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size, rec: Object.freeze(rec) });
     return rec;
   }
 
@@ -160,4 +176,29 @@ export class RecordStore {
 
 export function checkName(name: string): void {
   if (!NAME_RE.test(name)) throw new UserError(`invalid container name '${name}'`, 125, 'Names start with a letter or digit and use [a-zA-Z0-9_.-].');
+}
+
+/** A file's text and the stat of the very file read; undefined when it is not there. */
+function readWithStat(file: string): { text: string; st: fs.Stats } | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const buf = Buffer.allocUnsafe(st.size);
+    let n = 0;
+    while (n < st.size) {
+      const got = fs.readSync(fd, buf, n, st.size - n, n);
+      if (got === 0) break;
+      n += got;
+    }
+    return { text: buf.toString('utf8', 0, n), st };
+  } catch {
+    return undefined; // as an unreadable record always was: not listed
+  } finally {
+    fs.closeSync(fd);
+  }
 }
