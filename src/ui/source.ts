@@ -26,6 +26,7 @@ import { readMounts } from '../probe/mounts.js';
 import { scanProcesses } from '../probe/processes.js';
 import { classifyInodes, readNamespaceInodes, type NsInodes } from '../probe/namespaces.js';
 import { gatherFacts, type ContainerFacts } from '../engine/audit-facts.js';
+import { readDevicePrograms } from '../engine/device-program.js';
 import { auditContainer, gradeOf } from '../engine/audit-rules.js';
 import { engineDirs } from '../engine/audit.js';
 import type { AuditFinding } from './state.js';
@@ -246,7 +247,7 @@ class EngineSource implements DashboardSource {
     this.hostNs ??= readNamespaceInodes('self');
     const helper = this.engine.helperPath;
     // a volume's label agrees or not by this container's own spec: the other containers only name who else uses it
-    return gatherFacts([r], { hostNs: this.hostNs, volumeLabels: (x) => volumeLabelReport(x, [x], { helper }) })[0] ?? null;
+    return gatherFacts([r], { hostNs: this.hostNs, volumeLabels: (x) => volumeLabelReport(x, [x], { helper }), devicePrograms: (dir) => readDevicePrograms(helper, dir) })[0] ?? null;
   }
 
   auditJudge(all: readonly ContainerFacts[]): Record<string, { grade: string; findings: AuditFinding[] }> {
