@@ -34,14 +34,14 @@ test('NO_COLOR turns color off and keeps the selection visible', () => {
   const plain = draw(NO_COLOR);
   assert.doesNotMatch(plain, COLOR_SGR);
   assert.ok(plain.includes('\x1b[7m'), 'inverse video marks the selection');
-  assert.ok(plain.includes('› bench-0000'));
-  assert.ok(renderModelOnce(benchModel(3), 80, 24).frame.includes('bench-0002'));
+  assert.match(stripAnsi(plain), /› bench-00/, 'the marker on the selected row (at 80 columns the name is cut to fit GRADE)');
+  assert.ok(renderModelOnce(benchModel(3), 100, 24).frame.includes('bench-0002'));
   // as shipped: the table and the help
   const ship = (theme: typeof COLOR) =>
     shipped.renderModelOnce(benchModel(5, 80, 24), 80, 24, theme).frame + shipped.renderModelOnce(reduce(benchModel(5, 80, 24), { type: 'command', command: 'help' }), 80, 24, theme).frame;
   assert.match(ship(COLOR), COLOR_SGR);
   const shippedPlain = ship(NO_COLOR);
   assert.doesNotMatch(shippedPlain, COLOR_SGR);
-  assert.ok(shippedPlain.includes('\x1b[1;7m') && stripAnsi(shippedPlain).includes('› bench-0000'), 'inverse video marks the selection');
+  assert.ok(shippedPlain.includes('\x1b[1;7m') && /› bench-00/.test(stripAnsi(shippedPlain)), 'inverse video marks the selection');
   assert.ok(shippedPlain.includes('Keys'), 'the help is drawn');
 });
