@@ -42,7 +42,8 @@ export interface PullContext {
   locked<T>(fn: () => T): Promise<T>;
 }
 
-const PARALLEL = 4;
+/** layers downloaded at once: podman's default (containers/image's max parallel downloads), so that a 5- or 6-layer image has no layer left to download alone at the end */
+const PARALLEL = 6;
 const MAX_DOC = 4 << 20;
 const sha256 = (b: Buffer) => `sha256:${crypto().createHash('sha256').update(b).digest('hex')}`;
 const short = (d: string) => d.slice(7, 19);
