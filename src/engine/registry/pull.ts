@@ -10,7 +10,7 @@
 import { UserError } from '../../common/errors.js';
 import { ingestLayer } from '../layer-ingest.js';
 import { crypto } from '../lazy.js';
-import type { LayerRecord, LayerStore } from '../layers.js';
+import { hasTar, type LayerRecord, type LayerStore } from '../layers.js';
 import type { OciStore } from '../oci-store.js';
 import type { ImageRecord, OciImageConfig } from '../types.js';
 import type { Credentials } from './auth.js';
@@ -93,7 +93,7 @@ async function fetchLayer(ctx: PullContext, client: RegistryClient, ref: ImageRe
   const { desc } = job;
   const stored = ctx.layers.get(desc.digest) ?? ctx.layers.byDiffId(job.diffId);
   if (stored) {
-    if (stored.diffId !== job.diffId) throw new UserError(`layer ${desc.digest} is stored with diff id ${stored.diffId}, but the image's config says ${job.diffId}`, 125, 'The image is inconsistent; nothing was stored.');
+    if (!hasTar(stored, job.diffId)) throw new UserError(`layer ${desc.digest} is stored with diff id ${stored.diffId}, but the image's config says ${job.diffId}`, 125, 'The image is inconsistent; nothing was stored.');
     opts.progress?.layer(desc.digest, 'stored', desc.size, desc.size);
     return stored;
   }
