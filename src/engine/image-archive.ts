@@ -24,7 +24,7 @@ import { removeTree } from './fsutil.js';
 import { archiveStream, ingestLayer } from './layer-ingest.js';
 import { writeLayerTar } from './layer-tar.js';
 import { crypto } from './lazy.js';
-import type { LayerRecord, LayerStore } from './layers.js';
+import { hasTar, type LayerRecord, type LayerStore } from './layers.js';
 import type { OciStore } from './oci-store.js';
 import { isRootless } from './paths.js';
 import { runProgram } from './programs.js';
@@ -279,7 +279,7 @@ function ociImages(files: ArchiveFiles): Loadable[] {
 async function storeLayer(ctx: ArchiveContext, l: Loadable['layers'][number], diffId: string, input: string): Promise<LayerRecord> {
   const stored = ctx.layers.get(l.desc.digest) ?? ctx.layers.byDiffId(diffId);
   if (stored) {
-    if (stored.diffId !== diffId) throw new UserError(`${input}: layer ${l.desc.digest} is stored with diff id ${stored.diffId}, but the image's config says ${diffId}`, 125, 'The archive is inconsistent: nothing of it was loaded.');
+    if (!hasTar(stored, diffId)) throw new UserError(`${input}: layer ${l.desc.digest} is stored with diff id ${stored.diffId}, but the image's config says ${diffId}`, 125, 'The archive is inconsistent: nothing of it was loaded.');
     return stored;
   }
   const what = `layer ${l.desc.digest.slice(7, 19)} of ${input}`;
@@ -385,6 +385,7 @@ function writeLayout(ctx: ArchiveContext, rec: ImageRecord, name: string | undef
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, path.join(layout, 'blobs/sha256', d.digest.slice(7)));
+    ctx.layers.noteSavedTar(layer, d.digest);
     descs.push({ mediaType: OCI_LAYER_TAR, digest: d.digest, size: d.size });
     diffIds.push(d.digest);
   }

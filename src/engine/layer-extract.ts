@@ -55,6 +55,8 @@ export interface ExtractResult {
 const MAX_XATTR_BYTES = 16 << 20;
 
 const RECORD = 56;
+/** bytes the helper may have still to read before the feed waits for it */
+const FEED_AHEAD = 1 << 20;
 const TYPES: Record<string, string> = { '0': 'f', '7': 'f', '1': 'h', '2': 'l', '3': 'c', '4': 'b', '5': 'd', '6': 'p' };
 
 /** A tar name as the helper takes it: relative, without `./` or empty components (the helper confines whatever is left). */
@@ -163,13 +165,21 @@ export async function extractTar(input: AsyncIterable<Buffer>, opts: ExtractOpti
     }
     pending.push(record(type, e, path, link, type === 'f' ? e.size : 0));
   });
-  scanner.onData = (chunk) => pending.push(Buffer.from(chunk));
+  // file data goes on as the views of the input it is: no stream this reads
+  // from (zlib, a socket, a file, a child's stdout) writes into a chunk again
+  scanner.onData = (chunk) => pending.push(chunk);
 
   const flush = async () => {
     if (pending.length === 0 || broken) return;
-    const buf = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    const bufs = pending;
     pending = [];
-    if (!stdin.write(buf)) await new Promise<void>((resolve) => {
+    // one writev for the records and data of a chunk, not a copy into one buffer
+    stdin.cork();
+    for (const b of bufs) stdin.write(b);
+    stdin.uncork();
+    // wait only when the helper is more than FEED_AHEAD behind, so that the
+    // next chunk is downloaded and decompressed while it writes this one
+    if (stdin.writableLength > FEED_AHEAD) await new Promise<void>((resolve) => {
       const done = () => {
         stdin.off('drain', done);
         stdin.off('error', done);

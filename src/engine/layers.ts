@@ -1,7 +1,8 @@
 // The layer store: each layer once, by the digest of its blob, shared by
 // every image that lists it; a layer that comes again in another blob (the
 // same tar, compressed otherwise) is found by its diff id and not stored
-// again (byDiffId).
+// again (byDiffId), nor one that comes back as the tar `image save` wrote
+// for it (savedDiffId).
 //
 //   layers/<hex>/diff         the layer's tree, whiteouts as overlayfs's own
 //   layers/<hex>/layer.json   LayerRecord
@@ -30,12 +31,21 @@ export interface LayerRecord {
   /** paths the layer deletes and makes opaque (for a flattened copy) */
   whiteouts: string[];
   opaque: string[];
+  /**
+   * the diff id of the tar `image save` writes for this layer (layer-tar.ts,
+   * deterministic), when that is not diffId: a save loaded back into this
+   * store is then found here and not stored again
+   */
+  savedDiffId?: string;
   /** the xattrs its tar gave its entries (path -> name -> base64), which image save writes back; absent when none */
   xattrs?: Record<string, Record<string, string>>;
   created: string;
 }
 
 const hex = (digest: string) => digest.replace(/^sha256:/, '');
+
+/** REC's tree is what the tar DIFFID holds: the tar it was stored from, or the one image save writes for it. */
+export const hasTar = (rec: LayerRecord, diffId: string): boolean => rec.diffId === diffId || rec.savedDiffId === diffId;
 
 export class LayerStore {
   readonly dir: string;
@@ -60,7 +70,17 @@ export class LayerStore {
    * checked against the tar when the layer was stored.
    */
   byDiffId(diffId: string): LayerRecord | undefined {
-    return this.list().find((l) => l.diffId === diffId);
+    return this.list().find((l) => hasTar(l, diffId));
+  }
+
+  /** Note that `image save` writes REC's layer as the tar DIFFID (see savedDiffId); a layer removed meanwhile is left alone. */
+  noteSavedTar(rec: LayerRecord, diffId: string): void {
+    if (hasTar(rec, diffId)) return;
+    try {
+      writeJsonAtomic(path.join(this.dir, hex(rec.digest), 'layer.json'), { ...rec, savedDiffId: diffId });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
   }
 
   list(): LayerRecord[] {

@@ -165,6 +165,34 @@ test('layers are stored once: a second image on them stores none, and a docker-a
   assert.deepEqual(layerDirs(r), [], 'the last image takes its layers');
 });
 
+test('image save then image load into the same store stores no layer again: the saved tars are known by their diff ids', podmanOpts, () => {
+  const r = root();
+  ok(tsbox(r, ['pull', `${reg.host}/store/app:1`]), 'pull app');
+  const before = layerDirs(r);
+  assert.equal(before.length, 3, 'three layers');
+  const file = path.join(work, 'app-roundtrip.tar');
+  ok(tsbox(r, ['image', 'save', '-o', file, `${reg.host}/store/app:1`]), 'save');
+  // the saved layers are tsbox's own tars (not the registry's gzip blobs): other digests, other diff ids
+  const listed = spawnSync('tar', ['-tf', file], { encoding: 'utf8' }).stdout;
+  for (const d of before) assert.ok(!listed.includes(d), `the archive does not hold the pulled blob ${d}`);
+  const saved = before.map((d) => JSON.parse(fs.readFileSync(path.join(r, 'data/layers', d, 'layer.json'), 'utf8')));
+  for (const l of saved) assert.match(l.savedDiffId ?? '', /^sha256:[a-f0-9]{64}$/, 'save noted the diff id of the tar it wrote');
+  for (const l of saved) assert.ok(listed.includes(l.savedDiffId.slice(7)), 'and that tar is the blob in the archive');
+
+  ok(tsbox(r, ['image', 'load', '-i', file]), 'load');
+  assert.deepEqual(layerDirs(r).sort(), [...before].sort(), 'no layer dir was added: the load found each one by its saved diff id');
+  const loaded = JSON.parse(ok(tsbox(r, ['image', 'inspect', `${reg.host}/store/app:1`]), 'inspect'))[0];
+  assert.deepEqual([...loaded.RootFS.Layers].sort(), saved.map((l) => l.savedDiffId).sort(), "the loaded image's diff ids are the saved tars'");
+  assert.equal(ok(tsbox(r, ['run', '--rm', `${reg.host}/store/app:1`, 'cat', '/etc/app.conf']), 'run the loaded image'), 'layer 3\n');
+  // a second save of the loaded image writes the same tars (deterministic), and loading that stores nothing either
+  const again = path.join(work, 'app-roundtrip2.tar');
+  ok(tsbox(r, ['image', 'save', '-o', again, `${reg.host}/store/app:1`]), 'save again');
+  ok(tsbox(r, ['image', 'load', '-i', again]), 'load again');
+  assert.deepEqual(layerDirs(r).sort(), [...before].sort(), 'still the three layers');
+  ok(tsbox(r, ['image', 'prune', '-a']), 'prune -a');
+  assert.deepEqual(layerDirs(r), [], 'removing the images takes the shared layers');
+});
+
 test("a layer file's security.capability is kept by pull and written back by image save: podman loads it with the capability", podmanOpts, () => {
   const r = root();
   ok(tsbox(r, ['pull', `${reg.host}/store/app:1`]), 'pull');

@@ -10,7 +10,7 @@
 import { UserError } from '../../common/errors.js';
 import { ingestLayer } from '../layer-ingest.js';
 import { crypto } from '../lazy.js';
-import type { LayerRecord, LayerStore } from '../layers.js';
+import { hasTar, type LayerRecord, type LayerStore } from '../layers.js';
 import type { OciStore } from '../oci-store.js';
 import type { ImageRecord, OciImageConfig } from '../types.js';
 import type { Credentials } from './auth.js';
@@ -42,7 +42,8 @@ export interface PullContext {
   locked<T>(fn: () => T): Promise<T>;
 }
 
-const PARALLEL = 4;
+/** layers downloaded at once: podman's default (containers/image's max parallel downloads), so that a 5- or 6-layer image has no layer left to download alone at the end */
+const PARALLEL = 6;
 const MAX_DOC = 4 << 20;
 const sha256 = (b: Buffer) => `sha256:${crypto().createHash('sha256').update(b).digest('hex')}`;
 const short = (d: string) => d.slice(7, 19);
@@ -92,7 +93,7 @@ async function fetchLayer(ctx: PullContext, client: RegistryClient, ref: ImageRe
   const { desc } = job;
   const stored = ctx.layers.get(desc.digest) ?? ctx.layers.byDiffId(job.diffId);
   if (stored) {
-    if (stored.diffId !== job.diffId) throw new UserError(`layer ${desc.digest} is stored with diff id ${stored.diffId}, but the image's config says ${job.diffId}`, 125, 'The image is inconsistent; nothing was stored.');
+    if (!hasTar(stored, job.diffId)) throw new UserError(`layer ${desc.digest} is stored with diff id ${stored.diffId}, but the image's config says ${job.diffId}`, 125, 'The image is inconsistent; nothing was stored.');
     opts.progress?.layer(desc.digest, 'stored', desc.size, desc.size);
     return stored;
   }
