@@ -1,16 +1,18 @@
 // npm run bench: tsbox against crun, runc and podman, side by side, on this
 // machine, in one run. Prints a markdown report with each target and whether
 // it was met. Needs root. Leaves nothing behind.
-//   node dist/bench/bench.js [--runs N] [--containers N] [--pull-runs N] [--out FILE] [--dashboard | --pull]
+//   node dist/bench/bench.js [--runs N] [--containers N] [--pull-runs N] [--out FILE] [--dashboard | --pull | --runtimes]
 // --dashboard measures only the dashboard's rows (and the stats sweep, which
 // runs over the same containers), skipping the start-up comparisons; --pull
-// only the pull rows (bench/pull.ts).
+// only the pull rows (bench/pull.ts); --runtimes only podman run --rm through
+// runc, crun and tsbox-runtime (bench/runtimes.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchStartup, removePodmanImage } from './startup.js';
 import { benchLoad, DASH_CPU_SECONDS } from './load.js';
 import { benchPull, type PullBench } from './pull.js';
+import { benchRuntimes, type RuntimesBench } from './runtimes.js';
 import { ratio, versionOf, type HyperfineRow } from './tools.js';
 import { removeEmptyCgroupParents } from '../test/lib/cli.js';
 import { makeBusyboxRootfs } from '../test/lib/busybox.js';
@@ -88,6 +90,23 @@ function pullReport(p: PullBench): string[] {
 
 const LAYERS_NOTE = '5-layer';
 
+/** podman run --rm through runc, crun and tsbox-runtime (bench/runtimes.ts); no target yet, the ratios are the report. */
+function runtimesReport(b: RuntimesBench): string[] {
+  if (b.skipped) return ['', '## podman run --rm through each OCI runtime', '', `Not measured: ${b.skipped} is not installed.`];
+  const find = (name: string) => b.rows.find((r) => r.name.includes(name));
+  const ts = find('tsbox-runtime');
+  return [
+    '',
+    '## podman run --rm through each OCI runtime (side by side; no target)',
+    '',
+    ...rowsTable(b.rows),
+    '',
+    `tsbox-runtime/runc ${fmt(ratio(ts, find('runc')), 2)}x, tsbox-runtime/crun ${fmt(ratio(ts, find('crun')), 2)}x.`,
+    '',
+    ...rowsTable(b.callRows),
+  ];
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.error('npm run bench needs root (it runs containers with crun, runc and podman too)');
@@ -108,6 +127,12 @@ async function main(): Promise<void> {
   const podmanParentsBefore = podmanCgroupParents();
   const out: string[] = [];
   try {
+    if (process.argv.includes('--runtimes')) {
+      out.push('# tsbox benchmarks: OCI runtimes', '', `- ${new Date().toISOString()}; kernel ${os.release()}; ${os.cpus().length} CPUs; node ${process.version}`, `- ${versionOf('crun')}; ${versionOf('runc')}; ${versionOf('podman')}; ${versionOf('hyperfine')}`);
+      if (caCerts) out.push(`- NODE_EXTRA_CA_CERTS (${caCerts}) was unset for every row (see bench.ts)`);
+      out.push(...runtimesReport(benchRuntimes(work, arg('runs', 20))));
+      return emit(out);
+    }
     if (pullOnly) {
       out.push('# tsbox benchmarks: pull', '', `- ${new Date().toISOString()}; kernel ${os.release()}; ${os.cpus().length} CPUs; node ${process.version}`, `- ${versionOf('podman')}; ${versionOf('skopeo')}; ${versionOf('hyperfine')}`);
       out.push(...pullReport(await benchPull(work, arg('pull-runs', 10))));
@@ -162,6 +187,7 @@ async function main(): Promise<void> {
       out.push('', '## CLI start-up (the same way)', '', ...rowsTable(s.psRows));
     }
     if (!dashboardOnly) out.push(...pullReport(await benchPull(work, arg('pull-runs', 10))));
+    if (!dashboardOnly) out.push(...runtimesReport(benchRuntimes(work, arg('runtime-runs', 20))));
     out.push('', '## Stats', '');
     out.push(`- tsbox: one sweep over ${load.containers} containers, median of 20: ${fmt(load.sweepMedianMs, 2)} ms (the first, cold sweep: ${fmt(load.sweepFirstMs, 1)} ms). In-process, no process spawned.`);
     if (load.podmanStats) out.push(`- ${load.podmanStats.name}: ${load.podmanStats.failed ?? `${fmt(load.podmanStats.medianMs)} ms median (a whole CLI run)`}`);

@@ -11,7 +11,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const vm = require('node:vm');
+const { compileBundle, readCache } = require('./load-bundle.js');
 
 const MAIN = path.join(__dirname, '..', 'dist', 'cli', 'main.cjs');
 const CACHE = `${MAIN}.cache`;
@@ -28,45 +28,10 @@ function commandOf(argv) {
   return undefined;
 }
 
-/** A cache, unless it is missing or older than the script (V8 itself checks only the length). */
-function readCache(file) {
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      if (fs.fstatSync(fd).mtimeMs < fs.statSync(MAIN).mtimeMs) return undefined;
-      return fs.readFileSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * What main.cjs may require: Node's built-ins, and ./import-ui.cjs and ./execa.cjs next to it
- * (test/unit/cli-bundle.test.ts holds it to that). node:module's
- * createRequire would do, but loading node:module loads Node's ES module
- * loader with it, ~0.5 ms of every command.
- */
-function requireForMain(id) {
-  return require(id.startsWith('./') ? path.join(path.dirname(MAIN), id) : id);
-}
-
-/**
- * Load main.cjs as Node would (in the CommonJS wrapper), from a vm.Script so
- * that V8 can take the cache. (The script makes no import() of its own: Node
- * 20 would lose the loader of one in code from a cache; see
- * scripts/bundle.mjs.)
- */
+/** Load main.cjs with CACHEDDATA (bin/load-bundle.js). */
 function compileCli(cachedData) {
-  // latin1: the bundle is ASCII (scripts/bundle.mjs checks), and decoding it
-  // as one-byte text is cheaper than UTF-8
-  const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(MAIN, 'latin1')}\n});`;
-  const script = new vm.Script(source, { filename: MAIN, cachedData });
-  const mod = { exports: {} };
-  script.runInThisContext().call(mod.exports, mod.exports, requireForMain, mod, MAIN, path.dirname(MAIN));
-  return { cli: mod.exports, script };
+  const { exports, script } = compileBundle(MAIN, cachedData);
+  return { cli: exports, script };
 }
 
 if (require.main === module) {
@@ -75,7 +40,7 @@ if (require.main === module) {
     process.exit(125);
   }
   const argv = process.argv.slice(2);
-  compileCli(readCache(STARTS_CONTAINERS.has(commandOf(argv)) ? RUN_CACHE : CACHE)).cli.runCli(argv);
+  compileCli(readCache(STARTS_CONTAINERS.has(commandOf(argv)) ? RUN_CACHE : CACHE, MAIN)).cli.runCli(argv);
 } else {
   module.exports = { compileCli, MAIN, CACHE, RUN_CACHE };
 }

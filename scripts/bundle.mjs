@@ -14,6 +14,7 @@
 //    Ink is patched in it: its frame buffer and its text caches (below).
 //  - dist/cli/ui-testing.js: hooks into that same bundle for the tests and
 //    the benchmark, so that they draw with the renderer that ships.
+//  - dist/cli/runtime.cjs and its .cache: tsbox-runtime, the same way.
 //  - dist/cli/execa.cjs: execa, which runs the external programs (tar, cp,
 //    newuidmap...), as a CommonJS bundle of its own that main.cjs requires
 //    at the first program run (see execaOnDemand).
@@ -255,11 +256,31 @@ await build({
   banner: { js: "const __bundle = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
 });
 
+// tsbox-runtime (bin/tsbox-runtime.js): src/runtime/main.ts the same way,
+// next to main.cjs (so the helper and execa.cjs are found as from it), with
+// a code cache of its own: podman and containerd's shim start it several
+// times for every container, and loading it as ES modules (~100 files) cost
+// ~200 ms of each call.
+await build({
+  ...common,
+  format: 'cjs',
+  entryPoints: ['src/runtime/main.ts'],
+  packages: 'external',
+  outfile: 'dist/cli/runtime.cjs',
+  plugins: [execaOnDemand, builtinsOnce],
+  define: { 'import.meta.url': '__bundle.url' },
+  banner: { js: "const __bundle = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
+});
+
 // bin/tsbox.js reads main.cjs as latin1, which is right for ASCII only
 // (esbuild escapes other characters by default).
-if (readFileSync('dist/cli/main.cjs').some((b) => b > 127)) throw new Error('dist/cli/main.cjs is not ASCII: bin/tsbox.js reads it as latin1');
+for (const f of ['dist/cli/main.cjs', 'dist/cli/runtime.cjs']) {
+  if (readFileSync(f).some((b) => b > 127)) throw new Error(`${f} is not ASCII: bin/load-bundle.js reads it as latin1`);
+}
 
 // The code cache is written by a separate Node process, so that V8 makes it
 // with the flags `tsbox` runs with (V8 refuses a cache made under others).
 const cache = spawnSync(process.execPath, [path.join(repo, 'scripts/code-cache.cjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (cache.status !== 0) throw new Error('scripts/code-cache.cjs failed: see above');
+const runtimeCache = spawnSync(process.execPath, [path.join(repo, 'scripts/runtime-code-cache.cjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (runtimeCache.status !== 0) throw new Error('scripts/runtime-code-cache.cjs failed: see above');
