@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     t.keys('Escape');
     await sleep(150);
     t.keys('4');
-    await t.waitForText('effective of');
+    await t.waitForText('findings, worst first'); // the audit's findings open the tab
     shoot('security');
     await select('demo-vol');
     t.keys('5');
