@@ -101,6 +101,10 @@ struct config {
   uint64_t shm_size; /* bytes of /dev/shm; 0: the default, 64 MiB */
   int log_fd;
   const char *exit_file;
+  /* --event-file PATH, --event-head TEXT: the journal the monitor appends
+   * "oom" and "died" to, and the members each line starts with (events.c) */
+  const char *event_file;
+  const char *event_head;
   /* --cgroup-mount DIR:NAME: cgroup directories shown read-only (rw with
    * --cgroup-mount-rw) at /sys/fs/cgroup/NAME inside the container; dst is
    * NAME ("." for /sys/fs/cgroup itself) */
@@ -323,6 +327,9 @@ void close_cgroup_mounts(struct config *c);
 int save_home_namespaces(struct config *c, struct error *e);
 void close_home_namespaces(struct config *c);
 void run_on_exit(struct config *c);
+/* events.c: the "start" line of --event-file once CMD runs; "oom" and "died" once it has ended */
+void write_start_event(const struct config *c);
+void write_exit_events(const struct config *c, int code);
 
 /* tmpfs.c: --tmpfs DST:OPTS, the options checked one by one */
 int parse_tmpfs_options(struct mount_entry *m, const char *opts, struct error *e);

@@ -397,6 +397,14 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
         return failx(e, "argv", "--log-max: bad size `%s` (bytes, at least 4096)", val);
     } else if (OPT("--exit-file")) {
       c->exit_file = val;
+    } else if (OPT("--event-file")) {
+      c->event_file = val;
+    } else if (OPT("--event-head")) {
+      /* copied into each journal line as is: a newline would end the line
+       * and start a forged one */
+      if (strchr(val, '\n') || val[0] == '\0' || val[strlen(val) - 1] != ',')
+        return failx(e, "argv", "--event-head: JSON members ending in `,`, on one line");
+      c->event_head = val;
     } else if (OPT("--cgroup-mount")) {
       if (add_cgroup_mount(c, val, e) < 0)
         return -1;
@@ -444,8 +452,10 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
 
   /* Without a monitor nobody copies output, writes a log or an exit file,
    * or holds a pty master: CMD's stdio must be the caller's own. */
-  if (c->no_monitor && (c->detach || c->log_path || c->exit_file || c->keep_stdin))
-    return failx(e, "argv", "--no-monitor excludes --detach, --log, --exit-file and --stdin");
+  if (c->no_monitor && (c->detach || c->log_path || c->exit_file || c->keep_stdin || c->event_file))
+    return failx(e, "argv", "--no-monitor excludes --detach, --log, --exit-file, --event-file and --stdin");
+  if ((c->event_file == NULL) != (c->event_head == NULL))
+    return failx(e, "argv", "--event-file and --event-head go together");
   if (c->no_monitor && !(c->tty ? c->console_socket != NULL : c->inherit_stdio))
     return failx(e, "argv", "--no-monitor needs --inherit-stdio, or --tty with --console-socket");
   if (c->console_socket && !c->tty)
@@ -461,7 +471,7 @@ static int parse_args(struct config *c, int argc, char **argv, struct error *e)
     if (c->rootfs || c->overlay_lower || c->n_mounts || c->n_joins || c->detach || c->log_path || c->log_max ||
         c->exit_file || c->hostname || c->ro_root || c->userns_block_fd >= 0 || c->n_cgroup_mounts ||
         c->cgroup_mounts_rw || c->on_exit || c->shm_size || c->n_sysctls || c->n_masks || c->n_unmasks || c->unmask_all ||
-        c->n_readonly || c->init)
+        c->n_readonly || c->init || c->event_file)
       return failx(e, "argv", "option not valid for exec");
     /* Without the container's mount namespace CMD would run on the host's
      * filesystem (and a --tty pty would come from the host's devpts). */

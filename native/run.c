@@ -728,6 +728,8 @@ int run_main(struct config *c)
     status_line(c->start_fifo ? "{\"created\":true}" : "{\"started\":true}");
     return 0;
   }
+  if (!c->start_fifo)
+    write_start_event(c);
   status_line(c->start_fifo ? "{\"created\":true}" : "{\"started\":true}");
   if (c->detach) {
     unsigned char ok = 0;
@@ -765,6 +767,7 @@ int run_main(struct config *c)
   wstatus_to_code(wstatus, &code, &sig);
   if (c->exit_file)
     write_exit_file(c->exit_file, code, sig);
+  write_exit_events(c, code);
   status_line("{\"exit\":%d,\"signal\":%d}", code, sig);
   run_on_exit(c);
   return code;

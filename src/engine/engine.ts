@@ -258,7 +258,9 @@ export class Engine {
 
   async restart(ref: string, timeoutSec?: number): Promise<ContainerRecord> {
     await this.stop(ref, timeoutSec);
-    return this.start(ref);
+    const started = await this.start(ref);
+    (await lifecycle()).recordEvent(this, started, 'restart');
+    return started;
   }
 
   async pause(ref: string): Promise<void> {

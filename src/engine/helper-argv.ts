@@ -25,6 +25,8 @@ export interface RunPlan {
   /** where the monitor writes the log and the exit */
   log: string;
   exitFile: string;
+  /** the events journal the monitor appends oom and died to, and the members its lines start with (journal.ts) */
+  events?: { file: string; head: string };
   /** false: the monitor detaches (`run -d`, `start`) */
   attach: boolean;
   rootfs: RootfsPlan;
@@ -55,6 +57,7 @@ export const STATUS_FD = 3;
 export function runArgv(p: RunPlan): { args: string[]; fds: number[] } {
   const s = p.spec;
   const args = ['run', '--status-fd', String(STATUS_FD), '--log', p.log, '--log-max', String(s.logMaxSize ?? DEFAULT_LOG_MAX), '--exit-file', p.exitFile];
+  if (p.events) args.push('--event-file', p.events.file, '--event-head', p.events.head);
   if (!p.attach) args.push('--detach');
   args.push('--rootfs', p.rootfs.rootfs);
   const o = p.rootfs.overlay;

@@ -25,6 +25,7 @@ import { removeTree, unlinkIfExists, writeJsonAtomic } from './fsutil.js';
 import { runArgv } from './helper-argv.js';
 import { spawnHelper } from './helper.js';
 import { prepareForUserns, shiftRootless } from './idmapped.js';
+import { appendEvent, journalPath, monitorEventHead, type EventStatus } from './journal.js';
 import { relabelVolumes } from './labels.js';
 import { os } from './lazy.js';
 import { ociConfig } from './oci.js';
@@ -98,7 +99,7 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
     prepareRootfs(dir, spec, images, hostname, { privateCopy: !isRootless() && spec.namespaces.user.kind !== 'host' });
     prepareForUserns(dir, spec, (other) => records.read(other)?.spec);
     if (seccomp) fs.writeFileSync(path.join(dir, 'seccomp.bpf'), seccomp);
-    return await records.locked(() => {
+    const created = await records.locked(() => {
       let finalName = name;
       if (opts.name !== undefined) {
         if (records.nameTaken(name)) {
@@ -147,6 +148,8 @@ export async function createContainer(engine: Engine, opts: CreateOptions): Prom
       records.save(rec);
       return rec;
     });
+    recordEvent(engine, created, 'create');
+    return created;
   } catch (e) {
     removeTree(dir);
     throw e;
@@ -202,6 +205,7 @@ function helperArgs(engine: Engine, rec: ContainerRecord, attach: boolean, cgrou
     spec: s,
     log: engine.records.logFile(rec.id),
     exitFile: engine.records.exitFile(rec.id),
+    events: { file: journalPath(engine.paths), head: monitorEventHead(rec) },
     attach,
     rootfs: rootfsPlan(dir, s, engine.images),
     joined,
@@ -235,7 +239,7 @@ export async function applyRestartPolicy(engine: Engine, rec: ContainerRecord): 
     if (rec.exitCode === 0) return false;
     if (policy.maxRetries > 0 && (rec.restartCount ?? 0) >= policy.maxRetries) return false;
   }
-  await startContainer(engine, rec.id, { byPolicy: true });
+  recordEvent(engine, await startContainer(engine, rec.id, { byPolicy: true }), 'restart');
   return true;
 }
 
@@ -334,6 +338,7 @@ export async function startContainer(engine: Engine, ref: string, opts: StartOpt
       r.restartCount = opts.byPolicy ? (r.restartCount ?? 0) + 1 : 0;
       r.stoppedByUser = false;
     });
+    // (the start is in the journal already: the monitor writes it, before any died)
     if (!opts.attach) {
       run.release();
       return started;
@@ -403,6 +408,7 @@ export async function killContainer(engine: Engine, ref: string, signal: string)
   }
   signalInit(rec, sig);
   if (sig === 'SIGKILL' && rec.state === 'paused') await setFrozen(rec.cgroupPaths, false);
+  recordEvent(engine, rec, 'kill');
 }
 
 /** The image's StopSignal (its config's) or --stop-signal, else SIGTERM; one the host does not know is SIGTERM too. */
@@ -434,12 +440,19 @@ export async function stopContainer(engine: Engine, ref: string, timeoutSec?: nu
     const sig = stopSignalOf(rec);
     signalInit(rec, sig);
     const dropped = rec.spec.namespaces.pid.kind === 'private' && !catchesSignal(rec.pid, typeof sig === 'number' ? sig : os().constants.signals[sig]);
-    if (!dropped && (await engine.wait(rec.id, timeout * 1000)) !== null) return engine.get(rec.id);
+    if (!dropped && (await engine.wait(rec.id, timeout * 1000)) !== null) return stopped(engine, rec);
   }
   signalInit(rec, 'SIGKILL');
   if (rec.cgroupPaths.length) killAll(rec.cgroupPaths, 'SIGKILL');
   await engine.wait(rec.id, 10000);
-  return engine.get(rec.id);
+  return stopped(engine, rec);
+}
+
+/** After a stop: the record now, and the stop in the journal (podman's, once the container is down). */
+function stopped(engine: Engine, rec: ContainerRecord): ContainerRecord {
+  const now = engine.get(rec.id);
+  recordEvent(engine, now, 'stop');
+  return now;
 }
 
 export async function pauseContainer(engine: Engine, ref: string): Promise<void> {
@@ -447,18 +460,18 @@ export async function pauseContainer(engine: Engine, ref: string): Promise<void>
   if (rec.state !== 'running') throw new UserError(`container ${rec.name} is ${rec.state}, not running`, 125, 'Only running containers can be paused.');
   if (rec.cgroupPaths.length === 0) throw new UserError(`container ${rec.name} has no cgroup of its own, so it cannot be frozen`, 125, 'Rootless containers get cgroups only on cgroup v2 with a delegated subtree.');
   await setFrozen(rec.cgroupPaths, true);
-  await engine.records.mutate(rec.id, (r) => {
+  recordEvent(engine, await engine.records.mutate(rec.id, (r) => {
     r.state = 'paused';
-  });
+  }), 'pause');
 }
 
 export async function unpauseContainer(engine: Engine, ref: string): Promise<void> {
   const rec = engine.get(ref);
   if (rec.state !== 'paused') throw new UserError(`container ${rec.name} is not paused`, 125, `Its state is ${rec.state}.`);
   await setFrozen(rec.cgroupPaths, false);
-  await engine.records.mutate(rec.id, (r) => {
+  recordEvent(engine, await engine.records.mutate(rec.id, (r) => {
     r.state = 'running';
-  });
+  }), 'unpause');
 }
 
 export async function updateContainer(engine: Engine, ref: string, limits: ResourceLimits): Promise<ContainerRecord> {
@@ -478,7 +491,7 @@ export async function renameContainer(engine: Engine, ref: string, name: string)
   const { records } = engine;
   const { id, name: old } = engine.get(ref);
   if (old === name) return engine.get(id);
-  return records.locked(() => {
+  const renamed = await records.locked(() => {
     if (records.nameTaken(name)) throw new UserError(`the container name '${name}' is already in use`, 125, 'Choose another name.');
     const rec = records.readFresh(id);
     if (!rec) throw new UserError(`no such container: ${ref}`);
@@ -490,6 +503,8 @@ export async function renameContainer(engine: Engine, ref: string, name: string)
     records.names.release(old, id);
     return rec;
   });
+  recordEvent(engine, renamed, 'rename');
+  return renamed;
 }
 
 // ---------------------------------------------------------------- remove
@@ -516,6 +531,7 @@ export async function removeFiles(engine: Engine, rec: ContainerRecord): Promise
   });
   records.forget(rec.id);
   if (!mine) return;
+  recordEvent(engine, rec, 'remove');
   try {
     removeTree(trash);
   } catch (e) {
@@ -544,4 +560,15 @@ export async function removeContainer(engine: Engine, ref: string, opts: { force
     throw new UserError(`container ${rec.name} shares its namespaces with running container(s) ${users.map((u) => u.name).join(', ')}`, 125, 'Remove those first.');
   }
   await removeFiles(engine, rec);
+}
+
+// ---------------------------------------------------------------- events
+
+/** An event in the journal (journal.ts); a journal that cannot be written is a warning, never a failed operation. */
+export function recordEvent(engine: Engine, rec: ContainerRecord, status: EventStatus): void {
+  try {
+    appendEvent(engine.paths, rec, status);
+  } catch (e) {
+    engine.events.emit('warning', { message: `the events journal was not written: ${(e as Error).message}`, container: { id: rec.id, name: rec.name } });
+  }
 }

@@ -92,6 +92,7 @@ function plan(over: Partial<RunPlan> = {}): RunPlan {
     spec: spec(),
     log: '/d/ctr.log',
     exitFile: '/r/exit.json',
+    events: { file: '/d/events.log', head: '"ID":"x","Type":"container",' },
     attach: false,
     rootfs: { rootfs: '/d/rootfs', binds: [{ source: '/usr', destination: '/usr', readOnly: true }, { source: '/d/etc/hosts', destination: '/etc/hosts', readOnly: false }] },
     joined: {},

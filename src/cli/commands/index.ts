@@ -36,6 +36,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'dashboard', summary: 'Open the dashboard (the default)', load: async () => (await import('./dashboard.js')).dashboard },
   { name: 'demo', summary: 'Start demo containers and open the dashboard', load: async () => (await import('./demo.js')).demo },
   { name: 'cp', summary: 'Copy files between a container and the host (or a tar stream)', load: async () => (await import('./cp.js')).cp },
+  { name: 'events', summary: 'Show events of containers (the journal the engine and the monitors append to)', load: async () => (await import('./events.js')).events },
   { name: 'top', summary: 'Show the processes of a container, with host and container pids and uids', load: async () => (await import('./top.js')).top },
   { name: 'stats', summary: 'Live resource usage of containers', load: async () => (await import('./stats.js')).stats },
   { name: 'pause', summary: 'Freeze all processes of containers', load: async () => (await import('./pause.js')).pause },
