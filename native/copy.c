@@ -90,26 +90,6 @@ static int open_root(const char *dir, uint64_t pid, uint64_t start, struct error
   return fd < 0 ? fail(e, "copy", "open `%s`", dir) : fd;
 }
 
-/* PATH beneath ROOTFD, inside it whatever its symlinks say; 0 (fd in *OUT), NOT_FOUND or -1 */
-static int resolve_in_root(int rootfd, const char *path, bool follow, int *out, struct error *e)
-{
-  struct tsbox_open_how how = { .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-  int fd = -1;
-  for (int tries = 0; tries < 8; tries++) {
-    fd = sys_openat2(rootfd, path, &how, sizeof how);
-    if (fd >= 0 || errno != EAGAIN)
-      break;
-  }
-  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
-    return NOT_FOUND;
-  if (fd < 0 && errno == ELOOP)
-    return failx(e, "copy", "`%s` leads through a magic link (/proc/*/root, /proc/*/fd) or too many symlinks", path);
-  if (fd < 0)
-    return fail(e, "copy", "open `%s`", path);
-  *out = fd;
-  return 0;
-}
-
 static const char *kind(mode_t m)
 {
   return S_ISDIR(m) ? "dir" : S_ISREG(m) ? "file" : S_ISLNK(m) ? "symlink" : "other";
@@ -359,7 +339,7 @@ int copy_main(int argc, char **argv)
   rootfd = open_root(dir, pid, start, &e);
   if (rootfd < 0)
     goto bad;
-  r = resolve_in_root(rootfd, path, follow, &fd, &e);
+  r = resolve_in_root(rootfd, path, follow ? 0 : O_NOFOLLOW, "copy", &fd, &e);
   if (r == NOT_FOUND) {
     fprintf(stderr, "tsbox-helper: %s: `%s`: no such file or directory\n", argv[1], path);
     return NOT_FOUND;

@@ -211,6 +211,8 @@ int device_programs_main(int argc, char **argv);
 int copy_main(int argc, char **argv);
 /* readfile.c: an O_PATH fd on /proc/PID/root, if PID still started at START */
 int open_pid_root(pid_t pid, unsigned long long start, struct error *e);
+/* readfile.c: PATH beneath ROOTFD, RESOLVE_IN_ROOT and no magic links; 0 (fd in *OUT), 1 not found, -1 */
+int resolve_in_root(int rootfd, const char *path, int extra_flags, const char *stage, int *out, struct error *e);
 
 /* mounts.c */
 int open_in_root(int rootfd, const char *path, int flags, struct error *e);

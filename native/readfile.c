@@ -73,28 +73,43 @@ static const char *kind_of(mode_t m)
   return "not a regular file";
 }
 
+/* PATH beneath ROOTFD as an O_PATH fd (plus EXTRA_FLAGS, e.g. O_NOFOLLOW),
+ * inside it whatever its symlinks say: RESOLVE_IN_ROOT, no magic links.
+ * 0 (the fd in *OUT), 1 when PATH does not exist, or -1 and E (STAGE names
+ * the subcommand). Shared by read-file and copy (copy.c). */
+int resolve_in_root(int rootfd, const char *path, int extra_flags, const char *stage, int *out, struct error *e)
+{
+  struct tsbox_open_how how = { .flags = (uint64_t) (O_PATH | O_CLOEXEC | extra_flags), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  int fd = -1;
+
+  /* EAGAIN: a rename raced with a `..` in the walk; the kernel asks us to try again */
+  for (int tries = 0; tries < 8; tries++) {
+    fd = sys_openat2(rootfd, path, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN)
+      break;
+  }
+  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+    return 1;
+  if (fd < 0 && errno == ELOOP)
+    return failx(e, stage, "`%s` leads through a magic link (/proc/*/root, /proc/*/fd) or too many symlinks", path);
+  if (fd < 0)
+    return fail(e, stage, "open `%s`", path);
+  *out = fd;
+  return 0;
+}
+
 /* Write PATH of ROOTFD's tree to stdout. 0, NOT_FOUND, or -1 and E. */
 static int copy_file(int rootfd, const char *path, uint64_t max, struct error *e)
 {
-  struct tsbox_open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
   cleanup_fd int pathfd = -1, fd = -1;
   cleanup_free char *buf = NULL;
   char self[64];
   struct stat st;
   size_t got = 0;
+  int r = resolve_in_root(rootfd, path, 0, "read-file", &pathfd, e);
 
-  /* EAGAIN: a rename raced with a `..` in the walk; the kernel asks us to try again */
-  for (int tries = 0; tries < 8; tries++) {
-    pathfd = sys_openat2(rootfd, path, &how, sizeof how);
-    if (pathfd >= 0 || errno != EAGAIN)
-      break;
-  }
-  if (pathfd < 0 && (errno == ENOENT || errno == ENOTDIR))
-    return NOT_FOUND;
-  if (pathfd < 0 && errno == ELOOP)
-    return failx(e, "read-file", "`%s` leads through a magic link (/proc/*/root, /proc/*/fd) or too many symlinks", path);
-  if (pathfd < 0)
-    return fail(e, "read-file", "open `%s`", path);
+  if (r != 0)
+    return r;
   if (fstat(pathfd, &st) < 0)
     return fail(e, "read-file", "stat `%s`", path);
   if (!S_ISREG(st.st_mode))
